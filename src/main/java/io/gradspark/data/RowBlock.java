@@ -1,0 +1,128 @@
+package io.gradspark.data;
+
+import java.io.Serializable;
+
+/**
+ * A block of rows held compactly: 8-bit sources (MNIST pixels) stay as unsigned bytes and are scaled
+ * while a batch matrix is filled; other sources are doubles. Labels are doubles: a class index
+ * (0..k-1), 0/1 for a binary head, or the target value of a single-output regression.
+ *
+ * <p>Row-major: feature j of row r is at {@code r * cols + j}. Immutable once built.
+ */
+public final class RowBlock implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int rows;
+  private final int cols;
+  private final byte[] bytes; // unsigned values, or null
+  private final double[] values; // or null
+  private final double scale; // multiplies bytes; values are stored already scaled
+  private final double[] labels;
+
+  private RowBlock(int rows, int cols, byte[] bytes, double[] values, double scale, double[] labels) {
+    if (labels.length != rows) {
+      throw new IllegalArgumentException("Expected " + rows + " labels but found " + labels.length);
+    }
+    long cells = (long) rows * cols;
+    int found = bytes != null ? bytes.length : values.length;
+    if (found != cells) {
+      throw new IllegalArgumentException(
+          "Expected " + cells + " feature cells (" + rows + " x " + cols + ") but found " + found);
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.bytes = bytes;
+    this.values = values;
+    this.scale = scale;
+    this.labels = labels;
+  }
+
+  /** Rows of unsigned bytes; feature value = (byte & 0xff) * scale. Arrays are kept, not copied. */
+  public static RowBlock ofBytes(byte[] bytes, int rows, int cols, double scale, double[] labels) {
+    return new RowBlock(rows, cols, bytes, null, scale, labels);
+  }
+
+  /** Rows of doubles. Arrays are kept, not copied. */
+  public static RowBlock ofDoubles(double[] values, int rows, int cols, double[] labels) {
+    return new RowBlock(rows, cols, null, values, 1.0, labels);
+  }
+
+  public int rows() {
+    return rows;
+  }
+
+  public int cols() {
+    return cols;
+  }
+
+  public boolean isBytes() {
+    return bytes != null;
+  }
+
+  public double scale() {
+    return scale;
+  }
+
+  public double label(int r) {
+    return labels[r];
+  }
+
+  public double feature(int r, int j) {
+    int i = r * cols + j;
+    return bytes != null ? (bytes[i] & 0xff) * scale : values[i];
+  }
+
+  /** Writes row r's features into {@code dst[off .. off+cols)}. dst: modified. */
+  public void copyRow(int r, double[] dst, int off) {
+    int base = r * cols;
+    if (bytes != null) {
+      for (int j = 0; j < cols; j++) {
+        dst[off + j] = (bytes[base + j] & 0xff) * scale;
+      }
+    } else {
+      System.arraycopy(values, base, dst, off, cols);
+    }
+  }
+
+  /** The same rows with every byte feature multiplied by {@code factor} (doubles are multiplied now). */
+  public RowBlock scaled(double factor) {
+    if (bytes != null) {
+      return new RowBlock(rows, cols, bytes, null, scale * factor, labels);
+    }
+    double[] v = new double[values.length];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = values[i] * factor;
+    }
+    return new RowBlock(rows, cols, null, v, 1.0, labels);
+  }
+
+  /** The same features with new labels (length = rows). */
+  public RowBlock withLabels(double[] newLabels) {
+    return new RowBlock(rows, cols, bytes, values, scale, newLabels);
+  }
+
+  /** Rows {@code keep[0], keep[1], ...} of this block, in that order. */
+  public RowBlock select(int[] keep) {
+    double[] l = new double[keep.length];
+    if (bytes != null) {
+      byte[] b = new byte[keep.length * cols];
+      for (int i = 0; i < keep.length; i++) {
+        System.arraycopy(bytes, keep[i] * cols, b, i * cols, cols);
+        l[i] = labels[keep[i]];
+      }
+      return new RowBlock(keep.length, cols, b, null, scale, l);
+    }
+    double[] v = new double[keep.length * cols];
+    for (int i = 0; i < keep.length; i++) {
+      System.arraycopy(values, keep[i] * cols, v, i * cols, cols);
+      l[i] = labels[keep[i]];
+    }
+    return new RowBlock(keep.length, cols, null, v, 1.0, l);
+  }
+
+  /** Approximate heap footprint of the feature and label arrays, in bytes. */
+  public long sizeInBytes() {
+    long features = bytes != null ? bytes.length : 8L * values.length;
+    return features + 8L * labels.length;
+  }
+}
