@@ -1,0 +1,262 @@
+package io.gradspark.nn;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.data.Permutation;
+import io.gradspark.eval.Evaluation;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A feed-forward network's architecture: layer sizes, one activation per hidden layer, and the output
+ * head. It holds no parameters: those live in one flat {@code double[]} whose layout this class
+ * defines, layer by layer W_l (nOut, nIn row-major) then b_l (nOut). Gradients share that layout, so
+ * optimizers, broadcasts and checkpoints all deal with one array.
+ *
+ * <p>Legend for the kernels: n = rows in the batch, L = number of dense layers, a_0 = x,
+ * z_l = a_{l-1} W_l^T + b_l, a_l = f_l(z_l) for hidden layers, and the head turns z_L into the loss.
+ */
+public final class Network implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final int[] sizes;
+  private final Activation[] hidden;
+  private final Head head;
+  private final int[] weightOffset;
+  private final int[] biasOffset;
+  private final int numParams;
+
+  /**
+   * sizes: input, hidden..., output (at least 2 entries, all >= 1); hidden: one activation per hidden
+   * layer (sizes.length - 2 of them), or a single one applied to every hidden layer. Refuses an
+   * impossible description with a message saying what is wrong.
+   */
+  public Network(int[] sizes, List<Activation> hidden, Head head) {
+    if (sizes == null || sizes.length < 2) {
+      throw new GradsparkException(
+          "A network needs at least 2 layer sizes (input and output) but got "
+              + (sizes == null ? "none" : Arrays.toString(sizes)),
+          "write e.g. model.layers = [784, 64, 10]");
+    }
+    for (int i = 0; i < sizes.length; i++) {
+      if (sizes[i] < 1) {
+        throw new GradsparkException(
+            "Layer size " + i + " of " + Arrays.toString(sizes) + " is " + sizes[i]
+                + "; every layer needs at least 1 unit");
+      }
+    }
+    int hiddenLayers = sizes.length - 2;
+    List<Activation> acts = new ArrayList<>();
+    if (hidden.size() == 1 && hiddenLayers > 1) {
+      for (int i = 0; i < hiddenLayers; i++) {
+        acts.add(hidden.get(0));
+      }
+    } else if (hidden.size() == hiddenLayers || (hiddenLayers == 0 && hidden.size() <= 1)) {
+      acts.addAll(hiddenLayers == 0 ? List.of() : hidden);
+    } else {
+      throw new GradsparkException(
+          "The network " + Arrays.toString(sizes) + " has " + hiddenLayers
+              + " hidden layers but " + hidden.size() + " activations were given",
+          "give one activation for all hidden layers, or exactly one per hidden layer");
+    }
+    head.checkOutputs(sizes[sizes.length - 1]);
+    this.sizes = sizes.clone();
+    this.hidden = acts.toArray(new Activation[0]);
+    this.head = head;
+    int layers = sizes.length - 1;
+    this.weightOffset = new int[layers];
+    this.biasOffset = new int[layers];
+    long off = 0;
+    for (int l = 0; l < layers; l++) {
+      weightOffset[l] = (int) off;
+      off += (long) sizes[l] * sizes[l + 1];
+      biasOffset[l] = (int) off;
+      off += sizes[l + 1];
+    }
+    if (off > Integer.MAX_VALUE - 8) {
+      throw new GradsparkException(
+          "The network " + Arrays.toString(sizes) + " has " + off
+              + " parameters; at most about 2^31 fit in one array");
+    }
+    this.numParams = (int) off;
+  }
+
+  /** Number of dense layers (sizes.length - 1). */
+  public int layers() {
+    return sizes.length - 1;
+  }
+
+  public int[] sizes() {
+    return sizes.clone();
+  }
+
+  public int inputSize() {
+    return sizes[0];
+  }
+
+  public int outputSize() {
+    return sizes[sizes.length - 1];
+  }
+
+  public Head head() {
+    return head;
+  }
+
+  /** Activation of hidden layer l (0-based; l < layers() - 1). */
+  public Activation activation(int l) {
+    return hidden[l];
+  }
+
+  public List<Activation> activations() {
+    return List.of(hidden);
+  }
+
+  public int numParams() {
+    return numParams;
+  }
+
+  /** Offset of layer l's W (nOut, nIn) in the flat parameter vector. */
+  public int weightOffset(int l) {
+    return weightOffset[l];
+  }
+
+  /** Offset of layer l's b (nOut) in the flat parameter vector. */
+  public int biasOffset(int l) {
+    return biasOffset[l];
+  }
+
+  /** For each parameter: true for weights, false for biases (what weight decay applies to). */
+  public boolean[] weightMask() {
+    boolean[] mask = new boolean[numParams];
+    for (int l = 0; l < layers(); l++) {
+      Arrays.fill(mask, weightOffset[l], biasOffset[l], true);
+    }
+    return mask;
+  }
+
+  /** Classes the labels range over (see {@link Head#classes}); 0 for regression. */
+  public int classes() {
+    return head.classes(outputSize());
+  }
+
+  /** Fresh parameters: each layer from its own stream derived from seed, so layers are independent. */
+  public double[] initialParameters(Initializer init, long seed) {
+    double[] params = new double[numParams];
+    for (int l = 0; l < layers(); l++) {
+      SplittableRandom rng = new SplittableRandom(Permutation.mix(seed * 31 + l));
+      init.fill(params, weightOffset[l], biasOffset[l], sizes[l], sizes[l + 1], rng);
+    }
+    return params;
+  }
+
+  /** Scratch buffers for batches of up to maxRows rows. Not thread-safe: one per thread. */
+  public Workspace workspace(int maxRows) {
+    return new Workspace(this, maxRows);
+  }
+
+  /**
+   * Forward and backward over a batch: returns the loss SUM over its n rows and ADDS the gradient of
+   * that sum to dParams (callers zero it when they start a new sum, and divide by the row count once
+   * when they read the mean). x (n, nIn) row-major and y (n labels): not modified; params: not
+   * modified; dParams: modified (accumulated).
+   */
+  public double lossAndGradient(
+      double[] params, double[] x, double[] y, int n, double[] dParams, Workspace ws) {
+    ws.check(n);
+    forwardToLogits(params, x, n, ws);
+    int layers = layers();
+    int nOut = outputSize();
+    double lossSum = Heads.lossAndDelta(head, ws.z[layers - 1], y, n, nOut, ws.dZ[layers - 1]);
+    for (int l = layers - 1; l >= 0; l--) {
+      double[] in = l == 0 ? x : ws.a[l - 1];
+      double[] dIn = l == 0 ? null : ws.dZ[l - 1];
+      Dense.backward(in, ws.dZ[l], n, sizes[l], sizes[l + 1], params, weightOffset[l],
+          biasOffset[l], dParams, dIn);
+      if (dIn != null) {
+        hidden[l - 1].backward(ws.z[l - 1], ws.a[l - 1], dIn, n * sizes[l]);
+      }
+    }
+    return lossSum;
+  }
+
+  /** Forward only: adds each row's loss, label and prediction to ev. x, y, params: not modified. */
+  public void evaluate(double[] params, double[] x, double[] y, int n, Evaluation ev, Workspace ws) {
+    ws.check(n);
+    forwardToLogits(params, x, n, ws);
+    Heads.evaluate(head, ws.z[layers() - 1], y, n, outputSize(), ev);
+  }
+
+  /** The head's outputs (n, K) into out: class probabilities, or values for MSE. out: modified. */
+  public void predict(double[] params, double[] x, int n, double[] out, Workspace ws) {
+    ws.check(n);
+    forwardToLogits(params, x, n, ws);
+    Heads.outputs(head, ws.z[layers() - 1], n, outputSize(), out);
+  }
+
+  private void forwardToLogits(double[] params, double[] x, int n, Workspace ws) {
+    int layers = layers();
+    for (int l = 0; l < layers; l++) {
+      double[] in = l == 0 ? x : ws.a[l - 1];
+      Dense.forward(in, n, sizes[l], sizes[l + 1], params, weightOffset[l], biasOffset[l], ws.z[l]);
+      if (l < layers - 1) {
+        hidden[l].forward(ws.z[l], ws.a[l], n * sizes[l + 1]);
+      }
+    }
+  }
+
+  /** e.g. "784-64-10 sigmoid/softmax". */
+  public String describe() {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < sizes.length; i++) {
+      s.append(i == 0 ? "" : "-").append(sizes[i]);
+    }
+    s.append(' ');
+    List<String> names = new ArrayList<>();
+    for (Activation a : hidden) {
+      if (!names.contains(a.toString())) {
+        names.add(a.toString());
+      }
+    }
+    s.append(String.join(",", names)).append(names.isEmpty() ? "" : "/").append(head.configName());
+    return s.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "Network{" + describe() + ", params=" + numParams + "}";
+  }
+
+  /** Per-layer scratch: z_l and a_l (n, nOut_l), and dZ_l, reused across batches. */
+  public static final class Workspace {
+    private final int maxRows;
+    final double[][] z;
+    final double[][] a;
+    final double[][] dZ;
+
+    private Workspace(Network net, int maxRows) {
+      this.maxRows = maxRows;
+      int layers = net.layers();
+      z = new double[layers][];
+      a = new double[layers][];
+      dZ = new double[layers][];
+      for (int l = 0; l < layers; l++) {
+        int cells = maxRows * net.sizes[l + 1];
+        z[l] = new double[cells];
+        a[l] = l < layers - 1 ? new double[cells] : null;
+        dZ[l] = new double[cells];
+      }
+    }
+
+    public int maxRows() {
+      return maxRows;
+    }
+
+    void check(int n) {
+      if (n < 1 || n > maxRows) {
+        throw new IllegalArgumentException("Expected 1.." + maxRows + " rows but found " + n);
+      }
+    }
+  }
+}

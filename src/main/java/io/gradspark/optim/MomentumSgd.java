@@ -1,0 +1,147 @@
+package io.gradspark.optim;
+
+import io.gradspark.GradsparkException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Stochastic gradient descent with momentum, on one flat parameter vector. Lives on the driver only
+ * and owns its state, the velocity v (same layout as the parameters).
+ *
+ * <p>With g = the batch-MEAN gradient plus weight decay (g += decay * w, for weights only, never for
+ * biases: L2 on biases only shifts the decision surface without limiting capacity), mu = momentum and
+ * lr = the scheduled learning rate, one step is:
+ * <ul>
+ *   <li>{@link Form#HEAVY_BALL} (Polyak; PyTorch's and TensorFlow's SGD): v = mu v + g; w -= lr v
+ *   <li>{@link Form#EMA} (the exponential moving average of many from-scratch tutorials):
+ *       v = mu v + (1 - mu) g; w -= lr v
+ *   <li>{@link Form#NESTEROV} (Sutskever et al. 2013, in PyTorch's form with nesterov=True):
+ *       v = mu v + g; w -= lr (g + mu v)
+ * </ul>
+ * mu = 0 makes all three plain SGD: w -= lr g.
+ *
+ * <p>Lifecycle: construct with the parameter count (v = 0); {@link #step} once per batch;
+ * {@link #velocity} and {@link #restore} to checkpoint and resume; {@link #reset} to start over.
+ */
+public final class MomentumSgd {
+
+  /** The momentum formulas, by config name. */
+  public enum Form {
+    HEAVY_BALL("heavy-ball"),
+    EMA("ema"),
+    NESTEROV("nesterov");
+
+    private final String configName;
+
+    Form(String configName) {
+      this.configName = configName;
+    }
+
+    public String configName() {
+      return configName;
+    }
+
+    public static Form parse(String name) {
+      String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+      for (Form f : values()) {
+        if (f.configName.equals(n)) {
+          return f;
+        }
+      }
+      throw new GradsparkException(
+          "Unknown momentum form '" + name + "'", "use one of heavy-ball, ema, nesterov");
+    }
+  }
+
+  private final Form form;
+  private final double momentum;
+  private final double weightDecay;
+  private final LearningRateSchedule schedule;
+  private final boolean[] decayed; // per parameter: is it a weight (decayed) or a bias
+  private final double[] v;
+
+  /**
+   * decayed: for each parameter, whether weight decay applies (true for weights, false for biases);
+   * its length is the parameter count. Refuses momentum outside [0, 1) and negative decay.
+   */
+  public MomentumSgd(
+      Form form, double momentum, double weightDecay, LearningRateSchedule schedule,
+      boolean[] decayed) {
+    if (!(momentum >= 0 && momentum < 1)) {
+      throw new GradsparkException(
+          "optimizer.momentum must be in [0, 1) but was " + momentum,
+          "0 is plain SGD; 0.9 is the common choice");
+    }
+    if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+      throw new GradsparkException(
+          "optimizer.weight-decay must be >= 0 but was " + weightDecay, "e.g. 0 or 1e-4");
+    }
+    this.form = form;
+    this.momentum = momentum;
+    this.weightDecay = weightDecay;
+    this.schedule = schedule;
+    this.decayed = decayed.clone();
+    this.v = new double[decayed.length];
+  }
+
+  /**
+   * One update. params: modified; grad: the batch-mean gradient, not modified. epoch is 0-based and
+   * progress the fraction of all steps done (for the schedule). Returns the learning rate used.
+   */
+  public double step(double[] params, double[] grad, int epoch, double progress) {
+    if (params.length != v.length || grad.length != v.length) {
+      throw new IllegalArgumentException(
+          "Expected " + v.length + " parameters but found " + params.length + " and "
+              + grad.length + " gradient values");
+    }
+    double lr = schedule.at(epoch, progress);
+    double mu = momentum;
+    for (int i = 0; i < v.length; i++) {
+      double g = decayed[i] ? grad[i] + weightDecay * params[i] : grad[i];
+      switch (form) {
+        case HEAVY_BALL -> {
+          v[i] = mu * v[i] + g;
+          params[i] -= lr * v[i];
+        }
+        case EMA -> {
+          v[i] = mu * v[i] + (1 - mu) * g;
+          params[i] -= lr * v[i];
+        }
+        case NESTEROV -> {
+          v[i] = mu * v[i] + g;
+          params[i] -= lr * (g + mu * v[i]);
+        }
+      }
+    }
+    return lr;
+  }
+
+  /** A copy of the velocity, for checkpoints. */
+  public double[] velocity() {
+    return v.clone();
+  }
+
+  /** Sets the velocity from a checkpoint. velocity: not modified. */
+  public void restore(double[] velocity) {
+    if (velocity.length != v.length) {
+      throw new GradsparkException(
+          "Expected an optimizer state of " + v.length + " values but found " + velocity.length);
+    }
+    System.arraycopy(velocity, 0, v, 0, v.length);
+  }
+
+  /** Back to v = 0. */
+  public void reset() {
+    Arrays.fill(v, 0.0);
+  }
+
+  public LearningRateSchedule schedule() {
+    return schedule;
+  }
+
+  @Override
+  public String toString() {
+    return "MomentumSgd{form=" + form.configName + ", momentum=" + momentum + ", weightDecay="
+        + weightDecay + ", schedule=" + schedule + "}";
+  }
+}

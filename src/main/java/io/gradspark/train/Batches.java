@@ -1,0 +1,53 @@
+package io.gradspark.train;
+
+import io.gradspark.data.RowBlock;
+import io.gradspark.eval.Evaluation;
+import io.gradspark.nn.Network;
+
+/**
+ * The per-block work both engines do: fill a batch matrix from compactly stored rows and run the
+ * network on it. Legend: n = rows in the batch, nIn = features.
+ */
+public final class Batches {
+  /** Rows per forward pass when evaluating a whole block. */
+  public static final int EVAL_CHUNK = 512;
+
+  private Batches() {}
+
+  /**
+   * Loss and gradient sums of rows ids[0..count) of block (whose first row has id firstId), added to
+   * grad. x (count, nIn) and y are scratch buffers, modified. Returns the loss sum.
+   */
+  public static double gradient(
+      Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
+      double[] x, double[] y, double[] grad, Network.Workspace ws) {
+    int nIn = block.cols();
+    for (int r = 0; r < count; r++) {
+      int local = ids[r] - firstId;
+      block.copyRow(local, x, r * nIn);
+      y[r] = block.label(local);
+    }
+    return net.lossAndGradient(params, x, y, count, grad, ws);
+  }
+
+  /** Adds a forward-only evaluation of every row of block to ev, EVAL_CHUNK rows at a time. */
+  public static void evaluate(Network net, double[] params, RowBlock block, Evaluation ev) {
+    int rows = block.rows();
+    if (rows == 0) {
+      return;
+    }
+    int chunk = Math.min(EVAL_CHUNK, rows);
+    int nIn = block.cols();
+    double[] x = new double[chunk * nIn];
+    double[] y = new double[chunk];
+    Network.Workspace ws = net.workspace(chunk);
+    for (int start = 0; start < rows; start += chunk) {
+      int n = Math.min(chunk, rows - start);
+      for (int r = 0; r < n; r++) {
+        block.copyRow(start + r, x, r * nIn);
+        y[r] = block.label(start + r);
+      }
+      net.evaluate(params, x, y, n, ev, ws);
+    }
+  }
+}

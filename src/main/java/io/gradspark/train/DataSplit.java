@@ -1,0 +1,8 @@
+package io.gradspark.train;
+
+/** The datasets an engine may hold. */
+public enum DataSplit {
+  TRAIN,
+  VALIDATION,
+  TEST
+}
