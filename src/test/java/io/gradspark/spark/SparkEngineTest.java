@@ -1,0 +1,155 @@
+package io.gradspark.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gradspark.eval.Evaluation;
+import io.gradspark.nn.Activation;
+import io.gradspark.nn.Head;
+import io.gradspark.nn.Initializer;
+import io.gradspark.nn.Network;
+import io.gradspark.optim.LearningRateSchedule;
+import io.gradspark.optim.MomentumSgd;
+import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.DataSplit;
+import io.gradspark.train.GradientSum;
+import io.gradspark.train.LocalEngine;
+import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingListener;
+import java.util.List;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The distributed engine against the single-node one: same batches, same sums up to summation order.
+ * Relative difference of two vectors is max_i |a_i - b_i| / max_i |a_i| (round-off measured against
+ * the vector's scale; an elementwise ratio is meaningless where a sum cancels to ~0).
+ */
+class SparkEngineTest {
+  private static final int[] PARTITIONS = {1, 2, 3, 7};
+  private static final int ROWS = 50;
+  private static final int BATCH = 8;
+
+  static double relDiff(double[] a, double[] b) {
+    double diff = 0;
+    double scale = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(a[i]));
+    }
+    return scale == 0 ? diff : diff / scale;
+  }
+
+  static Network network(Head head, Activation act) {
+    int out = head == Head.SIGMOID_BINARY_CROSS_ENTROPY ? 1 : 3;
+    return new Network(new int[] {6, 5, 4, out}, List.of(act), head);
+  }
+
+  /** A step of epoch 0 in which some partition of the given layout holds none of the batch rows. */
+  static int stepWithAnIdlePartition(BatchSchedule s, int partitions) {
+    int[] out = new int[s.batchSize()];
+    for (int k = 0; k < s.stepsPerEpoch(); k++) {
+      for (int p = 0; p < partitions; p++) {
+        int lo = p * ROWS / partitions;
+        int hi = (p + 1) * ROWS / partitions;
+        if (s.batch(0, k, lo, hi, out) == 0) {
+          return k;
+        }
+      }
+    }
+    return -1;
+  }
+
+  @Test
+  void distributedLossAndGradientEqualSingleNode() {
+    JavaSparkContext sc = SharedSpark.get();
+    double worst = 0;
+    List<Activation> acts = List.of(Activation.SIGMOID, Activation.RELU, Activation.TANH,
+        Activation.leakyRelu(0.01));
+    for (Head head : Head.values()) {
+      for (Activation act : acts) {
+        Network net = network(head, act);
+        ArraySource src = ArraySource.random(ROWS, 6, net.classes(), head.ordinal() * 10L + 1,
+            act == Activation.RELU);
+        BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 5, true, false);
+        LocalEngine local = new LocalEngine(net, schedule, src.load(0, ROWS), null, null);
+        double[] params = net.initialParameters(Initializer.XAVIER_NORMAL, 9);
+        for (int partitions : PARTITIONS) {
+          int step = partitions == 7 ? stepWithAnIdlePartition(schedule, 7) : 3;
+          assertTrue(step >= 0, "no step leaves a partition idle");
+          try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, partitions,
+              StorageLevel.MEMORY_ONLY())) {
+            GradientSum a = local.gradient(params, 0, step);
+            double lossA = a.lossSum();
+            double[] gradA = a.grad().clone();
+            GradientSum b = spark.gradient(params, 0, step);
+            assertEquals(a.count(), b.count());
+            double d = Math.max(relDiff(gradA, b.grad()),
+                Math.abs(lossA - b.lossSum()) / Math.abs(lossA));
+            worst = Math.max(worst, d);
+            assertTrue(d <= 1e-12, net.describe() + " P=" + partitions + ": rel diff " + d);
+          }
+        }
+      }
+    }
+    System.out.printf("spark vs local loss/gradient: max relative difference %.3e%n", worst);
+  }
+
+  private static double[] train(Network net, BatchSchedule schedule, ArraySource src,
+      SparkEngine spark) {
+    MomentumSgd opt = new MomentumSgd(MomentumSgd.Form.NESTEROV, 0.9, 1e-4,
+        new LearningRateSchedule.Constant(0.05), net.weightMask());
+    double[] params = net.initialParameters(Initializer.HE_NORMAL, 4);
+    var engine = spark != null ? spark
+        : new LocalEngine(net, schedule, src.load(0, src.rows()), null, null);
+    new Trainer(opt, 8, TrainingListener.NONE).fit(engine, params); // 8 epochs x 7 steps = 56
+    return params;
+  }
+
+  @Test
+  void fiftyStepsOfMomentumSgdAgreeAndDistributedRunsAreBitIdentical() {
+    JavaSparkContext sc = SharedSpark.get();
+    Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.RELU);
+    ArraySource src = ArraySource.random(ROWS, 6, 3, 77, false);
+    BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 11, true, false);
+    double[] local = train(net, schedule, src, null);
+    double[] first;
+    double[] second;
+    try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, 3,
+        StorageLevel.MEMORY_ONLY())) {
+      first = train(net, schedule, src, spark);
+      second = train(net, schedule, src, spark);
+    }
+    double d = relDiff(local, first);
+    System.out.printf("56 steps spark vs local: max relative parameter difference %.3e%n", d);
+    assertTrue(d <= 1e-9, "relative difference " + d);
+    assertArrayEquals(first, second, "two distributed runs must be bit-identical");
+  }
+
+  @Test
+  void distributedEvaluationEqualsSingleNodeExactly() {
+    JavaSparkContext sc = SharedSpark.get();
+    Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.SIGMOID);
+    ArraySource train = ArraySource.random(ROWS, 6, 3, 3, true);
+    ArraySource test = ArraySource.random(1234, 6, 3, 4, true);
+    BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 11, true, false);
+    double[] params = net.initialParameters(Initializer.XAVIER_UNIFORM, 2);
+    Evaluation expected = new LocalEngine(net, schedule, train.load(0, ROWS), null,
+        test.load(0, test.rows())).evaluate(params, DataSplit.TEST);
+    for (int partitions : PARTITIONS) {
+      try (SparkEngine spark = new SparkEngine(sc, net, schedule, train, null, test, partitions,
+          StorageLevel.MEMORY_ONLY())) {
+        Evaluation got = spark.evaluate(params, DataSplit.TEST);
+        assertEquals(expected.count(), got.count());
+        assertEquals(expected.correct(), got.correct());
+        assertArrayEquals(expected.confusionCounts(), got.confusionCounts());
+        double d = Math.abs(expected.lossSum() - got.lossSum()) / expected.lossSum();
+        System.out.printf("evaluation P=%d: accuracy %.4f both, loss rel diff %.2e%n", partitions,
+            got.accuracy(), d);
+        assertTrue(d <= 1e-12);
+      }
+    }
+  }
+}
