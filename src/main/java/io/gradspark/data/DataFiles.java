@@ -1,0 +1,112 @@
+package io.gradspark.data;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+
+/** File and range helpers shared by the readers, so every I/O failure becomes a {@link DataException}. */
+final class DataFiles {
+  private static final int BUFFER = 1 << 16;
+
+  private DataFiles() {}
+
+  /**
+   * The absolute path of a readable regular file, as a string: sources are shipped to executors, which
+   * resolve relative paths against their own working directory. Refuses null and missing or unreadable
+   * files.
+   */
+  static String readable(Path file, String kind) {
+    if (file == null) {
+      throw new IllegalArgumentException("Expected a " + kind + " file path but found null");
+    }
+    Path abs = file.toAbsolutePath().normalize();
+    if (!Files.isRegularFile(abs) || !Files.isReadable(abs)) {
+      throw new DataException(
+          kind + " file " + abs + ": expected a readable file but "
+              + (Files.exists(abs) ? "it is not a readable regular file" : "it does not exist"),
+          "Check the path; relative paths are resolved against " + Path.of("").toAbsolutePath() + ".");
+    }
+    return abs.toString();
+  }
+
+  /** True when the file starts with the gzip magic number 0x1f8b (its name is not consulted). */
+  static boolean isGzip(String path, String kind) {
+    try (InputStream in = Files.newInputStream(Path.of(path))) {
+      return in.read() == 0x1f && in.read() == 0x8b;
+    } catch (IOException e) {
+      throw unreadable(kind, path, e);
+    }
+  }
+
+  /** A buffered stream over the file's content, decompressed when it is gzipped. */
+  static InputStream open(String path, String kind) {
+    boolean gzip = isGzip(path, kind);
+    InputStream raw = null;
+    try {
+      raw = Files.newInputStream(Path.of(path));
+      InputStream in = gzip ? new GZIPInputStream(raw, BUFFER) : raw;
+      return new BufferedInputStream(in, BUFFER);
+    } catch (IOException e) {
+      closeQuietly(raw);
+      throw unreadable(kind, path, e);
+    }
+  }
+
+  static DataException unreadable(String kind, String path, IOException e) {
+    return new DataException(
+        kind + " file " + path + ": cannot be read (" + e + ")",
+        "Check that the file exists, is readable, and (if gzipped) is a complete gzip file.",
+        e);
+  }
+
+  static void closeQuietly(InputStream in) {
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // Nothing was written; a failed close of a read-only stream loses nothing.
+      }
+    }
+  }
+
+  /** Refuses a range outside [0, rows]: a caller bug, not a data error. */
+  static void checkRange(int from, int to, int rows) {
+    if (from < 0 || from > to || to > rows) {
+      throw new IllegalArgumentException(
+          "Expected 0 <= from <= to <= " + rows + " but found from=" + from + ", to=" + to);
+    }
+  }
+
+  /** rows * cols as an array length; refuses blocks too large for one Java array. */
+  static int cells(int rows, int cols, String describe) {
+    long cells = (long) rows * cols;
+    if (cells > Integer.MAX_VALUE - 8) {
+      throw new DataException(
+          describe + ": a block of " + rows + " rows x " + cols + " features (" + cells
+              + " values) does not fit in one Java array",
+          "Use more Spark partitions so that each loads fewer rows.");
+    }
+    return (int) cells;
+  }
+
+  /** The value of a text cell, refusing anything but a finite number; {@code where} locates the cell. */
+  static double finite(String cell, String where, String hint) {
+    String s = cell.strip();
+    try {
+      double d = Double.parseDouble(s);
+      if (Double.isFinite(d)) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below with the location, which the exception does not know.
+    }
+    throw new DataException(where + ": expected a finite number but found \"" + abbreviate(s) + "\"", hint);
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+  }
+}

@@ -1,0 +1,221 @@
+package io.gradspark.data;
+
+/**
+ * Derived datasets: each view is a small serializable description over another {@link RowSource} and
+ * loads its rows from it on demand, so a view costs nothing to ship to Spark executors. Arguments are
+ * validated when the view is made, before training starts.
+ */
+public final class Views {
+  private Views() {}
+
+  /**
+   * Features multiplied by factor (bytes stay bytes, with a new scale). Refuses a null source and a
+   * factor that is 0 or not finite.
+   */
+  public static RowSource scaled(RowSource source, double factor) {
+    requireSource(source);
+    if (factor == 0 || !Double.isFinite(factor)) {
+      throw new DataException(
+          "Scaling " + source.describe() + ": expected a finite, non-zero factor but found " + factor,
+          "Use e.g. 1/255 to map MNIST pixels to [0, 1].");
+    }
+    return new Scaled(source, factor);
+  }
+
+  /** Label 1.0 where the label is class k, else 0.0 (for a binary head). Refuses a null source and k < 0. */
+  public static RowSource oneVsAll(RowSource source, int k) {
+    requireSource(source);
+    if (k < 0) {
+      throw new DataException(
+          "One-vs-all on " + source.describe() + ": expected a class index >= 0 but found " + k,
+          "Give the class (label value) that becomes 1; all others become 0.");
+    }
+    return new OneVsAll(source, k);
+  }
+
+  /**
+   * Rows [from, to) of source, renumbered from 0: e.g. the first 50,000 training rows and the last
+   * 10,000 as validation. Refuses a null source and a range that is empty or outside the source's rows.
+   */
+  public static RowSource range(RowSource source, int from, int to) {
+    requireSource(source);
+    if (from < 0 || from >= to || to > source.rows()) {
+      throw new DataException("Row range " + from + ".." + to + " of " + source.describe()
+          + ": expected 0 <= from < to <= " + source.rows(),
+          "Choose a non-empty range inside the dataset's " + source.rows() + " rows.");
+    }
+    return new Range(source, from, to);
+  }
+
+  /**
+   * An exact seeded random split: row i is held out iff
+   * {@code new Permutation(rows, Permutation.mix(seed)).apply(i) >= rows - heldOut}. held = true gives the
+   * heldOut held-out rows, false the others; both keep source order and are renumbered densely. The
+   * same seed gives the same split on every machine. Refuses a null source and a heldOut that would
+   * leave either side empty.
+   */
+  public static RowSource randomSplit(RowSource source, int heldOut, long seed, boolean held) {
+    requireSource(source);
+    if (heldOut < 1 || heldOut >= source.rows()) {
+      throw new DataException(
+          "Random split of " + source.describe() + ": expected 1 to " + (source.rows() - 1)
+              + " held-out rows but found " + heldOut,
+          "Hold out at least one row and fewer rows than the dataset has.");
+    }
+    return new RandomSplit(source, heldOut, seed, held);
+  }
+
+  private static void requireSource(RowSource source) {
+    if (source == null) {
+      throw new IllegalArgumentException("Expected a source but found null");
+    }
+  }
+
+  /**
+   * The same rows, with every loaded block's labels checked by {@link DataChecks#checkLabels} against
+   * the head's classes (on whichever JVM loads them, so executors refuse bad labels too).
+   */
+  public static RowSource labelChecked(RowSource source, int classes, String what) {
+    return new LabelChecked(source, classes, what);
+  }
+
+  private record LabelChecked(RowSource source, int classes, String what) implements RowSource {
+    @Override
+    public int rows() {
+      return source.rows();
+    }
+
+    @Override
+    public int cols() {
+      return source.cols();
+    }
+
+    @Override
+    public RowBlock load(int from, int to) {
+      RowBlock b = source.load(from, to);
+      DataChecks.checkLabels(b, from, classes, what);
+      return b;
+    }
+
+    @Override
+    public String describe() {
+      return source.describe();
+    }
+  }
+
+  private record Scaled(RowSource source, double factor) implements RowSource {
+    @Override
+    public int rows() {
+      return source.rows();
+    }
+
+    @Override
+    public int cols() {
+      return source.cols();
+    }
+
+    @Override
+    public RowBlock load(int from, int to) {
+      return source.load(from, to).scaled(factor);
+    }
+
+    @Override
+    public String describe() {
+      return source.describe() + " scaled by " + factor;
+    }
+  }
+
+  private record OneVsAll(RowSource source, int k) implements RowSource {
+    @Override
+    public int rows() {
+      return source.rows();
+    }
+
+    @Override
+    public int cols() {
+      return source.cols();
+    }
+
+    @Override
+    public RowBlock load(int from, int to) {
+      RowBlock block = source.load(from, to);
+      double[] labels = new double[block.rows()];
+      for (int r = 0; r < labels.length; r++) {
+        labels[r] = block.label(r) == k ? 1.0 : 0.0;
+      }
+      return block.withLabels(labels);
+    }
+
+    @Override
+    public String describe() {
+      return source.describe() + " with labels class " + k + " vs all";
+    }
+  }
+
+  private record Range(RowSource source, int from, int to) implements RowSource {
+    @Override
+    public int rows() {
+      return to - from;
+    }
+
+    @Override
+    public int cols() {
+      return source.cols();
+    }
+
+    @Override
+    public RowBlock load(int a, int b) {
+      DataFiles.checkRange(a, b, rows());
+      return source.load(from + a, from + b);
+    }
+
+    @Override
+    public String describe() {
+      return "rows " + from + ".." + to + " of " + source.describe();
+    }
+  }
+
+  /** Holds no index arrays (they would be shipped with every task): load() re-derives its rows. */
+  private record RandomSplit(RowSource source, int heldOut, long seed, boolean held) implements RowSource {
+    @Override
+    public int rows() {
+      return held ? heldOut : source.rows() - heldOut;
+    }
+
+    @Override
+    public int cols() {
+      return source.cols();
+    }
+
+    @Override
+    public RowBlock load(int from, int to) {
+      DataFiles.checkRange(from, to, rows());
+      if (from == to) {
+        return source.load(0, 0);
+      }
+      int n = source.rows();
+      int cut = n - heldOut;
+      Permutation p = new Permutation(n, Permutation.mix(seed));
+      int[] ids = new int[to - from];
+      for (int i = 0, dense = 0; dense < to; i++) {
+        if ((p.apply(i) >= cut) == held) {
+          if (dense >= from) {
+            ids[dense - from] = i;
+          }
+          dense++;
+        }
+      }
+      int first = ids[0];
+      for (int r = 0; r < ids.length; r++) {
+        ids[r] -= first;
+      }
+      return source.load(first, first + ids[ids.length - 1] + 1).select(ids);
+    }
+
+    @Override
+    public String describe() {
+      return (held ? "the " + heldOut + " held-out rows" : "the " + rows() + " rows not held out")
+          + " (seed " + seed + ") of " + source.describe();
+    }
+  }
+}
