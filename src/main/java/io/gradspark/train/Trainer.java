@@ -30,8 +30,12 @@ public final class Trainer {
     this.listener = listener;
   }
 
-  /** What a run produced: the per-epoch history, total steps and training seconds. */
-  public record Result(List<EpochStats> history, long steps, double trainSeconds) {}
+  /**
+   * What a run produced: the per-epoch history, total steps, training seconds, and the last epoch's
+   * validation and test evaluations (null when the engine has no such set).
+   */
+  public record Result(List<EpochStats> history, long steps, double trainSeconds,
+      Evaluation validation, Evaluation test) {}
 
   /** Trains params in place (modified) with the engine's data, from epoch 0. */
   public Result fit(GradientEngine engine, double[] params) {
@@ -43,6 +47,8 @@ public final class Trainer {
     List<EpochStats> history = new ArrayList<>();
     double trainSeconds = 0;
     long done = 0;
+    Evaluation val = null;
+    Evaluation test = null;
     for (int e = 0; e < epochs; e++) {
       long start = System.nanoTime();
       double lossSum = 0;
@@ -80,9 +86,9 @@ public final class Trainer {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       trainSeconds += seconds;
-      Evaluation val = engine.has(DataSplit.VALIDATION)
+      val = engine.has(DataSplit.VALIDATION)
           ? engine.evaluate(params, DataSplit.VALIDATION) : null;
-      Evaluation test = engine.has(DataSplit.TEST) ? engine.evaluate(params, DataSplit.TEST) : null;
+      test = engine.has(DataSplit.TEST) ? engine.evaluate(params, DataSplit.TEST) : null;
       EpochStats stats = new EpochStats(
           e + 1, steps, lossSum / rows,
           val == null ? Double.NaN : val.meanLoss(), val == null ? Double.NaN : val.accuracy(),
@@ -91,7 +97,7 @@ public final class Trainer {
       history.add(stats);
       listener.onEpoch(stats);
     }
-    return new Result(List.copyOf(history), done, trainSeconds);
+    return new Result(List.copyOf(history), done, trainSeconds, val, test);
   }
 
   private static boolean allFinite(double[] v) {

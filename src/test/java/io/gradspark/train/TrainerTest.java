@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gradspark.data.MoonsSource;
 import io.gradspark.data.RowBlock;
+import io.gradspark.data.Views;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.nn.Activation;
@@ -40,6 +42,23 @@ class TrainerTest {
     assertEquals(1.0, last.testAccuracy(), 0);
     assertTrue(last.testLoss() < 0.05, "XOR loss " + last.testLoss());
     assertEquals(1000, r.steps());
+  }
+
+  @Test
+  void twoMoonsReachesNinetySevenPercent() {
+    Network net = new Network(new int[] {2, 64, 2}, List.of(Activation.RELU),
+        Head.SOFTMAX_CROSS_ENTROPY);
+    MoonsSource moons = new MoonsSource(5000, 0.1, 7);
+    RowBlock train = Views.range(moons, 0, 3750).load(0, 3750);
+    RowBlock test = Views.range(moons, 3750, 5000).load(0, 1250);
+    BatchSchedule schedule = new BatchSchedule(3750, 32, 1, true, false);
+    LocalEngine engine = new LocalEngine(net, schedule, train, null, test);
+    double[] params = net.initialParameters(Initializer.HE_NORMAL, 5);
+    Trainer.Result r = new Trainer(sgd(net, 0.1, 0.9), 20, TrainingListener.NONE)
+        .fit(engine, params);
+    double acc = r.history().get(r.history().size() - 1).testAccuracy();
+    System.out.printf("two moons 2-64-2 relu/softmax: test accuracy %.4f after 20 epochs%n", acc);
+    assertTrue(acc >= 0.97, "test accuracy " + acc);
   }
 
   @Test

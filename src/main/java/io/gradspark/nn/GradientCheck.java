@@ -1,0 +1,100 @@
+package io.gradspark.nn;
+
+import java.util.Arrays;
+
+/**
+ * Backprop against finite differences of the loss, for the tests and for the {@code gradcheck}
+ * command.
+ *
+ * <p>The derivative is taken with the five-point central stencil
+ * (L(w-2h) - 8 L(w-h) + 8 L(w+h) - L(w+2h)) / 12h, whose truncation error is O(h^4): with h = 1e-3
+ * truncation is ~1e-13 while round-off in the loss differences stays ~1e-12 (a two-point stencil
+ * would need h ~ 1e-5 and lose three more digits to round-off).
+ *
+ * <p>Relative error per parameter is |fd - bp| / max(|fd|, |bp|, floor): the floor keeps parameters
+ * whose gradient is 0 (a dead ReLU unit; there the difference quotient is pure round-off) from
+ * dominating, so below it the check is absolute.
+ *
+ * <p>ReLU and leaky ReLU have a kink at 0 where the loss has no derivative; a stencil that straddles a
+ * kink measures nothing. Parameters for which some hidden pre-activation changes sign between w - 2h
+ * and w + 2h are counted and left out.
+ */
+public final class GradientCheck {
+  public static final double DEFAULT_STEP = 1e-3;
+  public static final double DEFAULT_FLOOR = 1e-6;
+
+  private GradientCheck() {}
+
+  /**
+   * @param checked parameters compared
+   * @param atKink parameters left out because the stencil straddles a ReLU kink
+   * @param worstIndex the parameter with the largest relative error (-1 if none checked)
+   */
+  public record Result(double maxRelativeError, int checked, int atKink, int worstIndex) {}
+
+  /**
+   * Compares backprop with finite differences on the given parameter indices, for the loss SUM of
+   * the batch x (n, nIn), y. params is modified during the check and restored before returning.
+   */
+  public static Result compare(
+      Network net, double[] params, double[] x, double[] y, int n, int[] indices, double h,
+      double floor) {
+    Network.Workspace ws = net.workspace(n);
+    double[] grad = new double[net.numParams()];
+    net.lossAndGradient(params, x, y, n, grad, ws);
+    double[] scratch = new double[net.numParams()];
+    boolean piecewise = net.activations().stream().anyMatch(a ->
+        a.kind() == Activation.Kind.RELU || a.kind() == Activation.Kind.LEAKY_RELU);
+    double worst = 0;
+    int worstIndex = -1;
+    int checked = 0;
+    int atKink = 0;
+    for (int i : indices) {
+      double keep = params[i];
+      try {
+        if (piecewise) {
+          loss(net, params, i, keep - 2 * h, x, y, n, scratch, ws);
+          boolean[][] low = signs(net, ws, n);
+          loss(net, params, i, keep + 2 * h, x, y, n, scratch, ws);
+          if (!Arrays.deepEquals(low, signs(net, ws, n))) {
+            atKink++;
+            continue;
+          }
+        }
+        double fd = (loss(net, params, i, keep - 2 * h, x, y, n, scratch, ws)
+            - 8 * loss(net, params, i, keep - h, x, y, n, scratch, ws)
+            + 8 * loss(net, params, i, keep + h, x, y, n, scratch, ws)
+            - loss(net, params, i, keep + 2 * h, x, y, n, scratch, ws)) / (12 * h);
+        double rel = Math.abs(fd - grad[i])
+            / Math.max(Math.max(Math.abs(fd), Math.abs(grad[i])), floor);
+        checked++;
+        if (rel > worst || worstIndex < 0) {
+          worst = rel;
+          worstIndex = i;
+        }
+      } finally {
+        params[i] = keep;
+      }
+    }
+    return new Result(worst, checked, atKink, worstIndex);
+  }
+
+  private static double loss(Network net, double[] params, int i, double value, double[] x,
+      double[] y, int n, double[] scratch, Network.Workspace ws) {
+    params[i] = value;
+    return net.lossAndGradient(params, x, y, n, scratch, ws);
+  }
+
+  /** Sign pattern of every hidden pre-activation of the last forward pass. */
+  private static boolean[][] signs(Network net, Network.Workspace ws, int n) {
+    boolean[][] s = new boolean[net.layers() - 1][];
+    for (int l = 0; l < s.length; l++) {
+      int cells = n * net.sizes()[l + 1];
+      s[l] = new boolean[cells];
+      for (int c = 0; c < cells; c++) {
+        s[l][c] = ws.z[l][c] > 0;
+      }
+    }
+    return s;
+  }
+}
