@@ -1,0 +1,266 @@
+package io.gradspark.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.gradspark.GradsparkException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads a run's settings: the defaults in reference.conf (which documents every key), the user's
+ * HOCON file over them, and {@code --set key=value} overrides over both. A key that reference.conf
+ * does not define is refused with the nearest known key, so a typo never silently falls back to a
+ * default. Values are checked when read, through the typed getters, naming key, value and origin.
+ */
+final class ConfigLoader {
+  private final Config config;
+  private final String source;
+
+  private ConfigLoader(Config config, String source) {
+    this.config = config;
+    this.source = source;
+  }
+
+  /** The merged settings of file (may be null: defaults only) and overrides "key=value". */
+  static ConfigLoader load(Path file, List<String> overrides) {
+    Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/reference.conf");
+    Set<String> known = new TreeSet<>();
+    reference.entrySet().forEach(e -> known.add(e.getKey()));
+    Config user = ConfigFactory.empty();
+    String source = "defaults";
+    if (file != null) {
+      if (!Files.isRegularFile(file)) {
+        throw new GradsparkException("Config file " + file + " not found",
+            "pass an existing file, e.g. --config conf/mnist.conf");
+      }
+      try {
+        user = ConfigFactory.parseFile(file.toFile(),
+            ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+      } catch (ConfigException e) {
+        throw new GradsparkException("Cannot parse " + file + ": " + e.getMessage(),
+            "the file is HOCON (see conf/mnist.conf for an example)");
+      }
+      checkKnown(user, known, "in " + file);
+      source = file.toString();
+    }
+    Config sets = ConfigFactory.empty();
+    for (String kv : overrides) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new GradsparkException("--set '" + kv + "' is not key=value",
+            "e.g. --set training.epochs=2 --set model.layers=[784,128,10]");
+      }
+      String key = kv.substring(0, eq).trim();
+      String value = kv.substring(eq + 1).trim();
+      Config one;
+      try {
+        // HOCON reads // and # as comments: such values (URLs, paths) are taken as plain text
+        one = value.contains("//") || value.contains("#")
+            ? ConfigFactory.parseMap(Map.of(key, value))
+            : ConfigFactory.parseString(key + " = " + value);
+      } catch (ConfigException e) {
+        throw new GradsparkException("--set '" + kv + "': " + e.getMessage(),
+            "values are HOCON: numbers, true/false, [lists], or text");
+      }
+      checkKnown(one, known, "in --set " + kv);
+      sets = one.withFallback(sets);
+    }
+    Config merged;
+    try {
+      merged = sets.withFallback(user).withFallback(reference).resolve();
+    } catch (ConfigException e) {
+      throw new GradsparkException("Cannot resolve the settings: " + e.getMessage());
+    }
+    return new ConfigLoader(merged, source);
+  }
+
+  private static void checkKnown(Config c, Set<String> known, String where) {
+    for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+      String key = e.getKey();
+      if (!known.contains(key)) {
+        throw new GradsparkException(
+            "Unknown setting '" + key + "' " + where + lineOf(e.getValue()),
+            nearest(key, known).map(k -> "did you mean '" + k + "'? ").orElse("")
+                + "every setting is listed with its default in src/main/resources/reference.conf"
+                + " and in the README");
+      }
+    }
+  }
+
+  private static String lineOf(ConfigValue v) {
+    int line = v.origin().lineNumber();
+    return line > 0 ? " (line " + line + ")" : "";
+  }
+
+  private static java.util.Optional<String> nearest(String key, Set<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = distance(key, k);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = k;
+      }
+    }
+    return bestDistance <= Math.max(3, key.length() / 3)
+        ? java.util.Optional.of(best) : java.util.Optional.empty();
+  }
+
+  /** Levenshtein distance. */
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  /** Where the settings came from: the file name, or "defaults". */
+  String source() {
+    return source;
+  }
+
+  /** The merged settings as HOCON text (written to the run directory as config.conf). */
+  String render() {
+    return config.root().render(ConfigRenderOptions.defaults().setOriginComments(false)
+        .setJson(false).setComments(false));
+  }
+
+  String string(String key) {
+    try {
+      return config.getString(key);
+    } catch (ConfigException e) {
+      throw bad(key, "text");
+    }
+  }
+
+  boolean bool(String key) {
+    try {
+      return config.getBoolean(key);
+    } catch (ConfigException e) {
+      throw bad(key, "true or false");
+    }
+  }
+
+  /** An integer in [min, max]. */
+  int integer(String key, int min, int max) {
+    int v;
+    try {
+      v = config.getInt(key);
+    } catch (ConfigException e) {
+      throw bad(key, range("an integer", min, max));
+    }
+    if (v < min || v > max) {
+      throw bad(key, range("an integer", min, max));
+    }
+    return v;
+  }
+
+  long longValue(String key) {
+    try {
+      return config.getLong(key);
+    } catch (ConfigException e) {
+      throw bad(key, "an integer");
+    }
+  }
+
+  /** A finite number in [min, max]. */
+  double number(String key, double min, double max) {
+    double v;
+    try {
+      v = config.getDouble(key);
+    } catch (ConfigException e) {
+      throw bad(key, range("a number", min, max));
+    }
+    if (!(v >= min && v <= max)) {
+      throw bad(key, range("a number", min, max));
+    }
+    return v;
+  }
+
+  List<Integer> integers(String key) {
+    try {
+      return config.getIntList(key);
+    } catch (ConfigException e) {
+      throw bad(key, "a list of integers, e.g. [784, 64, 10]");
+    }
+  }
+
+  /** A string, or a list of strings (e.g. one activation per hidden layer). */
+  List<String> strings(String key) {
+    try {
+      if (config.getValue(key).valueType() == ConfigValueType.LIST) {
+        return config.getStringList(key);
+      }
+      return List.of(config.getString(key));
+    } catch (ConfigException e) {
+      throw bad(key, "a name or a list of names");
+    }
+  }
+
+  /** Refuses a value that is not one of the allowed (lower-case) names. */
+  String choice(String key, String... allowed) {
+    String v = string(key).trim().toLowerCase(java.util.Locale.ROOT);
+    for (String a : allowed) {
+      if (a.equals(v)) {
+        return v;
+      }
+    }
+    throw bad(key, "one of " + String.join(", ", allowed));
+  }
+
+  GradsparkException bad(String key, String expected) {
+    String found;
+    String where = "";
+    try {
+      ConfigValue v = config.getValue(key);
+      found = v.render(ConfigRenderOptions.concise());
+      String desc = v.origin().description();
+      if (desc != null && !desc.contains("reference.conf")) {
+        where = " (" + desc + ")";
+      }
+    } catch (ConfigException e) {
+      found = "missing";
+    }
+    return new GradsparkException(
+        "Setting " + key + " must be " + expected + " but is " + found + where,
+        "fix it in the config file or with --set " + key + "=...");
+  }
+
+  private static String range(String what, double min, double max) {
+    List<String> parts = new ArrayList<>();
+    if (min > -Double.MAX_VALUE && min != Integer.MIN_VALUE) {
+      parts.add(">= " + fmt(min));
+    }
+    if (max < Double.MAX_VALUE && max != Integer.MAX_VALUE) {
+      parts.add("<= " + fmt(max));
+    }
+    return what + (parts.isEmpty() ? "" : " " + String.join(" and ", parts));
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+}

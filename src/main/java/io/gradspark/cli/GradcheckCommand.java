@@ -1,0 +1,146 @@
+package io.gradspark.cli;
+
+import io.gradspark.nn.GradientCheck;
+import io.gradspark.spark.SparkEngine;
+import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.GradientSum;
+import io.gradspark.train.LocalEngine;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "gradcheck", mixinStandardHelpOptions = true,
+    description = {
+        "Check a network's gradient before a long run: the first batch's gradient computed "
+            + "single-node, distributed on Spark (--partitions), and by central finite "
+            + "differences on a sample of parameters. Prints the max relative differences and "
+            + "exits 1 if one is above its tolerance.",
+        "",
+        "Example: submit/gradspark gradcheck --config conf/mnist.conf --partitions 3"},
+    footer = {"", "Relative difference of the two backprop gradients: max|a-b| / max|a|. Of "
+        + "finite differences: per parameter |fd-bp| / max(|fd|, |bp|, 1e-6), five-point "
+        + "stencil, parameters at a ReLU kink left out."})
+final class GradcheckCommand implements Callable<Integer> {
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
+  Path config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting.")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*]).")
+  String master;
+
+  @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
+      description = "Partitions of the distributed check (default: training.partitions, else "
+          + "the context's default parallelism).")
+  int partitions;
+
+  @Option(names = "--samples", paramLabel = "N", defaultValue = "200",
+      description = "Parameters checked by finite differences (default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(names = "--rows", paramLabel = "N", defaultValue = "16",
+      description = "Rows of the first batch used for finite differences (default: "
+          + "${DEFAULT-VALUE}; fewer rows, fewer ReLU kinks).")
+  int rows;
+
+  @Option(names = "--tolerance", paramLabel = "T", defaultValue = "1e-6",
+      description = "Largest acceptable finite-difference relative error (default: "
+          + "${DEFAULT-VALUE}).")
+  double tolerance;
+
+  @Option(names = "--engine-tolerance", paramLabel = "T", defaultValue = "1e-10",
+      description = "Largest acceptable single-node vs distributed difference (default: "
+          + "${DEFAULT-VALUE}).")
+  double engineTolerance;
+
+  @Override
+  public Integer call() {
+    if (samples < 1 || rows < 1 || !(tolerance > 0) || !(engineTolerance > 0)) {
+      throw new io.gradspark.GradsparkException(
+          "--samples and --rows must be >= 1 and the tolerances > 0",
+          "e.g. --samples 200 --rows 16 --tolerance 1e-6");
+    }
+    RunSpec spec = new RunSpec(ConfigLoader.load(config, sets), TrainCommand.baseName(config));
+    double[] params = Engines.initialParameters(spec);
+    BatchSchedule schedule = spec.schedule();
+    // single node, on the training rows only (no need to load validation and test sets)
+    var block = spec.train.load(0, spec.train.rows());
+    LocalEngine local = new LocalEngine(spec.net, schedule, block, null, null);
+    GradientSum a = local.gradient(params, 0, 0);
+    double[] gradLocal = a.grad().clone();
+    double lossLocal = a.lossSum();
+
+    double engineDiff;
+    int p;
+    try (SparkSupport.Session session = SparkSupport.session(master, spec.name + " gradcheck");
+        SparkEngine spark = Engines.spark(session.sc(), spec, schedule,
+            partitions > 0 ? partitions : spec.partitions, false)) {
+      p = spark.partitions();
+      GradientSum b = spark.gradient(params, 0, 0);
+      engineDiff = Math.max(maxRelDiff(gradLocal, b.grad()),
+          Math.abs(lossLocal - b.lossSum()) / Math.max(Math.abs(lossLocal), Double.MIN_NORMAL));
+    }
+
+    int n = Math.min(rows, schedule.batchRows(0));
+    int[] ids = schedule.batch(0, 0);
+    double[] x = new double[n * spec.net.inputSize()];
+    double[] y = new double[n];
+    for (int r = 0; r < n; r++) {
+      block.copyRow(ids[r], x, r * spec.net.inputSize());
+      y[r] = block.label(ids[r]);
+    }
+    int[] sample = sample(spec.net.numParams(), samples, spec.seed);
+    GradientCheck.Result fd = GradientCheck.compare(spec.net, params, x, y, n, sample,
+        GradientCheck.DEFAULT_STEP, GradientCheck.DEFAULT_FLOOR);
+
+    System.out.printf(Locale.ROOT, "%s, %,d parameters, batch of %d rows%n",
+        spec.net.describe(), spec.net.numParams(), a.count());
+    boolean engineOk = engineDiff <= engineTolerance;
+    boolean fdOk = fd.maxRelativeError() <= tolerance;
+    System.out.printf(Locale.ROOT,
+        "single-node vs distributed (%d partitions): max relative difference %.3e  %s%n", p,
+        engineDiff, engineOk ? "ok" : "ABOVE TOLERANCE " + engineTolerance);
+    System.out.printf(Locale.ROOT,
+        "backprop vs finite differences (%d parameters, %d rows): max relative error %.3e  %s%n",
+        fd.checked(), n, fd.maxRelativeError(), fdOk ? "ok" : "ABOVE TOLERANCE " + tolerance);
+    if (fd.atKink() > 0) {
+      System.out.printf(Locale.ROOT, "(%d sampled parameters sat at a ReLU kink and were left out)%n",
+          fd.atKink());
+    }
+    return engineOk && fdOk ? 0 : 1;
+  }
+
+  /** count distinct parameter indices (all if count >= total), from the seed. */
+  static int[] sample(int total, int count, long seed) {
+    if (count >= total) {
+      int[] all = new int[total];
+      for (int i = 0; i < total; i++) {
+        all[i] = i;
+      }
+      return all;
+    }
+    SplittableRandom rng = new SplittableRandom(seed);
+    java.util.Set<Integer> picked = new java.util.LinkedHashSet<>();
+    while (picked.size() < count) {
+      picked.add(rng.nextInt(total));
+    }
+    return picked.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  static double maxRelDiff(double[] a, double[] b) {
+    double diff = 0;
+    double scale = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(a[i]));
+    }
+    return scale == 0 ? diff : diff / scale;
+  }
+}

@@ -1,0 +1,69 @@
+package io.gradspark.cli;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.train.DivergedException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code gradspark} command line. Errors the user can fix (bad settings, bad files, a diverged
+ * run) print what was wrong and how to fix it, without a stack trace; set GRADSPARK_DEBUG=1 to see
+ * one.
+ */
+@Command(name = "gradspark", mixinStandardHelpOptions = true, version = "gradspark 0.1.0",
+    description = "Data-parallel training of feed-forward neural networks on Apache Spark.",
+    subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
+        GradcheckCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Run 'gradspark COMMAND --help' for a command's options. "
+        + "Settings: src/main/resources/reference.conf and the README."})
+public final class Main implements Runnable {
+  /** Exit code for bad input or settings: nothing was written. */
+  public static final int BAD_INPUT = 2;
+  /** Exit code for a run that diverged (the last good model was written). */
+  public static final int DIVERGED = 3;
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    // netlib reports each BLAS it could not load through java.util.logging; which one it did load
+    // is in summary.json ("blas"), so those lines are noise for users.
+    java.util.logging.Logger.getLogger("dev.ludovic.netlib").setLevel(java.util.logging.Level.SEVERE);
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns its exit code (what main exits with). */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setParameterExceptionHandler((ex, a) -> {
+      PrintWriter err = ex.getCommandLine().getErr();
+      err.println("error: " + ex.getMessage());
+      err.println("hint: run '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+          + " --help' for the options");
+      return BAD_INPUT;
+    });
+    cli.setExecutionExceptionHandler((ex, c, parsed) -> {
+      PrintWriter err = c.getErr();
+      GradsparkException g = GradsparkException.find(ex);
+      if (System.getenv("GRADSPARK_DEBUG") != null) {
+        ex.printStackTrace(err);
+      }
+      if (g == null) {
+        err.println("internal error: " + ex);
+        err.println("hint: this is a bug in gradspark; rerun with GRADSPARK_DEBUG=1 for the "
+            + "stack trace and report it");
+        return 1;
+      }
+      err.println("error: " + g.getMessage());
+      if (g.hint() != null) {
+        err.println("hint: " + g.hint());
+      }
+      return g instanceof DivergedException ? DIVERGED : BAD_INPUT;
+    });
+    return cli.execute(args);
+  }
+}

@@ -1,0 +1,95 @@
+package io.gradspark.cli;
+
+import io.gradspark.eval.EpochStats;
+import io.gradspark.train.TrainingListener;
+import java.util.Locale;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Shows training progress: on a terminal, a progress bar per epoch (step, loss, samples/s, ETA);
+ * otherwise (CI, a log file) one line per epoch, so logs stay readable.
+ */
+final class Progress implements TrainingListener {
+  private static final Logger LOG = LoggerFactory.getLogger("io.gradspark.train");
+
+  private final int epochs;
+  private final boolean terminal;
+  private ProgressBar bar;
+  private long epochStart;
+  private long rows;
+  private double lossSum;
+
+  Progress(int epochs, boolean terminal) {
+    this.epochs = epochs;
+    this.terminal = terminal;
+  }
+
+  /** A terminal bar when stdout is a console, epoch lines otherwise. */
+  static Progress forConsole(int epochs) {
+    return new Progress(epochs, System.console() != null);
+  }
+
+  @Override
+  public void onStep(int epoch, int step, int steps, double batchLoss, long batchRows) {
+    if (step == 1) {
+      epochStart = System.nanoTime();
+      rows = 0;
+      lossSum = 0;
+      if (terminal) {
+        bar = new ProgressBarBuilder()
+            .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs))
+            .setInitialMax(steps)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setUpdateIntervalMillis(200)
+            .continuousUpdate()
+            .build();
+      }
+    }
+    rows += batchRows;
+    lossSum += batchLoss * batchRows;
+    if (bar != null) {
+      double seconds = (System.nanoTime() - epochStart) / 1e9;
+      bar.stepTo(step);
+      bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f, %,.0f samples/s",
+          lossSum / rows, rows / Math.max(seconds, 1e-9)));
+    }
+  }
+
+  @Override
+  public void onEpoch(EpochStats s) {
+    if (bar != null) {
+      bar.close();
+      bar = null;
+    }
+    String line = epochLine(s, epochs);
+    if (terminal) {
+      System.out.println(line);
+    } else {
+      LOG.info(line);
+    }
+  }
+
+  static String epochLine(EpochStats s, int epochs) {
+    StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+        "epoch %d/%d: train loss %.4f", s.epoch(), epochs, s.trainLoss()));
+    if (!Double.isNaN(s.valLoss())) {
+      b.append(String.format(Locale.ROOT, ", val loss %.4f", s.valLoss()));
+      if (!Double.isNaN(s.valAccuracy())) {
+        b.append(String.format(Locale.ROOT, " acc %.2f%%", 100 * s.valAccuracy()));
+      }
+    }
+    if (!Double.isNaN(s.testLoss())) {
+      b.append(String.format(Locale.ROOT, ", test loss %.4f", s.testLoss()));
+      if (!Double.isNaN(s.testAccuracy())) {
+        b.append(String.format(Locale.ROOT, " acc %.2f%%", 100 * s.testAccuracy()));
+      }
+    }
+    b.append(String.format(Locale.ROOT, ", %.1f s, %,.0f samples/s", s.seconds(),
+        s.samplesPerSecond()));
+    return b.toString();
+  }
+}

@@ -1,0 +1,220 @@
+package io.gradspark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gradspark.data.CsvSource;
+import io.gradspark.data.MoonsSource;
+import io.gradspark.data.RowBlock;
+import io.gradspark.eval.EpochStats;
+import io.gradspark.io.ModelFile;
+import io.gradspark.io.RunFiles;
+import io.gradspark.nn.Network;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end, through the real entry point, on shipped and generated data. */
+class CommandLineTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path tmp;
+
+  /** A small MNIST run on Spark: 3,000 training images (500 held out), 1,000 test images. */
+  private CliRun trainMnistSubset(Path out) {
+    return CliRun.run("train", "--config", "conf/mnist.conf",
+        "--set", "training.epochs=2", "--set", "data.train.limit=3000",
+        "--set", "data.validation.holdout=500", "--set", "data.test.limit=1000",
+        "--set", "training.partitions=3", "--out", out.toString());
+  }
+
+  private static void assertOutputs(Path out, int epochs) throws IOException {
+    for (String f : List.of("model.npz", "history.csv", "history.json", "summary.json",
+        "curves.png", "config.conf")) {
+      assertTrue(Files.isRegularFile(out.resolve(f)), f + " missing");
+    }
+    List<String> csv = Files.readAllLines(out.resolve("history.csv"));
+    assertEquals(epochs + 1, csv.size(), "header + one line per epoch");
+    List<EpochStats> history = RunFiles.readHistoryJson(out.resolve("history.json"));
+    assertEquals(epochs, history.size());
+    JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+    for (String k : List.of("test_accuracy", "test_loss", "val_accuracy", "epochs", "steps",
+        "train_seconds", "samples_per_second", "partitions", "master")) {
+      assertTrue(summary.has(k), "summary.json lacks " + k);
+    }
+    assertEquals(epochs, summary.get("epochs").asInt());
+    assertEquals(history.get(epochs - 1).testAccuracy(), summary.get("test_accuracy").asDouble());
+    BufferedImage curves = ImageIO.read(out.resolve("curves.png").toFile());
+    assertTrue(curves.getWidth() >= 800 && curves.getHeight() >= 400);
+  }
+
+  @Test
+  void trainsMnistSubsetOnSparkAndEvaluatesAndPredictsWithTheModel() throws IOException {
+    Path out = tmp.resolve("mnist");
+    CliRun r = trainMnistSubset(out);
+    assertEquals(0, r.exitCode(), r.err());
+    assertOutputs(out, 2);
+    assertTrue(Files.isRegularFile(out.resolve("confusion.png")));
+    JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+    assertEquals(3, summary.get("partitions").asInt());
+    assertEquals("spark", summary.get("engine").asText());
+    double testAccuracy = summary.get("test_accuracy").asDouble();
+    assertTrue(testAccuracy > 0.8, "a 2-epoch model on 2,500 images still learns: " + testAccuracy);
+
+    // evaluate on the same 1,000 test images: the same accuracy, exactly
+    Path evalOut = tmp.resolve("eval");
+    CliRun e = CliRun.run("evaluate", "--model", out.resolve("model.npz").toString(),
+        "--config", "conf/mnist.conf", "--set", "data.test.limit=1000",
+        "--out", evalOut.toString());
+    assertEquals(0, e.exitCode(), e.err());
+    assertTrue(e.out().contains("precision"), e.out());
+    JsonNode ev = JSON.readTree(evalOut.resolve("evaluation.json").toFile());
+    assertEquals(testAccuracy, ev.get("accuracy").asDouble(), 0.0);
+    assertEquals(1000, ev.get("rows").asInt());
+    assertTrue(Files.isRegularFile(evalOut.resolve("confusion.png")));
+  }
+
+  @Test
+  void trainsMoonsLocallyAndTheModelRoundTripsToIdenticalPredictions() throws IOException {
+    Path out = tmp.resolve("moons");
+    CliRun r = CliRun.run("train", "--config", "conf/experiments/moons.conf",
+        "--set", "training.engine=local", "--set", "training.epochs=3",
+        "--out", out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertOutputs(out, 3);
+    JsonNode summary = JSON.readTree(out.resolve("summary.json").toFile());
+    assertTrue(summary.get("test_accuracy").asDouble() >= 0.97, summary.toString());
+
+    ModelFile.Loaded m = ModelFile.load(out.resolve("model.npz"));
+    Path copy = tmp.resolve("copy.npz");
+    ModelFile.save(copy, m.net(), m.params(), m.inputScale(), m.oneVsAll(), java.util.Map.of());
+    assertArrayEquals(m.params(), ModelFile.load(copy).params());
+
+    // predictions through the command equal the loaded model's own forward pass
+    RowBlock points = new MoonsSource(50, 0.1, 99).load(0, 50);
+    Path input = tmp.resolve("points.csv");
+    StringBuilder csv = new StringBuilder();
+    for (int i = 0; i < points.rows(); i++) {
+      csv.append(points.feature(i, 0)).append(',').append(points.feature(i, 1)).append('\n');
+    }
+    Files.writeString(input, csv);
+    Path predictions = tmp.resolve("predictions.csv");
+    CliRun p = CliRun.run("predict", "--model", out.resolve("model.npz").toString(),
+        "--input", input.toString(), "--output", predictions.toString());
+    assertEquals(0, p.exitCode(), p.err());
+    List<String> lines = Files.readAllLines(predictions);
+    assertEquals("row,predicted,p0,p1", lines.get(0));
+    assertEquals(51, lines.size());
+    Network net = m.net();
+    RowBlock read = new CsvSource(input, CsvSource.NO_LABEL, false, ',').load(0, 50);
+    double[] x = new double[50 * 2];
+    for (int i = 0; i < 50; i++) {
+      read.copyRow(i, x, 2 * i);
+    }
+    double[] probs = new double[100];
+    net.predict(m.params(), x, 50, probs, net.workspace(50));
+    int agree = 0;
+    for (int i = 0; i < 50; i++) {
+      String[] cells = lines.get(i + 1).split(",");
+      assertEquals(probs[2 * i], Double.parseDouble(cells[2]), 0.0);
+      assertEquals(probs[2 * i + 1], Double.parseDouble(cells[3]), 0.0);
+      agree += Integer.parseInt(cells[1]) == (int) points.label(i) ? 1 : 0;
+    }
+    assertTrue(agree >= 45, "predicted classes match labels on " + agree + " of 50");
+  }
+
+  @Test
+  void refusesUnknownKeysAndBadValuesBeforeAnyWork() {
+    Path out = tmp.resolve("never");
+    CliRun typo = CliRun.run("train", "--config", "conf/mnist.conf", "--set", "training.epoch=2",
+        "--out", out.toString());
+    assertEquals(2, typo.exitCode());
+    assertTrue(typo.err().contains("Unknown setting 'training.epoch'"), typo.err());
+    assertTrue(typo.err().contains("did you mean 'training.epochs'"), typo.err());
+    CliRun bad = CliRun.run("train", "--config", "conf/mnist.conf", "--set",
+        "optimizer.learning-rate=fast", "--out", out.toString());
+    assertEquals(2, bad.exitCode());
+    assertTrue(bad.err().contains("optimizer.learning-rate must be a number"), bad.err());
+    CliRun layers = CliRun.run("train", "--config", "conf/mnist.conf", "--set",
+        "model.layers=[784,64,1]", "--out", out.toString());
+    assertEquals(2, layers.exitCode());
+    assertTrue(layers.err().contains("softmax head needs at least 2 outputs"), layers.err());
+    CliRun missing = CliRun.run("train", "--config", "conf/nope.conf");
+    assertEquals(2, missing.exitCode());
+    assertTrue(missing.err().contains("not found"));
+    CliRun option = CliRun.run("train", "--config", "conf/mnist.conf", "--bogus");
+    assertEquals(2, option.exitCode());
+    for (CliRun r : List.of(typo, bad, layers, missing, option)) {
+      assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
+  void badDataFilesExitTwoNamingFileAndLineWithNoOutput() throws IOException {
+    Path csv = tmp.resolve("ragged.csv");
+    Files.writeString(csv, "0,0.1,0.2\n1,0.3,0.4\n0,0.5\n");
+    Path out = tmp.resolve("out");
+    CliRun ragged = CliRun.run("train", "--config", "conf/experiments/moons.conf",
+        "--set", "data.train.format=csv", "--set", "data.train.path=" + csv,
+        "--set", "training.engine=local", "--out", out.toString());
+    assertEquals(2, ragged.exitCode());
+    assertTrue(ragged.err().contains("line 3"), ragged.err());
+    assertTrue(ragged.err().contains("ragged.csv"), ragged.err());
+
+    Path labels = tmp.resolve("labels.csv");
+    Files.writeString(labels, "0,0.1,0.2\n1,0.3,0.4\n5,0.5,0.6\n");
+    CliRun label = CliRun.run("train", "--config", "conf/experiments/moons.conf",
+        "--set", "data.train.format=csv", "--set", "data.train.path=" + labels,
+        "--out", out.toString());
+    assertEquals(2, label.exitCode(), "on Spark too: the executor's error reaches the user");
+    assertTrue(label.err().toLowerCase(Locale.ROOT).contains("label"), label.err());
+
+    Path idx = tmp.resolve("truncated-images.idx");
+    byte[] header = {0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28, 1, 2, 3};
+    Files.write(idx, header);
+    CliRun truncated = CliRun.run("train", "--config", "conf/mnist.conf",
+        "--set", "data.train.images=" + idx, "--out", out.toString());
+    assertEquals(2, truncated.exitCode());
+    assertTrue(truncated.err().contains("truncated-images.idx"), truncated.err());
+
+    CliRun features = CliRun.run("train", "--config", "conf/experiments/moons.conf",
+        "--set", "model.layers=[3,8,2]", "--out", out.toString());
+    assertEquals(2, features.exitCode());
+    assertTrue(features.err().contains("3"), features.err());
+    for (CliRun r : List.of(ragged, label, truncated, features)) {
+      assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+    assertFalse(Files.exists(out), "no partial output");
+  }
+
+  @Test
+  void everyCommandExplainsItself() {
+    for (String cmd : List.of("train", "evaluate", "predict", "gradcheck")) {
+      CliRun r = CliRun.run(cmd, "--help");
+      assertEquals(0, r.exitCode());
+      assertTrue(r.out().contains("Usage: gradspark " + cmd), r.out());
+      assertTrue(r.out().contains("Example:"), r.out());
+    }
+  }
+
+  @Test
+  void gradcheckPassesOnAShippedConfig() {
+    CliRun r = CliRun.run("gradcheck", "--config", "conf/experiments/moons.conf",
+        "--partitions", "3", "--samples", "100");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("single-node vs distributed (3 partitions)"), r.out());
+    assertTrue(r.out().contains("backprop vs finite differences"), r.out());
+  }
+}
