@@ -30,9 +30,15 @@ final class Engines {
   static SparkEngine spark(JavaSparkContext sc, RunSpec spec, BatchSchedule schedule,
       int partitions, boolean evaluationSets) {
     int p = partitions > 0 ? partitions : sc.defaultParallelism();
+    return spark(sc, spec, schedule, p, evaluationSets, SparkEngine.Aggregation.auto(p));
+  }
+
+  /** As above with a given partition count (>= 1) and aggregation. */
+  static SparkEngine spark(JavaSparkContext sc, RunSpec spec, BatchSchedule schedule,
+      int partitions, boolean evaluationSets, SparkEngine.Aggregation aggregation) {
     return new SparkEngine(sc, spec.net, schedule, spec.train,
-        evaluationSets ? spec.validation : null, evaluationSets ? spec.test : null, p,
-        StorageLevel.fromString(spec.storageLevel));
+        evaluationSets ? spec.validation : null, evaluationSets ? spec.test : null, partitions,
+        StorageLevel.fromString(spec.storageLevel), aggregation);
   }
 
   private static RowBlock all(RowSource s) {

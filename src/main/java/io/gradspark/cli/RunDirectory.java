@@ -45,7 +45,17 @@ final class RunDirectory {
     return dir.toAbsolutePath().normalize();
   }
 
-  /** Starts writing outputs for target (a path from {@link #choose}). */
+  /** Creates target (a path from {@link #choose}) to write outputs into directly. */
+  static void ensure(Path target) {
+    try {
+      Files.createDirectories(target);
+    } catch (IOException e) {
+      throw new GradsparkException("Cannot create the output directory " + target + ": " + e,
+          "check that its parent is writable, or choose another --out");
+    }
+  }
+
+  /** Starts writing outputs for target (a path from {@link #choose}) in a staging directory. */
   static RunDirectory create(Path target) {
     try {
       Path parent = target.getParent();

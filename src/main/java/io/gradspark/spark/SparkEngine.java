@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
@@ -26,10 +27,17 @@ import org.apache.spark.storage.StorageLevel;
  *
  * <p>One step: broadcast the parameters; every partition asks the {@link BatchSchedule} for the ids of
  * batch k that fall in its range (O(B), no shuffle, no pass over the data), fills one batch matrix
- * and computes the loss and gradient SUMS with the same core code as the {@code LocalEngine}; a
- * {@code treeAggregate} brings the sums back, combined in a fixed order ({@link CanonicalSum}) so the
- * result does not depend on which task finishes first; the broadcast is destroyed. Partitions without
- * rows in the batch contribute an empty sum (no array at all).
+ * and computes the loss and gradient SUMS with the same core code as the {@code LocalEngine}; the
+ * sums come back and are combined in a fixed order ({@link CanonicalSum}) so the result does not
+ * depend on which task finishes first; the broadcast is destroyed. Partitions without rows in the
+ * batch contribute an empty sum (no array at all).
+ *
+ * <p>How the sums come back ({@link Aggregation}): {@code TREE} is {@code treeAggregate}, which can
+ * merge on the executors in a second stage, the right tool for many partitions. With few partitions
+ * that stage only adds cost, and treeAggregate's fixed per-call work (cleaning and serialising
+ * closures, cloning zero values) dominates a ~1 ms step, so {@code DIRECT} runs one job with a
+ * prepared function object ({@code SparkContext.runJob}) whose per-partition sums the driver merges
+ * along the same canonical tree. Both give bit-identical results; {@code bench} compares them.
  */
 public final class SparkEngine implements GradientEngine {
   private final JavaSparkContext sc;
@@ -37,6 +45,29 @@ public final class SparkEngine implements GradientEngine {
   private final BatchSchedule schedule;
   private final int partitions;
   private final Map<DataSplit, JavaRDD<Part>> data = new EnumMap<>(DataSplit.class);
+  private final Aggregation aggregation;
+  private final scala.collection.immutable.Seq<Object> allPartitions;
+  private final List<StepTimes> times = new ArrayList<>();
+
+  /** How per-partition sums come back to the driver (see the class comment). */
+  public enum Aggregation {
+    /** One job with a prepared function; the driver merges the P sums in canonical order. */
+    DIRECT,
+    /** {@code treeAggregate}, with a second merge stage on executors for many partitions. */
+    TREE;
+
+    /** DIRECT up to 32 partitions (P sums of W doubles reach the driver), TREE above. */
+    public static Aggregation auto(int partitions) {
+      return partitions <= 32 ? DIRECT : TREE;
+    }
+  }
+
+  /**
+   * Where one step's time went, in nanoseconds: creating the broadcast, the Spark job (scheduling,
+   * task (de)serialisation, the slowest partition's compute, result transfer), the slowest
+   * partition's compute alone, and the driver's merge of the partition sums.
+   */
+  public record StepTimes(long broadcast, long job, long compute, long merge, long destroy) {}
 
   /**
    * Builds and caches the datasets (val and test may be null) and materialises them, so that bad
@@ -45,6 +76,13 @@ public final class SparkEngine implements GradientEngine {
   public SparkEngine(
       JavaSparkContext sc, Network net, BatchSchedule schedule, RowSource train, RowSource val,
       RowSource test, int partitions, StorageLevel storage) {
+    this(sc, net, schedule, train, val, test, partitions, storage, Aggregation.auto(partitions));
+  }
+
+  /** As above, with the aggregation chosen by the caller. */
+  public SparkEngine(
+      JavaSparkContext sc, Network net, BatchSchedule schedule, RowSource train, RowSource val,
+      RowSource test, int partitions, StorageLevel storage, Aggregation aggregation) {
     if (train.rows() != schedule.rows()) {
       throw new IllegalArgumentException(
           "Expected " + schedule.rows() + " training rows but found " + train.rows());
@@ -53,6 +91,12 @@ public final class SparkEngine implements GradientEngine {
     this.net = net;
     this.schedule = schedule;
     this.partitions = partitions;
+    this.aggregation = aggregation;
+    List<Object> indices = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      indices.add(p);
+    }
+    this.allPartitions = scala.jdk.javaapi.CollectionConverters.asScala(indices).toList();
     sc.setJobDescription("load and cache data");
     data.put(DataSplit.TRAIN, cache(sc, train, partitions, storage, "train"));
     if (val != null) {
@@ -72,11 +116,7 @@ public final class SparkEngine implements GradientEngine {
     }
     int n = source.rows();
     JavaRDD<Part> rdd = sc.parallelize(indices, partitions)
-        .map(p -> {
-          int lo = (int) ((long) p * n / partitions);
-          int hi = (int) ((long) (p + 1) * n / partitions);
-          return new Part(p, lo, source.load(lo, hi));
-        })
+        .map(new LoadPart(source, partitions))
         .setName(name + ": " + source.describe())
         .persist(storage);
     long rows = rdd.map(part -> part.block().rows()).reduce(Integer::sum);
@@ -99,18 +139,51 @@ public final class SparkEngine implements GradientEngine {
   public GradientSum gradient(double[] params, int epoch, int step) {
     sc.setJobDescription(
         "epoch " + (epoch + 1) + " step " + (step + 1) + "/" + schedule.stepsPerEpoch());
+    long t0 = System.nanoTime();
     Broadcast<double[]> bc = sc.broadcast(params);
+    long t1 = System.nanoTime();
     try {
-      StepFunction seq = new StepFunction(bc, net, schedule, epoch, step);
-      Function2<CanonicalSum<GradientSum>, CanonicalSum<GradientSum>, CanonicalSum<GradientSum>>
-          comb = CanonicalSum::merge;
-      CanonicalSum<GradientSum> zero = new CanonicalSum<>(partitions, GradientSum::merge);
-      CanonicalSum<GradientSum> sum =
-          data.get(DataSplit.TRAIN).treeAggregate(zero, seq, comb, treeDepth(partitions));
-      return sum.result();
-    } finally {
+      StepFunction f = new StepFunction(bc, net, schedule, epoch, step);
+      CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
+      long compute = 0;
+      long t2;
+      if (aggregation == Aggregation.DIRECT) {
+        PartResult[] results = new PartResult[partitions];
+        sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), f, allPartitions,
+            new Collect(results), scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
+        t2 = System.nanoTime();
+        for (int p = 0; p < partitions; p++) {
+          sum.add(p, results[p].sum());
+          compute = Math.max(compute, results[p].nanos());
+        }
+      } else {
+        Function2<CanonicalSum<GradientSum>, CanonicalSum<GradientSum>, CanonicalSum<GradientSum>>
+            comb = CanonicalSum::merge;
+        sum = data.get(DataSplit.TRAIN).treeAggregate(sum, f, comb, treeDepth(partitions));
+        t2 = System.nanoTime();
+      }
+      GradientSum result = sum.result();
+      long t3 = System.nanoTime();
       bc.destroy();
+      times.add(new StepTimes(t1 - t0, t2 - t1, compute, t3 - t2, System.nanoTime() - t3));
+      return result;
+    } catch (RuntimeException e) {
+      bc.destroy();
+      throw e;
     }
+  }
+
+  /** The per-step times recorded since the engine was built or last reset. */
+  public List<StepTimes> stepTimes() {
+    return List.copyOf(times);
+  }
+
+  public void resetStepTimes() {
+    times.clear();
+  }
+
+  public Aggregation aggregation() {
+    return aggregation;
   }
 
   /**
@@ -163,9 +236,34 @@ public final class SparkEngine implements GradientEngine {
     data.clear();
   }
 
-  /** The per-partition work of one step, as a serializable function object. */
+  /**
+   * Builds partition p's Part on the executor. A named class rather than a lambda: it travels in
+   * every step's task binary (the cached RDD's lineage), and a plain object serialises smaller and
+   * skips the closure cleaner.
+   */
+  private record LoadPart(RowSource source, int partitions)
+      implements org.apache.spark.api.java.function.Function<Integer, Part> {
+    @Override
+    public Part call(Integer p) {
+      int n = source.rows();
+      int lo = (int) ((long) p * n / partitions);
+      int hi = (int) ((long) (p + 1) * n / partitions);
+      return new Part(p, lo, source.load(lo, hi));
+    }
+  }
+
+  /** One partition's sum and how long computing it took. */
+  record PartResult(GradientSum sum, long nanos) implements java.io.Serializable {}
+
+  /**
+   * The per-partition work of one step, as a serializable function object: not a closure, so
+   * Spark's closure cleaner has nothing to do, and usable both as runJob's function and as
+   * treeAggregate's sequential operation.
+   */
   static final class StepFunction
-      implements Function2<CanonicalSum<GradientSum>, Part, CanonicalSum<GradientSum>> {
+      extends scala.runtime.AbstractFunction2<TaskContext, scala.collection.Iterator<Part>, PartResult>
+      implements Function2<CanonicalSum<GradientSum>, Part, CanonicalSum<GradientSum>>,
+          java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
     private final Broadcast<double[]> params;
@@ -183,9 +281,56 @@ public final class SparkEngine implements GradientEngine {
       this.step = step;
     }
 
+    /** runJob: the partition holds exactly one Part. */
+    @Override
+    public PartResult apply(TaskContext context, scala.collection.Iterator<Part> parts) {
+      Part part = parts.next();
+      long start = System.nanoTime();
+      GradientSum sum = partitionSum(net, schedule, params.value(), part, epoch, step);
+      return new PartResult(sum, System.nanoTime() - start);
+    }
+
+    /** treeAggregate's sequential operation. */
     @Override
     public CanonicalSum<GradientSum> call(CanonicalSum<GradientSum> acc, Part part) {
       return acc.add(part.index(), partitionSum(net, schedule, params.value(), part, epoch, step));
+    }
+  }
+
+  /** Stores each partition's result at its index, as it arrives (on the driver). */
+  private static final class Collect
+      extends scala.runtime.AbstractFunction2<Object, PartResult, scala.runtime.BoxedUnit>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final transient PartResult[] results;
+
+    Collect(PartResult[] results) {
+      this.results = results;
+    }
+
+    @Override
+    public scala.runtime.BoxedUnit apply(Object index, PartResult r) {
+      results[(Integer) index] = r;
+      return scala.runtime.BoxedUnit.UNIT;
+    }
+  }
+
+  /**
+   * Per-thread scratch of a task: the batch matrix, labels, ids and layer buffers, reused from step
+   * to step (tasks run one per thread; the gradient array is not reused: it is the task's result).
+   */
+  private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
+
+  private record Scratch(String key, int[] ids, double[] x, double[] y, Network.Workspace ws) {
+    static Scratch of(Network net, int batch) {
+      String key = net.describe() + "/" + batch;
+      Scratch s = SCRATCH.get();
+      if (s == null || !s.key.equals(key)) {
+        s = new Scratch(key, new int[batch], new double[batch * net.inputSize()],
+            new double[batch], net.workspace(batch));
+        SCRATCH.set(s);
+      }
+      return s;
     }
   }
 
@@ -194,16 +339,13 @@ public final class SparkEngine implements GradientEngine {
       Network net, BatchSchedule schedule, double[] params, Part part, int epoch, int step) {
     RowBlock block = part.block();
     int lo = part.firstId();
-    int[] ids = new int[schedule.batchSize()];
-    int n = schedule.batch(epoch, step, lo, lo + block.rows(), ids);
+    Scratch s = Scratch.of(net, schedule.batchSize());
+    int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids());
     if (n == 0) {
       return new GradientSum();
     }
-    double[] x = new double[n * net.inputSize()];
-    double[] y = new double[n];
     double[] grad = new double[net.numParams()];
-    double loss =
-        Batches.gradient(net, params, block, lo, ids, n, x, y, grad, net.workspace(n));
+    double loss = Batches.gradient(net, params, block, lo, s.ids(), n, s.x(), s.y(), grad, s.ws());
     return new GradientSum(loss, n, grad);
   }
 }

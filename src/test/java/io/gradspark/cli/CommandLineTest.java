@@ -200,13 +200,91 @@ class CommandLineTest {
   }
 
   @Test
+  void interruptedRunResumesFromItsCheckpointsBitIdentical() throws IOException {
+    String[] run = {"train", "--config", "conf/experiments/moons.conf", "--set",
+        "training.epochs=3", "--set", "training.partitions=3", "--set", "training.batch-size=50"};
+    Path a = tmp.resolve("a");
+    Path b = tmp.resolve("b");
+    assertEquals(0, CliRun.run(concat(run, "--out", a.toString())).exitCode());
+    assertEquals(0, CliRun.run(concat(run, "--out", b.toString())).exitCode());
+    // b's driver "died" after epoch 2: keep only its settings and checkpoints (epochs 1 and 2)
+    try (var files = Files.list(b)) {
+      for (Path f : files.toList()) {
+        if (!f.getFileName().toString().matches("config.conf|checkpoints")) {
+          Files.delete(f);
+        }
+      }
+    }
+    try (var files = Files.list(b.resolve("checkpoints"))) {
+      assertEquals(List.of("ckpt-e00001-s0000000.npz", "ckpt-e00002-s0000000.npz"),
+          files.map(f -> f.getFileName().toString()).sorted().toList());
+    }
+    // and its newest checkpoint is damaged: resume must say so and use the previous one
+    Path newest = b.resolve("checkpoints/ckpt-e00002-s0000000.npz");
+    byte[] bytes = Files.readAllBytes(newest);
+    bytes[bytes.length / 2] ^= 0x11;
+    Files.write(newest, bytes);
+    CliRun resumed = CliRun.run("train", "--resume", b.toString());
+    assertEquals(0, resumed.exitCode(), resumed.err());
+    assertTrue(resumed.err().contains("ckpt-e00002-s0000000.npz is unusable"), resumed.err());
+    assertTrue(resumed.out().contains("ckpt-e00001-s0000000.npz"), resumed.out());
+    assertArrayEquals(ModelFile.load(a.resolve("model.npz")).params(),
+        ModelFile.load(b.resolve("model.npz")).params(), "resumed run is bit-identical");
+    List<EpochStats> ha = RunFiles.readHistoryJson(a.resolve("history.json"));
+    List<EpochStats> hb = RunFiles.readHistoryJson(b.resolve("history.json"));
+    for (int e = 0; e < 3; e++) {
+      assertEquals(ha.get(e).trainLoss(), hb.get(e).trainLoss(), 0.0);
+      assertEquals(ha.get(e).testAccuracy(), hb.get(e).testAccuracy(), 0.0);
+    }
+    CliRun twice = CliRun.run("train", "--resume", b.toString(), "--set", "training.epochs=9");
+    assertEquals(2, twice.exitCode());
+  }
+
+  @Test
+  void divergenceExitsThreeAndKeepsTheLastGoodModel() throws IOException {
+    Path out = tmp.resolve("diverged");
+    CliRun r = CliRun.run("train", "--config", "conf/experiments/moons.conf",
+        "--set", "training.engine=local", "--set", "optimizer.learning-rate=1e6",
+        "--set", "model.activation=identity", "--out", out.toString());
+    assertEquals(3, r.exitCode(), r.err());
+    assertTrue(r.err().contains("Training diverged at epoch"), r.err());
+    assertTrue(r.err().contains("learning-rate"), r.err());
+    ModelFile.Loaded m = ModelFile.load(out.resolve("model-last-good.npz"));
+    for (double p : m.params()) {
+      assertTrue(Double.isFinite(p));
+    }
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  @Test
   void everyCommandExplainsItself() {
-    for (String cmd : List.of("train", "evaluate", "predict", "gradcheck")) {
+    for (String cmd : List.of("train", "evaluate", "predict", "gradcheck", "bench")) {
       CliRun r = CliRun.run(cmd, "--help");
       assertEquals(0, r.exitCode());
       assertTrue(r.out().contains("Usage: gradspark " + cmd), r.out());
       assertTrue(r.out().contains("Example:"), r.out());
     }
+  }
+
+  @Test
+  void benchRunsEveryEngineAndWritesItsFigures() throws IOException {
+    Path json = tmp.resolve("bench.json");
+    CliRun r = CliRun.run("bench", "--config", "conf/experiments/moons.conf", "--epochs", "2",
+        "--partitions", "2", "--target-accuracy", "0.9", "--json", json.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode b = JSON.readTree(json.toFile());
+    assertEquals(3, b.get("engines").size());
+    for (JsonNode e : b.get("engines")) {
+      assertTrue(e.get("epoch_seconds_median").asDouble() > 0, e.toString());
+      assertTrue(e.get("gflops").asDouble() > 0, e.toString());
+    }
+    assertTrue(b.get("engines").get(1).get("job_ms").asDouble() > 0);
+    assertTrue(r.out().contains("overhead"), r.out());
   }
 
   @Test

@@ -129,6 +129,27 @@ class SparkEngineTest {
   }
 
   @Test
+  void directAndTreeAggregationAreBitIdentical() {
+    JavaSparkContext sc = SharedSpark.get();
+    Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.TANH);
+    ArraySource src = ArraySource.random(ROWS, 6, 3, 21, false);
+    BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 11, true, false);
+    double[] params = net.initialParameters(Initializer.XAVIER_UNIFORM, 8);
+    for (int partitions : PARTITIONS) {
+      GradientSum[] sums = new GradientSum[2];
+      for (SparkEngine.Aggregation a : SparkEngine.Aggregation.values()) {
+        try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, partitions,
+            StorageLevel.MEMORY_ONLY(), a)) {
+          sums[a.ordinal()] = spark.gradient(params, 1, 2);
+          assertEquals(1, spark.stepTimes().size());
+        }
+      }
+      assertArrayEquals(sums[0].grad(), sums[1].grad(), "P=" + partitions);
+      assertEquals(sums[0].lossSum(), sums[1].lossSum(), 0.0);
+    }
+  }
+
+  @Test
   void distributedEvaluationEqualsSingleNodeExactly() {
     JavaSparkContext sc = SharedSpark.get();
     Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.SIGMOID);

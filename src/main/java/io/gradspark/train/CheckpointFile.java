@@ -1,0 +1,150 @@
+package io.gradspark.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gradspark.GradsparkException;
+import io.gradspark.eval.EpochStats;
+import io.gradspark.io.Npz;
+import io.gradspark.io.RunFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A training checkpoint as an {@code .npz}: arrays {@code params}, {@code velocity}, {@code best}
+ * (the early-stopping copy, when there is one) and {@code history} (epochs x 9: the
+ * {@link EpochStats} fields in order, NaN where not measured), plus {@code checkpoint.json} with the
+ * {@link Trainer.Position} scalars and a SHA-256 of the arrays. Written atomically (temp file and
+ * rename); every entry is CRC-checked when read, and the SHA-256 catches a file that was rewritten
+ * or mixed up. Anything else is refused.
+ */
+public final class CheckpointFile {
+  private static final String JSON_ENTRY = "checkpoint.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private CheckpointFile() {}
+
+  /** A loaded checkpoint. */
+  public record Loaded(Trainer.Position position, double[] params, double[] velocity) {}
+
+  /** Writes a checkpoint of a network with numParams parameters. Arrays: not modified. */
+  public static void save(Path file, Trainer.Position at, double[] params, double[] velocity) {
+    List<Npz.Array> arrays = new ArrayList<>();
+    arrays.add(new Npz.Array("params", new int[] {params.length}, params));
+    arrays.add(new Npz.Array("velocity", new int[] {velocity.length}, velocity));
+    if (at.bestParams() != null) {
+      arrays.add(new Npz.Array("best", new int[] {params.length}, at.bestParams()));
+    }
+    double[] h = history(at.history());
+    arrays.add(new Npz.Array("history", new int[] {at.history().size(), 9}, h));
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("format", "gradspark-checkpoint");
+    d.put("version", 1);
+    d.put("epoch", at.epoch());
+    d.put("step", at.step());
+    d.put("epoch_loss_sum", at.epochLossSum());
+    d.put("epoch_rows", at.epochRows());
+    d.put("epoch_seconds", at.epochSeconds());
+    d.put("train_seconds", at.trainSeconds());
+    d.put("steps", at.steps());
+    d.put("best_val_loss", Double.isInfinite(at.bestValLoss()) ? "inf" : at.bestValLoss());
+    d.put("best_epoch", at.bestEpoch());
+    d.put("since_best", at.sinceBest());
+    d.put("sha256", sha256(arrays));
+    Npz.write(file, arrays, Map.of(JSON_ENTRY, RunFiles.toJson(d).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Reads a checkpoint for a network of numParams parameters; refuses a damaged or foreign one. */
+  public static Loaded load(Path file, int numParams) {
+    Npz.Contents c = Npz.read(file, Set.of("params", "velocity", "best", "history"),
+        Set.of(JSON_ENTRY));
+    JsonNode d;
+    try {
+      d = JSON.readTree(c.requireExtra(JSON_ENTRY));
+    } catch (IOException e) {
+      throw bad(file, "its checkpoint.json is not valid JSON");
+    }
+    if (d == null || !"gradspark-checkpoint".equals(d.path("format").asText())
+        || d.path("version").asInt() != 1) {
+      throw bad(file, "it is not a version-1 Gradspark checkpoint");
+    }
+    Npz.Array params = c.require("params", numParams);
+    Npz.Array velocity = c.require("velocity", numParams);
+    Npz.Array best = c.arrays().containsKey("best") ? c.require("best", numParams) : null;
+    Npz.Array history = c.require("history");
+    if (history.shape().length != 2 || history.shape()[1] != 9) {
+      throw bad(file, "its history array has shape " + java.util.Arrays.toString(history.shape())
+          + " but expected (epochs, 9)");
+    }
+    List<Npz.Array> arrays = new ArrayList<>(List.of(params, velocity));
+    if (best != null) {
+      arrays.add(best);
+    }
+    arrays.add(history);
+    if (!sha256(arrays).equals(d.path("sha256").asText())) {
+      throw bad(file, "its arrays do not match the SHA-256 recorded in it (the file is damaged)");
+    }
+    String bestLoss = d.path("best_val_loss").asText();
+    Trainer.Position at = new Trainer.Position(d.path("epoch").asInt(), d.path("step").asInt(),
+        d.path("epoch_loss_sum").asDouble(), d.path("epoch_rows").asLong(),
+        d.path("epoch_seconds").asDouble(), epochs(history.data()),
+        d.path("train_seconds").asDouble(), d.path("steps").asLong(),
+        bestLoss.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bestLoss),
+        d.path("best_epoch").asInt(), d.path("since_best").asInt(),
+        best == null ? null : best.data());
+    if (at.epoch() < 0 || at.step() < 0 || at.history().size() != at.epoch()) {
+      throw bad(file, "its position (epoch " + at.epoch() + ", step " + at.step()
+          + ") does not match its " + at.history().size() + " epochs of history");
+    }
+    return new Loaded(at, params.data(), velocity.data());
+  }
+
+  private static double[] history(List<EpochStats> h) {
+    double[] v = new double[h.size() * 9];
+    for (int i = 0; i < h.size(); i++) {
+      EpochStats s = h.get(i);
+      double[] row = {s.epoch(), s.steps(), s.trainLoss(), s.valLoss(), s.valAccuracy(),
+          s.testLoss(), s.testAccuracy(), s.seconds(), s.samplesPerSecond()};
+      System.arraycopy(row, 0, v, i * 9, 9);
+    }
+    return v;
+  }
+
+  private static List<EpochStats> epochs(double[] v) {
+    List<EpochStats> h = new ArrayList<>();
+    for (int o = 0; o < v.length; o += 9) {
+      h.add(new EpochStats((int) v[o], (int) v[o + 1], v[o + 2], v[o + 3], v[o + 4], v[o + 5],
+          v[o + 6], v[o + 7], v[o + 8]));
+    }
+    return List.copyOf(h);
+  }
+
+  private static String sha256(List<Npz.Array> arrays) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Npz.Array a : arrays) {
+        md.update(a.name().getBytes(StandardCharsets.UTF_8));
+        ByteBuffer b = ByteBuffer.allocate(8 * a.data().length);
+        b.asDoubleBuffer().put(a.data());
+        md.update(b.array());
+      }
+      return HexFormat.of().formatHex(md.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+    }
+  }
+
+  private static GradsparkException bad(Path file, String what) {
+    return new GradsparkException("Checkpoint " + file + " cannot be used: " + what,
+        "resume from an earlier checkpoint in the same directory, or start a new run");
+  }
+}
