@@ -84,7 +84,7 @@ final class GradcheckCommand implements Callable<Integer> {
             partitions > 0 ? partitions : spec.partitions, false)) {
       p = spark.partitions();
       GradientSum b = spark.gradient(params, 0, 0);
-      engineDiff = Math.max(maxRelDiff(gradLocal, b.grad()),
+      engineDiff = Math.max(GradientCheck.relativeDifference(gradLocal, b.grad()),
           Math.abs(lossLocal - b.lossSum()) / Math.max(Math.abs(lossLocal), Double.MIN_NORMAL));
     }
 
@@ -134,13 +134,4 @@ final class GradcheckCommand implements Callable<Integer> {
     return picked.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  static double maxRelDiff(double[] a, double[] b) {
-    double diff = 0;
-    double scale = 0;
-    for (int i = 0; i < a.length; i++) {
-      diff = Math.max(diff, Math.abs(a[i] - b[i]));
-      scale = Math.max(scale, Math.abs(a[i]));
-    }
-    return scale == 0 ? diff : diff / scale;
-  }
 }

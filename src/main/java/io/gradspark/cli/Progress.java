@@ -18,6 +18,7 @@ final class Progress implements TrainingListener {
 
   private final int epochs;
   private final boolean terminal;
+  private double secondsToFirstStep = Double.NaN;
   private ProgressBar bar;
   private long epochStart;
   private long rows;
@@ -33,8 +34,20 @@ final class Progress implements TrainingListener {
     return new Progress(epochs, System.console() != null);
   }
 
+  /**
+   * Seconds from the JVM's start to the end of the first training step: reading settings, starting
+   * Spark and caching the data included. NaN before a step.
+   */
+  double secondsToFirstStep() {
+    return secondsToFirstStep;
+  }
+
   @Override
   public void onStep(int epoch, int step, int steps, double batchLoss, long batchRows) {
+    if (Double.isNaN(secondsToFirstStep)) {
+      long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+      secondsToFirstStep = (System.currentTimeMillis() - jvmStart) / 1e3;
+    }
     if (step == 1) {
       epochStart = System.nanoTime();
       rows = 0;

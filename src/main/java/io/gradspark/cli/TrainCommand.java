@@ -112,8 +112,8 @@ final class TrainCommand implements Callable<Integer> {
       position = Trainer.Position.START;
     }
     BatchSchedule schedule = spec.schedule();
-    Trainer trainer = new Trainer(optimizer, spec.epochs, Progress.forConsole(spec.epochs),
-        patience);
+    Progress progress = Progress.forConsole(spec.epochs);
+    Trainer trainer = new Trainer(optimizer, spec.epochs, progress, patience);
     SparkSupport.Session session = null;
     JavaSparkContext sc = null;
     GradientEngine engine = null;
@@ -149,6 +149,7 @@ final class TrainCommand implements Callable<Integer> {
         throw e;
       }
       Map<String, Object> summary = summary(spec, result, engine, sc, started);
+      summary.put("seconds_to_first_step", progress.secondsToFirstStep());
       writeOutputs(target, spec, params, result, summary);
       printResult(result, target);
       return 0;

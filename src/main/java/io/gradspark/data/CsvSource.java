@@ -48,12 +48,8 @@ public final class CsvSource implements RowSource {
               + ") or negative from the end (-1 = last).");
     }
     this.labelColumn = resolved;
-    long found = scan(0, 0, null, null);
-    if (found == 0 || found > Integer.MAX_VALUE) {
-      throw new DataException(KIND + " file " + path + ": expected 1 to 2^31-1 data rows but found " + found,
-          found == 0 ? "The file has a header but no data lines; check the path." : "Split the file.");
-    }
-    this.rows = (int) found;
+    this.rows = DataFiles.rowCount(scan(0, 0, null, null), KIND, path,
+        "The file has a header but no data lines; check the path.");
   }
 
   @Override

@@ -109,4 +109,13 @@ final class DataFiles {
   static String abbreviate(String s) {
     return s.length() <= 40 ? s : s.substring(0, 37) + "...";
   }
+
+  /** A counted number of data rows as an int; refuses none (with hintIfNone) or more than 2^31-1. */
+  static int rowCount(long found, String kind, String path, String hintIfNone) {
+    if (found == 0 || found > Integer.MAX_VALUE) {
+      throw new DataException(kind + " file " + path + ": expected 1 to 2^31-1 data rows but found "
+          + found, found == 0 ? hintIfNone : "Split the file.");
+    }
+    return (int) found;
+  }
 }

@@ -31,12 +31,8 @@ public final class LibsvmSource implements RowSource {
           "Declare how many features the rows have (the largest index in the file).");
     }
     this.features = features;
-    long found = scan(0, 0, null, null);
-    if (found == 0 || found > Integer.MAX_VALUE) {
-      throw new DataException(KIND + " file " + path + ": expected 1 to 2^31-1 data lines but found " + found,
-          found == 0 ? "The file has no data lines; check the path." : "Split the file.");
-    }
-    this.rows = (int) found;
+    this.rows = DataFiles.rowCount(scan(0, 0, null, null), KIND, path,
+        "The file has no data lines; check the path.");
   }
 
   @Override

@@ -79,6 +79,21 @@ public final class GradientCheck {
     return new Result(worst, checked, atKink, worstIndex);
   }
 
+  /**
+   * max_i |a_i - b_i| / max_i |a_i|: how far two vectors of the same quantity differ, relative to
+   * the first one's scale (an elementwise ratio is meaningless where a sum cancels to ~0). The
+   * absolute difference when a is all zeros. a, b: not modified.
+   */
+  public static double relativeDifference(double[] a, double[] b) {
+    double diff = 0;
+    double scale = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(a[i]));
+    }
+    return scale == 0 ? diff : diff / scale;
+  }
+
   private static double loss(Network net, double[] params, int i, double value, double[] x,
       double[] y, int n, double[] scratch, Network.Workspace ws) {
     params[i] = value;

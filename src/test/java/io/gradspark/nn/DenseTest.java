@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The BLAS kernels against their naive references, on random shapes including a batch of one row. */
+/**
+ * The BLAS kernels against their naive references, on random shapes including a batch of one row;
+ * differences are {@link GradientCheck#relativeDifference} (relative to the array's scale).
+ */
 class DenseTest {
 
   @Test
@@ -25,7 +28,7 @@ class DenseTest {
       double[] z2 = new double[n * nOut];
       Dense.forward(x, n, nIn, nOut, params, w, b, z1);
       Dense.forwardNaive(x, n, nIn, nOut, params, w, b, z2);
-      double dForward = maxRelDiff(z1, z2);
+      double dForward = GradientCheck.relativeDifference(z1, z2);
 
       double[] dZ = random(rng, n * nOut);
       double[] g1 = random(new SplittableRandom(1), params.length); // accumulate onto non-zero
@@ -34,23 +37,13 @@ class DenseTest {
       double[] dX2 = new double[n * nIn];
       Dense.backward(x, dZ, n, nIn, nOut, params, w, b, g1, dX1);
       Dense.backwardNaive(x, dZ, n, nIn, nOut, params, w, b, g2, dX2);
-      double dBackward = Math.max(maxRelDiff(g1, g2), maxRelDiff(dX1, dX2));
+      double dBackward = Math.max(GradientCheck.relativeDifference(g1, g2),
+          GradientCheck.relativeDifference(dX1, dX2));
       System.out.printf("dense n=%d nIn=%d nOut=%d: forward %.2e backward %.2e (max rel diff)%n",
           n, nIn, nOut, dForward, dBackward);
       worst = Math.max(worst, Math.max(dForward, dBackward));
     }
     assertTrue(worst <= 1e-12, "BLAS vs naive max relative difference " + worst);
-  }
-
-  /** max_i |a_i - b_i| / max_i |a_i|: round-off relative to the array's scale. */
-  static double maxRelDiff(double[] a, double[] b) {
-    double diff = 0;
-    double scale = 0;
-    for (int i = 0; i < a.length; i++) {
-      diff = Math.max(diff, Math.abs(a[i] - b[i]));
-      scale = Math.max(scale, Math.abs(a[i]));
-    }
-    return scale == 0 ? diff : diff / scale;
   }
 
   static double[] random(SplittableRandom rng, int n) {

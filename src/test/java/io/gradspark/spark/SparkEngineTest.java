@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradspark.eval.Evaluation;
 import io.gradspark.nn.Activation;
+import io.gradspark.nn.GradientCheck;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
@@ -32,15 +33,6 @@ class SparkEngineTest {
   private static final int ROWS = 50;
   private static final int BATCH = 8;
 
-  static double relDiff(double[] a, double[] b) {
-    double diff = 0;
-    double scale = 0;
-    for (int i = 0; i < a.length; i++) {
-      diff = Math.max(diff, Math.abs(a[i] - b[i]));
-      scale = Math.max(scale, Math.abs(a[i]));
-    }
-    return scale == 0 ? diff : diff / scale;
-  }
 
   static Network network(Head head, Activation act) {
     int out = head == Head.SIGMOID_BINARY_CROSS_ENTROPY ? 1 : 3;
@@ -86,7 +78,7 @@ class SparkEngineTest {
             double[] gradA = a.grad().clone();
             GradientSum b = spark.gradient(params, 0, step);
             assertEquals(a.count(), b.count());
-            double d = Math.max(relDiff(gradA, b.grad()),
+            double d = Math.max(GradientCheck.relativeDifference(gradA, b.grad()),
                 Math.abs(lossA - b.lossSum()) / Math.abs(lossA));
             worst = Math.max(worst, d);
             assertTrue(d <= 1e-12, net.describe() + " P=" + partitions + ": rel diff " + d);
@@ -122,7 +114,7 @@ class SparkEngineTest {
       first = train(net, schedule, src, spark);
       second = train(net, schedule, src, spark);
     }
-    double d = relDiff(local, first);
+    double d = GradientCheck.relativeDifference(local, first);
     System.out.printf("56 steps spark vs local: max relative parameter difference %.3e%n", d);
     assertTrue(d <= 1e-9, "relative difference " + d);
     assertArrayEquals(first, second, "two distributed runs must be bit-identical");
