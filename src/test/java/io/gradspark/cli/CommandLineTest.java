@@ -135,6 +135,29 @@ class CommandLineTest {
   }
 
   @Test
+  void initFromStartsAtTheGivenModel() throws IOException {
+    Path first = tmp.resolve("first");
+    assertEquals(0, CliRun.run("train", "--config", "conf/experiments/moons.conf",
+        "--set", "training.engine=local", "--set", "training.epochs=1",
+        "--out", first.toString()).exitCode());
+    Path model = first.resolve("model.npz");
+    Path second = tmp.resolve("second");
+    // a vanishing learning rate: the run must end where it started, at the given model
+    CliRun r = CliRun.run("train", "--config", "conf/experiments/moons.conf",
+        "--set", "training.engine=local", "--set", "training.epochs=1",
+        "--set", "optimizer.learning-rate=1e-300", "--set", "model.init-from=" + model,
+        "--out", second.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertArrayEquals(ModelFile.load(model).params(),
+        ModelFile.load(second.resolve("model.npz")).params());
+    CliRun wrong = CliRun.run("train", "--config", "conf/experiments/moons.conf",
+        "--set", "model.layers=[2,32,2]", "--set", "model.init-from=" + model,
+        "--out", tmp.resolve("third").toString());
+    assertEquals(2, wrong.exitCode());
+    assertTrue(wrong.err().contains("[2, 64, 2]"), wrong.err());
+  }
+
+  @Test
   void refusesUnknownKeysAndBadValuesBeforeAnyWork() {
     Path out = tmp.resolve("never");
     CliRun typo = CliRun.run("train", "--config", "conf/mnist.conf", "--set", "training.epoch=2",
