@@ -85,35 +85,54 @@ public final class MomentumSgd {
   }
 
   /**
-   * One update. params: modified; grad: the batch-mean gradient, not modified. epoch is 0-based and
-   * progress the fraction of all steps done (for the schedule). Returns the learning rate used.
+   * One update in place. params: modified; grad: the batch-mean gradient, not modified. epoch is
+   * 0-based and progress the fraction of all steps done (for the schedule). Returns the learning
+   * rate used.
    */
   public double step(double[] params, double[] grad, int epoch, double progress) {
-    if (params.length != v.length || grad.length != v.length) {
+    step(params, params, grad, 1.0, epoch, progress);
+    return schedule.at(epoch, progress);
+  }
+
+  /**
+   * One update from a gradient SUM, in one pass: g = gradSum * scale (scale = 1 / rows makes it the
+   * batch mean) plus weight decay; the velocity is updated and the new parameters are written to
+   * {@code to}, which may be {@code from} (in place) or another array, which leaves {@code from}
+   * untouched: the trainer keeps the last good parameters that way without copying them. Returns
+   * whether every new parameter is finite. from, gradSum: not modified (unless from == to); to and
+   * the velocity: modified.
+   */
+  public boolean step(double[] from, double[] to, double[] gradSum, double scale, int epoch,
+      double progress) {
+    if (from.length != v.length || to.length != v.length || gradSum.length != v.length) {
       throw new IllegalArgumentException(
-          "Expected " + v.length + " parameters but found " + params.length + " and "
-              + grad.length + " gradient values");
+          "Expected " + v.length + " parameters but found " + from.length + ", " + to.length
+              + " and " + gradSum.length + " gradient values");
     }
     double lr = schedule.at(epoch, progress);
     double mu = momentum;
+    boolean finite = true;
     for (int i = 0; i < v.length; i++) {
-      double g = decayed[i] ? grad[i] + weightDecay * params[i] : grad[i];
-      switch (form) {
+      double w = from[i];
+      double g = decayed[i] ? gradSum[i] * scale + weightDecay * w : gradSum[i] * scale;
+      double next = switch (form) {
         case HEAVY_BALL -> {
           v[i] = mu * v[i] + g;
-          params[i] -= lr * v[i];
+          yield w - lr * v[i];
         }
         case EMA -> {
           v[i] = mu * v[i] + (1 - mu) * g;
-          params[i] -= lr * v[i];
+          yield w - lr * v[i];
         }
         case NESTEROV -> {
           v[i] = mu * v[i] + g;
-          params[i] -= lr * (g + mu * v[i]);
+          yield w - lr * (g + mu * v[i]);
         }
-      }
+      };
+      to[i] = next;
+      finite &= Double.isFinite(next);
     }
-    return lr;
+    return finite;
   }
 
   /** A copy of the velocity, for checkpoints. */

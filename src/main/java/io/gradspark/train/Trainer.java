@@ -103,8 +103,10 @@ public final class Trainer {
     BatchSchedule schedule = engine.schedule();
     int steps = schedule.stepsPerEpoch();
     long totalSteps = (long) steps * epochs;
-    double[] meanGrad = new double[params.length];
-    double[] before = new double[params.length];
+    // double buffering: the optimizer reads `current` and writes `next`, so the last good
+    // parameters survive a step that turns out non-finite without a copy per step
+    double[] current = params;
+    double[] next = new double[params.length];
     List<EpochStats> history = new ArrayList<>(at.history());
     double trainSeconds = at.trainSeconds();
     long done = at.steps();
@@ -123,7 +125,7 @@ public final class Trainer {
       long rows = resumed ? at.epochRows() : 0;
       double priorSeconds = resumed ? at.epochSeconds() : 0;
       for (int k = resumed ? at.step() : 0; k < steps; k++) {
-        GradientSum g = engine.gradient(params, e, k);
+        GradientSum g = engine.gradient(current, e, k);
         if (g.count() != schedule.batchRows(k)) {
           throw new IllegalStateException(
               "Engine " + engine.describe() + " returned " + g.count() + " rows for batch " + k
@@ -132,24 +134,18 @@ public final class Trainer {
         long updateStart = System.nanoTime();
         double progress = (double) done / totalSteps;
         double lr = optimizer.schedule().at(e, progress);
-        double[] sum = g.grad();
-        double scale = 1.0 / g.count();
-        boolean finite = Double.isFinite(g.lossSum());
-        for (int i = 0; i < meanGrad.length; i++) {
-          meanGrad[i] = sum[i] * scale;
-          finite &= Double.isFinite(meanGrad[i]);
+        String diverged = !Double.isFinite(g.lossSum()) ? "the loss is " + g.lossSum()
+            : !optimizer.step(current, next, g.grad(), 1.0 / g.count(), e, progress)
+                ? "the gradient or an updated parameter is not finite" : null;
+        if (diverged != null) {
+          if (current != params) {
+            System.arraycopy(current, 0, params, 0, params.length);
+          }
+          throw new DivergedException(diverged, e + 1, k + 1, lr, current.clone());
         }
-        if (!finite) {
-          String what = Double.isFinite(g.lossSum()) ? "the gradient is not finite"
-              : "the loss is " + g.lossSum();
-          throw new DivergedException(what, e + 1, k + 1, lr, params.clone());
-        }
-        System.arraycopy(params, 0, before, 0, params.length);
-        optimizer.step(params, meanGrad, e, progress);
-        if (!allFinite(params)) {
-          throw new DivergedException(
-              "an updated parameter is not finite", e + 1, k + 1, lr, before.clone());
-        }
+        double[] swap = current;
+        current = next;
+        next = swap;
         updateNanos += System.nanoTime() - updateStart;
         done++;
         lossSum += g.lossSum();
@@ -159,14 +155,14 @@ public final class Trainer {
           double elapsed = priorSeconds + (System.nanoTime() - start) / 1e9;
           checkpoints.save(new Position(e, k + 1, lossSum, rows, elapsed, List.copyOf(history),
               trainSeconds, done, bestValLoss, bestEpoch, sinceBest, bestParams),
-              params.clone(), optimizer.velocity());
+              current.clone(), optimizer.velocity());
         }
       }
       double seconds = priorSeconds + (System.nanoTime() - start) / 1e9;
       trainSeconds += seconds;
       val = engine.has(DataSplit.VALIDATION)
-          ? engine.evaluate(params, DataSplit.VALIDATION) : null;
-      test = engine.has(DataSplit.TEST) ? engine.evaluate(params, DataSplit.TEST) : null;
+          ? engine.evaluate(current, DataSplit.VALIDATION) : null;
+      test = engine.has(DataSplit.TEST) ? engine.evaluate(current, DataSplit.TEST) : null;
       EpochStats stats = new EpochStats(
           e + 1, steps, lossSum / rows,
           val == null ? Double.NaN : val.meanLoss(), val == null ? Double.NaN : val.accuracy(),
@@ -180,22 +176,26 @@ public final class Trainer {
           bestValLoss = val.meanLoss();
           bestEpoch = e + 1;
           sinceBest = 0;
-          bestParams = params.clone();
+          bestParams = current.clone();
         } else if (++sinceBest >= patience) {
           stop = true;
         }
       }
       if (!stop && e + 1 < epochs && checkpoints.dueAfterEpoch(e + 1)) {
         checkpoints.save(new Position(e + 1, 0, 0, 0, 0, List.copyOf(history), trainSeconds, done,
-            bestValLoss, bestEpoch, sinceBest, bestParams), params.clone(), optimizer.velocity());
+            bestValLoss, bestEpoch, sinceBest, bestParams), current.clone(), optimizer.velocity());
       }
       if (stop) {
-        System.arraycopy(bestParams, 0, params, 0, params.length);
-        val = engine.evaluate(params, DataSplit.VALIDATION);
-        test = engine.has(DataSplit.TEST) ? engine.evaluate(params, DataSplit.TEST) : null;
+        current = bestParams;
+        val = engine.evaluate(current, DataSplit.VALIDATION);
+        test = engine.has(DataSplit.TEST) ? engine.evaluate(current, DataSplit.TEST) : null;
+        System.arraycopy(current, 0, params, 0, params.length);
         return new Result(List.copyOf(history), done, trainSeconds, val, test,
             updateNanos / 1e9, bestEpoch);
       }
+    }
+    if (current != params) {
+      System.arraycopy(current, 0, params, 0, params.length);
     }
     int kept = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
     return new Result(List.copyOf(history), done, trainSeconds, val, test, updateNanos / 1e9,
