@@ -133,9 +133,10 @@ final class TrainCommand implements Callable<Integer> {
                 .getBytes(StandardCharsets.UTF_8)));
       }
       System.out.printf(Locale.ROOT,
-          "Training %s (%,d parameters) on %,d rows, %s; %d epochs x %d steps of %d%n",
+          "Training %s (%,d parameters) on %,d rows, %s; %d epoch%s x %d steps of %d%n",
           spec.net.describe(), spec.net.numParams(), schedule.rows(), engine.describe(),
-          spec.epochs, schedule.stepsPerEpoch(), schedule.batchSize());
+          spec.epochs, spec.epochs == 1 ? "" : "s", schedule.stepsPerEpoch(),
+          schedule.batchSize());
       System.out.printf(Locale.ROOT, "Run directory %s (checkpoints: %s)%n", target,
           checkpoints.location());
       Trainer.Result result;
