@@ -4,12 +4,18 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.gradspark.GradsparkException;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Starting (or joining) the SparkContext of a command. */
 final class SparkSupport {
+  private static final Logger LOG = LoggerFactory.getLogger("io.gradspark.spark");
+
   private SparkSupport() {}
 
   /** A SparkContext and whether this command started it (and so stops it on close). */
@@ -39,7 +45,8 @@ final class SparkSupport {
   /**
    * The master: --master if given, else what spark-submit set (spark.master), else local[*].
    * Settings from conf/spark-defaults.conf (in GRADSPARK_HOME) fill in whatever spark-submit or
-   * -Dspark.* did not set. A local master binds the driver to 127.0.0.1.
+   * -Dspark.* did not set. A local master binds the driver to 127.0.0.1; any other master gets
+   * what {@link #configureCluster} adds.
    */
   static JavaSparkContext start(String masterFlag, String appName) {
     SparkConf conf = new SparkConf();
@@ -49,7 +56,7 @@ final class SparkSupport {
       try (Reader r = Files.newBufferedReader(defaults)) {
         p.load(r);
       } catch (IOException e) {
-        throw new io.gradspark.GradsparkException("Cannot read " + defaults + ": " + e.getMessage());
+        throw new GradsparkException("Cannot read " + defaults + ": " + e.getMessage());
       }
       p.stringPropertyNames().forEach(k -> conf.setIfMissing(k, p.getProperty(k).trim()));
     }
@@ -60,6 +67,8 @@ final class SparkSupport {
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+    } else {
+      configureCluster(conf, System.getenv());
     }
     conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
     conf.setAppName("gradspark " + appName);
@@ -68,9 +77,157 @@ final class SparkSupport {
     return sc;
   }
 
+  /** The JVM flag that lets netlib pick its Java vector API BLAS (VectorBLAS). */
+  static final String VECTOR_MODULE_FLAG = "--add-modules=jdk.incubator.vector";
+
+  /**
+   * What a driver in this JVM (client mode) needs for executors in other JVMs, each only when not
+   * set already:
+   * <ul>
+   *   <li>spark.jars: the application jar, which executors need for Gradspark's classes;
+   *   <li>spark.driver.host and bindAddress 127.0.0.1 when the master is on loopback (the
+   *       submit/local-cluster case), so that its executors can reach the driver there;
+   *   <li>the executors' BLAS: the same as the driver's. netlib picks VectorBLAS only in a JVM with
+   *       the jdk.incubator.vector module, and two BLAS implementations sum in different orders,
+   *       so a run would not be bit-identical to the same run on local[N];
+   *   <li>authentication: spark.authenticate.secret from the secret file of the
+   *       submit/local-cluster cluster when the master is its URL, else from
+   *       SPARK_AUTHENTICATE_SECRET (and then spark.authenticate true);
+   *   <li>for that cluster, spark.cores.max (all its cores) and a start that waits for them.
+   * </ul>
+   */
+  static void configureCluster(SparkConf conf, Map<String, String> env) {
+    String master = conf.get("spark.master");
+    if (!conf.contains("spark.jars")) {
+      Path jar = applicationJar();
+      if (jar == null) {
+        throw new GradsparkException("Cannot find the application jar that executors of " + master
+            + " need (target/gradspark-0.1.0-SNAPSHOT.jar)",
+            "build it with 'mvn package', or set spark.jars (e.g. -Dspark.jars=PATH in JAVA_OPTS)");
+      }
+      conf.set("spark.jars", jar.toString());
+    }
+    if (master.startsWith("spark://")) {
+      if (onLoopback(master)) {
+        conf.setIfMissing("spark.driver.host", "127.0.0.1");
+        conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+      } else if (!conf.contains("spark.driver.host") && isLoopback(env.get("SPARK_LOCAL_IP"))) {
+        LOG.warn("The driver listens on {} (SPARK_LOCAL_IP) but the master {} is on another "
+            + "host: its executors cannot reach it there. Set SPARK_LOCAL_IP (or "
+            + "spark.driver.host) to an address of this machine that they can reach.",
+            env.get("SPARK_LOCAL_IP"), master);
+      }
+    }
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+      String opts = conf.get("spark.executor.extraJavaOptions", "").trim();
+      if (!opts.contains("jdk.incubator.vector")) {
+        conf.set("spark.executor.extraJavaOptions",
+            (opts + " " + VECTOR_MODULE_FLAG).trim());
+      }
+    }
+    LocalCluster local = LocalCluster.of(master, env);
+    if (local != null) {
+      // Wait (up to spark.scheduler.maxRegisteredResourcesWaitingTime, 30 s) for every worker's
+      // executor before the first job: the data is cached where the first tasks run, and steps
+      // keep running there, so a job that starts with one executor leaves the others idle.
+      if (local.cores() > 0) {
+        conf.setIfMissing("spark.cores.max", Integer.toString(local.cores()));
+        conf.setIfMissing("spark.scheduler.minRegisteredResourcesRatio", "1.0");
+      }
+    }
+    if (!conf.contains("spark.authenticate.secret")) {
+      // The local cluster's own secret first: it belongs to exactly this master URL.
+      String secret = local != null ? local.secret() : env.get("SPARK_AUTHENTICATE_SECRET");
+      if (secret != null && !secret.isBlank()) {
+        conf.set("spark.authenticate.secret", secret.trim());
+      }
+    }
+    if (conf.contains("spark.authenticate.secret")) {
+      conf.setIfMissing("spark.authenticate", "true");
+    }
+  }
+
+  /**
+   * The cluster that submit/local-cluster runs (state in GRADSPARK_CLUSTER_DIR, else
+   * target/local-cluster of the project): its secret and its total number of cores (0: unknown).
+   */
+  record LocalCluster(String secret, int cores) {
+    /** The local cluster when master is its URL, else null. */
+    static LocalCluster of(String master, Map<String, String> env) {
+      Path dir;
+      if (env.get("GRADSPARK_CLUSTER_DIR") != null) {
+        dir = Path.of(env.get("GRADSPARK_CLUSTER_DIR"));
+      } else {
+        String home = home();
+        if (home == null) {
+          return null;
+        }
+        dir = Path.of(home, "target", "local-cluster");
+      }
+      Path url = dir.resolve("master-url");
+      Path secret = dir.resolve("secret");
+      try {
+        if (!Files.isRegularFile(url) || !Files.readString(url).trim().equals(master)) {
+          return null;
+        }
+        Path cores = dir.resolve("cores");
+        return new LocalCluster(Files.readString(secret).trim(),
+            Files.isRegularFile(cores) ? Integer.parseInt(Files.readString(cores).trim()) : 0);
+      } catch (IOException | NumberFormatException e) {
+        throw new GradsparkException("Cannot read the settings of the local cluster " + master
+            + " in " + dir + ": " + e.getMessage(),
+            "restart it: submit/local-cluster stop; submit/local-cluster start N");
+      }
+    }
+  }
+
+  /** The shaded jar this class was loaded from, else the project's target/ copy, else null. */
+  static Path applicationJar() {
+    try {
+      java.security.CodeSource src = Main.class.getProtectionDomain().getCodeSource();
+      if (src != null) {
+        Path p = Path.of(src.getLocation().toURI());
+        if (Files.isRegularFile(p) && p.toString().endsWith(".jar")) {
+          return p.toAbsolutePath();
+        }
+      }
+    } catch (java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
+      // fall through to the project directory
+    }
+    String home = home();
+    if (home != null) {
+      Path p = Path.of(home, "target", "gradspark-0.1.0-SNAPSHOT.jar");
+      if (Files.isRegularFile(p)) {
+        return p.toAbsolutePath();
+      }
+    }
+    return null;
+  }
+
+  /** Whether every host of a spark://h1:p1,h2:p2 URL is a loopback name or address. */
+  static boolean onLoopback(String master) {
+    String rest = master.substring("spark://".length());
+    for (String hostPort : rest.split(",")) {
+      int colon = hostPort.lastIndexOf(':');
+      if (!isLoopback(colon < 0 ? hostPort : hostPort.substring(0, colon))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isLoopback(String host) {
+    return host != null && (host.equals("localhost") || host.startsWith("127.")
+        || host.equals("[::1]") || host.equals("::1"));
+  }
+
+  private static String home() {
+    return System.getProperty("gradspark.home", System.getenv("GRADSPARK_HOME"));
+  }
+
   /** conf/spark-defaults.conf of the project directory, if present. */
   private static Path defaultsFile() {
-    String home = System.getProperty("gradspark.home", System.getenv("GRADSPARK_HOME"));
+    String home = home();
     if (home == null) {
       return null;
     }

@@ -1,0 +1,466 @@
+package io.gradspark.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.gradspark.io.ModelFile;
+import io.gradspark.nn.Network;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.spark.network.TransportContext;
+import org.apache.spark.network.client.TransportClient;
+import org.apache.spark.network.client.TransportClientFactory;
+import org.apache.spark.network.crypto.AuthClientBootstrap;
+import org.apache.spark.network.sasl.SecretKeyHolder;
+import org.apache.spark.network.server.NoOpRpcHandler;
+import org.apache.spark.network.util.MapConfigProvider;
+import org.apache.spark.network.util.TransportConf;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Gradspark on a real Spark standalone cluster on this machine: submit/local-cluster starts a
+ * Master and two Workers (separate JVMs, loopback only, authentication on with a generated
+ * secret); submit/gradspark trains on it in client mode. The cluster's model must be bit for bit
+ * the model of local[2] with the same partitions, also when an executor JVM is killed in the middle
+ * of the run. The numbers (per-step time, recovery after the kill) are printed at the end.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+  private static final Path DIR = LocalCluster.HOME.resolve("target/it-cluster");
+  private static final Path RUNS = DIR.resolve("runs");
+  private static final int EPOCHS = 6;
+  /** MNIST subsets: 7,000 training rows (55 steps of 128 per epoch), 1,000 val, 2,000 test. */
+  private static final List<String> CONFIG = List.of("--config", "conf/mnist.conf",
+      "--set", "data.train.limit=8000", "--set", "data.validation.holdout=1000",
+      "--set", "data.test.limit=2000", "--set", "training.epochs=" + EPOCHS,
+      "--set", "training.partitions=4");
+  private static final Duration RUN_TIMEOUT = Duration.ofSeconds(240);
+  /** How the driver (at WARN) reports a lost executor. */
+  private static final Pattern EXECUTOR_LOST = Pattern.compile(
+      "Lost executor|Executor lost|ExecutorLost|executor \\S+ removed|disassociated",
+      Pattern.CASE_INSENSITIVE);
+
+  private static final LocalCluster cluster = new LocalCluster(DIR);
+  private static final List<TrainRun> runs = new ArrayList<>();
+  private static final Map<String, String> results = new LinkedHashMap<>();
+  private static final Set<Path> seenExecutorDirs = new HashSet<>();
+  private static final Thread hook = new Thread(ClusterIT::cleanUp, "ClusterIT cleanup");
+  private static long suiteStart;
+  private static boolean cleanedUp;
+  private static Path undisturbedModel;
+  private static JsonNode undisturbedHistory;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    suiteStart = System.nanoTime();
+    Runtime.getRuntime().addShutdownHook(hook);
+    assertTrue(Files.isRegularFile(LocalCluster.HOME.resolve("target/gradspark-0.1.0-SNAPSHOT.jar")),
+        "integration tests run after package: the shaded jar is missing");
+    System.out.println(cluster.stop()); // whatever an interrupted earlier run left
+    deleteRecursively(RUNS);
+    Files.createDirectories(RUNS);
+
+    long t = System.nanoTime();
+    String out = cluster.start(2);
+    System.out.println(out);
+    results.put("cluster start (1 Master + 2 Workers registered)", seconds(t) + " s");
+    String url = cluster.masterUrl();
+    assertTrue(url.matches("spark://127\\.0\\.0\\.1:\\d+"), url);
+    assertTrue(out.contains("submit/gradspark train --config conf/mnist.conf --master " + url),
+        "start tells how to submit:\n" + out);
+    assertEquals(2, cluster.workers().size());
+
+    Path secret = DIR.resolve("secret");
+    assertEquals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+        Files.getPosixFilePermissions(secret));
+    String key = Files.readString(secret).trim();
+    assertTrue(key.matches("[0-9a-f]{64}"), "a 256-bit hex secret");
+    assertTrue(Files.readString(DIR.resolve("logs/master.log")).contains("authentication enabled"));
+    for (ProcessHandle p : cluster.processes()) {
+      assertFalse(String.join(" ", LocalCluster.commandLine(p)).contains(key),
+          "the secret is on the command line of PID " + p.pid());
+    }
+    results.put("Master + Workers listen on", assertLoopbackOnly(cluster.processes()));
+  }
+
+  /** Every TCP port the processes listen on is on 127.0.0.1; returns how many ports. */
+  private static String assertLoopbackOnly(List<ProcessHandle> processes) throws IOException {
+    int ports = 0;
+    for (ProcessHandle p : processes) {
+      List<String> addresses = LocalCluster.listening(p.pid());
+      for (String a : addresses) {
+        assertTrue(a.startsWith("loopback "), "PID " + p.pid() + " listens on " + a + ": "
+            + LocalCluster.commandLine(p));
+      }
+      ports += addresses.size();
+    }
+    assertTrue(ports > 0, "no listening sockets found");
+    return "127.0.0.1 only (" + processes.size() + " JVMs, " + ports + " ports)";
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    cleanUp();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // shutting down already
+    }
+    results.put("whole ClusterIT", seconds(suiteStart) + " s");
+    System.out.println("\n==== ClusterIT: measured on " + Runtime.getRuntime().availableProcessors()
+        + " cores (load average now " + loadAverage() + ") ====");
+    results.forEach((k, v) -> System.out.println(String.format(Locale.ROOT, "  %-58s %s", k, v)));
+    List<ProcessHandle> left = cluster.processes();
+    assertTrue(left.isEmpty(), "processes left behind: " + left);
+  }
+
+  /** Stops every driver this test started and the cluster, and kills whatever is left of it. */
+  private static synchronized void cleanUp() {
+    if (cleanedUp) {
+      return;
+    }
+    cleanedUp = true;
+    synchronized (runs) {
+      runs.forEach(TrainRun::close);
+    }
+    System.out.println(cluster.stop());
+    for (ProcessHandle p : cluster.processes()) {
+      System.out.println("killing leftover PID " + p.pid() + ": " + LocalCluster.commandLine(p));
+      p.destroyForcibly();
+      try {
+        p.onExit().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // reported by stopCluster
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theMasterRefusesAWrongSecret() throws Exception {
+    int port = Integer.parseInt(cluster.masterUrl().replaceAll(".*:", ""));
+    String key = Files.readString(DIR.resolve("secret")).trim();
+    Exception e = assertThrows(Exception.class, () -> connect(port, "0".repeat(64)));
+    System.out.println("wrong secret refused: " + e);
+    connect(port, key);
+    results.put("Master RPC with a wrong secret", "refused; with the cluster's secret: accepted");
+  }
+
+  /** Opens an authenticated RPC connection (Spark's own protocol) to 127.0.0.1:port. */
+  private static void connect(int port, String secret) throws Exception {
+    TransportConf conf = new TransportConf("rpc", new MapConfigProvider(
+        Map.of("spark.network.timeout", "10s", "spark.network.auth.rpcTimeout", "10s",
+            // Spark's own protocol only: a refusal then says so, not a SASL fallback's error
+            "spark.network.crypto.saslFallback", "false")));
+    SecretKeyHolder keys = new SecretKeyHolder() {
+      @Override
+      public String getSaslUser(String appId) {
+        return "sparkSaslUser";
+      }
+
+      @Override
+      public String getSecretKey(String appId) {
+        return secret;
+      }
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (TransportContext ctx = new TransportContext(conf, new NoOpRpcHandler());
+        TransportClientFactory factory = ctx.createClientFactory(
+            List.of(new AuthClientBootstrap(conf, "cluster-it", keys)))) {
+      Future<TransportClient> client = pool.submit(() -> factory.createClient("127.0.0.1", port));
+      client.get(30, TimeUnit.SECONDS).close();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @Order(2)
+  void theClusterTrainsBitForBitWhatLocalTrains() throws Exception {
+    TrainRun local = run("local[2]", "local[2]");
+    TrainRun onCluster = run("cluster", cluster.masterUrl());
+    assertIdentical(local.out, onCluster.out, "local[2] vs the cluster");
+    undisturbedModel = onCluster.out.resolve("model.npz");
+    undisturbedHistory = onCluster.history();
+
+    JsonNode l = local.summary();
+    JsonNode c = onCluster.summary();
+    assertEquals(cluster.masterUrl(), c.path("master").asText());
+    assertEquals(4, c.path("partitions").asInt());
+    assertEquals(l.path("blas").asText(), c.path("blas").asText());
+    results.put("local[2] per step (train_seconds / steps)", perStep(l));
+    results.put("cluster per step (train_seconds / steps)", perStep(c));
+    if (c.has("seconds_to_first_step")) {
+      results.put("seconds to first step: local[2] / cluster", String.format(Locale.ROOT,
+          "%.1f s / %.1f s", l.path("seconds_to_first_step").asDouble(),
+          c.path("seconds_to_first_step").asDouble()));
+    }
+    results.put("cluster model vs local[2] model", "bit-identical (W and b of every layer)");
+    results.put("cluster executors (tasks run)", checkExecutors(c.path("blas").asText()));
+  }
+
+  @Test
+  @Order(3)
+  void aKilledExecutorDoesNotChangeTheModel() throws Exception {
+    Assumptions.assumeTrue(undisturbedModel != null, "needs the undisturbed cluster run");
+    Path out = RUNS.resolve("cluster-kill");
+    TrainRun run = TrainRun.start("kill", out, cluster.env(), master(cluster.masterUrl()));
+    synchronized (runs) {
+      runs.add(run);
+    }
+    try {
+      TrainRun.Line first = run.await(epochLine(1), 0, RUN_TIMEOUT);
+      assertNotNull(first, "the run never printed its first epoch");
+      List<LocalCluster.Executor> executors = currentAppExecutors();
+      assertEquals(2, executors.size(), "two executors, one per worker: " + executors);
+      // (the driver is among them: its --out is in the cluster's directory)
+      List<ProcessHandle> jvms = cluster.processes();
+      assertTrue(jvms.stream().anyMatch(p -> p.pid() == run.pid()), "the driver: " + jvms);
+      results.put("driver + Master + Workers + executors listen on", assertLoopbackOnly(jvms));
+      LocalCluster.Executor victim = executors.get(0);
+      Set<Long> known = new HashSet<>();
+      executors.forEach(e -> known.add(e.process().pid()));
+
+      long kill = System.nanoTime();
+      assertTrue(victim.process().destroyForcibly(), "SIGKILL " + victim.process().pid());
+      victim.process().onExit().get(10, TimeUnit.SECONDS);
+      System.out.printf(Locale.ROOT, "[kill] killed executor %s (PID %d, worker %d) after epoch 1%n",
+          victim.executorId(), victim.process().pid(), victim.worker());
+      ReplacementWatch watch = new ReplacementWatch(victim.appId(), known, kill);
+      watch.start();
+
+      TrainRun.Line lost = run.await(s -> EXECUTOR_LOST.matcher(s).find(), kill,
+          Duration.ofSeconds(60));
+      TrainRun.Line next = run.await(epochLine(2), kill, RUN_TIMEOUT);
+      int exit = run.waitFor(RUN_TIMEOUT);
+      long end = System.nanoTime();
+      watch.interrupt();
+      watch.join(5_000);
+      assertEquals(0, exit, "the run with a killed executor failed");
+      assertNotNull(next, "no epoch after the kill");
+      assertIdentical(undisturbedModel.getParent(), out, "undisturbed vs killed-executor run");
+
+      results.put("killed executor: detected by the driver after", lost == null
+          ? "(no loss line at WARN in the driver's output)"
+          : ms(lost.nanos() - kill) + " (\"" + lost.text().strip() + "\")");
+      results.put("killed executor: kill -> next epoch line (epoch 2)", ms(next.nanos() - kill));
+      results.put("killed executor: kill -> end of the run", ms(end - kill));
+      double disturbed = run.history().get(1).path("seconds").asDouble();
+      double calm = undisturbedHistory.get(1).path("seconds").asDouble();
+      results.put("killed executor: epoch 2 took (undisturbed run: epoch 2)",
+          String.format(Locale.ROOT, "%.2f s (%.2f s): +%.2f s", disturbed, calm,
+              disturbed - calm));
+      results.put("killed executor: replacement executor", watch.describe());
+      results.put("killed-executor model vs undisturbed model",
+          "bit-identical (W and b of every layer)");
+      results.put("killed-executor run executors (tasks run)", checkExecutors(
+          run.summary().path("blas").asText()));
+    } finally {
+      run.close();
+    }
+  }
+
+  /** Polls for the executor the Master starts in place of the killed one. */
+  private static final class ReplacementWatch extends Thread {
+    private final String appId;
+    private final Set<Long> known;
+    private final long kill;
+    private volatile long started = -1;
+    private volatile long registered = -1;
+    private volatile LocalCluster.Executor replacement;
+
+    ReplacementWatch(String appId, Set<Long> known, long kill) {
+      super("replacement watch");
+      setDaemon(true);
+      this.appId = appId;
+      this.known = known;
+      this.kill = kill;
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (!isInterrupted() && registered < 0) {
+          if (replacement == null) {
+            for (LocalCluster.Executor e : cluster.executors()) {
+              if (e.appId().equals(appId) && !known.contains(e.process().pid())) {
+                replacement = e;
+                started = System.nanoTime();
+              }
+            }
+          } else {
+            Path log = replacement.stderr(DIR);
+            if (Files.exists(log)
+                && Files.readString(log).contains("Successfully registered with driver")) {
+              registered = System.nanoTime();
+            }
+          }
+          Thread.sleep(50);
+        }
+      } catch (InterruptedException | IOException e) {
+        // the run is over
+      }
+    }
+
+    String describe() {
+      if (replacement == null) {
+        return "none started before the run ended";
+      }
+      return "JVM started " + ms(started - kill) + " after the kill"
+          + (registered < 0 ? ", not registered before the run ended"
+              : ", registered with the driver after " + ms(registered - kill));
+    }
+  }
+
+  /** Runs the config on master to the end; fails unless it exits with 0. */
+  private static TrainRun run(String name, String master) throws Exception {
+    TrainRun run = TrainRun.start(name, RUNS.resolve(name.replaceAll("[^a-z0-9]", "")),
+        cluster.env(), master(master));
+    synchronized (runs) {
+      runs.add(run);
+    }
+    try {
+      assertEquals(0, run.waitFor(RUN_TIMEOUT), name + " failed");
+      return run;
+    } finally {
+      run.close();
+    }
+  }
+
+  private static List<String> master(String url) {
+    List<String> args = new ArrayList<>(CONFIG);
+    args.add("--master");
+    args.add(url);
+    return args;
+  }
+
+  private static java.util.function.Predicate<String> epochLine(int epoch) {
+    String prefix = "epoch " + epoch + "/" + EPOCHS + ":";
+    return s -> s.contains(prefix);
+  }
+
+  /** The executors of the newest application (app ids grow). */
+  private static List<LocalCluster.Executor> currentAppExecutors() {
+    List<LocalCluster.Executor> all = cluster.executors();
+    String app = all.stream().map(LocalCluster.Executor::appId).max(Comparator.naturalOrder())
+        .orElseThrow(() -> new AssertionError("no executors run"));
+    return all.stream().filter(e -> e.appId().equals(app)).toList();
+  }
+
+  /**
+   * The W and b arrays of the two runs' model.npz files, compared as doubles with Arrays.equals.
+   */
+  static void assertIdentical(Path runA, Path runB, String what) {
+    ModelFile.Loaded a = ModelFile.load(runA.resolve("model.npz"));
+    ModelFile.Loaded b = ModelFile.load(runB.resolve("model.npz"));
+    Network net = a.net();
+    assertTrue(Arrays.equals(net.sizes(), b.net().sizes()), what + ": different layers");
+    int[] sizes = net.sizes();
+    for (int l = 0; l < net.layers(); l++) {
+      int w = net.weightOffset(l);
+      int bias = net.biasOffset(l);
+      double[] wa = Arrays.copyOfRange(a.params(), w, w + sizes[l] * sizes[l + 1]);
+      double[] wb = Arrays.copyOfRange(b.params(), w, w + sizes[l] * sizes[l + 1]);
+      double[] ba = Arrays.copyOfRange(a.params(), bias, bias + sizes[l + 1]);
+      double[] bb = Arrays.copyOfRange(b.params(), bias, bias + sizes[l + 1]);
+      if (!Arrays.equals(wa, wb)) {
+        fail(what + ": W" + (l + 1) + " differs first at " + Arrays.mismatch(wa, wb));
+      }
+      if (!Arrays.equals(ba, bb)) {
+        fail(what + ": b" + (l + 1) + " differs first at " + Arrays.mismatch(ba, bb));
+      }
+    }
+  }
+
+  /**
+   * The executors of the runs since the last call: each must have run with the driver's BLAS
+   * (netlib logs each implementation it fails to load; VectorBLAS needs the vector module on the
+   * executor's command line). Returns their task counts.
+   */
+  private static String checkExecutors(String blas) throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    try (Stream<Path> s = Files.find(DIR.resolve("work"), 3,
+        (p, a) -> p.getFileName().toString().matches("\\d+") && a.isDirectory())) {
+      s.filter(seenExecutorDirs::add).sorted().forEach(dirs::add);
+    }
+    assertFalse(dirs.isEmpty(), "no executor ran");
+    List<String> tasks = new ArrayList<>();
+    for (Path d : dirs) {
+      String log = Files.readString(d.resolve("stderr"));
+      String command = log.lines().findFirst().orElse("");
+      assertTrue(command.startsWith("Spark Executor Command:"), d + ": " + command);
+      assertFalse(log.contains("Failed to load implementation from:dev.ludovic.netlib.blas." + blas),
+          d + " could not load " + blas + ", which the driver used");
+      if (blas.equals("VectorBLAS")) {
+        assertTrue(command.contains("--add-modules=jdk.incubator.vector"), d + ": " + command);
+      }
+      long n = log.lines().filter(x -> x.contains("Running task")).count();
+      tasks.add(DIR.resolve("work").relativize(d).toString().replaceAll("app-[0-9-]+/", "exec ")
+          + ": " + n);
+    }
+    return String.join(", ", tasks) + "; BLAS " + blas + " in each";
+  }
+
+  private static String perStep(JsonNode summary) {
+    double s = summary.path("train_seconds").asDouble();
+    int steps = summary.path("steps").asInt();
+    return String.format(Locale.ROOT, "%.1f ms (%.2f s / %d steps)", 1000 * s / steps, s, steps);
+  }
+
+  private static String seconds(long since) {
+    return String.format(Locale.ROOT, "%.1f", (System.nanoTime() - since) / 1e9);
+  }
+
+  private static String ms(long nanos) {
+    return String.format(Locale.ROOT, "%.0f ms", nanos / 1e6);
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private static void deleteRecursively(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
+  }
+}
