@@ -71,6 +71,9 @@ final class SparkSupport {
       configureCluster(conf, System.getenv());
     }
     conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
+    // repeat and sweep run trials from several driver threads, each in its own pool: FAIR shares
+    // the executors between them (one training's jobs still run one after another)
+    conf.setIfMissing("spark.scheduler.mode", "FAIR");
     conf.setAppName("gradspark " + appName);
     JavaSparkContext sc = new JavaSparkContext(conf);
     sc.setLogLevel(System.getProperty("gradspark.spark.log", "WARN"));
