@@ -18,6 +18,7 @@ public final class SharedSpark {
           .setMaster("local[3]")
           .setAppName("gradspark-tests")
           .set("spark.ui.enabled", "false")
+          .set("spark.scheduler.mode", "FAIR")
           .set("spark.driver.host", "127.0.0.1")
           .set("spark.driver.bindAddress", "127.0.0.1");
       sc = new JavaSparkContext(conf);
