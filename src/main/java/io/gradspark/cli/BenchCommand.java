@@ -206,6 +206,8 @@ final class BenchCommand implements Callable<Integer> {
       m.put("overhead_ms", s.aggregation() == SparkEngine.Aggregation.DIRECT ? median(overhead)
           : Double.NaN);
       m.put("aggregation", s.aggregation().name().toLowerCase(Locale.ROOT));
+      m.put("cache_bytes_per_train_row",
+          (double) s.cachedBytes(io.gradspark.train.DataSplit.TRAIN) / schedule.rows());
       m.put("partitions", s.partitions());
     }
     return m;
@@ -263,6 +265,12 @@ final class BenchCommand implements Callable<Integer> {
       b.append('\n');
     }
     b.append("(ms columns: median per step; overhead = step minus the partitions' compute)\n");
+    for (Map<String, Object> r : rows) {
+      if (r.get("cache_bytes_per_train_row") instanceof Double bytes) {
+        b.append(String.format(Locale.ROOT, "%s: Spark cache %.0f bytes per training row%n",
+            r.get("engine"), bytes));
+      }
+    }
     return b.toString();
   }
 }

@@ -173,6 +173,23 @@ public final class SparkEngine implements GradientEngine {
     }
   }
 
+  /**
+   * Bytes Spark reports for the cached partitions of a dataset (memory plus disk), as estimated by
+   * its block manager; 0 for a split the engine does not hold.
+   */
+  public long cachedBytes(DataSplit split) {
+    JavaRDD<Part> rdd = data.get(split);
+    if (rdd == null) {
+      return 0;
+    }
+    for (org.apache.spark.storage.RDDInfo info : sc.sc().getRDDStorageInfo()) {
+      if (info.id() == rdd.id()) {
+        return info.memSize() + info.diskSize();
+      }
+    }
+    return 0;
+  }
+
   /** The per-step times recorded since the engine was built or last reset. */
   public List<StepTimes> stepTimes() {
     return List.copyOf(times);

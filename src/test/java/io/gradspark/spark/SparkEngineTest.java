@@ -121,6 +121,24 @@ class SparkEngineTest {
   }
 
   @Test
+  void mnistStaysBytesInTheCacheUnderOneKilobytePerRow() {
+    JavaSparkContext sc = SharedSpark.get();
+    io.gradspark.data.RowSource mnist = io.gradspark.data.Views.scaled(
+        io.gradspark.data.Views.range(new io.gradspark.data.IdxSource(
+            java.nio.file.Path.of("data/mnist/train-images-idx3-ubyte.gz"),
+            java.nio.file.Path.of("data/mnist/train-labels-idx1-ubyte.gz")), 0, 5000), 1 / 255.0);
+    Network net = new Network(new int[] {784, 16, 10}, List.of(Activation.RELU),
+        Head.SOFTMAX_CROSS_ENTROPY);
+    BatchSchedule schedule = new BatchSchedule(5000, 128, 1, true, false);
+    try (SparkEngine spark = new SparkEngine(sc, net, schedule, mnist, null, null, 2,
+        StorageLevel.MEMORY_ONLY())) {
+      double perRow = spark.cachedBytes(DataSplit.TRAIN) / 5000.0;
+      System.out.printf("MNIST cache footprint: %.0f bytes per row (784 pixels + label)%n", perRow);
+      assertTrue(perRow >= 784 && perRow <= 1024, perRow + " bytes per row");
+    }
+  }
+
+  @Test
   void directAndTreeAggregationAreBitIdentical() {
     JavaSparkContext sc = SharedSpark.get();
     Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.TANH);
