@@ -199,7 +199,9 @@ final class TrainCommand implements Callable<Integer> {
     m.put("test_rows", spec.test == null ? 0 : spec.test.rows());
     m.put("blas", Engines.blasName());
     m.put("finished_at", Instant.now().toString());
-    m.putAll(spec.trainingSettings());
+    // the settings fill in only what was not measured: "epochs" is the epochs run (fewer than
+    // training.epochs when training stopped early)
+    spec.trainingSettings().forEach(m::putIfAbsent);
     return m;
   }
 

@@ -1,0 +1,15 @@
+package io.gradspark.cli;
+
+/** CSV cells for the tables repeat and sweep write (RFC 4180 quoting, read by pandas as is). */
+final class Csv {
+  private Csv() {}
+
+  /** The cell as is, or in double quotes (inner quotes doubled) when it holds , " or a newline. */
+  static String quote(String cell) {
+    if (cell.indexOf(',') < 0 && cell.indexOf('"') < 0 && cell.indexOf('\n') < 0
+        && cell.indexOf('\r') < 0) {
+      return cell;
+    }
+    return '"' + cell.replace("\"", "\"\"") + '"';
+  }
+}

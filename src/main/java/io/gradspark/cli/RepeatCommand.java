@@ -1,0 +1,100 @@
+package io.gradspark.cli;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.io.AtomicFiles;
+import io.gradspark.io.RunFiles;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "repeat", mixinStandardHelpOptions = true,
+    description = {
+        "Train a config R times with different seeds and print the mean, standard deviation, "
+            + "minimum and maximum of the final metrics (test accuracy, test loss, validation "
+            + "accuracy, training seconds, epochs kept): a result over seeds, not one lucky run.",
+        "Trial i (0-based) trains with training.seed + i; nothing else changes (data, split, "
+            + "partitions). Trials run at the same time when there is room (--parallel), each in "
+            + "its own driver thread and Spark scheduler pool trial-i on one shared SparkContext "
+            + "(or as plain threads with training.engine = local); the results are bit-identical "
+            + "to running them one after another.",
+        "",
+        "Example: submit/gradspark repeat --config conf/experiments/moons.conf --trials 10 "
+            + "--set training.engine=local"},
+    footer = {"", "Outputs (in --out): repeat.csv (one row per trial: trial, seed, status, "
+        + "metrics), repeat.json (settings, statistics, per-trial summaries), trial-<i>/ "
+        + "(history.csv, history.json, summary.json, curves.png, model.npz, config.conf). "
+        + "Statistics: std is the sample standard deviation (n - 1). Checkpoints are not written. "
+        + "Exit codes: 0 done, 2 bad input or settings (nothing written), 3 some trials diverged "
+        + "(outputs written, the status column says which), 1 internal error."})
+final class RepeatCommand implements Callable<Integer> {
+
+  @Option(names = "--config", required = true, paramLabel = "FILE",
+      description = "The run's settings (HOCON), e.g. conf/experiments/moons.conf.")
+  Path config;
+
+  @Option(names = "--trials", required = true, paramLabel = "R",
+      description = "Number of trainings (seeds training.seed .. training.seed + R - 1).")
+  int trials;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "Override a setting for every trial, e.g. --set training.epochs=5 "
+          + "(repeatable).")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--master", paramLabel = "URL",
+      description = "Spark master, e.g. local[4] or spark://host:7077 (default: what "
+          + "spark-submit set, else local[*]).")
+  String master;
+
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "Output directory (default: runs/<name>-repeat-<timestamp>); must not exist "
+          + "or be empty.")
+  Path out;
+
+  @Option(names = "--parallel", paramLabel = "N", defaultValue = "0",
+      description = "Trials at a time; 1 = one after another. Default: as many as the cluster "
+          + "has room for (its cores / training.partitions; one per core for the local engine).")
+  int parallel;
+
+  @Override
+  public Integer call() {
+    if (parallel < 0) {
+      throw new GradsparkException("--parallel must be >= 0 but was " + parallel,
+          "e.g. --parallel 2, or leave it out to fit the cluster");
+    }
+    Trials.Plan plan = Trials.plan(config, sets, trials, TrainCommand.baseName(config));
+    Path target = RunDirectory.choose(out, plan.name() + "-repeat");
+    Trials.Outcome o;
+    RunDirectory dir = RunDirectory.create(target);
+    try (Trials.SparkHolder spark = new Trials.SparkHolder(master, plan.name() + " repeat")) {
+      o = Trials.run(plan, spark, parallel, dir.file(""), "");
+      if (o.failed() == o.results().size()) {
+        throw o.results().get(0).failure();
+      }
+      write(dir, o);
+      dir.publish();
+    } catch (RuntimeException | Error e) {
+      dir.discard();
+      throw e;
+    }
+    System.out.print(Trials.table(o));
+    System.out.printf(java.util.Locale.ROOT, "%d trials in %.1f s (%d at a time). Outputs in %s%n",
+        o.results().size(), o.wallSeconds(), o.parallel(), target);
+    if (o.failed() > 0) {
+      System.err.println("warning: " + o.status() + " (see the status column of "
+          + target.resolve("repeat.csv") + ")");
+      return o.anyDiverged() ? Main.DIVERGED : Main.BAD_INPUT;
+    }
+    return 0;
+  }
+
+  static void write(RunDirectory dir, Trials.Outcome o) {
+    RunFiles.writeJson(dir.file("repeat.json"), o.toJson());
+    byte[] csv = o.csv().getBytes(StandardCharsets.UTF_8);
+    AtomicFiles.write(dir.file("repeat.csv"), "trial table", os -> os.write(csv));
+  }
+}
