@@ -19,6 +19,10 @@ import picocli.CommandLine.Command;
     footer = {"", "Run 'gradspark COMMAND --help' for a command's options. "
         + "Settings: src/main/resources/reference.conf and the README."})
 public final class Main implements Runnable {
+  /** Held strongly: java.util.logging keeps only weak references, and would forget the level. */
+  private static final java.util.logging.Logger NETLIB_LOG =
+      java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+
   /** Exit code for bad input or settings: nothing was written. */
   public static final int BAD_INPUT = 2;
   /** Exit code for a run that diverged (the last good model was written). */
@@ -33,7 +37,7 @@ public final class Main implements Runnable {
     System.setProperty("java.awt.headless", "true");
     // netlib reports each BLAS it could not load through java.util.logging; which one it did load
     // is in summary.json ("blas"), so those lines are noise for users.
-    java.util.logging.Logger.getLogger("dev.ludovic.netlib").setLevel(java.util.logging.Level.SEVERE);
+    NETLIB_LOG.setLevel(java.util.logging.Level.SEVERE);
     System.exit(execute(args));
   }
 
