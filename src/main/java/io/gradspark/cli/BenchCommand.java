@@ -65,6 +65,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*]).")
   String master;
 
+  @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "50",
+      description = "Untimed gradient steps per engine before its run, so that the engine run "
+          + "first does not also pay the JIT's warm-up (default: ${DEFAULT-VALUE}; 0 = none).")
+  int warmup;
+
   @Option(names = "--json", paramLabel = "FILE", defaultValue = "bench.json",
       description = "Where to write the figures (default: ${DEFAULT-VALUE}).")
   Path json;
@@ -107,6 +112,13 @@ final class BenchCommand implements Callable<Integer> {
         double setupSeconds = (System.nanoTime() - t0) / 1e9;
         try (GradientEngine e = engine) {
           System.out.printf(Locale.ROOT, "running %s: %s ...%n", name, e.describe());
+          double[] warm = Engines.initialParameters(spec);
+          for (int k = 0; k < warmup; k++) {
+            e.gradient(warm, 0, k % schedule.stepsPerEpoch());
+          }
+          if (e instanceof SparkEngine s) {
+            s.resetStepTimes();
+          }
           Trainer.Result r = new Trainer(spec.optimizer(), epochs, TrainingListener.NONE)
               .fit(e, Engines.initialParameters(spec));
           rows.add(figures(name, e, r, flopsPerEpoch, schedule, setupSeconds));
