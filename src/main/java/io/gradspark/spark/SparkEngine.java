@@ -339,12 +339,14 @@ public final class SparkEngine implements GradientEngine {
   private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
 
   private record Scratch(String key, int[] ids, double[] x, double[] y, Network.Workspace ws) {
-    static Scratch of(Network net, int batch) {
-      String key = net.describe() + "/" + batch;
+    /** For up to `rows` ids, computed in passes of at most Batches.CHUNK rows. */
+    static Scratch of(Network net, int rows) {
+      String key = net.describe() + "/" + rows;
       Scratch s = SCRATCH.get();
       if (s == null || !s.key.equals(key)) {
-        s = new Scratch(key, new int[batch], new double[batch * net.inputSize()],
-            new double[batch], net.workspace(batch));
+        int m = Batches.matrixRows(rows);
+        s = new Scratch(key, new int[rows], new double[m * net.inputSize()], new double[m],
+            net.workspace(m));
         SCRATCH.set(s);
       }
       return s;
@@ -356,8 +358,8 @@ public final class SparkEngine implements GradientEngine {
       Network net, BatchSchedule schedule, double[] params, Part part, int epoch, int step) {
     RowBlock block = part.block();
     int lo = part.firstId();
-    // a partition holds at most its own rows of a batch: size the scratch by that, not by the
-    // batch (a full batch of 60,000 MNIST rows would otherwise be a 376 MB matrix per task)
+    // a partition holds at most its own rows of a batch, computed CHUNK rows at a time: a full
+    // batch of 60,000 MNIST rows would otherwise be a 376 MB matrix per task
     Scratch s = Scratch.of(net, Math.max(1, Math.min(schedule.batchSize(), block.rows())));
     int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids());
     if (n == 0) {

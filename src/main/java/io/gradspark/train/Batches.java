@@ -12,22 +12,40 @@ public final class Batches {
   /** Rows per forward pass when evaluating a whole block. */
   public static final int EVAL_CHUNK = 512;
 
+  /**
+   * Most rows per forward/backward pass. Larger batches (a full batch of 60,000 MNIST rows) are
+   * summed chunk by chunk, which bounds the batch matrix at CHUNK x features doubles; batches up to
+   * this size are one pass, as before.
+   */
+  public static final int CHUNK = 1024;
+
+  /** Rows the batch matrix and workspace need for batches of batchSize rows: at most CHUNK. */
+  public static int matrixRows(int batchSize) {
+    return Math.max(1, Math.min(batchSize, CHUNK));
+  }
+
   private Batches() {}
 
   /**
    * Loss and gradient sums of rows ids[0..count) of block (whose first row has id firstId), added to
-   * grad. x (count, nIn) and y are scratch buffers, modified. Returns the loss sum.
+   * grad, in passes of at most ws.maxRows() rows. x (ws.maxRows(), nIn) and y are scratch buffers,
+   * modified. Returns the loss sum.
    */
   public static double gradient(
       Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
       double[] x, double[] y, double[] grad, Network.Workspace ws) {
     int nIn = block.cols();
-    for (int r = 0; r < count; r++) {
-      int local = ids[r] - firstId;
-      block.copyRow(local, x, r * nIn);
-      y[r] = block.label(local);
+    double loss = 0;
+    for (int start = 0; start < count; start += ws.maxRows()) {
+      int n = Math.min(ws.maxRows(), count - start);
+      for (int r = 0; r < n; r++) {
+        int local = ids[start + r] - firstId;
+        block.copyRow(local, x, r * nIn);
+        y[r] = block.label(local);
+      }
+      loss += net.lossAndGradient(params, x, y, n, grad, ws);
     }
-    return net.lossAndGradient(params, x, y, count, grad, ws);
+    return loss;
   }
 
   /** Adds a forward-only evaluation of every row of block to ev, EVAL_CHUNK rows at a time. */

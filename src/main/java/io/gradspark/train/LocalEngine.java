@@ -38,10 +38,11 @@ public final class LocalEngine implements GradientEngine {
       data.put(DataSplit.TEST, test);
     }
     int b = schedule.batchSize();
+    int m = Batches.matrixRows(b);
     this.ids = new int[b];
-    this.x = new double[b * net.inputSize()];
-    this.y = new double[b];
-    this.ws = net.workspace(b);
+    this.x = new double[m * net.inputSize()];
+    this.y = new double[m];
+    this.ws = net.workspace(m);
     this.grad = new double[net.numParams()];
   }
 

@@ -139,6 +139,38 @@ class SparkEngineTest {
   }
 
   @Test
+  void fullBatchesLargerThanAChunkAgreeWithOnePass() {
+    JavaSparkContext sc = SharedSpark.get();
+    int rows = 2500; // > Batches.CHUNK: the engines sum it in passes of at most 1024 rows
+    Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.RELU);
+    ArraySource src = ArraySource.random(rows, 6, 3, 31, true);
+    BatchSchedule schedule = new BatchSchedule(rows, rows, 2, true, false);
+    double[] params = net.initialParameters(Initializer.HE_NORMAL, 3);
+    io.gradspark.data.RowBlock all = src.load(0, rows);
+    double[] x = new double[rows * 6];
+    double[] y = new double[rows];
+    int[] ids = schedule.batch(0, 0);
+    for (int r = 0; r < rows; r++) {
+      all.copyRow(ids[r], x, r * 6);
+      y[r] = all.label(ids[r]);
+    }
+    double[] onePass = new double[net.numParams()];
+    double lossOnePass = net.lossAndGradient(params, x, y, rows, onePass, net.workspace(rows));
+    GradientSum local = new LocalEngine(net, schedule, all, null, null).gradient(params, 0, 0);
+    double d = GradientCheck.relativeDifference(onePass, local.grad());
+    try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, 2,
+        StorageLevel.MEMORY_ONLY())) {
+      GradientSum s = spark.gradient(params, 0, 0);
+      assertEquals(rows, s.count());
+      d = Math.max(d, GradientCheck.relativeDifference(onePass, s.grad()));
+      d = Math.max(d, Math.abs(lossOnePass - s.lossSum()) / lossOnePass);
+    }
+    System.out.printf("full batch of %d rows in chunks vs one pass: max relative difference %.3e%n",
+        rows, d);
+    assertTrue(d <= 1e-12, "relative difference " + d);
+  }
+
+  @Test
   void directAndTreeAggregationAreBitIdentical() {
     JavaSparkContext sc = SharedSpark.get();
     Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.TANH);
