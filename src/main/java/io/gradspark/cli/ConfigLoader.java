@@ -238,7 +238,9 @@ final class ConfigLoader {
       ConfigValue v = config.getValue(key);
       found = v.render(ConfigRenderOptions.concise());
       String desc = v.origin().description();
-      if (desc != null && !desc.contains("reference.conf")) {
+      if (desc != null && (desc.startsWith("String") || desc.startsWith("hardcoded"))) {
+        where = " (from --set)";
+      } else if (desc != null && !desc.contains("reference.conf")) {
         where = " (" + desc + ")";
       }
     } catch (ConfigException e) {

@@ -158,8 +158,8 @@ public final class CsvSource implements RowSource {
       int end = line.indexOf(delimiter, start);
       end = end < 0 ? line.length() : end;
       double v = DataFiles.finite(line.substring(start, end), in.where() + ", column " + (c + 1),
-          "Every cell must be a finite number; fix or remove this line"
-              + " (or pass header=true if it is a header).");
+          "Every cell must be a finite number; fix or remove this line (if it is a header"
+              + " line, declare it: data.train.header = true, or --header for predict).");
       if (c == labelColumn) {
         label = v;
       } else {
