@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.XYStyler;
@@ -185,20 +184,13 @@ public final class ExperimentPlots {
     write(png, title, subtitle, acc.getSeriesMap().isEmpty() ? List.of(loss) : List.of(loss, acc));
   }
 
+  /** The project's chart style, a little more compact: several of these share one image. */
   private static XYChart chart(String title, String xTitle, String yTitle) {
-    XYChart c = new XYChartBuilder().title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    XYChart c = Plots.styledChart(title, xTitle, yTitle);
     XYStyler s = c.getStyler();
-    s.setLegendPosition(Styler.LegendPosition.OutsideS);
-    s.setLegendLayout(Styler.LegendLayout.Horizontal);
-    s.setLegendBorderColor(Color.WHITE);
     s.setMarkerSize(6);
-    s.setChartTitleVisible(!title.isEmpty());
     s.setChartTitleFont(new Font(FONT, Font.BOLD, 15));
-    s.setAxisTitleFont(new Font(FONT, Font.PLAIN, 14));
-    s.setAxisTickLabelsFont(new Font(FONT, Font.PLAIN, 12));
     s.setLegendFont(new Font(FONT, Font.PLAIN, 12));
-    s.setChartBackgroundColor(Color.WHITE);
-    s.setPlotGridLinesColor(new Color(225, 225, 225));
     return c;
   }
 

@@ -156,12 +156,30 @@ public final class Plots {
     writePng(png, img);
   }
 
-  private static XYChart chart(String title, String yTitle, List<EpochStats> history) {
-    XYChart c = new XYChartBuilder().title(title).xAxisTitle("Epoch").yAxisTitle(yTitle).build();
+  /**
+   * An XY chart in the project's style: legend below, white background, light grid, sans-serif
+   * fonts (title 16, axis titles 14, ticks 12, legend 13), markers 7; no title when title is empty.
+   */
+  static XYChart styledChart(String title, String xTitle, String yTitle) {
+    XYChart c = new XYChartBuilder().title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
     XYStyler s = c.getStyler();
     s.setLegendPosition(Styler.LegendPosition.OutsideS);
     s.setLegendLayout(Styler.LegendLayout.Horizontal);
     s.setLegendBorderColor(Color.WHITE);
+    s.setChartTitleVisible(!title.isEmpty());
+    s.setMarkerSize(7);
+    s.setChartTitleFont(new Font(FONT, Font.BOLD, 16));
+    s.setAxisTitleFont(new Font(FONT, Font.PLAIN, 14));
+    s.setAxisTickLabelsFont(new Font(FONT, Font.PLAIN, 12));
+    s.setLegendFont(new Font(FONT, Font.PLAIN, 13));
+    s.setChartBackgroundColor(Color.WHITE);
+    s.setPlotGridLinesColor(new Color(225, 225, 225));
+    return c;
+  }
+
+  private static XYChart chart(String title, String yTitle, List<EpochStats> history) {
+    XYChart c = styledChart(title, "Epoch", yTitle);
+    XYStyler s = c.getStyler();
     // Epochs are whole numbers: label only ticks on one, and for long runs only every step-th epoch
     // counted from the first. XChart places ticks on equally spaced x values and widens their spacing
     // until the labels are distinct, so blank labels in between make it settle on that step.
@@ -173,13 +191,6 @@ public final class Plots {
     long step = consecutive ? niceStep(history.size() / 10.0) : 1;
     s.setxAxisTickLabelsFormattingFunction(
         v -> v == Math.rint(v) && (Math.round(v) - first) % step == 0 ? Long.toString(Math.round(v)) : "");
-    s.setMarkerSize(7);
-    s.setChartTitleFont(new Font(FONT, Font.BOLD, 16));
-    s.setAxisTitleFont(new Font(FONT, Font.PLAIN, 14));
-    s.setAxisTickLabelsFont(new Font(FONT, Font.PLAIN, 12));
-    s.setLegendFont(new Font(FONT, Font.PLAIN, 13));
-    s.setChartBackgroundColor(Color.WHITE);
-    s.setPlotGridLinesColor(new Color(225, 225, 225));
     return c;
   }
 
