@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
         "",
         "Example: submit/gradspark gradcheck --config conf/mnist.conf --partitions 3"},
     footer = {"", "Relative difference of the two backprop gradients: max|a-b| / max|a|. Of "
-        + "finite differences: per parameter |fd-bp| / max(|fd|, |bp|, 1e-6), five-point "
-        + "stencil, parameters at a ReLU kink left out."})
+        + "finite differences: per parameter |fd-bp| / max(|fd|, |bp|, floor), five-point "
+        + "stencil (h = 1e-3), parameters at a ReLU kink left out; floor = max(1e-6, the "
+        + "stencil's round-off for this batch's loss / tolerance)."})
 final class GradcheckCommand implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
@@ -97,8 +98,14 @@ final class GradcheckCommand implements Callable<Integer> {
       y[r] = block.label(ids[r]);
     }
     int[] sample = sample(spec.net.numParams(), samples, spec.seed);
+    // the data's loss sets the finite differences' round-off: smaller gradients are compared
+    // absolutely at that level rather than relatively
+    double lossSum = spec.net.lossAndGradient(params, x, y, n,
+        new double[spec.net.numParams()], spec.net.workspace(n));
+    double floor = Math.max(GradientCheck.DEFAULT_FLOOR,
+        GradientCheck.noise(lossSum, GradientCheck.DEFAULT_STEP) / tolerance);
     GradientCheck.Result fd = GradientCheck.compare(spec.net, params, x, y, n, sample,
-        GradientCheck.DEFAULT_STEP, GradientCheck.DEFAULT_FLOOR);
+        GradientCheck.DEFAULT_STEP, floor);
 
     System.out.printf(Locale.ROOT, "%s, %,d parameters, batch of %d rows%n",
         spec.net.describe(), spec.net.numParams(), a.count());
@@ -110,6 +117,8 @@ final class GradcheckCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT,
         "backprop vs finite differences (%d parameters, %d rows): max relative error %.3e  %s%n",
         fd.checked(), n, fd.maxRelativeError(), fdOk ? "ok" : "ABOVE TOLERANCE " + tolerance);
+    System.out.printf(Locale.ROOT, "(relative to max(|fd|, |bp|, %.1e): gradients smaller than"
+        + " that are checked absolutely, at the finite differences' round-off)%n", floor);
     if (fd.atKink() > 0) {
       System.out.printf(Locale.ROOT, "(%d sampled parameters sat at a ReLU kink and were left out)%n",
           fd.atKink());

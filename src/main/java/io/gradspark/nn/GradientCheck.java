@@ -94,6 +94,16 @@ public final class GradientCheck {
     return scale == 0 ? diff : diff / scale;
   }
 
+  /**
+   * The round-off to expect in a five-point difference quotient of a loss of magnitude |loss|:
+   * each loss value carries ~1e-15 |loss| of error and the stencil's weights sum to 18/12h. A
+   * gradient below noise / tolerance cannot be checked to that relative tolerance; use this to set
+   * the floor of {@link #compare} (below it the check is absolute at the noise level).
+   */
+  public static double noise(double loss, double h) {
+    return 1e-15 * Math.max(1, Math.abs(loss)) * 18 / (12 * h);
+  }
+
   private static double loss(Network net, double[] params, int i, double value, double[] x,
       double[] y, int n, double[] scratch, Network.Workspace ws) {
     params[i] = value;

@@ -317,5 +317,11 @@ class CommandLineTest {
     assertEquals(0, r.exitCode(), r.out() + r.err());
     assertTrue(r.out().contains("single-node vs distributed (3 partitions)"), r.out());
     assertTrue(r.out().contains("backprop vs finite differences"), r.out());
+    // the failure path: tolerances no floating-point computation can meet
+    CliRun strict = CliRun.run("gradcheck", "--config", "conf/experiments/moons.conf",
+        "--partitions", "3", "--samples", "50", "--tolerance", "1e-30",
+        "--engine-tolerance", "1e-30");
+    assertEquals(1, strict.exitCode(), strict.out());
+    assertTrue(strict.out().contains("ABOVE TOLERANCE"), strict.out());
   }
 }
