@@ -45,6 +45,7 @@ final class RunSpec {
   final RowSource train;
   final RowSource validation; // or null
   final RowSource test; // or null
+  final String optimizerDescription;
 
   RunSpec(ConfigLoader c, String defaultName) {
     this.config = c;
@@ -64,7 +65,8 @@ final class RunSpec {
         "memory_only_ser", "memory_and_disk_ser").toUpperCase(java.util.Locale.ROOT);
     this.scale = c.number("data.scale", -Double.MAX_VALUE, Double.MAX_VALUE);
     this.oneVsAll = c.integer("data.one-vs-all", -1, Integer.MAX_VALUE);
-    optimizer(); // refuse bad optimizer settings now, not after loading data
+    // refuse bad optimizer settings now, not after loading data; keep the description for outputs
+    this.optimizerDescription = optimizer().toString();
 
     RowSource all = source(c, "data.train");
     if (all == null) {
@@ -190,7 +192,7 @@ final class RunSpec {
     m.put("batch_size", batchSize);
     m.put("seed", seed);
     m.put("shuffle", shuffle);
-    m.put("optimizer", optimizer().toString());
+    m.put("optimizer", optimizerDescription);
     m.put("config", config.source());
     return m;
   }

@@ -165,7 +165,7 @@ final class Trials {
       m.put("sets", plan.sets());
       m.put("network", s.net.describe());
       m.put("parameters", s.net.numParams());
-      m.put("optimizer", s.optimizer().toString());
+      m.put("optimizer", s.optimizerDescription);
       m.put("batch_size", s.batchSize);
       m.put("max_epochs", s.epochs);
       m.put("engine", engine);

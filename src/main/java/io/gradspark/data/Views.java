@@ -19,7 +19,7 @@ public final class Views {
           "Scaling " + source.describe() + ": expected a finite, non-zero factor but found " + factor,
           "Use e.g. 1/255 to map MNIST pixels to [0, 1].");
     }
-    return new Scaled(source, factor);
+    return new PerBlock(source, (b, from) -> b.scaled(factor), " scaled by " + factor);
   }
 
   /** Label 1.0 where the label is class k, else 0.0 (for a binary head). Refuses a null source and k < 0. */
@@ -30,7 +30,13 @@ public final class Views {
           "One-vs-all on " + source.describe() + ": expected a class index >= 0 but found " + k,
           "Give the class (label value) that becomes 1; all others become 0.");
     }
-    return new OneVsAll(source, k);
+    return new PerBlock(source, (b, from) -> {
+      double[] labels = new double[b.rows()];
+      for (int r = 0; r < labels.length; r++) {
+        labels[r] = b.label(r) == k ? 1.0 : 0.0;
+      }
+      return b.withLabels(labels);
+    }, " with labels class " + k + " vs all");
   }
 
   /**
@@ -76,34 +82,20 @@ public final class Views {
    * the head's classes (on whichever JVM loads them, so executors refuse bad labels too).
    */
   public static RowSource labelChecked(RowSource source, int classes, String what) {
-    return new LabelChecked(source, classes, what);
-  }
-
-  private record LabelChecked(RowSource source, int classes, String what) implements RowSource {
-    @Override
-    public int rows() {
-      return source.rows();
-    }
-
-    @Override
-    public int cols() {
-      return source.cols();
-    }
-
-    @Override
-    public RowBlock load(int from, int to) {
-      RowBlock b = source.load(from, to);
+    return new PerBlock(source, (b, from) -> {
       DataChecks.checkLabels(b, from, classes, what);
       return b;
-    }
-
-    @Override
-    public String describe() {
-      return source.describe();
-    }
+    }, "");
   }
 
-  private record Scaled(RowSource source, double factor) implements RowSource {
+  /** A change to each loaded block; serializable, since views travel to Spark executors. */
+  private interface BlockMap extends java.io.Serializable {
+    /** The block of rows [from, from + b.rows()) of the source, changed. */
+    RowBlock apply(RowBlock b, int from);
+  }
+
+  /** The same rows as source, each loaded block passed through map. */
+  private record PerBlock(RowSource source, BlockMap map, String suffix) implements RowSource {
     @Override
     public int rows() {
       return source.rows();
@@ -116,39 +108,12 @@ public final class Views {
 
     @Override
     public RowBlock load(int from, int to) {
-      return source.load(from, to).scaled(factor);
+      return map.apply(source.load(from, to), from);
     }
 
     @Override
     public String describe() {
-      return source.describe() + " scaled by " + factor;
-    }
-  }
-
-  private record OneVsAll(RowSource source, int k) implements RowSource {
-    @Override
-    public int rows() {
-      return source.rows();
-    }
-
-    @Override
-    public int cols() {
-      return source.cols();
-    }
-
-    @Override
-    public RowBlock load(int from, int to) {
-      RowBlock block = source.load(from, to);
-      double[] labels = new double[block.rows()];
-      for (int r = 0; r < labels.length; r++) {
-        labels[r] = block.label(r) == k ? 1.0 : 0.0;
-      }
-      return block.withLabels(labels);
-    }
-
-    @Override
-    public String describe() {
-      return source.describe() + " with labels class " + k + " vs all";
+      return source.describe() + suffix;
     }
   }
 
