@@ -1,5 +1,11 @@
 package io.gradspark.cli;
 
+import io.gradspark.api.Datasets;
+import io.gradspark.api.Engines;
+import io.gradspark.api.RunSpec;
+import io.gradspark.api.TrainingJob;
+import io.gradspark.config.RunSpecs;
+import io.gradspark.spark.SparkEngines;
 import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.io.RunFiles;
@@ -43,9 +49,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting.")
   List<String> sets = new ArrayList<>();
 
-  @Option(names = "--epochs", paramLabel = "E", defaultValue = "3",
-      description = "Epochs per engine (default: ${DEFAULT-VALUE}).")
-  int epochs;
+  @Option(names = "--epochs", paramLabel = "E",
+      description = "Epochs per engine (default: the config's training.epochs, so that bench "
+          + "trains the schedule train does).")
+  Integer epochs;
 
   @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
       description = "Spark partitions (default: training.partitions, else the context's default "
@@ -83,61 +90,59 @@ final class BenchCommand implements Callable<Integer> {
             "use local, spark and/or spark-tree, e.g. --engines local,spark");
       }
     }
-    if (epochs < 1) {
+    RunSpecs.Run run = RunSpecs.load(config, sets, TrainCommand.baseName(config));
+    if (epochs != null && epochs < 1) {
       throw new GradsparkException("--epochs must be >= 1 but was " + epochs, "e.g. --epochs 3");
     }
-    List<String> all = new ArrayList<>(sets);
-    all.add("training.epochs=" + epochs);
-    RunSpec spec = new RunSpec(ConfigLoader.load(config, all), TrainCommand.baseName(config));
-    BatchSchedule schedule = spec.schedule();
-    double flopsPerEpoch = flopsPerEpoch(spec.net, schedule);
+    RunSpec spec = epochs == null ? run.spec() : run.spec().withEpochs(epochs);
+    RunSpec onSpark = partitions > 0 ? spec.withPartitions(partitions) : spec;
+    Datasets data = run.datasets();
+    BatchSchedule schedule = spec.schedule(data.train().rows());
+    double flopsPerEpoch = flopsPerEpoch(spec.network(), schedule);
     List<Map<String, Object>> rows = new ArrayList<>();
-    SparkSupport.Session session = null;
-    try {
+    try (SparkHolder spark = new SparkHolder(master, spec.name() + " bench")) {
+      SparkEngines sparkEngines = new SparkEngines(spark::sc, true);
       for (String name : engines) {
         long t0 = System.nanoTime();
-        GradientEngine engine;
-        if (name.equals("local")) {
-          engine = Engines.local(spec, schedule);
-        } else {
-          if (session == null) {
-            session = SparkSupport.session(master, spec.name + " bench");
-          }
-          int p = partitions > 0 ? partitions
-              : spec.partitions > 0 ? spec.partitions : session.sc().defaultParallelism();
-          engine = Engines.spark(session.sc(), spec, schedule, p, true,
-              name.equals("spark-tree") ? SparkEngine.Aggregation.TREE
-                  : SparkEngine.Aggregation.auto(p));
-        }
-        double setupSeconds = (System.nanoTime() - t0) / 1e9;
-        try (GradientEngine e = engine) {
+        Engines factory = name.equals("local") ? Engines.local()
+            : name.equals("spark") ? sparkEngines
+            : new Engines() { // spark-tree: the treeAggregate baseline
+              @Override
+              public GradientEngine create(RunSpec s, BatchSchedule b, Datasets d) {
+                return sparkEngines.create(s, b, d, SparkEngine.Aggregation.TREE);
+              }
+
+              @Override
+              public String master() {
+                return sparkEngines.master();
+              }
+            };
+        RunSpec s = name.equals("local") ? spec : onSpark;
+        try (TrainingJob job = TrainingJob.start(s, factory.over(s, data), config.toString())) {
+          double setupSeconds = (System.nanoTime() - t0) / 1e9;
+          GradientEngine e = job.engine();
           System.out.printf(Locale.ROOT, "running %s: %s ...%n", name, e.describe());
-          double[] warm = Engines.initialParameters(spec);
+          double[] warm = TrainingJob.initialParameters(s);
           for (int k = 0; k < warmup; k++) {
             e.gradient(warm, 0, k % schedule.stepsPerEpoch());
           }
-          if (e instanceof SparkEngine s) {
-            s.resetStepTimes();
+          if (e instanceof SparkEngine se) {
+            se.resetStepTimes();
           }
-          Trainer.Result r = new Trainer(spec.optimizer(), epochs, TrainingListener.NONE)
-              .fit(e, Engines.initialParameters(spec));
+          Trainer.Result r = job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE).result();
           rows.add(figures(name, e, r, flopsPerEpoch, schedule, setupSeconds));
         }
-      }
-    } finally {
-      if (session != null) {
-        session.close();
       }
     }
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("config", config.toString());
-    report.put("network", spec.net.describe());
-    report.put("parameters", spec.net.numParams());
+    report.put("network", spec.network().describe());
+    report.put("parameters", spec.network().numParams());
     report.put("train_rows", schedule.rows());
     report.put("batch_size", schedule.batchSize());
     report.put("steps_per_epoch", schedule.stepsPerEpoch());
-    report.put("epochs", epochs);
-    report.put("blas", Engines.blasName());
+    report.put("epochs", spec.epochs());
+    report.put("blas", TrainingJob.blasName());
     report.put("cores", Runtime.getRuntime().availableProcessors());
     report.put("engines", rows);
     report.put("total_seconds", (System.nanoTime() - started) / 1e9);
@@ -247,8 +252,8 @@ final class BenchCommand implements Callable<Integer> {
       List<Map<String, Object>> rows) {
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "%n%s, %,d parameters, %,d rows, batch %d (%d steps per "
-            + "epoch), BLAS %s, %d cores%n%n", spec.net.describe(), spec.net.numParams(),
-        schedule.rows(), schedule.batchSize(), schedule.stepsPerEpoch(), Engines.blasName(),
+            + "epoch), BLAS %s, %d cores%n%n", spec.network().describe(), spec.network().numParams(),
+        schedule.rows(), schedule.batchSize(), schedule.stepsPerEpoch(), TrainingJob.blasName(),
         Runtime.getRuntime().availableProcessors()));
     String[] cols = {"engine", "s/epoch", "samples/s", "GFLOP/s", "step ms", "broadcast",
         "job", "compute", "merge", "destroy", "update", "overhead", "to target s", "test acc"};

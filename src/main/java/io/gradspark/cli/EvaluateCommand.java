@@ -1,6 +1,9 @@
 package io.gradspark.cli;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.api.TrainedModel;
+import io.gradspark.config.RunSpecs;
+import io.gradspark.config.Settings;
 import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.IdxSource;
@@ -62,18 +65,17 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ModelFile.Loaded m = ModelFile.load(model);
-    ConfigLoader c = ConfigLoader.load(config, sets);
-    RowSource source = data != null ? fileSource(c, data, labels, m.net().inputSize())
-        : RunSpec.source(c, "data.test");
+    TrainedModel m = TrainedModel.load(model);
+    Settings c = Settings.load(config, sets);
+    RowSource source = data != null
+        ? RunSpecs.file(c, "data.test", data, labels, m.network().inputSize())
+        : RunSpecs.source(c, "data.test");
     if (source == null) {
       throw new GradsparkException("There is nothing to evaluate on: data.test.format is none",
           "set data.test in the config, or pass --data FILE");
     }
     Path target = out == null ? null : RunDirectory.choose(out, "evaluate");
-    RowBlock block = prepare(source, m).load(0, source.rows());
-    Evaluation ev = new Evaluation(m.net().classes());
-    Batches.evaluate(m.net(), m.params(), block, ev);
+    Evaluation ev = m.evaluate(source);
 
     System.out.printf(Locale.ROOT, "%s on %s%n%,d rows: mean loss %.6f", model,
         source.describe(), ev.count(), ev.meanLoss());
@@ -109,31 +111,5 @@ final class EvaluateCommand implements Callable<Integer> {
       System.out.println("Results in " + target);
     }
     return 0;
-  }
-
-  /** The model's own input preparation: features checked, one-vs-all, scale, labels checked. */
-  static RowSource prepare(RowSource s, ModelFile.Loaded m) {
-    DataChecks.checkFeatures(s, m.net().inputSize(), s.describe());
-    RowSource r = m.oneVsAll() >= 0 ? Views.oneVsAll(s, m.oneVsAll()) : s;
-    r = m.inputScale() != 1.0 ? Views.scaled(r, m.inputScale()) : r;
-    return Views.labelChecked(r, m.net().classes(), s.describe());
-  }
-
-  /** A data file named on the command line, by its kind. */
-  static RowSource fileSource(ConfigLoader c, Path file, Path labels, int features) {
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (labels != null) {
-      return new IdxSource(file, labels);
-    }
-    if (name.endsWith(".libsvm") || name.endsWith(".svm") || name.endsWith(".libsvm.gz")) {
-      return new LibsvmSource(file, features);
-    }
-    if (name.endsWith(".csv") || name.endsWith(".csv.gz") || name.endsWith(".txt")) {
-      String delim = c.string("data.test.delimiter");
-      return new CsvSource(file, c.integer("data.test.label-column", Integer.MIN_VALUE,
-          Integer.MAX_VALUE), c.bool("data.test.header"), delim.isEmpty() ? ',' : delim.charAt(0));
-    }
-    throw new GradsparkException("Cannot tell the format of " + file,
-        "name CSV files *.csv and LIBSVM files *.libsvm; for IDX images also pass --labels");
   }
 }

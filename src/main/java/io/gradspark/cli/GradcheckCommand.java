@@ -1,10 +1,15 @@
 package io.gradspark.cli;
 
+import io.gradspark.api.Datasets;
+import io.gradspark.api.Engines;
+import io.gradspark.api.RunSpec;
+import io.gradspark.api.TrainingJob;
+import io.gradspark.config.RunSpecs;
+import io.gradspark.spark.SparkEngines;
+import io.gradspark.train.GradientEngine;
 import io.gradspark.nn.GradientCheck;
-import io.gradspark.spark.SparkEngine;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientSum;
-import io.gradspark.train.LocalEngine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,21 +73,27 @@ final class GradcheckCommand implements Callable<Integer> {
           "--samples and --rows must be >= 1 and the tolerances > 0",
           "e.g. --samples 200 --rows 16 --tolerance 1e-6");
     }
-    RunSpec spec = new RunSpec(ConfigLoader.load(config, sets), TrainCommand.baseName(config));
-    double[] params = Engines.initialParameters(spec);
-    BatchSchedule schedule = spec.schedule();
-    // single node, on the training rows only (no need to load validation and test sets)
-    var block = spec.train.load(0, spec.train.rows());
-    LocalEngine local = new LocalEngine(spec.net, schedule, block, null, null);
-    GradientSum a = local.gradient(params, 0, 0);
+    RunSpecs.Run run = RunSpecs.load(config, sets, TrainCommand.baseName(config));
+    RunSpec spec = run.spec();
+    Datasets all = run.datasets();
+    // the training rows only: no need to load validation and test sets
+    Datasets data = new Datasets(all.train(), null, null);
+    double[] params = TrainingJob.initialParameters(spec);
+    BatchSchedule schedule = spec.schedule(data.train().rows());
+    var block = data.train().load(0, data.train().rows());
+    GradientSum a;
+    try (GradientEngine local = Engines.local().create(spec, schedule, data)) {
+      a = local.gradient(params, 0, 0);
+    }
     double[] gradLocal = a.grad().clone();
     double lossLocal = a.lossSum();
 
     double engineDiff;
     int p;
-    try (SparkSupport.Session session = SparkSupport.session(master, spec.name + " gradcheck");
-        SparkEngine spark = Engines.spark(session.sc(), spec, schedule,
-            partitions > 0 ? partitions : spec.partitions, false)) {
+    RunSpec onSpark = partitions > 0 ? spec.withPartitions(partitions) : spec;
+    try (SparkHolder session = new SparkHolder(master, spec.name() + " gradcheck");
+        GradientEngine spark = new SparkEngines(session::sc, false).create(onSpark, schedule,
+            data)) {
       p = spark.partitions();
       GradientSum b = spark.gradient(params, 0, 0);
       engineDiff = Math.max(GradientCheck.relativeDifference(gradLocal, b.grad()),
@@ -91,24 +102,24 @@ final class GradcheckCommand implements Callable<Integer> {
 
     int n = Math.min(rows, schedule.batchRows(0));
     int[] ids = schedule.batch(0, 0);
-    double[] x = new double[n * spec.net.inputSize()];
+    double[] x = new double[n * spec.network().inputSize()];
     double[] y = new double[n];
     for (int r = 0; r < n; r++) {
-      block.copyRow(ids[r], x, r * spec.net.inputSize());
+      block.copyRow(ids[r], x, r * spec.network().inputSize());
       y[r] = block.label(ids[r]);
     }
-    int[] sample = sample(spec.net.numParams(), samples, spec.seed);
+    int[] sample = sample(spec.network().numParams(), samples, spec.seed());
     // the data's loss sets the finite differences' round-off: smaller gradients are compared
     // absolutely at that level rather than relatively
-    double lossSum = spec.net.lossAndGradient(params, x, y, n,
-        new double[spec.net.numParams()], spec.net.workspace(n));
+    double lossSum = spec.network().lossAndGradient(params, x, y, n,
+        new double[spec.network().numParams()], spec.network().workspace(n));
     double floor = Math.max(GradientCheck.DEFAULT_FLOOR,
         GradientCheck.noise(lossSum, GradientCheck.DEFAULT_STEP) / tolerance);
-    GradientCheck.Result fd = GradientCheck.compare(spec.net, params, x, y, n, sample,
+    GradientCheck.Result fd = GradientCheck.compare(spec.network(), params, x, y, n, sample,
         GradientCheck.DEFAULT_STEP, floor);
 
     System.out.printf(Locale.ROOT, "%s, %,d parameters, batch of %d rows%n",
-        spec.net.describe(), spec.net.numParams(), a.count());
+        spec.network().describe(), spec.network().numParams(), a.count());
     boolean engineOk = engineDiff <= engineTolerance;
     boolean fdOk = fd.maxRelativeError() <= tolerance;
     System.out.printf(Locale.ROOT,

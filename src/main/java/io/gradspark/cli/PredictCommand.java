@@ -1,6 +1,7 @@
 package io.gradspark.cli;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.api.TrainedModel;
 import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.LibsvmSource;
@@ -57,10 +58,11 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ModelFile.Loaded m = ModelFile.load(model);
-    Network net = m.net();
+    TrainedModel m = TrainedModel.load(model);
+    Network net = m.network();
     String name = input.getFileName().toString().toLowerCase(Locale.ROOT);
-    RowSource source = name.endsWith(".libsvm") || name.endsWith(".svm")
+    String plain = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+    RowSource source = plain.endsWith(".libsvm") || plain.endsWith(".svm")
         ? new LibsvmSource(input, net.inputSize())
         : new CsvSource(input, labelColumn == null ? CsvSource.NO_LABEL : labelColumn, header,
             delimiter);
@@ -68,25 +70,9 @@ final class PredictCommand implements Callable<Integer> {
     if (output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())) {
       throw new GradsparkException("--output is the --input file", "write predictions elsewhere");
     }
-    RowBlock block = source.load(0, source.rows());
-    if (m.inputScale() != 1.0) {
-      block = block.scaled(m.inputScale());
-    }
-    int n = block.rows();
+    double[] out = m.predict(source.load(0, source.rows()));
+    int n = source.rows();
     int k = net.outputSize();
-    double[] out = new double[n * k];
-    int chunk = Math.min(1024, n);
-    double[] x = new double[chunk * net.inputSize()];
-    double[] part = new double[chunk * k];
-    Network.Workspace ws = net.workspace(chunk);
-    for (int start = 0; start < n; start += chunk) {
-      int rows = Math.min(chunk, n - start);
-      for (int r = 0; r < rows; r++) {
-        block.copyRow(start + r, x, r * net.inputSize());
-      }
-      net.predict(m.params(), x, rows, part, ws);
-      System.arraycopy(part, 0, out, start * k, rows * k);
-    }
     AtomicFiles.write(output, "predictions", os -> {
       BufferedWriter w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8));
       w.write(headerLine(net.head(), k));

@@ -1,5 +1,6 @@
 package io.gradspark.cli;
 
+import io.gradspark.api.EpochLine;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.train.TrainingListener;
 import java.util.Locale;
@@ -78,31 +79,11 @@ final class Progress implements TrainingListener {
       bar.close();
       bar = null;
     }
-    String line = epochLine(s, epochs);
+    String line = EpochLine.of(s, epochs);
     if (terminal) {
       System.out.println(line);
     } else {
       LOG.info(line);
     }
-  }
-
-  static String epochLine(EpochStats s, int epochs) {
-    StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-        "epoch %d/%d: train loss %.4f", s.epoch(), epochs, s.trainLoss()));
-    if (!Double.isNaN(s.valLoss())) {
-      b.append(String.format(Locale.ROOT, ", val loss %.4f", s.valLoss()));
-      if (!Double.isNaN(s.valAccuracy())) {
-        b.append(String.format(Locale.ROOT, " acc %.2f%%", 100 * s.valAccuracy()));
-      }
-    }
-    if (!Double.isNaN(s.testLoss())) {
-      b.append(String.format(Locale.ROOT, ", test loss %.4f", s.testLoss()));
-      if (!Double.isNaN(s.testAccuracy())) {
-        b.append(String.format(Locale.ROOT, " acc %.2f%%", 100 * s.testAccuracy()));
-      }
-    }
-    b.append(String.format(Locale.ROOT, ", %.1f s, %,.0f samples/s", s.seconds(),
-        s.samplesPerSecond()));
-    return b.toString();
   }
 }

@@ -1,5 +1,11 @@
 package io.gradspark.cli;
 
+import io.gradspark.api.TrainingJob;
+import io.gradspark.experiment.Csv;
+import io.gradspark.experiment.Experiments;
+import io.gradspark.experiment.Grid;
+import io.gradspark.experiment.Stats;
+import io.gradspark.experiment.Trials;
 import io.gradspark.GradsparkException;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.RunFiles;
@@ -70,8 +76,8 @@ final class RepeatCommand implements Callable<Integer> {
     Path target = RunDirectory.choose(out, plan.name() + "-repeat");
     Trials.Outcome o;
     RunDirectory dir = RunDirectory.create(target);
-    try (Trials.SparkHolder spark = new Trials.SparkHolder(master, plan.name() + " repeat")) {
-      o = Trials.run(plan, spark, parallel, dir.file(""), "");
+    try (SparkHolder spark = new SparkHolder(master, plan.name() + " repeat")) {
+      o = Trials.run(plan, TrainCommand.engines(plan.first(), spark), parallel, dir.file(""), "");
       if (o.failed() == o.results().size()) {
         throw o.results().get(0).failure();
       }

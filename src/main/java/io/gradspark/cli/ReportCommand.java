@@ -1,5 +1,17 @@
 package io.gradspark.cli;
 
+import io.gradspark.api.Datasets;
+import io.gradspark.api.RunSpec;
+import io.gradspark.config.RunSpecs;
+import io.gradspark.nn.Head;
+import io.gradspark.optim.LearningRateSchedule;
+import io.gradspark.optim.MomentumSgd;
+import io.gradspark.api.TrainingJob;
+import io.gradspark.experiment.Csv;
+import io.gradspark.experiment.Experiments;
+import io.gradspark.experiment.Grid;
+import io.gradspark.experiment.Stats;
+import io.gradspark.experiment.Trials;
 import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.io.AtomicFiles;
@@ -129,12 +141,12 @@ final class ReportCommand implements Callable<Integer> {
     RunDirectory dir = RunDirectory.create(target);
     RunDirectory runsDir = runsTarget == null ? null : RunDirectory.create(runsTarget);
     String master = "";
-    try (Trials.SparkHolder spark = new Trials.SparkHolder(this.master, "report")) {
+    try (SparkHolder spark = new SparkHolder(this.master, "report")) {
       for (int k = 0; k < planned.size(); k++) {
         Planned p = planned.get(k);
         String label = String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, planned.size(),
             p.experiment().id());
-        Trials.Outcome o = Trials.run(p.plan(), spark, parallel,
+        Trials.Outcome o = Trials.run(p.plan(), TrainCommand.engines(p.plan().first(), spark), parallel,
             runsDir == null ? null : runsDir.file(p.experiment().id()), label);
         if (o.engine().startsWith("spark")) {
           master = o.engine();
@@ -204,10 +216,10 @@ final class ReportCommand implements Callable<Integer> {
    * test rows, 200 held out when the conf holds rows out, no early stopping.
    */
   private List<String> quickSets(Path conf) {
-    ConfigLoader c = ConfigLoader.load(conf, sets);
+    RunSpec spec = RunSpecs.load(conf, sets, "quick").spec();
     List<String> s = new ArrayList<>(List.of("training.epochs=1",
         "training.early-stopping.patience=0", "data.train.limit=1200", "data.test.limit=300"));
-    if (c.integer("data.validation.holdout", 0, Integer.MAX_VALUE) > 0) {
+    if (spec.data().holdout() > 0) {
       s.add("data.validation.holdout=200");
     }
     return s;
@@ -247,16 +259,16 @@ final class ReportCommand implements Callable<Integer> {
       }
       RunSpec s = p.plan().first();
       ExperimentPlots.overfitting(dir.file(p.experiment().id() + ".png"),
-          p.experiment().id() + ": " + s.net.describe() + ", mean of "
+          p.experiment().id() + ": " + s.network().describe() + ", mean of "
               + okTrials(p.outcome()) + " trials",
-          optimizerText(s) + "; dashed grey line: lowest mean validation loss",
+          optimizerText(p.plan()) + "; dashed grey line: lowest mean validation loss",
           mean, bestEpoch(mean));
       Planned base = p.experiment().baseline() == null ? null
           : byId.get(p.experiment().baseline());
       if (base != null && !meanHistory(base.outcome()).isEmpty()) {
         ExperimentPlots.compare(dir.file(comparisonPng(base)),
             base.experiment().id() + " vs " + p.experiment().id() + ": momentum against none, "
-                + s.net.describe(),
+                + s.network().describe(),
             runLabel(base) + ", " + runLabel(p) + "; mean of the trials per epoch; loss: "
                 + "training solid, test dashed",
             List.of(new ExperimentPlots.Run(base.experiment().id(), meanHistory(base.outcome())),
@@ -333,7 +345,7 @@ final class ReportCommand implements Callable<Integer> {
     b.append(String.format(Locale.ROOT, "on %s, %d cores, BLAS %s; %s in all.%s%n%n",
         ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern(
             "yyyy-MM-dd HH:mm 'UTC'")), Runtime.getRuntime().availableProcessors(),
-        Engines.blasName(), duration(seconds),
+        TrainingJob.blasName(), duration(seconds),
         quick ? " **A --quick run (1 epoch on a data subset): it checks the pipeline, its "
             + "figures are not results.**" : ""));
     b.append("Each result is the **test accuracy as mean ± sample standard deviation over R "
@@ -354,7 +366,7 @@ final class ReportCommand implements Callable<Integer> {
       Stats acc = o.stats("test_accuracy");
       RunSpec s = p.plan().first();
       b.append("| [").append(p.experiment().id()).append("](#").append(p.experiment().id())
-          .append(") | ").append(s.net.describe()).append(" | ")
+          .append(") | ").append(s.network().describe()).append(" | ")
           .append(p.experiment().published()).append(" | **").append(meanStd(acc)).append("**")
           .append(o.failed() > 0 ? " (" + escape(o.status()) + ")" : "").append(" | ")
           .append(Trials.fmt(acc.min(), true)).append(" – ").append(Trials.fmt(acc.max(), true))
@@ -399,10 +411,10 @@ final class ReportCommand implements Callable<Integer> {
     }
     b.append("\n\n| setting | value |\n|---|---|\n");
     b.append("| conf | `conf/experiments/").append(e.id()).append(".conf` |\n");
-    b.append("| network | ").append(s.net.describe()).append(String.format(Locale.ROOT,
-        " (%,d parameters), %s initialisation |%n", s.net.numParams(), s.init.configName()));
-    b.append("| data | ").append(dataText(s)).append(" |\n");
-    b.append("| optimizer | ").append(optimizerText(s)).append(" |\n");
+    b.append("| network | ").append(s.network().describe()).append(String.format(Locale.ROOT,
+        " (%,d parameters), %s initialisation |%n", s.network().numParams(), s.init().configName()));
+    b.append("| data | ").append(dataText(p.plan())).append(" |\n");
+    b.append("| optimizer | ").append(optimizerText(p.plan())).append(" |\n");
     b.append("| epochs | ").append(epochsText(p)).append(" |\n");
     b.append("| engine | ").append(engineText(o)).append(", ").append(o.parallel())
         .append(" trial").append(o.parallel() == 1 ? "" : "s").append(" at a time |\n");
@@ -437,10 +449,11 @@ final class ReportCommand implements Callable<Integer> {
           .append("; ").append(e.id()).append(" (").append(momentumText(s)).append("): ")
           .append(meanStd(acc)).append(". Published: ").append(base.experiment().published())
           .append(" against ").append(e.published()).append(".");
-      if (base.plan().first().config.string("optimizer.form").equals("ema")) {
+      if (base.plan().first().optimizer().form() == MomentumSgd.Form.EMA) {
         b.append(" The EMA form (v = μv + (1 − μ)g, w −= lr·v) averages recent gradients "
             + "without enlarging the step, unlike heavy-ball momentum (v = μv + g), whose steps "
-            + "grow up to 1/(1 − μ) = 10 times along a steady gradient.");
+            + "grow up to 1/(1 − μ) = " + Trials.fmt(1 / (1 - base.plan().first().optimizer()
+                .momentum()), false) + " times along a steady gradient.");
       }
       b.append("\n\n");
       b.append("![").append(base.experiment().id()).append(" vs ").append(e.id())
@@ -484,68 +497,69 @@ final class ReportCommand implements Callable<Integer> {
         last.trainLoss());
   }
 
-  private static String dataText(RunSpec s) {
-    String format = s.config.string("data.train.format");
+  private static String dataText(Trials.Plan plan) {
+    RunSpec s = plan.first();
+    Datasets d = plan.data();
     StringBuilder b = new StringBuilder();
-    if (format.equals("moons")) {
-      b.append(String.format(Locale.ROOT, "two moons, noise %s: ",
-          s.config.string("data.train.noise")));
+    if (d.train().describe().startsWith("two moons")) {
+      b.append("two moons: ");
     }
-    b.append(String.format(Locale.ROOT, "%,d training rows", s.train.rows()));
-    if (s.validation != null) {
-      b.append(String.format(Locale.ROOT, ", %,d validation", s.validation.rows()));
+    b.append(String.format(Locale.ROOT, "%,d training rows", d.train().rows()));
+    if (d.validation() != null) {
+      b.append(String.format(Locale.ROOT, ", %,d validation", d.validation().rows()));
     }
-    if (s.test != null) {
-      b.append(String.format(Locale.ROOT, ", %,d test", s.test.rows()));
+    if (d.test() != null) {
+      b.append(String.format(Locale.ROOT, ", %,d test", d.test().rows()));
     }
-    if (s.oneVsAll >= 0) {
-      b.append("; digit ").append(s.oneVsAll).append(" vs all");
-    } else if (format.equals("idx")) {
-      b.append("; 10 classes");
+    if (s.data().oneVsAll() >= 0) {
+      b.append("; digit ").append(s.data().oneVsAll()).append(" vs all");
+    } else if (s.network().head() == Head.SOFTMAX_CROSS_ENTROPY) {
+      b.append("; ").append(s.network().outputSize()).append(" classes");
     }
     return b.toString();
   }
 
   static String momentumText(RunSpec s) {
-    double mu = s.config.number("optimizer.momentum", 0, 1);
-    return mu == 0 ? "no momentum" : s.config.string("optimizer.form") + " momentum "
+    double mu = s.optimizer().momentum();
+    return mu == 0 ? "no momentum" : s.optimizer().form().configName() + " momentum "
         + Trials.fmt(mu, false);
   }
 
-  private static String optimizerText(RunSpec s) {
-    ConfigLoader c = s.config;
+  private static String optimizerText(Trials.Plan plan) {
+    RunSpec s = plan.first();
+    int rows = plan.data().train().rows();
+    RunSpec.Optimizer o = s.optimizer();
     StringBuilder b = new StringBuilder("lr ")
-        .append(Trials.fmt(c.number("optimizer.learning-rate", 0, Double.MAX_VALUE), false))
+        .append(Trials.fmt(o.schedule().at(0, 0), false))
         .append(", ").append(momentumText(s)).append(", batch ")
-        .append(Math.min(s.batchSize, s.train.rows()));
-    if (s.batchSize >= s.train.rows()) {
+        .append(Math.min(s.batchSize(), rows));
+    if (s.batchSize() >= rows) {
       b.append(" (full batch)");
     }
-    String schedule = c.string("optimizer.schedule");
-    if (!schedule.equals("constant")) {
-      b.append(", ").append(schedule).append(" schedule");
+    if (!(o.schedule() instanceof LearningRateSchedule.Constant)) {
+      b.append(", ").append(o.schedule().getClass().getSimpleName().toLowerCase(Locale.ROOT)
+          .replace("stepdecay", "step")).append(" schedule");
     }
-    double decay = c.number("optimizer.weight-decay", 0, Double.MAX_VALUE);
-    if (decay > 0) {
-      b.append(", weight decay ").append(Trials.fmt(decay, false));
+    if (o.weightDecay() > 0) {
+      b.append(", weight decay ").append(Trials.fmt(o.weightDecay(), false));
     }
     return b.toString();
   }
 
   private static String epochsText(Planned p) {
     RunSpec s = p.plan().first();
-    int patience = s.config.integer("training.early-stopping.patience", 0, Integer.MAX_VALUE);
+    int patience = s.patience();
     if (patience == 0) {
-      return Integer.toString(s.epochs);
+      return Integer.toString(s.epochs());
     }
     Stats ran = Stats.of(p.outcome().results().stream().mapToDouble(r -> r.metric("epochs"))
         .toArray());
     Stats kept = p.outcome().stats("kept_epoch");
     if (ran.n() == 0) {
-      return "up to " + s.epochs;
+      return "up to " + s.epochs();
     }
     return String.format(Locale.ROOT, "up to %d, early stopping (patience %d): ran %s, kept %s",
-        s.epochs, patience, range(ran), range(kept));
+        s.epochs(), patience, range(ran), range(kept));
   }
 
   private static String range(Stats s) {

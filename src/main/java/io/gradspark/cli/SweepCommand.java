@@ -1,5 +1,11 @@
 package io.gradspark.cli;
 
+import io.gradspark.api.TrainingJob;
+import io.gradspark.experiment.Csv;
+import io.gradspark.experiment.Experiments;
+import io.gradspark.experiment.Grid;
+import io.gradspark.experiment.Stats;
+import io.gradspark.experiment.Trials;
 import io.gradspark.GradsparkException;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.ExperimentPlots;
@@ -120,7 +126,7 @@ final class SweepCommand implements Callable<Integer> {
     Path target = RunDirectory.choose(out, name + "-sweep");
     RunDirectory dir = RunDirectory.create(target);
     long started = System.nanoTime();
-    try (Trials.SparkHolder spark = new Trials.SparkHolder(master, name + " sweep")) {
+    try (SparkHolder spark = new SparkHolder(master, name + " sweep")) {
       for (int k = 0; k < points.size(); k++) {
         Point pt = points.get(k);
         String label = String.format(Locale.ROOT, "[point %d/%d %s] ", k + 1, points.size(),
@@ -129,7 +135,7 @@ final class SweepCommand implements Callable<Integer> {
           System.out.println(label + pt.status());
           continue;
         }
-        Trials.Outcome o = Trials.run(pt.plan(), spark, parallel, dir.file("point-" + k), label);
+        Trials.Outcome o = Trials.run(pt.plan(), TrainCommand.engines(pt.plan().first(), spark), parallel, dir.file("point-" + k), label);
         points.set(k, new Point(k, pt.values(), pt.plan(), null, o));
       }
       double seconds = (System.nanoTime() - started) / 1e9;
@@ -160,7 +166,7 @@ final class SweepCommand implements Callable<Integer> {
     json.put("grid", axes);
     json.put("trials", trials);
     json.put("wall_seconds", seconds);
-    json.put("blas", Engines.blasName());
+    json.put("blas", TrainingJob.blasName());
     json.put("finished_at", Instant.now().toString());
     List<Map<String, Object>> rows = new ArrayList<>();
     for (Point p : points) {

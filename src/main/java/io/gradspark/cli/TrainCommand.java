@@ -1,30 +1,26 @@
 package io.gradspark.cli;
 
 import io.gradspark.GradsparkException;
-import io.gradspark.eval.ClassReport;
-import io.gradspark.eval.EpochStats;
-import io.gradspark.eval.Evaluation;
-import io.gradspark.io.AtomicFiles;
-import io.gradspark.io.ModelFile;
-import io.gradspark.io.Plots;
-import io.gradspark.io.RunFiles;
-import io.gradspark.optim.MomentumSgd;
+import io.gradspark.api.Datasets;
+import io.gradspark.api.Engines;
+import io.gradspark.api.RunOutputs;
+import io.gradspark.api.RunSpec;
+import io.gradspark.api.TrainedModel;
+import io.gradspark.api.TrainingJob;
+import io.gradspark.config.RunSpecs;
+import io.gradspark.spark.HadoopCheckpointStore;
+import io.gradspark.spark.SparkEngines;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.CheckpointFile;
 import io.gradspark.train.DivergedException;
-import io.gradspark.train.GradientEngine;
 import io.gradspark.train.Trainer;
-import java.nio.charset.StandardCharsets;
+import io.gradspark.eval.EpochStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -68,13 +64,16 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    long started = System.nanoTime();
-    if ((config == null) == (resume == null)) {
-      throw new GradsparkException("train needs either --config FILE or --resume DIR",
+    if (config != null && resume != null) {
+      throw new GradsparkException("train takes --config FILE or --resume DIR, not both",
+          "--resume continues a run with the settings saved in its directory");
+    }
+    if (config == null && resume == null) {
+      throw new GradsparkException("train needs --config FILE or --resume DIR",
           "start a run with --config conf/mnist.conf, or continue one with --resume runs/...");
     }
+    RunSpecs.Run run;
     Path target;
-    RunSpec spec;
     if (resume != null) {
       if (!sets.isEmpty() || out != null) {
         throw new GradsparkException("--resume continues a run with its own settings and "
@@ -87,142 +86,68 @@ final class TrainCommand implements Callable<Integer> {
             "pass the directory a train run wrote, e.g. runs/mnist-20261122-101500");
       }
       target = resume.toAbsolutePath().normalize();
-      spec = new RunSpec(ConfigLoader.load(saved, List.of()), target.getFileName().toString());
+      run = RunSpecs.load(saved, List.of(), target.getFileName().toString());
     } else {
-      spec = new RunSpec(ConfigLoader.load(config, sets), baseName(config));
-      target = RunDirectory.choose(out, spec.name);
+      run = RunSpecs.load(config, sets, baseName(config));
+      target = RunDirectory.choose(out, run.spec().name());
     }
-    int patience = spec.config.integer("training.early-stopping.patience", 0, Integer.MAX_VALUE);
-    if (patience > 0 && spec.validation == null) {
-      throw spec.config.bad("training.early-stopping.patience",
-          "0 when there is no validation set (set data.validation.holdout)");
-    }
-    CheckpointStore checkpoints = CheckpointStore.of(spec.config,
-        target.resolve("checkpoints").toString());
-    MomentumSgd optimizer = spec.optimizer();
-    double[] params;
-    Trainer.Position position;
-    if (resume != null) {
-      CheckpointFile.Loaded loaded = checkpoints.newest(spec.net.numParams());
-      params = loaded.params();
-      optimizer.restore(loaded.velocity());
-      position = loaded.position();
-    } else {
-      params = Engines.initialParameters(spec);
-      position = Trainer.Position.START;
-    }
-    BatchSchedule schedule = spec.schedule();
-    Progress progress = Progress.forConsole(spec.epochs);
-    Trainer trainer = new Trainer(optimizer, spec.epochs, progress, patience);
-    SparkSupport.Session session = null;
-    JavaSparkContext sc = null;
-    GradientEngine engine = null;
-    try {
-      if (spec.engine.equals("spark")) {
-        session = SparkSupport.session(master, spec.name);
-        sc = session.sc();
-        engine = Engines.spark(sc, spec, schedule, spec.partitions, true);
-      } else {
-        engine = Engines.local(spec, schedule);
-      }
+    RunSpec spec = run.spec();
+    Datasets data = run.datasets();
+    HadoopCheckpointStore checkpoints = HadoopCheckpointStore.of(spec.checkpoints(),
+        target.toString());
+    CheckpointFile.Loaded from = resume != null ? checkpoints.newest(spec.network().numParams())
+        : null;
+    Progress progress = Progress.forConsole(spec.epochs());
+    try (SparkHolder spark = new SparkHolder(master, spec.name());
+        TrainingJob job = start(spec, data, engines(spec, spark), run.settings().source(),
+            from)) {
+      checkpoints.checkWritable();
       // inputs are good and the engine is up: from here on the run has a directory
       RunDirectory.ensure(target);
       if (resume == null) {
-        AtomicFiles.write(target.resolve("config.conf"), "settings", os -> os.write(
-            ("# Settings of this run, merged\n" + spec.config.render())
-                .getBytes(StandardCharsets.UTF_8)));
+        RunOutputs.writeSettings(target, run.settings().render());
       }
+      BatchSchedule schedule = job.schedule();
       System.out.printf(Locale.ROOT,
           "Training %s (%,d parameters) on %,d rows, %s; %d epoch%s x %d steps of %d%n",
-          spec.net.describe(), spec.net.numParams(), schedule.rows(), engine.describe(),
-          spec.epochs, spec.epochs == 1 ? "" : "s", schedule.stepsPerEpoch(),
-          schedule.batchSize());
+          spec.network().describe(), spec.network().numParams(), schedule.rows(),
+          job.engine().describe(), spec.epochs(), spec.epochs() == 1 ? "" : "s",
+          schedule.stepsPerEpoch(), schedule.batchSize());
       System.out.printf(Locale.ROOT, "Run directory %s (checkpoints: %s)%n", target,
-          checkpoints.location());
-      Trainer.Result result;
+          spec.checkpoints().off() ? "off" : checkpoints.location());
+      TrainedModel model;
       try {
-        result = trainer.fit(engine, params, position, checkpoints);
+        model = job.fit(progress, checkpoints);
       } catch (DivergedException e) {
-        ModelFile.save(target.resolve("model-last-good.npz"), spec.net, e.lastGoodParams(),
-            spec.scale, spec.oneVsAll, Map.of("diverged", e.getMessage()));
         System.err.println("The last finite parameters are in "
-            + target.resolve("model-last-good.npz"));
+            + RunOutputs.writeLastGood(target, spec, e));
         throw e;
       }
-      Map<String, Object> summary = summary(spec, result, engine, sc, started);
-      summary.put("seconds_to_first_step", progress.secondsToFirstStep());
-      writeOutputs(target, spec, params, result, summary);
-      printResult(result, target);
+      model.summary().put("total_seconds", (System.nanoTime() - started) / 1e9);
+      model.summary().put("seconds_to_first_step", progress.secondsToFirstStep());
+      RunOutputs.write(target, spec.name(), model, null, true);
+      printResult(model.result(), target);
       return 0;
-    } finally {
-      if (engine != null) {
-        engine.close();
-      }
-      if (session != null) {
-        session.close();
-      }
     }
+  }
+
+  private final long started = System.nanoTime();
+
+  private static TrainingJob start(RunSpec spec, Datasets data, Engines engines, String source,
+      CheckpointFile.Loaded from) {
+    return from == null ? TrainingJob.start(spec, engines.over(spec, data), source)
+        : TrainingJob.resume(spec, engines.over(spec, data), source, from);
+  }
+
+  /** The engine factory of spec.engine(): Spark (started on first use) or this JVM. */
+  static Engines engines(RunSpec spec, SparkHolder spark) {
+    return spec.engine() == RunSpec.Engine.SPARK ? new SparkEngines(spark::sc, true)
+        : Engines.local();
   }
 
   static String baseName(Path file) {
     String n = file.getFileName().toString();
     return n.endsWith(".conf") ? n.substring(0, n.length() - 5) : n;
-  }
-
-  private static Map<String, Object> summary(RunSpec spec, Trainer.Result r,
-      GradientEngine engine, JavaSparkContext sc, long started) {
-    List<EpochStats> h = r.history();
-    EpochStats kept = h.get(r.keptEpoch() - 1);
-    long rows = 0;
-    for (EpochStats s : h) {
-      rows += Math.round(s.samplesPerSecond() * s.seconds());
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("test_accuracy", kept.testAccuracy());
-    m.put("test_loss", kept.testLoss());
-    m.put("val_accuracy", kept.valAccuracy());
-    m.put("val_loss", kept.valLoss());
-    m.put("train_loss", kept.trainLoss());
-    m.put("epochs", h.size());
-    m.put("kept_epoch", r.keptEpoch());
-    m.put("steps", r.steps());
-    m.put("train_seconds", r.trainSeconds());
-    m.put("samples_per_second", rows / r.trainSeconds());
-    m.put("total_seconds", (System.nanoTime() - started) / 1e9);
-    m.put("engine", spec.engine);
-    m.put("partitions", engine instanceof io.gradspark.spark.SparkEngine s ? s.partitions() : 1);
-    m.put("master", sc != null ? sc.master() : "none (local engine)");
-    m.put("network", spec.net.describe());
-    m.put("parameters", spec.net.numParams());
-    m.put("train_rows", spec.train.rows());
-    m.put("validation_rows", spec.validation == null ? 0 : spec.validation.rows());
-    m.put("test_rows", spec.test == null ? 0 : spec.test.rows());
-    m.put("blas", Engines.blasName());
-    m.put("finished_at", Instant.now().toString());
-    // the settings fill in only what was not measured: "epochs" is the epochs run (fewer than
-    // training.epochs when training stopped early)
-    spec.trainingSettings().forEach(m::putIfAbsent);
-    return m;
-  }
-
-  /** Each output is written atomically into the run directory. */
-  private static void writeOutputs(Path target, RunSpec spec, double[] params, Trainer.Result r,
-      Map<String, Object> summary) {
-    ModelFile.save(target.resolve("model.npz"), spec.net, params, spec.scale, spec.oneVsAll,
-        Map.of("training", spec.trainingSettings()));
-    RunFiles.writeHistoryCsv(target.resolve("history.csv"), r.history());
-    RunFiles.writeHistoryJson(target.resolve("history.json"), r.history());
-    RunFiles.writeJson(target.resolve("summary.json"), summary);
-    Plots.curves(target.resolve("curves.png"), r.history(),
-        spec.name + ": " + spec.net.describe());
-    Evaluation ev = r.test() != null ? r.test() : r.validation();
-    if (ev != null && ev.classes() > 0) {
-      Plots.confusion(target.resolve("confusion.png"), ev.confusionCounts(), ev.classes(),
-          spec.name + ": confusion on the " + (r.test() != null ? "test" : "validation")
-              + " set");
-      byte[] report = ClassReport.of(ev).format().getBytes(StandardCharsets.UTF_8);
-      AtomicFiles.write(target.resolve("report.txt"), "report", os -> os.write(report));
-    }
   }
 
   private static void printResult(Trainer.Result r, Path target) {

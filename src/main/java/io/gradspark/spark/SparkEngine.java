@@ -83,28 +83,46 @@ public final class SparkEngine implements GradientEngine {
   public SparkEngine(
       JavaSparkContext sc, Network net, BatchSchedule schedule, RowSource train, RowSource val,
       RowSource test, int partitions, StorageLevel storage, Aggregation aggregation) {
-    if (train.rows() != schedule.rows()) {
-      throw new IllegalArgumentException(
-          "Expected " + schedule.rows() + " training rows but found " + train.rows());
-    }
+    this(sc, net, schedule, cacheAll(sc, schedule, train, val, test, partitions, storage),
+        aggregation);
+  }
+
+  /**
+   * An engine over datasets already cached as one {@link Part} per partition (the training set
+   * must hold schedule.rows() rows with dense ids in partition order).
+   */
+  SparkEngine(JavaSparkContext sc, Network net, BatchSchedule schedule,
+      Map<DataSplit, JavaRDD<Part>> cached, Aggregation aggregation) {
     this.sc = sc;
     this.net = net;
     this.schedule = schedule;
-    this.partitions = partitions;
+    this.partitions = cached.get(DataSplit.TRAIN).getNumPartitions();
     this.aggregation = aggregation;
     List<Object> indices = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       indices.add(p);
     }
     this.allPartitions = scala.jdk.javaapi.CollectionConverters.asScala(indices).toList();
+    data.putAll(cached);
+  }
+
+  private static Map<DataSplit, JavaRDD<Part>> cacheAll(JavaSparkContext sc,
+      BatchSchedule schedule, RowSource train, RowSource val, RowSource test, int partitions,
+      StorageLevel storage) {
+    if (train.rows() != schedule.rows()) {
+      throw new IllegalArgumentException(
+          "Expected " + schedule.rows() + " training rows but found " + train.rows());
+    }
+    Map<DataSplit, JavaRDD<Part>> cached = new EnumMap<>(DataSplit.class);
     sc.setJobDescription("load and cache data");
-    data.put(DataSplit.TRAIN, cache(sc, train, partitions, storage, "train"));
+    cached.put(DataSplit.TRAIN, cache(sc, train, partitions, storage, "train"));
     if (val != null) {
-      data.put(DataSplit.VALIDATION, cache(sc, val, partitions, storage, "validation"));
+      cached.put(DataSplit.VALIDATION, cache(sc, val, partitions, storage, "validation"));
     }
     if (test != null) {
-      data.put(DataSplit.TEST, cache(sc, test, partitions, storage, "test"));
+      cached.put(DataSplit.TEST, cache(sc, test, partitions, storage, "test"));
     }
+    return cached;
   }
 
   /** An RDD of P parts of source, cached with the given storage level and materialised. */
@@ -126,6 +144,7 @@ public final class SparkEngine implements GradientEngine {
     return rdd;
   }
 
+  @Override
   public int partitions() {
     return partitions;
   }
@@ -227,14 +246,15 @@ public final class SparkEngine implements GradientEngine {
     try {
       Network network = net;
       int classes = net.classes();
-      CanonicalSum<Evaluation> zero = new CanonicalSum<>(partitions, Evaluation::merge);
+      CanonicalSum<Evaluation> zero =
+          new CanonicalSum<>(rdd.getNumPartitions(), Evaluation::merge);
       CanonicalSum<Evaluation> sum = rdd.treeAggregate(zero,
           (acc, part) -> {
             Evaluation ev = new Evaluation(classes);
             Batches.evaluate(network, bc.value(), part.block(), ev);
             return acc.add(part.index(), ev);
           },
-          CanonicalSum::merge, treeDepth(partitions));
+          CanonicalSum::merge, treeDepth(rdd.getNumPartitions()));
       return sum.result();
     } finally {
       bc.destroy();

@@ -29,6 +29,11 @@ public interface GradientEngine extends AutoCloseable {
   /** One line for logs, e.g. "local" or "spark local[2], 4 partitions". */
   String describe();
 
+  /** How many parts the training rows are split into (1 for a single JVM). */
+  default int partitions() {
+    return 1;
+  }
+
   @Override
   default void close() {}
 }

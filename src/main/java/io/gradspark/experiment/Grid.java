@@ -1,4 +1,4 @@
-package io.gradspark.cli;
+package io.gradspark.experiment;
 
 import io.gradspark.GradsparkException;
 import java.util.ArrayList;
@@ -13,9 +13,9 @@ import java.util.Set;
  * commas outside brackets, braces and quotes: {@code model.layers=[2,3,2];[2,10,2]} and
  * {@code model.layers=[2,3,2],[2,10,2]} are the same two values.
  */
-final class Grid {
+public final class Grid {
   /** One swept setting and its values, in the order given. */
-  record Axis(String key, List<String> values) {}
+  public record Axis(String key, List<String> values) {}
 
   private final List<Axis> axes;
 
@@ -23,12 +23,12 @@ final class Grid {
     this.axes = List.copyOf(axes);
   }
 
-  List<Axis> axes() {
+  public List<Axis> axes() {
     return axes;
   }
 
   /** Parses the --grid arguments; refuses a missing key or value, an empty value, a repeated key. */
-  static Grid parse(List<String> args) {
+  public static Grid parse(List<String> args) {
     if (args == null || args.isEmpty()) {
       throw new GradsparkException("sweep needs at least one --grid key=v1,v2,...",
           "e.g. --grid optimizer.learning-rate=0.01,0.1,1");
@@ -60,7 +60,7 @@ final class Grid {
   }
 
   /** Splits on ';' when there is one, else on commas at bracket depth 0 outside quotes. */
-  static List<String> split(String values) {
+  public static List<String> split(String values) {
     List<String> out = new ArrayList<>();
     if (values.indexOf(';') >= 0) {
       for (String v : values.split(";", -1)) {
@@ -92,7 +92,7 @@ final class Grid {
   }
 
   /** Number of points of the cartesian product. */
-  int size() {
+  public int size() {
     int n = 1;
     for (Axis a : axes) {
       n *= a.values().size();
@@ -101,7 +101,7 @@ final class Grid {
   }
 
   /** The values of point p (the first axis varies slowest), one per axis. */
-  List<String> point(int p) {
+  public List<String> point(int p) {
     String[] v = new String[axes.size()];
     int rest = p;
     for (int a = axes.size() - 1; a >= 0; a--) {
@@ -113,7 +113,7 @@ final class Grid {
   }
 
   /** Point p as --set overrides. */
-  List<String> sets(int p) {
+  public List<String> sets(int p) {
     List<String> values = point(p);
     List<String> sets = new ArrayList<>();
     for (int a = 0; a < axes.size(); a++) {
@@ -128,9 +128,9 @@ final class Grid {
    * one element by that element (hidden units in [2,h,2]), anything else by index with the values
    * as labels.
    */
-  record XAxis(String title, double[] x, boolean log, List<String> categories) {}
+  public record XAxis(String title, double[] x, boolean log, List<String> categories) {}
 
-  static XAxis xAxis(Axis axis) {
+  public static XAxis xAxis(Axis axis) {
     List<String> values = axis.values();
     double[] numbers = numbers(values);
     String title = axis.key();

@@ -1,4 +1,4 @@
-package io.gradspark.cli;
+package io.gradspark.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -23,18 +23,18 @@ import java.util.TreeSet;
  * does not define is refused with the nearest known key, so a typo never silently falls back to a
  * default. Values are checked when read, through the typed getters, naming key, value and origin.
  */
-final class ConfigLoader {
+public final class Settings {
   private final Config config;
   private final String source;
 
-  private ConfigLoader(Config config, String source) {
+  private Settings(Config config, String source) {
     this.config = config;
     this.source = source;
   }
 
   /** The merged settings of file (may be null: defaults only) and overrides "key=value". */
-  static ConfigLoader load(Path file, List<String> overrides) {
-    Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/reference.conf");
+  public static Settings load(Path file, List<String> overrides) {
+    Config reference = ConfigFactory.parseResources(Settings.class, "/reference.conf");
     Set<String> known = new TreeSet<>();
     reference.entrySet().forEach(e -> known.add(e.getKey()));
     Config user = ConfigFactory.empty();
@@ -82,7 +82,7 @@ final class ConfigLoader {
     } catch (ConfigException e) {
       throw new GradsparkException("Cannot resolve the settings: " + e.getMessage());
     }
-    return new ConfigLoader(merged, source);
+    return new Settings(merged, source);
   }
 
   private static void checkKnown(Config c, Set<String> known, String where) {
@@ -138,17 +138,17 @@ final class ConfigLoader {
   }
 
   /** Where the settings came from: the file name, or "defaults". */
-  String source() {
+  public String source() {
     return source;
   }
 
   /** The merged settings as HOCON text (written to the run directory as config.conf). */
-  String render() {
+  public String render() {
     return config.root().render(ConfigRenderOptions.defaults().setOriginComments(false)
         .setJson(false).setComments(false));
   }
 
-  String string(String key) {
+  public String string(String key) {
     try {
       return config.getString(key);
     } catch (ConfigException e) {
@@ -156,7 +156,7 @@ final class ConfigLoader {
     }
   }
 
-  boolean bool(String key) {
+  public boolean bool(String key) {
     try {
       return config.getBoolean(key);
     } catch (ConfigException e) {
@@ -165,20 +165,21 @@ final class ConfigLoader {
   }
 
   /** An integer in [min, max]. */
-  int integer(String key, int min, int max) {
-    int v;
+  public int integer(String key, int min, int max) {
+    double v;
     try {
-      v = config.getInt(key);
+      v = config.getDouble(key);
     } catch (ConfigException e) {
       throw bad(key, range("an integer", min, max));
     }
-    if (v < min || v > max) {
+    // Typesafe Config would truncate 1.5 to 1: a fraction is refused, not rounded
+    if (v != Math.rint(v) || v < min || v > max) {
       throw bad(key, range("an integer", min, max));
     }
-    return v;
+    return (int) v;
   }
 
-  long longValue(String key) {
+  public long longValue(String key) {
     try {
       return config.getLong(key);
     } catch (ConfigException e) {
@@ -187,7 +188,7 @@ final class ConfigLoader {
   }
 
   /** A finite number in [min, max]. */
-  double number(String key, double min, double max) {
+  public double number(String key, double min, double max) {
     double v;
     try {
       v = config.getDouble(key);
@@ -200,16 +201,23 @@ final class ConfigLoader {
     return v;
   }
 
-  List<Integer> integers(String key) {
+  public List<Integer> integers(String key) {
     try {
-      return config.getIntList(key);
+      List<Integer> out = new ArrayList<>();
+      for (Double d : config.getDoubleList(key)) {
+        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+          throw bad(key, "a list of whole numbers, e.g. [784, 64, 10] (" + d + " is not one)");
+        }
+        out.add(d.intValue());
+      }
+      return out;
     } catch (ConfigException e) {
       throw bad(key, "a list of integers, e.g. [784, 64, 10]");
     }
   }
 
   /** A string, or a list of strings (e.g. one activation per hidden layer). */
-  List<String> strings(String key) {
+  public List<String> strings(String key) {
     try {
       if (config.getValue(key).valueType() == ConfigValueType.LIST) {
         return config.getStringList(key);
@@ -221,7 +229,7 @@ final class ConfigLoader {
   }
 
   /** Refuses a value that is not one of the allowed (lower-case) names. */
-  String choice(String key, String... allowed) {
+  public String choice(String key, String... allowed) {
     String v = string(key).trim().toLowerCase(java.util.Locale.ROOT);
     for (String a : allowed) {
       if (a.equals(v)) {
@@ -231,7 +239,45 @@ final class ConfigLoader {
     throw bad(key, "one of " + String.join(", ", allowed));
   }
 
-  GradsparkException bad(String key, String expected) {
+  /**
+   * Where the value of key was set: "file conf/x.conf line 12", "--set", or "default" (from
+   * reference.conf).
+   */
+  public String origin(String key) {
+    try {
+      com.typesafe.config.ConfigOrigin o = config.getValue(key).origin();
+      String desc = o.description();
+      if (desc == null || desc.startsWith("String") || desc.startsWith("hardcoded")) {
+        return "--set";
+      }
+      if (desc.contains("reference.conf")) {
+        return "default";
+      }
+      return o.filename() != null
+          ? "file " + o.filename() + (o.lineNumber() > 0 ? " line " + o.lineNumber() : "")
+          : desc;
+    } catch (ConfigException e) {
+      return "missing";
+    }
+  }
+
+  /**
+   * Builds a value from the setting key, adding "(key `k`, file F line N)" to a refusal from the
+   * core: the core says what is wrong with the value, this layer says where the value came from.
+   */
+  public <T> T at(String key, java.util.function.Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (GradsparkException e) {
+      if (e.getMessage().contains("(key `")) {
+        throw e;
+      }
+      throw new GradsparkException(e.getMessage() + " (key `" + key + "`, " + origin(key) + ")",
+          e.hint() != null ? e.hint() : "fix it in the config file or with --set " + key + "=...");
+    }
+  }
+
+  public GradsparkException bad(String key, String expected) {
     String found;
     String where = "";
     try {

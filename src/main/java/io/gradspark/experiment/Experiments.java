@@ -1,4 +1,4 @@
-package io.gradspark.cli;
+package io.gradspark.experiment;
 
 import java.util.List;
 
@@ -7,7 +7,7 @@ import java.util.List;
  * the published test accuracy to reach or beat. The figures are facts about other people's runs,
  * so they live here, not in the confs (which hold only what our runs need).
  */
-final class Experiments {
+public final class Experiments {
   private Experiments() {}
 
   /**
@@ -24,10 +24,10 @@ final class Experiments {
    * @param baseline the experiment this one is compared with on one chart (the same network with
    *     momentum), or null
    */
-  record Experiment(String id, String published, double target, int trials, String engine,
+  public record Experiment(String id, String published, double target, int trials, String engine,
       String baseline) {}
 
-  static final List<Experiment> ALL = List.of(
+  public static final List<Experiment> ALL = List.of(
       new Experiment("neuron-0", "99.24%", 0.9924, 3, "local", null),
       new Experiment("neuron-7", "98.40%", 0.9840, 3, "local", null),
       new Experiment("hidden64-0", "99.17%", 0.9917, 3, "local", null),
@@ -42,7 +42,7 @@ final class Experiments {
       new Experiment("moons", ">= 97% (mean of 10 trials)", 0.97, 10, "local", null));
 
   /** The experiment with this id, or null. */
-  static Experiment byId(String id) {
+  public static Experiment byId(String id) {
     return ALL.stream().filter(e -> e.id().equals(id)).findFirst().orElse(null);
   }
 }

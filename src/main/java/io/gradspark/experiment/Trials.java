@@ -1,20 +1,20 @@
-package io.gradspark.cli;
+package io.gradspark.experiment;
 
 import io.gradspark.GradsparkException;
-import io.gradspark.data.RowBlock;
-import io.gradspark.data.RowSource;
+import io.gradspark.api.Datasets;
+import io.gradspark.api.Engines;
+import io.gradspark.api.EpochLine;
+import io.gradspark.api.RunOutputs;
+import io.gradspark.api.RunSpec;
+import io.gradspark.api.TrainedModel;
+import io.gradspark.api.TrainingJob;
+import io.gradspark.config.RunSpecs;
+import io.gradspark.config.Settings;
 import io.gradspark.eval.EpochStats;
-import io.gradspark.io.AtomicFiles;
-import io.gradspark.io.ModelFile;
-import io.gradspark.io.Plots;
 import io.gradspark.io.RunFiles;
-import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.DivergedException;
-import io.gradspark.train.GradientEngine;
-import io.gradspark.train.LocalEngine;
 import io.gradspark.train.Trainer;
 import io.gradspark.train.TrainingListener;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.api.java.JavaSparkContext;
 
 /**
  * Repeated trainings of one configuration that differ only in the seed: trial i trains with
@@ -42,17 +41,14 @@ import org.apache.spark.api.java.JavaSparkContext;
  * never on what runs beside it, so running in parallel or one after another gives bit-identical
  * results.
  */
-final class Trials {
-  /** The Spark scheduler pool property, set per trial thread. */
-  static final String POOL = "spark.scheduler.pool";
-
+public final class Trials {
   private Trials() {}
 
   /** A metric of the statistics tables: summary key, label, and whether it is a fraction (%). */
-  record Metric(String key, String label, boolean percent) {}
+  public record Metric(String key, String label, boolean percent) {}
 
   /** The final metrics summarised over trials, in table order. */
-  static final List<Metric> METRICS = List.of(
+  public static final List<Metric> METRICS = List.of(
       new Metric("test_accuracy", "test accuracy", true),
       new Metric("test_loss", "test loss", false),
       new Metric("val_accuracy", "val accuracy", true),
@@ -60,7 +56,7 @@ final class Trials {
       new Metric("kept_epoch", "epochs kept", false));
 
   /** The per-trial columns of repeat.csv, in order. */
-  static final List<String> CSV_COLUMNS = List.of("trial", "seed", "status", "test_accuracy",
+  public static final List<String> CSV_COLUMNS = List.of("trial", "seed", "status", "test_accuracy",
       "test_loss", "val_accuracy", "val_loss", "train_loss", "epochs", "kept_epoch", "steps",
       "train_seconds", "wall_seconds");
 
@@ -68,39 +64,37 @@ final class Trials {
    * The settings of every trial, read and checked before any training: a bad setting is refused
    * before anything runs. {@code source} names the config in outputs.
    */
-  record Plan(String name, String source, List<String> sets, List<RunSpec> specs) {
-    int trials() {
+  public record Plan(String name, String source, List<String> sets, List<Settings> settings,
+      List<RunSpec> specs, Datasets data) {
+    public int trials() {
       return specs.size();
     }
 
-    RunSpec first() {
+    public RunSpec first() {
       return specs.get(0);
     }
   }
 
-  /** Plans {@code trials} trainings of config with overrides sets; trial i uses seed + i. */
-  static Plan plan(Path config, List<String> sets, int trials, String defaultName) {
+  /**
+   * Plans {@code trials} trainings of config with overrides sets; trial i uses seed + i. The data
+   * is prepared once (its files' headers read) and shared by every trial.
+   */
+  public static Plan plan(Path config, List<String> sets, int trials, String defaultName) {
     if (trials < 1) {
       throw new GradsparkException("--trials must be >= 1 but was " + trials, "e.g. --trials 3");
     }
-    ConfigLoader base = ConfigLoader.load(config, sets);
-    long seed = base.longValue("training.seed");
+    RunSpecs.Run base = RunSpecs.load(config, sets, defaultName);
+    long seed = base.spec().seed();
+    List<Settings> settings = new ArrayList<>();
     List<RunSpec> specs = new ArrayList<>();
     for (int i = 0; i < trials; i++) {
       List<String> s = new ArrayList<>(sets);
       s.add("training.seed=" + (seed + i));
-      RunSpec spec = new RunSpec(ConfigLoader.load(config, s), defaultName);
-      if (patience(spec) > 0 && spec.validation == null) {
-        throw spec.config.bad("training.early-stopping.patience",
-            "0 when there is no validation set (set data.validation.holdout)");
-      }
-      specs.add(spec);
+      settings.add(Settings.load(config, s));
+      specs.add(base.spec().withSeed(seed + i));
     }
-    return new Plan(specs.get(0).name, config.toString(), List.copyOf(sets), List.copyOf(specs));
-  }
-
-  private static int patience(RunSpec spec) {
-    return spec.config.integer("training.early-stopping.patience", 0, Integer.MAX_VALUE);
+    return new Plan(base.spec().name(), config.toString(), List.copyOf(sets),
+        List.copyOf(settings), List.copyOf(specs), base.datasets());
   }
 
   /**
@@ -108,37 +102,37 @@ final class Trials {
    * the data is bad) has status "diverged: ..." or "failed: ...", the failure, and an empty
    * history; the metrics of a failed trial are NaN.
    */
-  record TrialResult(int trial, long seed, String status, GradsparkException failure,
+  public record TrialResult(int trial, long seed, String status, GradsparkException failure,
       List<EpochStats> history, int keptEpoch, Map<String, Object> summary, double[] params) {
 
-    boolean ok() {
+    public boolean ok() {
       return failure == null;
     }
 
     /** A numeric summary value, NaN when absent. */
-    double metric(String key) {
+    public double metric(String key) {
       return summary.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
   }
 
   /** All trials of a plan, in trial order, with how they ran. */
-  record Outcome(Plan plan, List<TrialResult> results, int parallel, double wallSeconds,
+  public record Outcome(Plan plan, List<TrialResult> results, int parallel, double wallSeconds,
       String engine) {
 
-    Stats stats(String key) {
+    public Stats stats(String key) {
       return Stats.of(results.stream().mapToDouble(r -> r.metric(key)).toArray());
     }
 
-    int failed() {
+    public int failed() {
       return (int) results.stream().filter(r -> !r.ok()).count();
     }
 
-    boolean anyDiverged() {
+    public boolean anyDiverged() {
       return results.stream().anyMatch(r -> r.failure() instanceof DivergedException);
     }
 
     /** "ok", "failed: ..." (every trial failed) or "k of R failed: ..." (some did). */
-    String status() {
+    public String status() {
       int f = failed();
       if (f == 0) {
         return "ok";
@@ -148,7 +142,7 @@ final class Trials {
     }
 
     /** The statistics of {@link #METRICS} as a JSON object. */
-    Map<String, Object> statsMap() {
+    public Map<String, Object> statsMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       for (Metric metric : METRICS) {
         m.put(metric.key(), stats(metric.key()).toMap());
@@ -157,23 +151,23 @@ final class Trials {
     }
 
     /** Settings, per-trial rows and statistics: the content of repeat.json. */
-    Map<String, Object> toJson() {
+    public Map<String, Object> toJson() {
       RunSpec s = plan.first();
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("name", plan.name());
       m.put("config", plan.source());
       m.put("sets", plan.sets());
-      m.put("network", s.net.describe());
-      m.put("parameters", s.net.numParams());
-      m.put("optimizer", s.optimizerDescription);
-      m.put("batch_size", s.batchSize);
-      m.put("max_epochs", s.epochs);
+      m.put("network", s.network().describe());
+      m.put("parameters", s.network().numParams());
+      m.put("optimizer", s.optimizer().toString());
+      m.put("batch_size", s.batchSize());
+      m.put("max_epochs", s.epochs());
       m.put("engine", engine);
       m.put("trials", results.size());
       m.put("parallel", parallel);
       m.put("status", status());
       m.put("wall_seconds", wallSeconds);
-      m.put("blas", Engines.blasName());
+      m.put("blas", TrainingJob.blasName());
       m.put("finished_at", Instant.now().toString());
       m.put("stats", statsMap());
       List<Map<String, Object>> rows = new ArrayList<>();
@@ -185,7 +179,7 @@ final class Trials {
     }
 
     /** repeat.csv: one row per trial, {@link #CSV_COLUMNS}; a missing value is an empty cell. */
-    String csv() {
+    public String csv() {
       StringBuilder b = new StringBuilder(String.join(",", CSV_COLUMNS)).append('\n');
       for (TrialResult r : results) {
         List<String> cells = new ArrayList<>();
@@ -200,23 +194,25 @@ final class Trials {
     }
   }
 
-  /** Runs every trial of the plan; writes each trial's files to dir/trial-i when dir is not null. */
-  static Outcome run(Plan plan, SparkHolder spark, int parallel, Path dir, String label) {
+  /**
+   * Runs every trial of the plan on engines; writes each trial's files to dir/trial-i when dir is
+   * not null. parallel: trials at a time, 0 for as many as fit side by side.
+   */
+  public static Outcome run(Plan plan, Engines engines, int parallel, Path dir, String label) {
     long started = System.nanoTime();
     RunSpec first = plan.first();
-    boolean onSpark = first.engine.equals("spark");
-    JavaSparkContext sc = onSpark ? spark.sc() : null;
-    int p = parallel > 0 ? Math.min(parallel, plan.trials()) : autoParallel(plan, sc);
-    LocalData data = onSpark ? null : new LocalData(first);
-    String engine = onSpark ? "spark " + sc.master() : "local";
+    int p = parallel > 0 ? Math.min(parallel, plan.trials())
+        : Math.max(1, Math.min(engines.concurrentTrials(first), plan.trials()));
+    String engine = first.engine() == RunSpec.Engine.SPARK ? "spark " + engines.master()
+        : "local";
     System.out.printf(Locale.ROOT, "%s%d trial%s of %s (%s, %,d parameters), seeds %d..%d, %s, "
             + "%d at a time%n", label, plan.trials(), plan.trials() == 1 ? "" : "s", plan.name(),
-        first.net.describe(), first.net.numParams(), first.seed,
-        plan.specs().get(plan.trials() - 1).seed, engine, p);
+        first.network().describe(), first.network().numParams(), first.seed(),
+        plan.specs().get(plan.trials() - 1).seed(), engine, p);
     List<TrialResult> results = new ArrayList<>();
     if (p == 1) {
       for (int i = 0; i < plan.trials(); i++) {
-        results.add(trial(plan, i, sc, data, dir, label));
+        results.add(trial(plan, i, engines, dir, label));
       }
     } else {
       AtomicInteger threads = new AtomicInteger();
@@ -229,7 +225,7 @@ final class Trials {
         List<Future<TrialResult>> futures = new ArrayList<>();
         for (int i = 0; i < plan.trials(); i++) {
           int trial = i;
-          futures.add(pool.submit(() -> trial(plan, trial, sc, data, dir, label)));
+          futures.add(pool.submit(() -> trial(plan, trial, engines, dir, label)));
         }
         for (Future<TrialResult> f : futures) {
           results.add(f.get());
@@ -253,52 +249,34 @@ final class Trials {
     return new Outcome(plan, List.copyOf(results), p, (System.nanoTime() - started) / 1e9, engine);
   }
 
-  /**
-   * Trials at a time when --parallel is not given: on Spark, as many as fit side by side in the
-   * cluster's cores at training.partitions each (with the default of one partition per core, one:
-   * the cluster has no room for a second); locally, one per core.
-   */
-  static int autoParallel(Plan plan, JavaSparkContext sc) {
-    RunSpec s = plan.first();
-    int fit;
-    if (sc != null) {
-      int slots = sc.defaultParallelism();
-      fit = slots / (s.partitions > 0 ? s.partitions : slots);
-    } else {
-      fit = Runtime.getRuntime().availableProcessors();
-    }
-    return Math.max(1, Math.min(fit, plan.trials()));
+  /** One trial, in this thread, as trial-i of the engines (its own Spark scheduler pool). */
+  private static TrialResult trial(Plan plan, int i, Engines engines, Path dir, String label) {
+    return engines.asTrial("trial-" + i, () -> trialInPool(plan, i, engines, dir, label));
   }
 
-  /** One trial, in this thread; its Spark jobs go to the scheduler pool trial-i. */
-  private static TrialResult trial(Plan plan, int i, JavaSparkContext sc, LocalData data,
-      Path dir, String label) {
+  private static TrialResult trialInPool(Plan plan, int i, Engines engines, Path dir,
+      String label) {
     RunSpec spec = plan.specs().get(i);
     long started = System.nanoTime();
-    String oldPool = sc == null ? null : sc.getLocalProperty(POOL);
-    if (sc != null) {
-      sc.setLocalProperty(POOL, "trial-" + i);
-    }
-    GradientEngine engine = null;
-    try {
-      BatchSchedule schedule = spec.schedule();
-      engine = sc != null ? Engines.spark(sc, spec, schedule, spec.partitions, true)
-          : data.engine(spec, schedule);
-      String prefix = String.format(Locale.ROOT, "%strial %d (seed %d) ", label, i, spec.seed);
-      TrainingListener log = new TrainingListener() {
-        @Override
-        public void onEpoch(EpochStats s) {
-          System.out.println(prefix + Progress.epochLine(s, spec.epochs));
-        }
-      };
-      double[] params = Engines.initialParameters(spec);
-      Trainer.Result r = new Trainer(spec.optimizer(), spec.epochs, log, patience(spec))
-          .fit(engine, params);
-      Map<String, Object> summary = summary(i, spec, "ok", r, engine, started);
-      TrialResult result = new TrialResult(i, spec.seed, "ok", null, r.history(), r.keptEpoch(),
-          summary, params);
+    String prefix = String.format(Locale.ROOT, "%strial %d (seed %d) ", label, i, spec.seed());
+    TrainingListener log = new TrainingListener() {
+      @Override
+      public void onEpoch(EpochStats s) {
+        System.out.println(prefix + EpochLine.of(s, spec.epochs()));
+      }
+    };
+    try (TrainingJob job = TrainingJob.start(spec, engines.over(spec, plan.data()),
+        plan.source())) {
+      TrainedModel model = job.fit(log, Trainer.Checkpoints.NONE);
+      Map<String, Object> summary = trialSummary(i, spec, "ok", model.summary(), started);
+      Trainer.Result r = model.result();
+      TrialResult result = new TrialResult(i, spec.seed(), "ok", null, r.history(),
+          r.keptEpoch(), summary, model.parameters());
       if (dir != null) {
-        write(dir.resolve("trial-" + i), spec, result);
+        Path d = dir.resolve("trial-" + i);
+        RunOutputs.write(d, spec.name() + " trial " + i + " (seed " + spec.seed() + ")", model,
+            plan.settings().get(i).render(), false);
+        RunFiles.writeJson(d.resolve("summary.json"), summary);
       }
       return result;
     } catch (RuntimeException e) {
@@ -308,104 +286,40 @@ final class Trials {
       }
       String status = (g instanceof DivergedException ? "diverged: " : "failed: ")
           + g.getMessage();
-      System.out.printf(Locale.ROOT, "%strial %d (seed %d) %s%n", label, i, spec.seed, status);
-      Map<String, Object> summary = summary(i, spec, status, null, engine, started);
+      System.out.printf(Locale.ROOT, "%strial %d (seed %d) %s%n", label, i, spec.seed(), status);
+      Map<String, Object> summary = trialSummary(i, spec, status, null, started);
       if (dir != null) {
         RunFiles.writeJson(dir.resolve("trial-" + i).resolve("summary.json"), summary);
       }
-      return new TrialResult(i, spec.seed, status, g, List.of(), 0, summary, null);
-    } finally {
-      if (engine != null) {
-        engine.close();
-      }
-      if (sc != null) {
-        sc.setLocalProperty(POOL, oldPool);
-        sc.setJobDescription(null);
-      }
+      return new TrialResult(i, spec.seed(), status, g, List.of(), 0, summary, null);
     }
-  }
-
-  /** A trial's summary.json; r is null for a failed trial. */
-  private static Map<String, Object> summary(int i, RunSpec spec, String status,
-      Trainer.Result r, GradientEngine engine, long started) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("trial", i);
-    m.put("seed", spec.seed);
-    m.put("status", status);
-    if (r != null) {
-      EpochStats kept = r.history().get(r.keptEpoch() - 1);
-      m.put("test_accuracy", kept.testAccuracy());
-      m.put("test_loss", kept.testLoss());
-      m.put("val_accuracy", kept.valAccuracy());
-      m.put("val_loss", kept.valLoss());
-      m.put("train_loss", kept.trainLoss());
-      m.put("epochs", r.history().size());
-      m.put("kept_epoch", r.keptEpoch());
-      m.put("steps", r.steps());
-      m.put("train_seconds", r.trainSeconds());
-    } else {
-      m.put("epochs", null);
-    }
-    m.put("wall_seconds", (System.nanoTime() - started) / 1e9);
-    m.put("engine", spec.engine);
-    m.put("partitions",
-        engine instanceof io.gradspark.spark.SparkEngine s ? s.partitions() : 1);
-    m.put("network", spec.net.describe());
-    m.put("parameters", spec.net.numParams());
-    m.put("train_rows", spec.train.rows());
-    m.put("validation_rows", spec.validation == null ? 0 : spec.validation.rows());
-    m.put("test_rows", spec.test == null ? 0 : spec.test.rows());
-    m.put("max_epochs", spec.epochs);
-    // the settings' "epochs" is the most a trial may run; "epochs" above is what it ran
-    spec.trainingSettings().forEach(m::putIfAbsent);
-    return m;
-  }
-
-  /** A finished trial's files, as train writes them (without checkpoints and the confusion). */
-  private static void write(Path dir, RunSpec spec, TrialResult r) {
-    ModelFile.save(dir.resolve("model.npz"), spec.net, r.params(), spec.scale, spec.oneVsAll,
-        Map.of("training", spec.trainingSettings()));
-    RunFiles.writeHistoryCsv(dir.resolve("history.csv"), r.history());
-    RunFiles.writeHistoryJson(dir.resolve("history.json"), r.history());
-    RunFiles.writeJson(dir.resolve("summary.json"), r.summary());
-    Plots.curves(dir.resolve("curves.png"), r.history(),
-        spec.name + " trial " + r.trial() + " (seed " + r.seed() + "): " + spec.net.describe());
-    byte[] conf = ("# Settings of this trial, merged\n" + spec.config.render())
-        .getBytes(StandardCharsets.UTF_8);
-    AtomicFiles.write(dir.resolve("config.conf"), "settings", os -> os.write(conf));
   }
 
   /**
-   * The datasets of the local engine, loaded once and shared read-only by every trial of a plan
-   * (all trials have the same data settings): MNIST is read and decompressed once, and parallel
-   * trials do not hold one copy each.
+   * A trial's summary.json: trial, seed and status first, then the run's summary (null for a
+   * failed trial: its network and settings only).
    */
-  private static final class LocalData {
-    private final RunSpec spec;
-    private RowBlock train;
-    private RowBlock validation;
-    private RowBlock test;
-
-    LocalData(RunSpec spec) {
-      this.spec = spec;
+  private static Map<String, Object> trialSummary(int i, RunSpec spec, String status,
+      Map<String, Object> run, long started) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("trial", i);
+    m.put("seed", spec.seed());
+    m.put("status", status);
+    if (run != null) {
+      m.putAll(run);
+    } else {
+      m.put("epochs", null);
+      m.put("engine", spec.engine().configName());
+      m.put("network", spec.network().describe());
+      m.put("parameters", spec.network().numParams());
+      m.put("max_epochs", spec.epochs());
     }
-
-    synchronized LocalEngine engine(RunSpec trialSpec, BatchSchedule schedule) {
-      if (train == null) {
-        train = all(spec.train);
-        validation = all(spec.validation);
-        test = all(spec.test);
-      }
-      return new LocalEngine(trialSpec.net, schedule, train, validation, test);
-    }
-
-    private static RowBlock all(RowSource s) {
-      return s == null ? null : s.load(0, s.rows());
-    }
+    m.put("wall_seconds", (System.nanoTime() - started) / 1e9);
+    return m;
   }
 
   /** The per-trial rows and the statistics of an outcome, as printed by repeat. */
-  static String table(Outcome o) {
+  public static String table(Outcome o) {
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "%n%5s %8s  %-10s %9s %10s %9s %7s %9s%n", "trial", "seed",
         "status", "test acc", "test loss", "val acc", "epochs", "train s"));
@@ -432,7 +346,7 @@ final class Trials {
   }
 
   /** A metric for tables: a fraction as a percentage with two decimals, else 4 significant. */
-  static String fmt(double v, boolean percent) {
+  public static String fmt(double v, boolean percent) {
     if (!Double.isFinite(v)) {
       return "-";
     }
@@ -446,30 +360,4 @@ final class Trials {
         : s;
   }
 
-  /** A SparkContext started (or joined) only when a trial needs one; closed by the command. */
-  static final class SparkHolder implements AutoCloseable {
-    private final String master;
-    private final String appName;
-    private SparkSupport.Session session;
-
-    SparkHolder(String master, String appName) {
-      this.master = master;
-      this.appName = appName;
-    }
-
-    synchronized JavaSparkContext sc() {
-      if (session == null) {
-        session = SparkSupport.session(master, appName);
-      }
-      return session.sc();
-    }
-
-    @Override
-    public synchronized void close() {
-      if (session != null) {
-        session.close();
-        session = null;
-      }
-    }
-  }
 }

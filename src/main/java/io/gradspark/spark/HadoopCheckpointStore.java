@@ -1,6 +1,7 @@
-package io.gradspark.cli;
+package io.gradspark.spark;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.api.RunSpec;
 import io.gradspark.train.CheckpointFile;
 import io.gradspark.train.Trainer;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -23,49 +23,61 @@ import org.apache.hadoop.fs.FileSystem;
  * newest two are kept. Each is written to a local temporary file first (atomically, see
  * {@link CheckpointFile}), then copied under a temporary name and renamed into place.
  */
-final class CheckpointStore implements Trainer.Checkpoints {
+public final class HadoopCheckpointStore implements Trainer.Checkpoints {
   private static final Pattern NAME = Pattern.compile("ckpt-e(\\d+)-s(\\d+)\\.npz");
   private static final int KEEP = 2;
+  private static final Pattern SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]+:");
 
   private final org.apache.hadoop.fs.Path dir;
   private final FileSystem fs;
   private final int everyEpochs;
   private final int everySteps;
 
-  private CheckpointStore(String dir, int everyEpochs, int everySteps) {
+  private HadoopCheckpointStore(String dir, int everyEpochs, int everySteps) {
     try {
-      URI uri = new URI(dir);
-      this.dir = new org.apache.hadoop.fs.Path(uri.getScheme() == null
-          ? Path.of(dir).toAbsolutePath().normalize().toUri() : uri);
+      // a plain path (spaces and all) is a local one; only "scheme:..." is a URI
+      this.dir = SCHEME.matcher(dir).lookingAt()
+          ? new org.apache.hadoop.fs.Path(new URI(dir))
+          : new org.apache.hadoop.fs.Path(Path.of(dir).toAbsolutePath().normalize().toUri());
       FileSystem f = this.dir.getFileSystem(new Configuration());
       // the raw local file system: no .crc side files (checkpoints carry their own checksums)
       this.fs = f instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : f;
-    } catch (java.net.URISyntaxException | IOException e) {
+    } catch (java.net.URISyntaxException | IOException | RuntimeException e) {
       throw new GradsparkException("Cannot use checkpoint directory " + dir + ": " + e.getMessage(),
-          "set training.checkpoint-dir to a writable path");
+          "choose a writable checkpoint directory (training.checkpoint-dir); for a scheme such as "
+              + "s3a:// or gs://, its Hadoop connector must be on the classpath");
     }
     this.everyEpochs = everyEpochs;
     this.everySteps = everySteps;
   }
 
-  /** From training.checkpoint-every ("N epochs", "N steps" or "off") and the directory. */
-  static CheckpointStore of(ConfigLoader c, String defaultDir) {
-    String every = c.string("training.checkpoint-every").trim().toLowerCase(Locale.ROOT);
-    String dir = c.string("training.checkpoint-dir").trim();
-    dir = dir.isEmpty() ? defaultDir : dir;
-    if (every.equals("off") || every.equals("0")) {
-      return new CheckpointStore(dir, 0, 0);
-    }
-    Matcher m = Pattern.compile("(\\d+)\\s*(epochs?|steps?)?").matcher(every);
-    if (!m.matches() || Integer.parseInt(m.group(1)) < 1) {
-      throw c.bad("training.checkpoint-every", "\"N epochs\", \"N steps\" or \"off\"");
-    }
-    int n = Integer.parseInt(m.group(1));
-    boolean steps = m.group(2) != null && m.group(2).startsWith("step");
-    return new CheckpointStore(dir, steps ? 0 : n, steps ? n : 0);
+  /** The store of a run's checkpoint policy; runDirectory holds checkpoints/ by default. */
+  public static HadoopCheckpointStore of(RunSpec.Checkpoints policy, String runDirectory) {
+    return new HadoopCheckpointStore(policy.location(runDirectory), policy.everyEpochs(),
+        policy.everySteps());
   }
 
-  String location() {
+  /**
+   * Refuses a directory that cannot be written, before the first step rather than after an epoch
+   * of work: creates it and a probe file there, then removes the probe.
+   */
+  public void checkWritable() {
+    if (everyEpochs == 0 && everySteps == 0) {
+      return;
+    }
+    org.apache.hadoop.fs.Path probe = new org.apache.hadoop.fs.Path(dir, ".write-probe");
+    try {
+      fs.mkdirs(dir);
+      fs.create(probe, true).close();
+      fs.delete(probe, false);
+    } catch (IOException | RuntimeException e) {
+      throw new GradsparkException("Cannot write checkpoints to " + dir + ": " + e.getMessage(),
+          "choose a writable checkpoint directory (training.checkpoint-dir), or set "
+              + "training.checkpoint-every = off");
+    }
+  }
+
+  public String location() {
     return dir.toString();
   }
 
@@ -114,7 +126,7 @@ final class CheckpointStore implements Trainer.Checkpoints {
   }
 
   /** Checkpoint files, newest position first. */
-  List<org.apache.hadoop.fs.Path> list() throws IOException {
+  public List<org.apache.hadoop.fs.Path> list() throws IOException {
     List<org.apache.hadoop.fs.Path> found = new ArrayList<>();
     if (!fs.exists(dir)) {
       return found;
@@ -132,7 +144,7 @@ final class CheckpointStore implements Trainer.Checkpoints {
    * The newest checkpoint that loads and verifies; a damaged one is reported on stderr and the
    * previous one used. Refuses when none is usable.
    */
-  CheckpointFile.Loaded newest(int numParams) {
+  public CheckpointFile.Loaded newest(int numParams) {
     List<String> refused = new ArrayList<>();
     try {
       for (org.apache.hadoop.fs.Path p : list()) {

@@ -1,4 +1,4 @@
-package io.gradspark.cli;
+package io.gradspark.experiment;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,12 +11,12 @@ import java.util.Map;
  *
  * @param std the sample standard deviation (divisor n - 1), NaN for fewer than two values
  */
-record Stats(int n, double mean, double std, double min, double max) {
+public record Stats(int n, double mean, double std, double min, double max) {
 
-  static final Stats NONE = new Stats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+  public static final Stats NONE = new Stats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 
   /** The statistics of the finite values among {@code values}. */
-  static Stats of(double[] values) {
+  public static Stats of(double[] values) {
     int n = 0;
     double sum = 0;
     double min = Double.POSITIVE_INFINITY;
@@ -43,7 +43,7 @@ record Stats(int n, double mean, double std, double min, double max) {
   }
 
   /** As a JSON object (NaN becomes null when written). */
-  Map<String, Object> toMap() {
+  public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("n", n);
     m.put("mean", mean);

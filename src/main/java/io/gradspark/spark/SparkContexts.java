@@ -1,4 +1,4 @@
-package io.gradspark.cli;
+package io.gradspark.spark;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -12,14 +12,18 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starting (or joining) the SparkContext of a command. */
-final class SparkSupport {
+/**
+ * Starting (or joining) the SparkContext of a command or an application, with Gradspark's
+ * settings: conf/spark-defaults.conf, loopback binding for local masters, what executors in other
+ * JVMs need (see {@link #configureCluster}).
+ */
+public final class SparkContexts {
   private static final Logger LOG = LoggerFactory.getLogger("io.gradspark.spark");
 
-  private SparkSupport() {}
+  private SparkContexts() {}
 
   /** A SparkContext and whether this command started it (and so stops it on close). */
-  record Session(JavaSparkContext sc, boolean owned) implements AutoCloseable {
+  public record Session(JavaSparkContext sc, boolean owned) implements AutoCloseable {
     @Override
     public void close() {
       if (owned) {
@@ -32,7 +36,7 @@ final class SparkSupport {
    * The JVM's active SparkContext when there is one (a notebook, a test, an embedding
    * application: Spark allows one per JVM), else a new one from {@link #start}.
    */
-  static Session session(String masterFlag, String appName) {
+  public static Session session(String masterFlag, String appName) {
     // getActive is package-private in Scala, public in bytecode: the only way to ask without creating
     scala.Option<org.apache.spark.SparkContext> active =
         org.apache.spark.SparkContext$.MODULE$.getActive();
@@ -48,7 +52,7 @@ final class SparkSupport {
    * -Dspark.* did not set. A local master binds the driver to 127.0.0.1; any other master gets
    * what {@link #configureCluster} adds.
    */
-  static JavaSparkContext start(String masterFlag, String appName) {
+  public static JavaSparkContext start(String masterFlag, String appName) {
     SparkConf conf = new SparkConf();
     Path defaults = defaultsFile();
     if (defaults != null) {
@@ -81,7 +85,7 @@ final class SparkSupport {
   }
 
   /** The JVM flag that lets netlib pick its Java vector API BLAS (VectorBLAS). */
-  static final String VECTOR_MODULE_FLAG = "--add-modules=jdk.incubator.vector";
+  public static final String VECTOR_MODULE_FLAG = "--add-modules=jdk.incubator.vector";
 
   /**
    * What a driver in this JVM (client mode) needs for executors in other JVMs, each only when not
@@ -99,7 +103,7 @@ final class SparkSupport {
    *   <li>for that cluster, spark.cores.max (all its cores) and a start that waits for them.
    * </ul>
    */
-  static void configureCluster(SparkConf conf, Map<String, String> env) {
+  public static void configureCluster(SparkConf conf, Map<String, String> env) {
     String master = conf.get("spark.master");
     if (!conf.contains("spark.jars")) {
       Path jar = applicationJar();
@@ -154,9 +158,9 @@ final class SparkSupport {
    * The cluster that submit/local-cluster runs (state in GRADSPARK_CLUSTER_DIR, else
    * target/local-cluster of the project): its secret and its total number of cores (0: unknown).
    */
-  record LocalCluster(String secret, int cores) {
+  public record LocalCluster(String secret, int cores) {
     /** The local cluster when master is its URL, else null. */
-    static LocalCluster of(String master, Map<String, String> env) {
+    public static LocalCluster of(String master, Map<String, String> env) {
       Path dir;
       if (env.get("GRADSPARK_CLUSTER_DIR") != null) {
         dir = Path.of(env.get("GRADSPARK_CLUSTER_DIR"));
@@ -185,9 +189,9 @@ final class SparkSupport {
   }
 
   /** The shaded jar this class was loaded from, else the project's target/ copy, else null. */
-  static Path applicationJar() {
+  public static Path applicationJar() {
     try {
-      java.security.CodeSource src = Main.class.getProtectionDomain().getCodeSource();
+      java.security.CodeSource src = SparkContexts.class.getProtectionDomain().getCodeSource();
       if (src != null) {
         Path p = Path.of(src.getLocation().toURI());
         if (Files.isRegularFile(p) && p.toString().endsWith(".jar")) {
@@ -208,7 +212,7 @@ final class SparkSupport {
   }
 
   /** Whether every host of a spark://h1:p1,h2:p2 URL is a loopback name or address. */
-  static boolean onLoopback(String master) {
+  public static boolean onLoopback(String master) {
     String rest = master.substring("spark://".length());
     for (String hostPort : rest.split(",")) {
       int colon = hostPort.lastIndexOf(':');

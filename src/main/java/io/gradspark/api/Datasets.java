@@ -1,0 +1,75 @@
+package io.gradspark.api;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.data.DataChecks;
+import io.gradspark.data.RowSource;
+import io.gradspark.data.Views;
+import io.gradspark.nn.Network;
+
+/**
+ * A run's datasets, prepared: the training rows, and the validation and test rows (either may be
+ * null). Each is a {@link RowSource}, a small description that any JVM (the driver or a Spark
+ * executor) can load ranges of; nothing is read until an engine loads it.
+ */
+public record Datasets(RowSource train, RowSource validation, RowSource test) {
+
+  public Datasets {
+    if (train == null) {
+      throw new GradsparkException("a run needs training data", "give a training dataset");
+    }
+  }
+
+  /**
+   * The datasets of a run from its raw training and test sources (test may be null): validation
+   * rows held out of the training rows as spec.data() says, then each set prepared in the one order
+   * every command uses: feature count checked, one-vs-all, scale, labels checked on every load
+   * (so executors refuse bad labels too).
+   */
+  public static Datasets prepare(RunSpec spec, RowSource all, RowSource test) {
+    return prepare(spec, all, null, test);
+  }
+
+  /** As above, with a validation set of the caller's own (then spec.data().holdout() must be 0). */
+  public static Datasets prepare(RunSpec spec, RowSource all, RowSource validation,
+      RowSource test) {
+    RunSpec.DataPrep d = spec.data();
+    Network net = spec.network();
+    int holdout = d.holdout();
+    if (holdout > 0 && validation != null) {
+      throw new GradsparkException("a validation set was given and " + holdout
+          + " validation rows are to be held out of the training rows too",
+          "use one of the two: set the holdout to 0, or give no validation set");
+    }
+    if (holdout >= all.rows()) {
+      throw new GradsparkException("the validation holdout of " + holdout
+          + " rows leaves no training rows: the training data has " + all.rows(),
+          "hold out fewer rows than the training data has");
+    }
+    RowSource train = all;
+    if (holdout > 0 && d.mode() == RunSpec.ValidationMode.LAST) {
+      train = Views.range(all, 0, all.rows() - holdout);
+      validation = Views.range(all, all.rows() - holdout, all.rows());
+    } else if (holdout > 0) {
+      train = Views.randomSplit(all, holdout, d.splitSeed(), false);
+      validation = Views.randomSplit(all, holdout, d.splitSeed(), true);
+    }
+    return new Datasets(input(train, net, d.oneVsAll(), d.scale(), "training"),
+        validation == null ? null
+            : input(validation, net, d.oneVsAll(), d.scale(), "validation"),
+        test == null ? null : input(test, net, d.oneVsAll(), d.scale(), "test"));
+  }
+
+  /**
+   * A dataset prepared for a network as a model records it (one-vs-all class or -1, feature scale):
+   * the one place where train, evaluate and predict prepare their inputs.
+   */
+  public static RowSource input(RowSource s, Network net, int oneVsAll, double scale,
+      String what) {
+    DataChecks.checkFeatures(s, net.inputSize(), what + " data");
+    RowSource r = oneVsAll >= 0 ? Views.oneVsAll(s, oneVsAll) : s;
+    if (scale != 1.0) {
+      r = Views.scaled(r, scale);
+    }
+    return Views.labelChecked(r, net.classes(), what + " data " + s.describe());
+  }
+}

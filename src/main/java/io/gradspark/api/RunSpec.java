@@ -1,0 +1,368 @@
+package io.gradspark.api;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.nn.Initializer;
+import io.gradspark.nn.Network;
+import io.gradspark.optim.LearningRateSchedule;
+import io.gradspark.optim.MomentumSgd;
+import io.gradspark.train.BatchSchedule;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything a training run is, typed and immutable: the network and its initialisation, the
+ * optimizer and its schedule, the batch schedule, epochs, early stopping, checkpoints, the engine
+ * and how the data is prepared. Values are checked when the description is built, so a bad one is
+ * refused before any data is read.
+ *
+ * <p>Built from a HOCON config by {@code io.gradspark.config.RunSpecs}, or in code:
+ * <pre>{@code
+ * RunSpec spec = RunSpec.builder(new Network(new int[] {784, 64, 10},
+ *         List.of(Activation.SIGMOID), Head.SOFTMAX_CROSS_ENTROPY))
+ *     .epochs(4).batchSize(256)
+ *     .optimizer(new RunSpec.Optimizer(MomentumSgd.Form.HEAVY_BALL, 0.9, 0,
+ *         new LearningRateSchedule.Cosine(0.3, 0.003)))
+ *     .prepare(RunSpec.DataPrep.scaledBy(1 / 255.0))
+ *     .build();
+ * }</pre>
+ *
+ * @param name names outputs and Spark jobs
+ * @param network the layer sizes, activations and head
+ * @param init the random initialisation (used unless initFrom is set)
+ * @param initFrom a model file whose parameters start the run, or "" for none
+ * @param seed seeds the initialisation and the batch order
+ * @param epochs passes over the training rows, >= 1
+ * @param batchSize rows per step, >= 1
+ * @param shuffle a new seeded batch order every epoch (else file order)
+ * @param dropLast drop the last, smaller batch of an epoch
+ * @param optimizer momentum SGD's form, momentum, weight decay and learning-rate schedule
+ * @param patience epochs without a better validation loss before stopping early; 0 never stops
+ * @param checkpoints when checkpoints are written, and where
+ * @param engine where the gradient sums are computed
+ * @param partitions Spark partitions of each dataset; 0 means the context's default parallelism
+ * @param storage how Spark caches the datasets
+ * @param data how the rows are prepared before training (scale, one-vs-all, validation split)
+ */
+public record RunSpec(String name, Network network, Initializer init, String initFrom, long seed,
+    int epochs, int batchSize, boolean shuffle, boolean dropLast, Optimizer optimizer,
+    int patience, Checkpoints checkpoints, Engine engine, int partitions, Storage storage,
+    DataPrep data) {
+
+  public RunSpec {
+    Objects.requireNonNull(network, "network");
+    Objects.requireNonNull(init, "init");
+    Objects.requireNonNull(optimizer, "optimizer");
+    Objects.requireNonNull(checkpoints, "checkpoints");
+    Objects.requireNonNull(engine, "engine");
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(data, "data");
+    name = name == null || name.isBlank() ? "run" : name.trim();
+    initFrom = initFrom == null ? "" : initFrom.trim();
+    atLeast("epochs", epochs, 1);
+    atLeast("batch size", batchSize, 1);
+    atLeast("patience", patience, 0);
+    atLeast("partitions", partitions, 0);
+    if (patience > 0 && data.holdout() == 0 && !data.validationGiven()) {
+      throw new GradsparkException("early stopping (patience " + patience
+          + ") watches the validation loss, but the run has no validation set",
+          "hold out validation rows (data.validation.holdout), or set the patience to 0");
+    }
+  }
+
+  private static void atLeast(String what, long value, long min) {
+    if (value < min) {
+      throw new GradsparkException(what + " must be >= " + min + " but was " + value);
+    }
+  }
+
+  /** The batch schedule over a training set of `rows` rows. */
+  public BatchSchedule schedule(int rows) {
+    return new BatchSchedule(rows, batchSize, seed, shuffle, dropLast);
+  }
+
+  /** The same description with another seed (trials of an experiment differ only in it). */
+  public RunSpec withSeed(long newSeed) {
+    return new RunSpec(name, network, init, initFrom, newSeed, epochs, batchSize, shuffle,
+        dropLast, optimizer, patience, checkpoints, engine, partitions, storage, data);
+  }
+
+  /** The same description on another number of Spark partitions (0: the default parallelism). */
+  public RunSpec withPartitions(int p) {
+    return new RunSpec(name, network, init, initFrom, seed, epochs, batchSize, shuffle,
+        dropLast, optimizer, patience, checkpoints, engine, p, storage, data);
+  }
+
+  /** The same description for another number of epochs. */
+  public RunSpec withEpochs(int e) {
+    return new RunSpec(name, network, init, initFrom, seed, e, batchSize, shuffle, dropLast,
+        optimizer, patience, checkpoints, engine, partitions, storage, data);
+  }
+
+  /** The same description with a validation set given by the caller (not split from train). */
+  public RunSpec withValidationGiven() {
+    return new RunSpec(name, network, init, initFrom, seed, epochs, batchSize, shuffle,
+        dropLast, optimizer, patience, checkpoints, engine, partitions, storage,
+        data.withValidationGiven());
+  }
+
+  /** Settings recorded in model.json and summary.json. */
+  public Map<String, Object> trainingSettings(String configSource) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("epochs", epochs);
+    m.put("batch_size", batchSize);
+    m.put("seed", seed);
+    m.put("shuffle", shuffle);
+    m.put("optimizer", optimizer.toString());
+    m.put("config", configSource);
+    return m;
+  }
+
+  public static Builder builder(Network network) {
+    return new Builder(network);
+  }
+
+  /** Where gradient sums are computed. */
+  public enum Engine {
+    /** Spark partitions of each dataset, on local[*] or a cluster. */
+    SPARK,
+    /** This JVM, every row in memory. */
+    LOCAL;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** Spark storage levels a run may cache its datasets at (names as Spark's StorageLevel). */
+  public enum Storage { MEMORY_ONLY, MEMORY_AND_DISK, MEMORY_ONLY_SER, MEMORY_AND_DISK_SER }
+
+  /**
+   * Momentum SGD's settings. The values are checked by building the optimizer once (for a network
+   * without parameters: nothing is allocated).
+   */
+  public record Optimizer(MomentumSgd.Form form, double momentum, double weightDecay,
+      LearningRateSchedule schedule) {
+    public Optimizer {
+      Objects.requireNonNull(form, "form");
+      Objects.requireNonNull(schedule, "schedule");
+      new MomentumSgd(form, momentum, weightDecay, schedule, new boolean[0]);
+    }
+
+    /** Plain SGD at a constant rate. */
+    public static Optimizer sgd(double learningRate) {
+      return new Optimizer(MomentumSgd.Form.HEAVY_BALL, 0, 0,
+          new LearningRateSchedule.Constant(learningRate));
+    }
+
+    /** A fresh optimizer (velocity 0) for the network's parameters. */
+    public MomentumSgd build(Network net) {
+      return new MomentumSgd(form, momentum, weightDecay, schedule, net.weightMask());
+    }
+
+    @Override
+    public String toString() {
+      return new MomentumSgd(form, momentum, weightDecay, schedule, new boolean[0]).toString();
+    }
+  }
+
+  /**
+   * When checkpoints are written: every N epochs, every N steps (which also marks epoch ends), or
+   * never (both 0). dir is any Hadoop path, or "" for the run directory's checkpoints/.
+   */
+  public record Checkpoints(int everyEpochs, int everySteps, String dir) {
+    public static final Checkpoints OFF = new Checkpoints(0, 0, "");
+    private static final Pattern EVERY = Pattern.compile("(\\d+)\\s*(epochs?|steps?)?");
+
+    public Checkpoints {
+      if (everyEpochs < 0 || everySteps < 0 || everyEpochs > 0 && everySteps > 0) {
+        throw new GradsparkException("checkpoints go every N epochs or every N steps, not both ("
+            + everyEpochs + " epochs, " + everySteps + " steps)");
+      }
+      dir = dir == null ? "" : dir.trim();
+    }
+
+    /** "N epochs", "N steps" (a bare N means epochs) or "off", in directory dir. */
+    public static Checkpoints parse(String every, String dir) {
+      String e = every.trim().toLowerCase(Locale.ROOT);
+      if (e.equals("off") || e.equals("0")) {
+        return new Checkpoints(0, 0, dir);
+      }
+      Matcher m = EVERY.matcher(e);
+      if (!m.matches() || m.group(1).length() > 9 || Integer.parseInt(m.group(1)) < 1) {
+        throw new GradsparkException("checkpoint interval '" + every + "' is not \"N epochs\", "
+            + "\"N steps\" or \"off\"", "e.g. \"1 epoch\" or \"500 steps\"");
+      }
+      int n = Integer.parseInt(m.group(1));
+      boolean steps = m.group(2) != null && m.group(2).startsWith("step");
+      return new Checkpoints(steps ? 0 : n, steps ? n : 0, dir);
+    }
+
+    public boolean off() {
+      return everyEpochs == 0 && everySteps == 0;
+    }
+
+    /** The directory: dir, or runDirectory/checkpoints when dir is "". */
+    public String location(String runDirectory) {
+      return dir.isEmpty() ? runDirectory + "/checkpoints" : dir;
+    }
+  }
+
+  /** How validation rows are held out of the training file. */
+  public enum ValidationMode {
+    /** The last `holdout` rows. */
+    LAST,
+    /** An exact seeded random choice of `holdout` rows. */
+    RANDOM
+  }
+
+  /**
+   * Preparation of every dataset, in this order: one-vs-all (label k becomes 1, others 0; -1 off),
+   * then features multiplied by scale; and validation rows held out of the training data (holdout
+   * 0: none). validationGiven: the caller passes a validation set of its own (the API's fit).
+   */
+  public record DataPrep(double scale, int oneVsAll, int holdout, ValidationMode mode,
+      long splitSeed, boolean validationGiven) {
+    public static final DataPrep NONE = new DataPrep(1.0, -1, 0, ValidationMode.LAST, 0, false);
+
+    public DataPrep {
+      if (scale == 0 || !Double.isFinite(scale)) {
+        throw new GradsparkException("the feature scale must be a finite, non-zero number but was "
+            + scale, "e.g. 1/255 = 0.00392156862745098 maps pixel bytes to [0, 1]");
+      }
+      if (oneVsAll < -1) {
+        throw new GradsparkException("the one-vs-all class must be a class index >= 0 (or -1 for "
+            + "off) but was " + oneVsAll);
+      }
+      if (holdout < 0) {
+        throw new GradsparkException("the validation holdout must be >= 0 rows but was "
+            + holdout);
+      }
+      Objects.requireNonNull(mode, "mode");
+    }
+
+    public static DataPrep scaledBy(double scale) {
+      return new DataPrep(scale, -1, 0, ValidationMode.LAST, 0, false);
+    }
+
+    public DataPrep withOneVsAll(int k) {
+      return new DataPrep(scale, k, holdout, mode, splitSeed, validationGiven);
+    }
+
+    public DataPrep withHoldout(int rows, ValidationMode how, long seed) {
+      return new DataPrep(scale, oneVsAll, rows, how, seed, validationGiven);
+    }
+
+    DataPrep withValidationGiven() {
+      return new DataPrep(scale, oneVsAll, holdout, mode, splitSeed, true);
+    }
+  }
+
+  /** Builds a RunSpec; every setting has the default reference.conf gives it. */
+  public static final class Builder {
+    private String name = "run";
+    private final Network network;
+    private Initializer init = Initializer.XAVIER_UNIFORM;
+    private String initFrom = "";
+    private long seed = 42;
+    private int epochs = 10;
+    private int batchSize = 128;
+    private boolean shuffle = true;
+    private boolean dropLast = false;
+    private Optimizer optimizer = new Optimizer(MomentumSgd.Form.HEAVY_BALL, 0.9, 0,
+        new LearningRateSchedule.Constant(0.1));
+    private int patience = 0;
+    private Checkpoints checkpoints = Checkpoints.OFF;
+    private Engine engine = Engine.SPARK;
+    private int partitions = 0;
+    private Storage storage = Storage.MEMORY_ONLY;
+    private DataPrep data = DataPrep.NONE;
+
+    private Builder(Network network) {
+      this.network = network;
+    }
+
+    public Builder name(String v) {
+      name = v;
+      return this;
+    }
+
+    public Builder init(Initializer v) {
+      init = v;
+      return this;
+    }
+
+    public Builder initFrom(String modelFile) {
+      initFrom = modelFile;
+      return this;
+    }
+
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
+
+    public Builder epochs(int v) {
+      epochs = v;
+      return this;
+    }
+
+    public Builder batchSize(int v) {
+      batchSize = v;
+      return this;
+    }
+
+    public Builder shuffle(boolean v) {
+      shuffle = v;
+      return this;
+    }
+
+    public Builder dropLast(boolean v) {
+      dropLast = v;
+      return this;
+    }
+
+    public Builder optimizer(Optimizer v) {
+      optimizer = v;
+      return this;
+    }
+
+    public Builder patience(int v) {
+      patience = v;
+      return this;
+    }
+
+    public Builder checkpoints(Checkpoints v) {
+      checkpoints = v;
+      return this;
+    }
+
+    public Builder engine(Engine v) {
+      engine = v;
+      return this;
+    }
+
+    public Builder partitions(int v) {
+      partitions = v;
+      return this;
+    }
+
+    public Builder storage(Storage v) {
+      storage = v;
+      return this;
+    }
+
+    public Builder prepare(DataPrep v) {
+      data = v;
+      return this;
+    }
+
+    public RunSpec build() {
+      return new RunSpec(name, network, init, initFrom, seed, epochs, batchSize, shuffle,
+          dropLast, optimizer, patience, checkpoints, engine, partitions, storage, data);
+    }
+  }
+}

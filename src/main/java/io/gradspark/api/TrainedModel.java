@@ -1,0 +1,127 @@
+package io.gradspark.api;
+
+import io.gradspark.data.RowBlock;
+import io.gradspark.data.RowSource;
+import io.gradspark.eval.EpochStats;
+import io.gradspark.eval.Evaluation;
+import io.gradspark.io.ModelFile;
+import io.gradspark.nn.Network;
+import io.gradspark.train.Batches;
+import io.gradspark.train.Trainer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A trained network: its description and parameters, how it prepares inputs (feature scale,
+ * one-vs-all class), and, when it comes from a run rather than a file, the run's history, final
+ * evaluations and summary. Saves as model.npz; predicts and evaluates in this JVM (the Spark
+ * package does both on executors, for RDDs).
+ */
+public final class TrainedModel {
+  private final Network network;
+  private final double[] params;
+  private final double scale;
+  private final int oneVsAll;
+  private final Map<String, Object> settings;
+  private final Trainer.Result result; // null for a model loaded from a file
+  private final Map<String, Object> summary;
+
+  TrainedModel(Network network, double[] params, double scale, int oneVsAll,
+      Map<String, Object> settings, Trainer.Result result, Map<String, Object> summary) {
+    this.network = network;
+    this.params = params;
+    this.scale = scale;
+    this.oneVsAll = oneVsAll;
+    this.settings = settings;
+    this.result = result;
+    this.summary = summary;
+  }
+
+  /** A model.npz, as {@code train} writes it (without history). */
+  public static TrainedModel load(Path modelFile) {
+    ModelFile.Loaded m = ModelFile.load(modelFile);
+    return new TrainedModel(m.net(), m.params(), m.inputScale(), m.oneVsAll(), Map.of(), null,
+        Map.of());
+  }
+
+  public Network network() {
+    return network;
+  }
+
+  /** The parameters (one flat vector, see {@link Network}); a copy. */
+  public double[] parameters() {
+    return params.clone();
+  }
+
+  /** The factor features are multiplied by before the first layer. */
+  public double scale() {
+    return scale;
+  }
+
+  /** The class relabelled as 1 for a binary model, or -1. */
+  public int oneVsAll() {
+    return oneVsAll;
+  }
+
+  /** Per-epoch history (empty for a model loaded from a file). */
+  public List<EpochStats> history() {
+    return result == null ? List.of() : result.history();
+  }
+
+  /** The run's outcome (null for a model loaded from a file). */
+  public Trainer.Result result() {
+    return result;
+  }
+
+  /** The run's summary.json content (empty for a model loaded from a file). */
+  public Map<String, Object> summary() {
+    return summary;
+  }
+
+  /** Writes model.npz atomically: W (out, in) and b (out,) float64 per layer plus model.json. */
+  public void save(Path file) {
+    ModelFile.save(file, network, params, scale, oneVsAll, Map.of("training", settings));
+  }
+
+  /** The source prepared for this model as in training (features checked, scale, labels checked). */
+  public RowSource prepare(RowSource raw, String what) {
+    return Datasets.input(raw, network, oneVsAll, scale, what);
+  }
+
+  /** Loss, accuracy and confusion counts on a labelled dataset, prepared as in training. */
+  public Evaluation evaluate(RowSource raw) {
+    RowSource s = prepare(raw, "evaluation");
+    Evaluation ev = new Evaluation(network.classes());
+    Batches.evaluate(network, params, s.load(0, s.rows()), ev);
+    return ev;
+  }
+
+  /**
+   * The head's outputs (softmax probabilities, the sigmoid probability, or raw MSE outputs) for
+   * each row of block, whose features are not yet scaled: rows x outputSize, row-major.
+   */
+  public double[] predict(RowBlock block) {
+    return predict(network, params, scale == 1.0 ? block : block.scaled(scale));
+  }
+
+  /** Outputs for rows of an already scaled block, computed Batches.CHUNK rows at a time. */
+  public static double[] predict(Network net, double[] params, RowBlock block) {
+    int n = block.rows();
+    int k = net.outputSize();
+    double[] out = new double[n * k];
+    int chunk = Math.max(1, Math.min(Batches.CHUNK, n));
+    double[] x = new double[chunk * net.inputSize()];
+    double[] part = new double[chunk * k];
+    Network.Workspace ws = net.workspace(chunk);
+    for (int start = 0; start < n; start += chunk) {
+      int rows = Math.min(chunk, n - start);
+      for (int r = 0; r < rows; r++) {
+        block.copyRow(start + r, x, r * net.inputSize());
+      }
+      net.predict(params, x, rows, part, ws);
+      System.arraycopy(part, 0, out, start * k, rows * k);
+    }
+    return out;
+  }
+}

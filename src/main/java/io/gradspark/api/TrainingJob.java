@@ -1,0 +1,172 @@
+package io.gradspark.api;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.eval.EpochStats;
+import io.gradspark.io.ModelFile;
+import io.gradspark.nn.Dense;
+import io.gradspark.nn.Network;
+import io.gradspark.optim.MomentumSgd;
+import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.CheckpointFile;
+import io.gradspark.train.DataSplit;
+import io.gradspark.train.GradientEngine;
+import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingListener;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One training run, the pipeline every command goes through: {@link #start} builds the optimizer,
+ * the starting parameters (seeded, from a model file, or from a checkpoint) and the engine (which
+ * loads and checks the data); {@link #fit} runs the {@link Trainer} loop and returns the
+ * {@link TrainedModel} with its summary. Close the job to free the engine's cached data.
+ *
+ * <pre>{@code
+ * try (TrainingJob job = TrainingJob.start(spec, Engines.local().over(spec, data), "my-app")) {
+ *   TrainedModel model = job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE);
+ *   model.save(Path.of("model.npz"));
+ * }
+ * }</pre>
+ */
+public final class TrainingJob implements AutoCloseable {
+  private final RunSpec spec;
+  private final EngineSource source;
+  private final String configSource;
+  private final MomentumSgd optimizer;
+  private final double[] params;
+  private final Trainer.Position position;
+  private final BatchSchedule schedule;
+  private final GradientEngine engine;
+
+  private TrainingJob(RunSpec spec, EngineSource source, String configSource,
+      CheckpointFile.Loaded resume) {
+    this.spec = spec;
+    this.source = source;
+    this.configSource = configSource;
+    Network net = spec.network();
+    this.optimizer = spec.optimizer().build(net);
+    if (resume != null) {
+      this.params = resume.params();
+      optimizer.restore(resume.velocity());
+      this.position = resume.position();
+    } else {
+      this.params = initialParameters(spec);
+      this.position = Trainer.Position.START;
+    }
+    this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
+    this.engine = source.create(schedule);
+  }
+
+  /**
+   * A fresh run: seeded parameters (or spec.initFrom()), the engine up and its data checked.
+   * configSource names the settings in outputs (a config file, or the application's name).
+   */
+  public static TrainingJob start(RunSpec spec, EngineSource source, String configSource) {
+    return new TrainingJob(spec, source, configSource, null);
+  }
+
+  /** A run continued from a checkpoint of the same spec; ends bit-identical to an unbroken run. */
+  public static TrainingJob resume(RunSpec spec, EngineSource source, String configSource,
+      CheckpointFile.Loaded from) {
+    return new TrainingJob(spec, source, configSource, from);
+  }
+
+  public RunSpec spec() {
+    return spec;
+  }
+
+  public GradientEngine engine() {
+    return engine;
+  }
+
+  public BatchSchedule schedule() {
+    return schedule;
+  }
+
+  /** Whether the job continues a checkpoint. */
+  public boolean resumed() {
+    return position != Trainer.Position.START;
+  }
+
+  /**
+   * Trains to the end (or to early stopping) and returns the model. A run that diverges throws
+   * {@link io.gradspark.train.DivergedException}, which carries the last finite parameters.
+   */
+  public TrainedModel fit(TrainingListener listener, Trainer.Checkpoints checkpoints) {
+    long started = System.nanoTime();
+    Trainer trainer = new Trainer(optimizer, spec.epochs(), listener, spec.patience());
+    Trainer.Result r = trainer.fit(engine, params, position, checkpoints);
+    Map<String, Object> settings = spec.trainingSettings(configSource);
+    return new TrainedModel(spec.network(), params.clone(), spec.data().scale(),
+        spec.data().oneVsAll(), settings, r, summary(r, settings, started));
+  }
+
+  /** What summary.json says of a finished run: the kept epoch's metrics, then the run's facts. */
+  private Map<String, Object> summary(Trainer.Result r, Map<String, Object> settings,
+      long started) {
+    List<EpochStats> h = r.history();
+    EpochStats kept = h.get(r.keptEpoch() - 1);
+    long rows = 0;
+    for (EpochStats s : h) {
+      rows += Math.round(s.samplesPerSecond() * s.seconds());
+    }
+    Network net = spec.network();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("test_accuracy", kept.testAccuracy());
+    m.put("test_loss", kept.testLoss());
+    m.put("val_accuracy", kept.valAccuracy());
+    m.put("val_loss", kept.valLoss());
+    m.put("train_loss", kept.trainLoss());
+    m.put("epochs", h.size());
+    m.put("kept_epoch", r.keptEpoch());
+    m.put("steps", r.steps());
+    m.put("train_seconds", r.trainSeconds());
+    m.put("samples_per_second", rows / r.trainSeconds());
+    m.put("fit_seconds", (System.nanoTime() - started) / 1e9);
+    m.put("engine", spec.engine().configName());
+    m.put("partitions", engine.partitions());
+    m.put("master", source.master());
+    m.put("network", net.describe());
+    m.put("parameters", net.numParams());
+    m.put("train_rows", source.rows(DataSplit.TRAIN));
+    m.put("validation_rows", source.rows(DataSplit.VALIDATION));
+    m.put("test_rows", source.rows(DataSplit.TEST));
+    m.put("max_epochs", spec.epochs());
+    m.put("blas", blasName());
+    m.put("finished_at", Instant.now().toString());
+    // the settings fill in only what was not measured: "epochs" is the epochs run (fewer than
+    // the spec's epochs when training stopped early)
+    settings.forEach(m::putIfAbsent);
+    return m;
+  }
+
+  /** Random initialisation from the seed, or spec.initFrom() (which must match the layers). */
+  public static double[] initialParameters(RunSpec spec) {
+    Network net = spec.network();
+    if (spec.initFrom().isEmpty()) {
+      return net.initialParameters(spec.init(), spec.seed());
+    }
+    ModelFile.Loaded m = ModelFile.load(Path.of(spec.initFrom()));
+    if (!Arrays.equals(m.net().sizes(), net.sizes())) {
+      throw new GradsparkException("the model file " + spec.initFrom() + " to start from has layers "
+          + Arrays.toString(m.net().sizes()) + " but the network has "
+          + Arrays.toString(net.sizes()), "make the network's layers match the model file");
+    }
+    return m.params();
+  }
+
+  /** Which BLAS the math runs on (native OpenBLAS, Java vector API, or plain Java). */
+  public static String blasName() {
+    return Dense.blas().getClass().getSimpleName();
+  }
+
+  /** Frees the engine's cached data (a SparkContext stays up: it belongs to the caller). */
+  @Override
+  public void close() {
+    engine.close();
+  }
+}

@@ -1,0 +1,215 @@
+package io.gradspark.config;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.api.Datasets;
+import io.gradspark.api.RunSpec;
+import io.gradspark.data.CsvSource;
+import io.gradspark.data.IdxSource;
+import io.gradspark.data.LibsvmSource;
+import io.gradspark.data.MoonsSource;
+import io.gradspark.data.RowSource;
+import io.gradspark.data.Views;
+import io.gradspark.nn.Activation;
+import io.gradspark.nn.Head;
+import io.gradspark.nn.Initializer;
+import io.gradspark.nn.Network;
+import io.gradspark.optim.LearningRateSchedule;
+import io.gradspark.optim.MomentumSgd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * HOCON settings to the typed {@link RunSpec} and the run's data sources: the only code that knows
+ * the key names. Every value is read and checked here, before any data is read; a refusal from the
+ * core gets the key and where it was set added to its message.
+ */
+public final class RunSpecs {
+  private RunSpecs() {}
+
+  /** A config file (or the defaults) with overrides, read into a run description. */
+  public record Run(Settings settings, RunSpec spec) {
+    /** The data sources the settings name, prepared for the spec (files' headers are read). */
+    public Datasets datasets() {
+      return RunSpecs.datasets(settings, spec);
+    }
+  }
+
+  /** Loads file with overrides ("key=value") and reads the run; defaultName when name is "". */
+  public static Run load(Path file, List<String> overrides, String defaultName) {
+    Settings s = Settings.load(file, overrides);
+    return new Run(s, spec(s, defaultName));
+  }
+
+  /** The run description of settings c. */
+  public static RunSpec spec(Settings c, String defaultName) {
+    String name = c.string("name").trim();
+    if (name.contains("/") || name.contains("\\") || name.equals("..") || name.equals(".")) {
+      throw c.bad("name", "a plain name (it names the run directory under runs/), not a path");
+    }
+    Network net = network(c);
+    RunSpec.Optimizer optimizer = optimizer(c);
+    int patience = c.integer("training.early-stopping.patience", 0, Integer.MAX_VALUE);
+    RunSpec.DataPrep prep = c.at("data.scale", () -> new RunSpec.DataPrep(
+        c.number("data.scale", -Double.MAX_VALUE, Double.MAX_VALUE),
+        c.integer("data.one-vs-all", -1, Integer.MAX_VALUE),
+        c.integer("data.validation.holdout", 0, Integer.MAX_VALUE),
+        RunSpec.ValidationMode.valueOf(
+            c.choice("data.validation.mode", "last", "random").toUpperCase(Locale.ROOT)),
+        c.longValue("data.validation.seed"), false));
+    if (patience > 0 && prep.holdout() == 0) {
+      throw c.bad("training.early-stopping.patience",
+          "0 when there is no validation set (set data.validation.holdout)");
+    }
+    RunSpec.Checkpoints checkpoints = c.at("training.checkpoint-every",
+        () -> RunSpec.Checkpoints.parse(c.string("training.checkpoint-every"),
+            c.string("training.checkpoint-dir")));
+    return c.at("training", () -> new RunSpec(name.isEmpty() ? defaultName : name, net,
+        c.at("model.init", () -> Initializer.parse(c.string("model.init"))),
+        c.string("model.init-from"), c.longValue("training.seed"),
+        c.integer("training.epochs", 1, 1_000_000),
+        c.integer("training.batch-size", 1, Integer.MAX_VALUE), c.bool("training.shuffle"),
+        c.bool("training.drop-last"), optimizer, patience, checkpoints,
+        RunSpec.Engine.valueOf(
+            c.choice("training.engine", "spark", "local").toUpperCase(Locale.ROOT)),
+        c.integer("training.partitions", 0, 100_000),
+        RunSpec.Storage.valueOf(c.choice("training.storage-level", "memory_only",
+            "memory_and_disk", "memory_only_ser", "memory_and_disk_ser")
+            .toUpperCase(Locale.ROOT)),
+        prep));
+  }
+
+  /** The network of model.*; refuses impossible descriptions. */
+  public static Network network(Settings c) {
+    int[] sizes = c.integers("model.layers").stream().mapToInt(Integer::intValue).toArray();
+    double slope = c.number("model.leaky-slope", 0, 1);
+    List<Activation> acts = new ArrayList<>();
+    for (String a : c.strings("model.activation")) {
+      acts.add(c.at("model.activation", () -> Activation.parse(a, slope)));
+    }
+    Head head = c.at("model.head", () -> Head.parse(c.string("model.head")));
+    return c.at("model.layers", () -> new Network(sizes, acts, head));
+  }
+
+  /** Momentum SGD of optimizer.*. */
+  public static RunSpec.Optimizer optimizer(Settings c) {
+    double lr = c.number("optimizer.learning-rate", Double.MIN_VALUE, 1e6);
+    LearningRateSchedule schedule = c.at("optimizer.schedule", () -> switch (c.choice(
+        "optimizer.schedule", "constant", "step", "cosine")) {
+      case "step" -> new LearningRateSchedule.StepDecay(lr,
+          c.integer("optimizer.step-every", 1, Integer.MAX_VALUE),
+          c.number("optimizer.step-gamma", Double.MIN_VALUE, 1));
+      case "cosine" -> new LearningRateSchedule.Cosine(lr,
+          c.number("optimizer.min-learning-rate", 0, lr));
+      default -> new LearningRateSchedule.Constant(lr);
+    });
+    MomentumSgd.Form form = c.at("optimizer.form",
+        () -> MomentumSgd.Form.parse(c.string("optimizer.form")));
+    double momentum = c.number("optimizer.momentum", 0, 1);
+    double decay = c.number("optimizer.weight-decay", 0, 1e6);
+    return c.at("optimizer.momentum", () -> new RunSpec.Optimizer(form, momentum, decay,
+        schedule));
+  }
+
+  /** The datasets of the settings' data section, prepared for spec. */
+  static Datasets datasets(Settings c, RunSpec spec) {
+    RowSource all = source(c, "data.train");
+    if (all == null) {
+      throw new GradsparkException("data.train.format is none, but training needs data",
+          "set data.train.format to idx, csv, libsvm or moons");
+    }
+    RowSource test = source(c, "data.test");
+    return c.at("data.validation.holdout", () -> Datasets.prepare(spec, all, test));
+  }
+
+  /** The data source of section (data.train or data.test), or null for format = none. */
+  public static RowSource source(Settings c, String section) {
+    String format = c.choice(section + ".format", "idx", "csv", "libsvm", "moons", "none");
+    RowSource s = switch (format) {
+      case "idx" -> new IdxSource(path(c, section + ".images"), path(c, section + ".labels"));
+      case "csv" -> new CsvSource(path(c, section + ".path"),
+          c.integer(section + ".label-column", Integer.MIN_VALUE, Integer.MAX_VALUE),
+          c.bool(section + ".header"), delimiter(c, section));
+      case "libsvm" -> new LibsvmSource(path(c, section + ".path"),
+          c.integer(section + ".features", 1, Integer.MAX_VALUE));
+      case "moons" -> new MoonsSource(c.integer(section + ".rows", 2, Integer.MAX_VALUE),
+          c.number(section + ".noise", 0, 1e6), c.longValue(section + ".seed"));
+      default -> null;
+    };
+    int limit = c.integer(section + ".limit", 0, Integer.MAX_VALUE);
+    if (s != null && limit > 0 && limit < s.rows()) {
+      s = Views.range(s, 0, limit);
+    }
+    return s;
+  }
+
+  /**
+   * A data file named on the command line (evaluate --data), by its name: IDX images when labels
+   * is given, LIBSVM (.libsvm, .svm, optionally .gz), CSV (.csv, .txt, optionally .gz) with the
+   * CSV options of section.
+   */
+  public static RowSource file(Settings c, String section, Path file, Path labels,
+      int features) {
+    if (labels != null) {
+      return new IdxSource(file, labels);
+    }
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    String plain = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+    if (plain.endsWith(".libsvm") || plain.endsWith(".svm")) {
+      return new LibsvmSource(file, features);
+    }
+    if (plain.endsWith(".csv") || plain.endsWith(".txt")) {
+      return new CsvSource(file, c.integer(section + ".label-column", Integer.MIN_VALUE,
+          Integer.MAX_VALUE), c.bool(section + ".header"), delimiter(c, section));
+    }
+    throw new GradsparkException("Cannot tell the format of " + file,
+        "name CSV files *.csv and LIBSVM files *.libsvm (either may end in .gz); for IDX images "
+            + "also pass --labels");
+  }
+
+  private static char delimiter(Settings c, String section) {
+    String delim = c.string(section + ".delimiter");
+    if (delim.length() != 1) {
+      throw c.bad(section + ".delimiter", "a single character, e.g. \",\" or \";\"");
+    }
+    return delim.charAt(0);
+  }
+
+  /**
+   * A data path: relative paths are taken from the current directory, or else from the project
+   * directory (GRADSPARK_HOME, set by submit/gradspark), so the shipped configs work from anywhere.
+   */
+  static Path path(Settings c, String key) {
+    String v = c.string(key).trim();
+    if (v.isEmpty()) {
+      throw c.bad(key, "a file path");
+    }
+    Path p = Path.of(v);
+    if (!p.isAbsolute() && !Files.exists(p)) {
+      String home = home();
+      if (home != null && Files.exists(Path.of(home).resolve(p))) {
+        p = Path.of(home).resolve(p);
+      }
+    }
+    if (Files.isDirectory(p)) {
+      throw new GradsparkException(key + ": " + v + " is a directory, not a data file",
+          "name the file itself");
+    }
+    if (!Files.exists(p)) {
+      throw new GradsparkException(key + ": file " + v + " not found",
+          "check the path (relative paths start at the current directory)");
+    }
+    if (!Files.isRegularFile(p)) {
+      throw new GradsparkException(key + ": " + v + " is not a regular file (a pipe or a device?)",
+          "name a regular data file");
+    }
+    return p.toAbsolutePath().normalize();
+  }
+
+  /** The project directory (GRADSPARK_HOME, or -Dgradspark.home), or null. */
+  public static String home() {
+    return System.getProperty("gradspark.home", System.getenv("GRADSPARK_HOME"));
+  }
+}

@@ -1,0 +1,67 @@
+package io.gradspark.spark;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.api.RunSpec;
+import io.gradspark.api.TrainedModel;
+import io.gradspark.api.TrainingJob;
+import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingListener;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * Training inside a Spark application, on RDDs it already holds. Each step broadcasts the weights;
+ * every partition of {@code train} sums the loss and gradient of its rows of the global batch; the
+ * driver applies the optimizer. The RDD's partitioning is the data-parallel split (spec.partitions()
+ * is not used), and the same partitioning gives a bit-identical model.
+ *
+ * <pre>{@code
+ * SparkModel model = Gradspark.fit(jsc, train, validation, spec);   // validation may be null
+ * model.save(Path.of("model.npz"));
+ * JavaRDD<Vector> probabilities = model.predict(features);
+ * }</pre>
+ *
+ * Errors a caller can fix (a bad label, a row of the wrong size, found on an executor) are thrown
+ * as {@link GradsparkException}s with the message and hint the command line prints.
+ */
+public final class Gradspark {
+  private Gradspark() {}
+
+  /** Trains spec's network on train (validation may be null) and returns the model. */
+  public static SparkModel fit(JavaSparkContext sc, JavaRDD<LabeledVector> train,
+      JavaRDD<LabeledVector> validation, RunSpec spec) {
+    return fit(sc, train, validation, spec, TrainingListener.NONE);
+  }
+
+  /** As above, with progress callbacks on the driver thread. */
+  public static SparkModel fit(JavaSparkContext sc, JavaRDD<LabeledVector> train,
+      JavaRDD<LabeledVector> validation, RunSpec spec, TrainingListener listener) {
+    if (spec.data().holdout() > 0) {
+      throw new GradsparkException("spec holds out " + spec.data().holdout()
+          + " validation rows, but RDD training takes its validation set as an RDD",
+          "pass a validation RDD (e.g. from train.randomSplit) and a holdout of 0");
+    }
+    RunSpec s = validation != null ? spec.withValidationGiven() : spec;
+    return userErrors(() -> {
+      try (TrainingJob job = TrainingJob.start(s,
+          new RddSource(sc, s, train, validation, null), "application " + sc.appName())) {
+        return new SparkModel(sc, job.fit(listener, Trainer.Checkpoints.NONE));
+      }
+    });
+  }
+
+  /** Runs work, turning a Spark failure caused by a user's mistake into its GradsparkException. */
+  static <T> T userErrors(java.util.function.Supplier<T> work) {
+    try {
+      return work.get();
+    } catch (RuntimeException e) {
+      GradsparkException g = GradsparkException.find(e);
+      throw g != null ? g : e;
+    }
+  }
+
+  /** A model trained elsewhere (e.g. model.npz), to score RDDs with. */
+  public static SparkModel of(JavaSparkContext sc, TrainedModel model) {
+    return new SparkModel(sc, model);
+  }
+}

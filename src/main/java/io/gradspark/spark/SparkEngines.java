@@ -1,0 +1,83 @@
+package io.gradspark.spark;
+
+import io.gradspark.api.Datasets;
+import io.gradspark.api.Engines;
+import io.gradspark.api.RunSpec;
+import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.GradientEngine;
+import java.util.function.Supplier;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Spark engines on one SparkContext: each dataset cached as spec.partitions() partitions (0: the
+ * context's default parallelism) at spec.storage(). Trials running at once each submit their jobs
+ * in a scheduler pool of their own, so that with {@code spark.scheduler.mode=FAIR} they share the
+ * executors instead of queueing behind each other.
+ */
+public final class SparkEngines implements Engines {
+  /** The Spark scheduler pool property, set per trial thread. */
+  public static final String POOL = "spark.scheduler.pool";
+
+  private final Supplier<JavaSparkContext> sc;
+  private final boolean evaluationSets;
+
+  /**
+   * sc is asked for only when an engine is made (a command that fails earlier starts no Spark);
+   * without evaluation sets only the training rows are cached.
+   */
+  public SparkEngines(Supplier<JavaSparkContext> sc, boolean evaluationSets) {
+    this.sc = sc;
+    this.evaluationSets = evaluationSets;
+  }
+
+  public SparkEngines(JavaSparkContext sc) {
+    this(() -> sc, true);
+  }
+
+  @Override
+  public GradientEngine create(RunSpec spec, BatchSchedule schedule, Datasets data) {
+    return create(spec, schedule, data, SparkEngine.Aggregation.auto(partitions(spec)));
+  }
+
+  /** As above with a given aggregation (bench compares them). */
+  public SparkEngine create(RunSpec spec, BatchSchedule schedule, Datasets data,
+      SparkEngine.Aggregation aggregation) {
+    return new SparkEngine(sc.get(), spec.network(), schedule, data.train(),
+        evaluationSets ? data.validation() : null, evaluationSets ? data.test() : null,
+        partitions(spec), StorageLevel.fromString(spec.storage().name()), aggregation);
+  }
+
+  /** spec.partitions(), or the context's default parallelism for 0. */
+  public int partitions(RunSpec spec) {
+    return spec.partitions() > 0 ? spec.partitions() : sc.get().defaultParallelism();
+  }
+
+  @Override
+  public String master() {
+    return sc.get().master();
+  }
+
+  @Override
+  public <T> T asTrial(String name, Supplier<T> work) {
+    JavaSparkContext c = sc.get();
+    String old = c.getLocalProperty(POOL);
+    c.setLocalProperty(POOL, name);
+    try {
+      return work.get();
+    } finally {
+      c.setLocalProperty(POOL, old);
+      c.setJobDescription(null);
+    }
+  }
+
+  /**
+   * As many trials as fit side by side in the cluster's cores at spec.partitions() each (with the
+   * default of one partition per core, one: the cluster has no room for a second).
+   */
+  @Override
+  public int concurrentTrials(RunSpec spec) {
+    int slots = sc.get().defaultParallelism();
+    return Math.max(1, slots / (spec.partitions() > 0 ? spec.partitions() : slots));
+  }
+}
