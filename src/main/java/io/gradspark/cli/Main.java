@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "gradspark", mixinStandardHelpOptions = true, version = "gradspark 0.1.0",
     description = "Data-parallel training of feed-forward neural networks on Apache Spark.",
     subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class,
-        GradcheckCommand.class, BenchCommand.class, RepeatCommand.class, SweepCommand.class,
-        ReportCommand.class, CommandLine.HelpCommand.class},
+        ExportCommand.class, GradcheckCommand.class, BenchCommand.class, RepeatCommand.class,
+        SweepCommand.class, ReportCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Run 'gradspark COMMAND --help' for a command's options. "
         + "Settings: src/main/resources/reference.conf and the README."})
 public final class Main implements Runnable {
