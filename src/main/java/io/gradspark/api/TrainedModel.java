@@ -5,7 +5,9 @@ import io.gradspark.data.RowSource;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.io.ModelFile;
+import io.gradspark.io.RunFiles;
 import io.gradspark.nn.Network;
+import io.gradspark.onnx.OnnxExport;
 import io.gradspark.train.Batches;
 import io.gradspark.train.Trainer;
 import java.nio.file.Path;
@@ -82,6 +84,19 @@ public final class TrainedModel {
   /** Writes model.npz atomically: W (out, in) and b (out,) float64 per layer plus model.json. */
   public void save(Path file) {
     ModelFile.save(file, network, params, scale, oneVsAll, Map.of("training", settings));
+  }
+
+  /**
+   * Writes the model as ONNX (the whole inference path: scale, layers, activations, the head's
+   * outputs), in float64 or float32, with the training settings as metadata.
+   */
+  public void exportOnnx(Path file, OnnxExport.DType dtype) {
+    Map<String, String> metadata = new java.util.LinkedHashMap<>();
+    metadata.put("one_vs_all", Integer.toString(oneVsAll));
+    if (!settings.isEmpty()) {
+      metadata.put("training", RunFiles.toJson(settings));
+    }
+    OnnxExport.write(network, params, scale, metadata, dtype, file);
   }
 
   /** The source prepared for this model as in training (features checked, scale, labels checked). */
