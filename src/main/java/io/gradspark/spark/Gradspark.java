@@ -50,14 +50,26 @@ public final class Gradspark {
     });
   }
 
-  /** Runs work, turning a Spark failure caused by a user's mistake into its GradsparkException. */
+  /**
+   * Runs work, turning a Spark failure caused by a user's mistake into its GradsparkException.
+   * Spark throws its SparkException, a checked exception, from Scala code that Java sees as not
+   * throwing it, so the catch is of Exception; anything else is rethrown as it is.
+   */
   static <T> T userErrors(java.util.function.Supplier<T> work) {
     try {
       return work.get();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       GradsparkException g = GradsparkException.find(e);
-      throw g != null ? g : e;
+      if (g != null) {
+        throw g;
+      }
+      throw Gradspark.<RuntimeException>sneaky(e);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Exception> E sneaky(Exception e) throws E {
+    throw (E) e;
   }
 
   /** A model trained elsewhere (e.g. model.npz), to score RDDs with. */
