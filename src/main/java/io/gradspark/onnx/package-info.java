@@ -5,8 +5,7 @@
  * the protobuf classes generated from {@code src/main/proto/onnx.proto}
  * ({@code io.gradspark.onnx.proto}).
  *
- * <p>Dependencies: this package may import {@code io.gradspark}, {@code io.gradspark.nn} and
- * {@code io.gradspark.io}, and never Spark. Only {@code io.gradspark.cli} (the {@code export}
- * command) and a library API package may import it.
+ * <p>Imports: root, nn, io; never Spark. Imported by: api ({@code TrainedModel.exportOnnx}) and
+ * cli (the {@code export} command).
  */
 package io.gradspark.onnx;

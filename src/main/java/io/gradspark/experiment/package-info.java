@@ -1,0 +1,9 @@
+/**
+ * Experiments: repeated trials of one configuration that differ only in the seed ({@link
+ * io.gradspark.experiment.Trials}, concurrently when there is room), grids of settings for sweeps,
+ * statistics, and the from-scratch experiments the report reproduces. Engines come in through
+ * {@link io.gradspark.api.Engines}, never from Spark directly.
+ *
+ * <p>Imports: root, nn, data, eval, train, io, api, config. Imported by: cli.
+ */
+package io.gradspark.experiment;
