@@ -1,5 +1,6 @@
 package io.gradspark.data;
 
+import io.gradspark.Seeds;
 /**
  * Derived datasets: each view is a small serializable description over another {@link RowSource} and
  * loads its rows from it on demand, so a view costs nothing to ship to Spark executors. Arguments are
@@ -55,7 +56,7 @@ public final class Views {
 
   /**
    * An exact seeded random split: row i is held out iff
-   * {@code new Permutation(rows, Permutation.mix(seed)).apply(i) >= rows - heldOut}. held = true gives the
+   * {@code new Permutation(rows, Seeds.mix(seed)).apply(i) >= rows - heldOut}. held = true gives the
    * heldOut held-out rows, false the others; both keep source order and are renumbered densely. The
    * same seed gives the same split on every machine. Refuses a null source and a heldOut that would
    * leave either side empty.
@@ -160,7 +161,7 @@ public final class Views {
       }
       int n = source.rows();
       int cut = n - heldOut;
-      Permutation p = new Permutation(n, Permutation.mix(seed));
+      Permutation p = new Permutation(n, Seeds.mix(seed));
       int[] ids = new int[to - from];
       for (int i = 0, dense = 0; dense < to; i++) {
         if ((p.apply(i) >= cut) == held) {

@@ -107,10 +107,6 @@ public final class Npz {
       return arrays;
     }
 
-    public Map<String, byte[]> extras() {
-      return extras;
-    }
-
     /** The array called {@code name}, of any shape; refuses a file that lacks it. */
     public Array require(String name) {
       Array a = arrays.get(name);

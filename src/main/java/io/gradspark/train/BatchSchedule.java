@@ -1,6 +1,7 @@
 package io.gradspark.train;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.Seeds;
 import io.gradspark.data.Permutation;
 import java.io.Serializable;
 
@@ -50,10 +51,6 @@ public final class BatchSchedule implements Serializable {
     return batchSize;
   }
 
-  public boolean shuffle() {
-    return shuffle;
-  }
-
   public int stepsPerEpoch() {
     return dropLast ? rows / batchSize : (rows + batchSize - 1) / batchSize;
   }
@@ -95,7 +92,7 @@ public final class BatchSchedule implements Serializable {
   }
 
   private Permutation permutation(int epoch) {
-    return new Permutation(rows, Permutation.mix(seed ^ Permutation.mix(epoch + 0x5DEECE66DL)));
+    return new Permutation(rows, Seeds.mix(seed ^ Seeds.mix(epoch + 0x5DEECE66DL)));
   }
 
   @Override

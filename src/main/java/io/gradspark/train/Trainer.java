@@ -201,13 +201,4 @@ public final class Trainer {
     return new Result(List.copyOf(history), done, trainSeconds, val, test, updateNanos / 1e9,
         kept);
   }
-
-  private static boolean allFinite(double[] v) {
-    for (double d : v) {
-      if (!Double.isFinite(d)) {
-        return false;
-      }
-    }
-    return true;
-  }
 }

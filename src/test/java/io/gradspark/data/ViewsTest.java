@@ -1,5 +1,6 @@
 package io.gradspark.data;
 
+import io.gradspark.Seeds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,7 +73,7 @@ class ViewsTest {
     assertEquals(heldOut, new HashSet<>(h).size());
     assertEquals(h.stream().sorted().toList(), h);
     assertEquals(k.stream().sorted().toList(), k);
-    Permutation p = new Permutation(n, Permutation.mix(9));
+    Permutation p = new Permutation(n, Seeds.mix(9));
     for (int id : h) {
       assertTrue(p.apply(id) >= n - heldOut);
     }
