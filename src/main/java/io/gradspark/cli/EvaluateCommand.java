@@ -116,7 +116,7 @@ final class EvaluateCommand implements Callable<Integer> {
     DataChecks.checkFeatures(s, m.net().inputSize(), s.describe());
     RowSource r = m.oneVsAll() >= 0 ? Views.oneVsAll(s, m.oneVsAll()) : s;
     r = m.inputScale() != 1.0 ? Views.scaled(r, m.inputScale()) : r;
-    return Views.labelChecked(r, m.net().classes(), s.describe());
+    return Views.labelChecked(r, m.net().head(), m.net().outputSize(), s.describe());
   }
 
   /** A data file named on the command line, by its kind. */

@@ -132,7 +132,7 @@ final class RunSpec {
     if (scale != 1.0) {
       r = Views.scaled(r, scale);
     }
-    return Views.labelChecked(r, net.classes(), what + " data " + s.describe());
+    return Views.labelChecked(r, net.head(), net.outputSize(), what + " data " + s.describe());
   }
 
   /** The data source of section (data.train or data.test), or null for format = none. */

@@ -1,6 +1,7 @@
 package io.gradspark.data;
 
 import io.gradspark.Seeds;
+import io.gradspark.nn.Head;
 /**
  * Derived datasets: each view is a small serializable description over another {@link RowSource} and
  * loads its rows from it on demand, so a view costs nothing to ship to Spark executors. Arguments are
@@ -80,11 +81,12 @@ public final class Views {
 
   /**
    * The same rows, with every loaded block's labels checked by {@link DataChecks#checkLabels} against
-   * the head's classes (on whichever JVM loads them, so executors refuse bad labels too).
+   * what {@code head} on {@code outputs} output units takes (on whichever JVM loads them, so executors
+   * refuse bad labels too).
    */
-  public static RowSource labelChecked(RowSource source, int classes, String what) {
+  public static RowSource labelChecked(RowSource source, Head head, int outputs, String what) {
     return new PerBlock(source, (b, from) -> {
-      DataChecks.checkLabels(b, from, classes, what);
+      DataChecks.checkLabels(b, from, head, outputs, what);
       return b;
     }, "");
   }

@@ -37,7 +37,7 @@ public final class Network implements Serializable {
       throw new GradsparkException(
           "A network needs at least 2 layer sizes (input and output) but got "
               + (sizes == null ? "none" : Arrays.toString(sizes)),
-          "write e.g. model.layers = [784, 64, 10]");
+          "give the input size, any hidden sizes and the output size, e.g. [784, 64, 10]");
     }
     for (int i = 0; i < sizes.length; i++) {
       if (sizes[i] < 1) {

@@ -64,12 +64,12 @@ public final class MomentumSgd {
       boolean[] decayed) {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new GradsparkException(
-          "optimizer.momentum must be in [0, 1) but was " + momentum,
+          "Momentum must be in [0, 1) but was " + momentum,
           "0 is plain SGD; 0.9 is the common choice");
     }
     if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
       throw new GradsparkException(
-          "optimizer.weight-decay must be >= 0 but was " + weightDecay, "e.g. 0 or 1e-4");
+          "Weight decay must be a finite number >= 0 but was " + weightDecay, "e.g. 0 or 1e-4");
     }
     this.form = form;
     this.momentum = momentum;

@@ -33,7 +33,7 @@ public final class BatchSchedule implements Serializable {
     }
     if (batchSize < 1) {
       throw new GradsparkException(
-          "training.batch-size must be >= 1 but was " + batchSize, "e.g. 128");
+          "The batch size must be >= 1 but was " + batchSize, "e.g. 128");
     }
     this.rows = rows;
     this.batchSize = Math.min(batchSize, rows);

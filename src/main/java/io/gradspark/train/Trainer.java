@@ -1,5 +1,6 @@
 package io.gradspark.train;
 
+import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.optim.MomentumSgd;
@@ -36,15 +37,14 @@ public final class Trainer {
   /** patience: epochs without a better validation loss before stopping; 0 = never stop early. */
   public Trainer(MomentumSgd optimizer, int epochs, TrainingListener listener, int patience) {
     if (epochs < 1) {
-      throw new io.gradspark.GradsparkException(
-          "training.epochs must be >= 1 but was " + epochs, "e.g. 10");
+      throw new GradsparkException("The number of epochs must be >= 1 but was " + epochs, "e.g. 10");
     }
     this.optimizer = optimizer;
     this.epochs = epochs;
     this.listener = listener;
     if (patience < 0) {
-      throw new io.gradspark.GradsparkException(
-          "training.early-stopping.patience must be >= 0 but was " + patience, "0 turns it off");
+      throw new GradsparkException(
+          "Early-stopping patience must be >= 0 epochs but was " + patience, "0 turns it off");
     }
     this.patience = patience;
   }

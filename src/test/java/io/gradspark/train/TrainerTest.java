@@ -77,7 +77,7 @@ class TrainerTest {
         () -> new Trainer(sgd(net, 10, 0.9), 50, TrainingListener.NONE).fit(engine, params));
     System.out.println("divergence: " + e.getMessage() + " / " + e.hint());
     assertTrue(e.getMessage().contains("epoch " + e.epoch() + ", step " + e.step()));
-    assertTrue(e.hint().contains("learning-rate"));
+    assertTrue(e.hint().contains("lower the learning rate"), e.hint());
     for (double p : e.lastGoodParams()) {
       assertTrue(Double.isFinite(p));
     }
