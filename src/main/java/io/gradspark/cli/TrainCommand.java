@@ -5,15 +5,16 @@ import io.gradspark.eval.ClassReport;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.io.AtomicFiles;
+import io.gradspark.io.CheckpointFile;
 import io.gradspark.io.ModelFile;
 import io.gradspark.io.Plots;
 import io.gradspark.io.RunFiles;
 import io.gradspark.optim.MomentumSgd;
 import io.gradspark.train.BatchSchedule;
-import io.gradspark.train.CheckpointFile;
 import io.gradspark.train.DivergedException;
 import io.gradspark.train.GradientEngine;
 import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,15 +102,14 @@ final class TrainCommand implements Callable<Integer> {
         target.resolve("checkpoints").toString());
     MomentumSgd optimizer = spec.optimizer();
     double[] params;
-    Trainer.Position position;
+    TrainingState position;
     if (resume != null) {
       CheckpointFile.Loaded loaded = checkpoints.newest(spec.net.numParams());
       params = loaded.params();
-      optimizer.restore(loaded.velocity());
-      position = loaded.position();
+      position = loaded.state();
     } else {
       params = Engines.initialParameters(spec);
-      position = Trainer.Position.START;
+      position = TrainingState.START;
     }
     BatchSchedule schedule = spec.schedule();
     Progress progress = Progress.forConsole(spec.epochs);

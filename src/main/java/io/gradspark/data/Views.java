@@ -2,6 +2,7 @@ package io.gradspark.data;
 
 import io.gradspark.Seeds;
 import io.gradspark.nn.Head;
+import java.io.Serializable;
 /**
  * Derived datasets: each view is a small serializable description over another {@link RowSource} and
  * loads its rows from it on demand, so a view costs nothing to ship to Spark executors. Arguments are
@@ -92,7 +93,7 @@ public final class Views {
   }
 
   /** A change to each loaded block; serializable, since views travel to Spark executors. */
-  private interface BlockMap extends java.io.Serializable {
+  private interface BlockMap extends Serializable {
     /** The block of rows [from, from + b.rows()) of the source, changed. */
     RowBlock apply(RowBlock b, int from);
   }

@@ -131,6 +131,24 @@ public final class Npz {
       return a;
     }
 
+    /**
+     * The array called {@code name} with exactly {@code shape}, every value finite: refuses a NaN or
+     * infinity, which no trained parameter or optimizer state may hold.
+     */
+    public Array requireFinite(String name, int... shape) {
+      Array a = require(name, shape);
+      double[] v = a.data();
+      for (int i = 0; i < v.length; i++) {
+        if (!Double.isFinite(v[i])) {
+          throw new GradsparkException(
+              "Array '" + name + "' in " + file + " holds " + v[i] + " at index " + i
+                  + ", a value that is not finite",
+              "the run that wrote it had diverged or the file was altered; use an earlier file");
+        }
+      }
+      return a;
+    }
+
     /** The raw entry called {@code name}; refuses a file that lacks it. */
     public byte[] requireExtra(String name) {
       byte[] b = extras.get(name);

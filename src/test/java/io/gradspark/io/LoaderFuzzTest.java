@@ -8,8 +8,7 @@ import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
-import io.gradspark.train.CheckpointFile;
-import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,7 +81,7 @@ class LoaderFuzzTest {
   void checkpointLoaderOnlyLoadsOrRefuses() throws Exception {
     Path ckpt = tmp.resolve("ckpt.npz");
     double[] params = NET.initialParameters(Initializer.HE_NORMAL, 1);
-    CheckpointFile.save(ckpt, Trainer.Position.START, params, new double[params.length]);
+    CheckpointFile.save(ckpt, TrainingState.START, params);
     int[] r = fuzz(Files.readAllBytes(ckpt), 12, 400,
         p -> CheckpointFile.load(p, NET.numParams()));
     System.out.printf("checkpoint fuzz: 400 inputs, %d loaded, %d refused%n", r[0], r[1]);
