@@ -127,6 +127,7 @@ public final class CsvSource implements RowSource {
         }
         r++;
       }
+      in.verifyRest();
     }
     return r;
   }
