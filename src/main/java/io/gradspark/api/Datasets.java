@@ -70,6 +70,6 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
     if (scale != 1.0) {
       r = Views.scaled(r, scale);
     }
-    return Views.labelChecked(r, net.classes(), what + " data " + s.describe());
+    return Views.labelChecked(r, net.head(), net.outputSize(), what + " data " + s.describe());
   }
 }

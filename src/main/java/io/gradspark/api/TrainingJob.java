@@ -2,16 +2,17 @@ package io.gradspark.api;
 
 import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
+import io.gradspark.io.CheckpointFile;
 import io.gradspark.io.ModelFile;
 import io.gradspark.nn.Dense;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.MomentumSgd;
 import io.gradspark.train.BatchSchedule;
-import io.gradspark.train.CheckpointFile;
 import io.gradspark.train.DataSplit;
 import io.gradspark.train.GradientEngine;
 import io.gradspark.train.Trainer;
 import io.gradspark.train.TrainingListener;
+import io.gradspark.train.TrainingState;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
@@ -38,7 +39,7 @@ public final class TrainingJob implements AutoCloseable {
   private final String configSource;
   private final MomentumSgd optimizer;
   private final double[] params;
-  private final Trainer.Position position;
+  private final TrainingState position;
   private final BatchSchedule schedule;
   private final GradientEngine engine;
 
@@ -51,11 +52,10 @@ public final class TrainingJob implements AutoCloseable {
     this.optimizer = spec.optimizer().build(net);
     if (resume != null) {
       this.params = resume.params();
-      optimizer.restore(resume.velocity());
-      this.position = resume.position();
+      this.position = resume.state(); // the optimizer's velocity is part of it
     } else {
       this.params = initialParameters(spec);
-      this.position = Trainer.Position.START;
+      this.position = TrainingState.START;
     }
     this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
     this.engine = source.create(schedule);
@@ -89,7 +89,7 @@ public final class TrainingJob implements AutoCloseable {
 
   /** Whether the job continues a checkpoint. */
   public boolean resumed() {
-    return position != Trainer.Position.START;
+    return position != TrainingState.START;
   }
 
   /**

@@ -127,6 +127,7 @@ public final class CsvSource implements RowSource {
         }
         r++;
       }
+      in.verifyRest();
     }
     return r;
   }
@@ -159,7 +160,7 @@ public final class CsvSource implements RowSource {
       end = end < 0 ? line.length() : end;
       double v = DataFiles.finite(line.substring(start, end), in.where() + ", column " + (c + 1),
           "Every cell must be a finite number; fix or remove this line (if it is a header"
-              + " line, declare it: data.train.header = true, or --header for predict).");
+              + " line, declare that the file has a header).");
       if (c == labelColumn) {
         label = v;
       } else {

@@ -1,5 +1,7 @@
 package io.gradspark.data;
 
+import io.gradspark.nn.Head;
+
 /**
  * Checks that a dataset fits the network, so a mismatch is reported with the dataset and row instead of
  * surfacing as a nonsense loss or an index error deep inside training.
@@ -8,38 +10,42 @@ public final class DataChecks {
   private DataChecks() {}
 
   /**
-   * Refuses a label that the network's head cannot take: classes >= 2 (softmax) needs an integer in
-   * [0, classes); classes == 1 (binary head) needs 0 or 1; classes == 0 (regression) needs a finite
-   * value. Row numbers in the message are firstRow + r. Refuses classes < 0 as a caller bug.
+   * Refuses a label that {@code head} on an output layer of {@code outputs} units cannot take:
+   * softmax and one-hot MSE (outputs >= 2) need an integer class index in [0, outputs); the sigmoid
+   * head needs 0 or 1; single-output MSE (regression) needs a finite value. The block holds rows
+   * [firstRow, firstRow + rows) (0-based) of the dataset called {@code what}; messages name the row
+   * 1-based.
    */
-  public static void checkLabels(RowBlock block, int firstRow, int classes, String what) {
-    if (classes < 0) {
-      throw new IllegalArgumentException("Expected classes >= 0 but found " + classes);
-    }
+  public static void checkLabels(RowBlock block, int firstRow, Head head, int outputs, String what) {
+    int classes = head.classes(outputs);
     for (int r = 0; r < block.rows(); r++) {
       double y = block.label(r);
-      boolean ok = classes == 0 ? Double.isFinite(y)
-          : classes == 1 ? y == 0 || y == 1
-          : y >= 0 && y < classes && y == Math.rint(y);
+      boolean ok = switch (head) {
+        case SIGMOID_BINARY_CROSS_ENTROPY -> y == 0 || y == 1;
+        case SOFTMAX_CROSS_ENTROPY, IDENTITY_MSE -> classes == 0 ? Double.isFinite(y)
+            : y >= 0 && y < classes && y == Math.rint(y);
+      };
       if (!ok) {
-        throw badLabel(what, (long) firstRow + r, y, classes);
+        throw badLabel(what, (long) firstRow + r + 1, y, head, classes);
       }
     }
   }
 
-  private static DataException badLabel(String what, long row, double y, int classes) {
-    String found = what + ": row " + row + " has label " + y + " but expected ";
+  private static DataException badLabel(String what, long row, double y, Head head, int classes) {
+    String found = what + ": row " + row + " (1-based) has label " + y;
+    if (head == Head.SIGMOID_BINARY_CROSS_ENTROPY) {
+      return new DataException(found + " but a sigmoid head takes labels 0 or 1",
+          "Turn one class into 1 and the rest into 0 (one-vs-all), or use a softmax head with one"
+              + " output per class.");
+    }
     if (classes == 0) {
-      return new DataException(found + "a finite target value", "Remove or fix rows with missing targets.");
+      return new DataException(found + " but expected a finite target value",
+          "Remove or fix rows with missing targets.");
     }
-    if (classes == 1) {
-      return new DataException(found + "0 or 1 (binary head)",
-          "For a binary head, use data.one-vs-all to turn one class into 1 and the rest into 0.");
-    }
-    return new DataException(
-        found + "a class index 0.." + (classes - 1) + " (the network's last layer has " + classes + " outputs)",
+    return new DataException(found + " but expected a class index 0.." + (classes - 1)
+            + " (the network's last layer has " + classes + " outputs)",
         "Make the network's last layer size the number of classes (largest label + 1),"
-            + " or use data.one-vs-all with a binary head.");
+            + " or use one-vs-all labels with a sigmoid head.");
   }
 
   /** Refuses a source whose feature count differs from the network's input size. */

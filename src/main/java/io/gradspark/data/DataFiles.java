@@ -3,6 +3,7 @@ package io.gradspark.data;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
@@ -42,17 +43,56 @@ final class DataFiles {
   }
 
   /** A buffered stream over the file's content, decompressed when it is gzipped. */
-  static InputStream open(String path, String kind) {
+  static Content open(String path, String kind) {
     boolean gzip = isGzip(path, kind);
     InputStream raw = null;
     try {
       raw = Files.newInputStream(Path.of(path));
-      InputStream in = gzip ? new GZIPInputStream(raw, BUFFER) : raw;
-      return new BufferedInputStream(in, BUFFER);
+      return new Content(gzip ? new GZIPInputStream(raw, BUFFER) : raw, gzip, kind, path);
     } catch (IOException e) {
       closeQuietly(raw);
       throw unreadable(kind, path, e);
     }
+  }
+
+  /**
+   * A file's content. Reading a gzipped file to its end checks the gzip trailer (CRC-32 and length of
+   * all the content); a reader that needs only a prefix calls {@link #verifyRest} so a damaged file
+   * is refused on every path, including an executor loading one range.
+   */
+  static final class Content extends BufferedInputStream {
+    private final boolean gzip;
+    private final String kind;
+    private final String path;
+
+    private Content(InputStream in, boolean gzip, String kind, String path) {
+      super(in, BUFFER);
+      this.gzip = gzip;
+      this.kind = kind;
+      this.path = path;
+    }
+
+    /**
+     * For a gzipped file, reads (and discards) the rest of the content so the trailer is checked;
+     * refuses a damaged file naming it. Nothing for a raw file, which carries no checksum.
+     */
+    void verifyRest() {
+      if (!gzip) {
+        return;
+      }
+      try {
+        transferTo(OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        throw damagedGzip(kind, path, e);
+      }
+    }
+  }
+
+  /** A gzip file whose content fails its CRC-32 or length check, or does not decompress. */
+  static DataException damagedGzip(String kind, String path, IOException e) {
+    return new DataException(kind + " file " + path + ": the gzip data is damaged (" + e.getMessage()
+        + "): it fails its CRC-32 or length check, or does not decompress",
+        "Copy or download the file again; 'gzip -t' checks a gzip file.", e);
   }
 
   static DataException unreadable(String kind, String path, IOException e) {

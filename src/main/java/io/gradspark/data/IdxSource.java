@@ -189,7 +189,7 @@ public final class IdxSource implements RowSource {
   private void read(String path, boolean isImages, int from, int to, byte[] dst) {
     int record = isImages ? cols() : 1;
     int r = -1;
-    try (InputStream in = DataFiles.open(path, kind(isImages))) {
+    try (DataFiles.Content in = DataFiles.open(path, kind(isImages))) {
       if (!Arrays.equals(in.readNBytes(headerBytes(isImages)), expectedHeader(isImages))) {
         throw new DataException(
             kind(isImages) + " file " + path + ": header changed since the dataset was opened",
@@ -202,6 +202,7 @@ public final class IdxSource implements RowSource {
           throw new EOFException();
         }
       }
+      in.verifyRest();
     } catch (EOFException e) {
       throw new DataException(kind(isImages) + " file " + path + ": record " + r + " is truncated: expected "
           + record + " bytes per record for " + count + " records but the file ends early", HINT_DAMAGED, e);

@@ -87,6 +87,7 @@ public final class LibsvmSource implements RowSource {
         }
         r++;
       }
+      in.verifyRest();
     }
     return r;
   }

@@ -13,14 +13,15 @@ import java.nio.charset.StandardCharsets;
 final class LineReader implements AutoCloseable {
   private final String path;
   private final String kind;
+  private final DataFiles.Content content;
   private final BufferedReader reader;
   private long lineNo;
 
   LineReader(String path, String kind) {
     this.path = path;
     this.kind = kind;
-    this.reader =
-        new BufferedReader(new InputStreamReader(DataFiles.open(path, kind), StandardCharsets.UTF_8));
+    this.content = DataFiles.open(path, kind);
+    this.reader = new BufferedReader(new InputStreamReader(content, StandardCharsets.UTF_8));
   }
 
   /** The next line without its terminator (\n, \r\n or \r), or null at the end. */
@@ -37,6 +38,11 @@ final class LineReader implements AutoCloseable {
           "Check that the file is complete (if gzipped, that the gzip file is not truncated).",
           e);
     }
+  }
+
+  /** Checks the rest of a gzipped file (see {@link DataFiles.Content#verifyRest}) after a prefix. */
+  void verifyRest() {
+    content.verifyRest();
   }
 
   /** The number of the line last returned by {@link #next()}. */

@@ -1,5 +1,6 @@
 package io.gradspark.data;
 
+import io.gradspark.Seeds;
 import java.util.SplittableRandom;
 
 /**
@@ -49,7 +50,7 @@ public final class MoonsSource implements RowSource {
     double[] values = new double[2 * (to - from)];
     double[] labels = new double[to - from];
     for (int i = from; i < to; i++) {
-      SplittableRandom random = new SplittableRandom(Permutation.mix(Permutation.mix(seed) + i));
+      SplittableRandom random = new SplittableRandom(Seeds.mix(Seeds.mix(seed) + i));
       double t = random.nextDouble() * Math.PI;
       int r = i - from;
       labels[r] = i % 2;

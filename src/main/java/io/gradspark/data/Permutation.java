@@ -1,5 +1,7 @@
 package io.gradspark.data;
 
+import io.gradspark.Seeds;
+
 /**
  * A keyed pseudo-random permutation of [0, n) that is cheap to evaluate in both directions, with no
  * table: a 4-round balanced Feistel network on the smallest even-bit domain 2^(2h) >= n, restricted to
@@ -19,7 +21,7 @@ public final class Permutation {
   private final long halfMask;
   private final long[] roundKeys = new long[ROUNDS];
 
-  /** n >= 1; key: any 64-bit value (derive it from the seed and epoch with {@link #mix}). */
+  /** n >= 1; key: any 64-bit value (derive it from the seed and epoch with {@link Seeds#mix}). */
   public Permutation(int n, long key) {
     if (n < 1) {
       throw new IllegalArgumentException("Expected n >= 1 but found " + n);
@@ -30,7 +32,7 @@ public final class Permutation {
     this.halfMask = (1L << halfBits) - 1;
     long k = key;
     for (int r = 0; r < ROUNDS; r++) {
-      k = mix(k + 0x9E3779B97F4A7C15L);
+      k = Seeds.mix(k + 0x9E3779B97F4A7C15L);
       roundKeys[r] = k;
     }
   }
@@ -61,7 +63,7 @@ public final class Permutation {
     long left = x >>> halfBits;
     long right = x & halfMask;
     for (int r = 0; r < ROUNDS; r++) {
-      long next = left ^ (mix(right ^ roundKeys[r]) & halfMask);
+      long next = left ^ (Seeds.mix(right ^ roundKeys[r]) & halfMask);
       left = right;
       right = next;
     }
@@ -72,17 +74,10 @@ public final class Permutation {
     long left = x >>> halfBits;
     long right = x & halfMask;
     for (int r = ROUNDS - 1; r >= 0; r--) {
-      long prev = right ^ (mix(left ^ roundKeys[r]) & halfMask);
+      long prev = right ^ (Seeds.mix(left ^ roundKeys[r]) & halfMask);
       right = left;
       left = prev;
     }
     return (left << halfBits) | right;
-  }
-
-  /** SplitMix64's finaliser: a bijective 64-bit mixer used to derive keys and round values. */
-  public static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 }

@@ -119,10 +119,4 @@ public final class RowBlock implements Serializable {
     }
     return new RowBlock(keep.length, cols, null, v, 1.0, l);
   }
-
-  /** Approximate heap footprint of the feature and label arrays, in bytes. */
-  public long sizeInBytes() {
-    long features = bytes != null ? bytes.length : 8L * values.length;
-    return features + 8L * labels.length;
-  }
 }

@@ -1,5 +1,8 @@
 package io.gradspark.data;
 
+import io.gradspark.Seeds;
+import io.gradspark.nn.Head;
+import java.io.Serializable;
 /**
  * Derived datasets: each view is a small serializable description over another {@link RowSource} and
  * loads its rows from it on demand, so a view costs nothing to ship to Spark executors. Arguments are
@@ -55,7 +58,7 @@ public final class Views {
 
   /**
    * An exact seeded random split: row i is held out iff
-   * {@code new Permutation(rows, Permutation.mix(seed)).apply(i) >= rows - heldOut}. held = true gives the
+   * {@code new Permutation(rows, Seeds.mix(seed)).apply(i) >= rows - heldOut}. held = true gives the
    * heldOut held-out rows, false the others; both keep source order and are renumbered densely. The
    * same seed gives the same split on every machine. Refuses a null source and a heldOut that would
    * leave either side empty.
@@ -79,17 +82,18 @@ public final class Views {
 
   /**
    * The same rows, with every loaded block's labels checked by {@link DataChecks#checkLabels} against
-   * the head's classes (on whichever JVM loads them, so executors refuse bad labels too).
+   * what {@code head} on {@code outputs} output units takes (on whichever JVM loads them, so executors
+   * refuse bad labels too).
    */
-  public static RowSource labelChecked(RowSource source, int classes, String what) {
+  public static RowSource labelChecked(RowSource source, Head head, int outputs, String what) {
     return new PerBlock(source, (b, from) -> {
-      DataChecks.checkLabels(b, from, classes, what);
+      DataChecks.checkLabels(b, from, head, outputs, what);
       return b;
     }, "");
   }
 
   /** A change to each loaded block; serializable, since views travel to Spark executors. */
-  private interface BlockMap extends java.io.Serializable {
+  private interface BlockMap extends Serializable {
     /** The block of rows [from, from + b.rows()) of the source, changed. */
     RowBlock apply(RowBlock b, int from);
   }
@@ -160,7 +164,7 @@ public final class Views {
       }
       int n = source.rows();
       int cut = n - heldOut;
-      Permutation p = new Permutation(n, Permutation.mix(seed));
+      Permutation p = new Permutation(n, Seeds.mix(seed));
       int[] ids = new int[to - from];
       for (int i = 0, dense = 0; dense < to; i++) {
         if ((p.apply(i) >= cut) == held) {

@@ -1,5 +1,6 @@
 package io.gradspark.eval;
 
+import io.gradspark.nn.RowScores;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -10,7 +11,7 @@ import java.util.Arrays;
  *
  * <p>{@code confusion[actual * classes + predicted]}; classes = 0 for a regression head (no accuracy).
  */
-public final class Evaluation implements Serializable {
+public final class Evaluation implements RowScores, Serializable {
   private static final long serialVersionUID = 1L;
 
   private final int classes;
@@ -25,6 +26,7 @@ public final class Evaluation implements Serializable {
   }
 
   /** Records one row: its loss, true class and predicted class (ignored when classes == 0). */
+  @Override
   public void add(double loss, int actual, int predicted) {
     lossSum += loss;
     count++;

@@ -28,7 +28,11 @@ public final class AtomicFiles {
     void write(OutputStream out) throws IOException;
   }
 
-  /** Writes {@code file} atomically, creating missing parent directories; {@code what} names it in errors. */
+  /**
+   * Writes {@code file} atomically, creating missing parent directories; {@code what} names it in
+   * errors. On any failure, an Error included, the temporary file is removed and the target is left
+   * as it was; a full disk is reported as a GradsparkException with a hint.
+   */
   public static void write(Path file, String what, Body body) {
     Path target = file.toAbsolutePath();
     Path dir = target.getParent();
@@ -51,18 +55,43 @@ public final class AtomicFiles {
       }
       tmp = null;
     } catch (IOException e) {
+      if (isDiskFull(e)) {
+        throw diskFull(file, what, e);
+      }
       throw new GradsparkException(
           "Could not write " + what + " " + file + ": " + e,
           "check that the directory exists, is writable and has free space",
           e);
+    } catch (RuntimeException | Error e) {
+      // e.g. Hadoop's FSError or an UncheckedIOException from body
+      if (!(e instanceof GradsparkException) && isDiskFull(e)) {
+        throw diskFull(file, what, e);
+      }
+      throw e;
     } finally {
+      // also after an Error (OutOfMemoryError, Hadoop's FSError) or a RuntimeException from body
       if (tmp != null) {
         try {
           Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
+        } catch (IOException | RuntimeException ignored) {
           // The write already failed; that error is the one to report.
         }
       }
     }
+  }
+
+  private static GradsparkException diskFull(Path file, String what, Throwable e) {
+    return new GradsparkException("Could not write " + what + " " + file
+        + ": no space left on device", "free space on that file system, or write elsewhere", e);
+  }
+
+  /** Whether e or a cause says the disk is full (ENOSPC: "No space left on device"). */
+  static boolean isDiskFull(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c.getMessage() != null && c.getMessage().contains("No space left on device")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -39,9 +39,7 @@ public final class ExperimentPlots {
   };
 
   static {
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
-    }
+    Plots.useHeadlessAwt();
   }
 
   private ExperimentPlots() {}
@@ -196,24 +194,11 @@ public final class ExperimentPlots {
 
   private static void add(XYChart c, String name, List<EpochStats> history,
       ToDoubleFunction<EpochStats> metric, Color color, boolean dashed) {
-    List<Double> x = new ArrayList<>();
-    List<Double> y = new ArrayList<>();
-    for (EpochStats s : history) {
-      double v = metric.applyAsDouble(s);
-      if (Double.isFinite(v)) {
-        x.add((double) s.epoch());
-        y.add(v);
-      }
+    XYSeries s = Plots.addEpochSeries(c, name, history, metric, color, 30);
+    if (s != null && dashed) {
+      s.setLineStyle(new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+          new float[] {7f, 5f}, 0f));
     }
-    if (x.isEmpty()) {
-      return;
-    }
-    XYSeries s = c.addSeries(name, x, y);
-    s.setMarker(x.size() <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
-    s.setMarkerColor(color);
-    s.setLineColor(color);
-    s.setLineStyle(dashed ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-        new float[] {7f, 5f}, 0f) : new BasicStroke(2f));
   }
 
   /** A tick label: integers without decimals, others with up to 4 significant digits. */

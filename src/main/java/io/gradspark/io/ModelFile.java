@@ -6,9 +6,11 @@ import io.gradspark.GradsparkException;
 import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Network;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,9 +51,9 @@ public final class ModelFile {
       int w = net.weightOffset(l);
       int b = net.biasOffset(l);
       arrays.add(new Npz.Array("W" + (l + 1), new int[] {nOut, nIn},
-          java.util.Arrays.copyOfRange(params, w, w + nOut * nIn)));
+          Arrays.copyOfRange(params, w, w + nOut * nIn)));
       arrays.add(new Npz.Array("b" + (l + 1), new int[] {nOut},
-          java.util.Arrays.copyOfRange(params, b, b + nOut)));
+          Arrays.copyOfRange(params, b, b + nOut)));
     }
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("format", "gradspark-model");
@@ -84,7 +86,7 @@ public final class ModelFile {
     JsonNode d;
     try {
       d = JSON.readTree(c.requireExtra(DESCRIPTION));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw bad(file, "its model.json is not valid JSON (" + e.getMessage() + ")");
     }
     if (d == null || !"gradspark-model".equals(d.path("format").asText())
@@ -112,12 +114,16 @@ public final class ModelFile {
     double[] params = new double[net.numParams()];
     int[] sizes = net.sizes();
     for (int l = 0; l < net.layers(); l++) {
-      Npz.Array w = c.require("W" + (l + 1), sizes[l + 1], sizes[l]);
-      Npz.Array b = c.require("b" + (l + 1), sizes[l + 1]);
+      Npz.Array w = c.requireFinite("W" + (l + 1), sizes[l + 1], sizes[l]);
+      Npz.Array b = c.requireFinite("b" + (l + 1), sizes[l + 1]);
       System.arraycopy(w.data(), 0, params, net.weightOffset(l), w.data().length);
       System.arraycopy(b.data(), 0, params, net.biasOffset(l), b.data().length);
     }
-    return new Loaded(net, params, d.path("input_scale").asDouble(1.0),
+    double scale = d.path("input_scale").asDouble(1.0);
+    if (scale == 0 || !Double.isFinite(scale)) {
+      throw bad(file, "its input scale is " + scale + " but must be finite and non-zero");
+    }
+    return new Loaded(net, params, scale,
         d.path("one_vs_all").asInt(-1), d);
   }
 

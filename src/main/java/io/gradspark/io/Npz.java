@@ -107,10 +107,6 @@ public final class Npz {
       return arrays;
     }
 
-    public Map<String, byte[]> extras() {
-      return extras;
-    }
-
     /** The array called {@code name}, of any shape; refuses a file that lacks it. */
     public Array require(String name) {
       Array a = arrays.get(name);
@@ -131,6 +127,24 @@ public final class Npz {
             "Array '" + name + "' in " + file + " has shape " + shapeText(a.shape())
                 + " but expected " + shapeText(shape),
             "the file was written for a different network; check that the layer sizes match");
+      }
+      return a;
+    }
+
+    /**
+     * The array called {@code name} with exactly {@code shape}, every value finite: refuses a NaN or
+     * infinity, which no trained parameter or optimizer state may hold.
+     */
+    public Array requireFinite(String name, int... shape) {
+      Array a = require(name, shape);
+      double[] v = a.data();
+      for (int i = 0; i < v.length; i++) {
+        if (!Double.isFinite(v[i])) {
+          throw new GradsparkException(
+              "Array '" + name + "' in " + file + " holds " + v[i] + " at index " + i
+                  + ", a value that is not finite",
+              "the run that wrote it had diverged or the file was altered; use an earlier file");
+        }
       }
       return a;
     }

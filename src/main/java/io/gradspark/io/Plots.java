@@ -33,6 +33,11 @@ public final class Plots {
   private static final int TITLE_HEIGHT = 36;
 
   static {
+    useHeadlessAwt();
+  }
+
+  /** Draws without a display (servers, CI) unless the user chose otherwise. */
+  static void useHeadlessAwt() {
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true");
     }
@@ -196,6 +201,16 @@ public final class Plots {
 
   private static void add(
       XYChart c, String name, List<EpochStats> history, ToDoubleFunction<EpochStats> metric, int split) {
+    addEpochSeries(c, name, history, metric, SPLIT_COLORS[split], 40);
+  }
+
+  /**
+   * Adds metric per epoch as a solid line in color, skipping epochs where it is not finite (a gap,
+   * not a zero), with markers when there are at most markerLimit points. Returns the series, or
+   * null when no epoch has a finite value.
+   */
+  static XYSeries addEpochSeries(XYChart c, String name, List<EpochStats> history,
+      ToDoubleFunction<EpochStats> metric, Color color, int markerLimit) {
     List<Double> x = new ArrayList<>();
     List<Double> y = new ArrayList<>();
     for (EpochStats s : history) {
@@ -205,13 +220,15 @@ public final class Plots {
         y.add(v);
       }
     }
-    if (!x.isEmpty()) {
-      XYSeries s = c.addSeries(name, x, y);
-      s.setMarker(x.size() <= 40 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
-      s.setMarkerColor(SPLIT_COLORS[split]);
-      s.setLineColor(SPLIT_COLORS[split]);
-      s.setLineStyle(new BasicStroke(2f));
+    if (x.isEmpty()) {
+      return null;
     }
+    XYSeries s = c.addSeries(name, x, y);
+    s.setMarker(x.size() <= markerLimit ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    s.setMarkerColor(color);
+    s.setLineColor(color);
+    s.setLineStyle(new BasicStroke(2f));
+    return s;
   }
 
   private static void paint(Graphics2D g, XYChart c, int x, int width) {

@@ -1,8 +1,8 @@
 package io.gradspark.nn;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.Named;
 import java.io.Serializable;
-import java.util.Locale;
 
 /**
  * Elementwise hidden-layer activation a = f(z) and its derivative. Immutable; leaky ReLU carries its
@@ -12,7 +12,7 @@ public final class Activation implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** The kinds, by the names used in config files. */
-  public enum Kind {
+  public enum Kind implements Named {
     SIGMOID("sigmoid"),
     TANH("tanh"),
     RELU("relu"),
@@ -25,6 +25,7 @@ public final class Activation implements Serializable {
       this.configName = configName;
     }
 
+    @Override
     public String configName() {
       return configName;
     }
@@ -54,21 +55,13 @@ public final class Activation implements Serializable {
 
   /** By config name (sigmoid, tanh, relu, leaky-relu, identity); slope is used by leaky-relu only. */
   public static Activation parse(String name, double leakySlope) {
-    String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    for (Kind k : Kind.values()) {
-      if (k.configName.equals(n)) {
-        return switch (k) {
-          case SIGMOID -> SIGMOID;
-          case TANH -> TANH;
-          case RELU -> RELU;
-          case LEAKY_RELU -> leakyRelu(leakySlope);
-          case IDENTITY -> IDENTITY;
-        };
-      }
-    }
-    throw new GradsparkException(
-        "Unknown activation '" + name + "'",
-        "use one of sigmoid, tanh, relu, leaky-relu, identity");
+    return switch (Named.parse(Kind.values(), name, "activation")) {
+      case SIGMOID -> SIGMOID;
+      case TANH -> TANH;
+      case RELU -> RELU;
+      case LEAKY_RELU -> leakyRelu(leakySlope);
+      case IDENTITY -> IDENTITY;
+    };
   }
 
   public Kind kind() {

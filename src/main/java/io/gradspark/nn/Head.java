@@ -1,7 +1,7 @@
 package io.gradspark.nn;
 
 import io.gradspark.GradsparkException;
-import java.util.Locale;
+import io.gradspark.Named;
 
 /**
  * The output layer's activation fused with its loss. Each head turns the last layer's logits z into a
@@ -9,38 +9,38 @@ import java.util.Locale;
  * (p = the head's output, y = the target). Fusing them keeps the gradient exact and the loss finite:
  * see {@link Heads} for the numerical-stability argument of each.
  */
-public enum Head {
+public enum Head implements Named {
   /** softmax + categorical cross-entropy; K >= 2 outputs, label = class index in [0, K). */
-  SOFTMAX_CROSS_ENTROPY("softmax"),
+  SOFTMAX_CROSS_ENTROPY("softmax", "multiclass"),
   /** sigmoid + binary cross-entropy; one output, label 0 or 1. */
-  SIGMOID_BINARY_CROSS_ENTROPY("sigmoid"),
+  SIGMOID_BINARY_CROSS_ENTROPY("sigmoid", "binary, one output"),
   /**
    * identity + squared error, loss = 1/2 * sum_j (z_j - t_j)^2 per row. One output: t = the label
    * (regression). K > 1 outputs: t = one-hot of the class index label (the classic MSE classifier).
    */
-  IDENTITY_MSE("mse");
+  IDENTITY_MSE("mse", "regression or one-hot");
 
   private final String configName;
+  private final String note;
 
-  Head(String configName) {
+  Head(String configName, String note) {
     this.configName = configName;
+    this.note = note;
   }
 
+  @Override
   public String configName() {
     return configName;
   }
 
+  @Override
+  public String note() {
+    return note;
+  }
+
   /** By config name: softmax, sigmoid or mse. */
   public static Head parse(String name) {
-    String n = name.trim().toLowerCase(Locale.ROOT);
-    for (Head h : values()) {
-      if (h.configName.equals(n)) {
-        return h;
-      }
-    }
-    throw new GradsparkException(
-        "Unknown output head '" + name + "'",
-        "use softmax (multiclass), sigmoid (binary, one output) or mse (regression or one-hot)");
+    return Named.parse(values(), name, "output head");
   }
 
   /**

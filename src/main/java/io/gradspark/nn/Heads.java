@@ -1,7 +1,5 @@
 package io.gradspark.nn;
 
-import io.gradspark.eval.Evaluation;
-
 /**
  * The math of the fused output heads, on a batch of logits. Legend: n = rows, K = outputs;
  * z, p and dZ are (n, K) row-major; y holds one label per row.
@@ -73,7 +71,7 @@ public final class Heads {
   }
 
   /** Adds each row's loss, label and predicted class to ev. z, y: not modified. */
-  static void evaluate(Head head, double[] z, double[] y, int n, int k, Evaluation ev) {
+  static void evaluate(Head head, double[] z, double[] y, int n, int k, RowScores ev) {
     for (int r = 0; r < n; r++) {
       int o = r * k;
       switch (head) {

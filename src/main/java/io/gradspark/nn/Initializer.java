@@ -1,47 +1,48 @@
 package io.gradspark.nn;
 
-import io.gradspark.GradsparkException;
-import java.util.Locale;
+import io.gradspark.Named;
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * Weight initialisation schemes, by config name. Every scheme draws from a generator seeded by the
  * caller (no global RNG), so the same seed gives the same parameters on any machine.
  */
-public enum Initializer {
+public enum Initializer implements Named {
   /** Glorot and Bengio (2010): U(-s, s), s = sqrt(6 / (nIn + nOut)); biases 0. */
-  XAVIER_UNIFORM("xavier-uniform"),
+  XAVIER_UNIFORM("xavier-uniform", "xavier"),
   /** Glorot and Bengio (2010): N(0, 2 / (nIn + nOut)); biases 0. */
-  XAVIER_NORMAL("xavier-normal"),
+  XAVIER_NORMAL("xavier-normal", null),
   /** He et al. (2015), for ReLU layers: N(0, 2 / nIn); biases 0. */
-  HE_NORMAL("he-normal"),
+  HE_NORMAL("he-normal", "he"),
   /**
    * U(-1/sqrt(nIn), 1/sqrt(nIn)) for weights AND biases, the default of PyTorch's Linear and of
    * LeCun's early nets (the scheme is defined for both, so biases are not zeroed).
    */
-  UNIFORM("uniform");
+  UNIFORM("uniform", null);
 
   private final String configName;
+  private final List<String> aliases;
 
-  Initializer(String configName) {
+  Initializer(String configName, String alias) {
     this.configName = configName;
+    this.aliases = alias == null ? List.of() : List.of(alias);
   }
 
+  @Override
   public String configName() {
     return configName;
   }
 
+  @Override
+  public List<String> aliases() {
+    return aliases;
+  }
+
+  /** By config name or alias: xavier-uniform (xavier), xavier-normal, he-normal (he), uniform. */
   public static Initializer parse(String name) {
-    String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-    for (Initializer i : values()) {
-      if (i.configName.equals(n) || (i == XAVIER_UNIFORM && n.equals("xavier"))
-          || (i == HE_NORMAL && n.equals("he"))) {
-        return i;
-      }
-    }
-    throw new GradsparkException(
-        "Unknown initializer '" + name + "'",
-        "use one of xavier-uniform (alias xavier), xavier-normal, he-normal (alias he), uniform");
+    return Named.parse(values(), name, "initializer");
   }
 
   /**
@@ -60,7 +61,7 @@ public enum Initializer {
         return;
       }
     }
-    java.util.Arrays.fill(params, b, b + nOut, 0.0);
+    Arrays.fill(params, b, b + nOut, 0.0);
   }
 
   private static void uniform(double[] p, int off, int count, double s, SplittableRandom rng) {

@@ -1,8 +1,7 @@
 package io.gradspark.nn;
 
 import io.gradspark.GradsparkException;
-import io.gradspark.data.Permutation;
-import io.gradspark.eval.Evaluation;
+import io.gradspark.Seeds;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +37,7 @@ public final class Network implements Serializable {
       throw new GradsparkException(
           "A network needs at least 2 layer sizes (input and output) but got "
               + (sizes == null ? "none" : Arrays.toString(sizes)),
-          "write e.g. model.layers = [784, 64, 10]");
+          "give the input size, any hidden sizes and the output size, e.g. [784, 64, 10]");
     }
     for (int i = 0; i < sizes.length; i++) {
       if (sizes[i] < 1) {
@@ -145,7 +144,7 @@ public final class Network implements Serializable {
   public double[] initialParameters(Initializer init, long seed) {
     double[] params = new double[numParams];
     for (int l = 0; l < layers(); l++) {
-      SplittableRandom rng = new SplittableRandom(Permutation.mix(seed * 31 + l));
+      SplittableRandom rng = new SplittableRandom(Seeds.mix(seed * 31 + l));
       init.fill(params, weightOffset[l], biasOffset[l], sizes[l], sizes[l + 1], rng);
     }
     return params;
@@ -181,11 +180,12 @@ public final class Network implements Serializable {
     return lossSum;
   }
 
-  /** Forward only: adds each row's loss, label and prediction to ev. x, y, params: not modified. */
-  public void evaluate(double[] params, double[] x, double[] y, int n, Evaluation ev, Workspace ws) {
+  /** Forward only: adds each row's loss, label and prediction to scores. x, y, params: not modified. */
+  public void evaluate(double[] params, double[] x, double[] y, int n, RowScores scores,
+      Workspace ws) {
     ws.check(n);
     forwardToLogits(params, x, n, ws);
-    Heads.evaluate(head, ws.z[layers() - 1], y, n, outputSize(), ev);
+    Heads.evaluate(head, ws.z[layers() - 1], y, n, outputSize(), scores);
   }
 
   /** The head's outputs (n, K) into out: class probabilities, or values for MSE. out: modified. */

@@ -15,7 +15,7 @@ public sealed interface LearningRateSchedule extends Serializable {
   /** The same rate at every step. */
   record Constant(double rate) implements LearningRateSchedule {
     public Constant {
-      checkRate(rate, "optimizer.learning-rate");
+      checkRate(rate);
     }
 
     @Override
@@ -27,14 +27,14 @@ public sealed interface LearningRateSchedule extends Serializable {
   /** Step decay: rate * gamma^floor(epoch / every), e.g. halve every 10 epochs. */
   record StepDecay(double rate, int every, double gamma) implements LearningRateSchedule {
     public StepDecay {
-      checkRate(rate, "optimizer.learning-rate");
+      checkRate(rate);
       if (every < 1) {
         throw new GradsparkException(
-            "optimizer.step-every must be >= 1 epoch but was " + every, "e.g. 10");
+            "The step-decay interval must be >= 1 epoch but was " + every, "e.g. 10");
       }
       if (!(gamma > 0 && gamma <= 1)) {
         throw new GradsparkException(
-            "optimizer.step-gamma must be in (0, 1] but was " + gamma, "e.g. 0.5 halves the rate");
+            "The step-decay factor gamma must be in (0, 1] but was " + gamma, "e.g. 0.5 halves the rate");
       }
     }
 
@@ -50,10 +50,11 @@ public sealed interface LearningRateSchedule extends Serializable {
    */
   record Cosine(double rate, double min) implements LearningRateSchedule {
     public Cosine {
-      checkRate(rate, "optimizer.learning-rate");
+      checkRate(rate);
       if (!(min >= 0 && min <= rate)) {
         throw new GradsparkException(
-            "optimizer.min-learning-rate must be in [0, learning-rate] but was " + min);
+            "The minimum learning rate must be in [0, " + rate + "] (0 to the learning rate) but was "
+                + min);
       }
     }
 
@@ -63,10 +64,10 @@ public sealed interface LearningRateSchedule extends Serializable {
     }
   }
 
-  private static void checkRate(double rate, String key) {
+  private static void checkRate(double rate) {
     if (!(rate > 0) || Double.isInfinite(rate)) {
       throw new GradsparkException(
-          key + " must be a positive number but was " + rate, "typical values are 0.01 to 0.5");
+          "The learning rate must be a positive number but was " + rate, "typical values are 0.01 to 0.5");
     }
   }
 }

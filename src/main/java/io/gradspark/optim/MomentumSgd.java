@@ -1,8 +1,8 @@
 package io.gradspark.optim;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.Named;
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * Stochastic gradient descent with momentum, on one flat parameter vector. Lives on the driver only
@@ -26,7 +26,7 @@ import java.util.Locale;
 public final class MomentumSgd {
 
   /** The momentum formulas, by config name. */
-  public enum Form {
+  public enum Form implements Named {
     HEAVY_BALL("heavy-ball"),
     EMA("ema"),
     NESTEROV("nesterov");
@@ -37,19 +37,14 @@ public final class MomentumSgd {
       this.configName = configName;
     }
 
+    @Override
     public String configName() {
       return configName;
     }
 
+    /** By config name: heavy-ball, ema or nesterov. */
     public static Form parse(String name) {
-      String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
-      for (Form f : values()) {
-        if (f.configName.equals(n)) {
-          return f;
-        }
-      }
-      throw new GradsparkException(
-          "Unknown momentum form '" + name + "'", "use one of heavy-ball, ema, nesterov");
+      return Named.parse(values(), name, "momentum form");
     }
   }
 
@@ -69,12 +64,12 @@ public final class MomentumSgd {
       boolean[] decayed) {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new GradsparkException(
-          "optimizer.momentum must be in [0, 1) but was " + momentum,
+          "Momentum must be in [0, 1) but was " + momentum,
           "0 is plain SGD; 0.9 is the common choice");
     }
     if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
       throw new GradsparkException(
-          "optimizer.weight-decay must be >= 0 but was " + weightDecay, "e.g. 0 or 1e-4");
+          "Weight decay must be a finite number >= 0 but was " + weightDecay, "e.g. 0 or 1e-4");
     }
     this.form = form;
     this.momentum = momentum;

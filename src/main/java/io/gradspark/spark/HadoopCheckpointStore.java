@@ -2,8 +2,9 @@ package io.gradspark.spark;
 
 import io.gradspark.GradsparkException;
 import io.gradspark.api.RunSpec;
-import io.gradspark.train.CheckpointFile;
+import io.gradspark.io.CheckpointFile;
 import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingState;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -93,12 +94,12 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
   }
 
   @Override
-  public void save(Trainer.Position at, double[] params, double[] velocity) {
+  public void save(TrainingState at, double[] params) {
     String name = String.format(Locale.ROOT, "ckpt-e%05d-s%07d.npz", at.epoch(), at.step());
     Path local = null;
     try {
       local = Files.createTempFile("gradspark-ckpt-", ".npz");
-      CheckpointFile.save(local, at, params, velocity);
+      CheckpointFile.save(local, at, params);
       fs.mkdirs(dir);
       org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + name + ".tmp");
       org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dir, name);

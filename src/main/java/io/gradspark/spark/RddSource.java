@@ -110,7 +110,7 @@ final class RddSource implements EngineSource {
 
   /**
    * Partition p's rows as one Part, prepared as file rows are: features checked against the
-   * network's input size, one-vs-all, scale, labels checked (messages name the row id).
+   * network's input size, one-vs-all, scale, labels checked (messages name the row, 1-based in RDD order).
    */
   private static final class BuildPart
       implements Function2<Integer, Iterator<LabeledVector>, Iterator<Part>> {
@@ -142,14 +142,14 @@ final class RddSource implements EngineSource {
       if (scale != 1.0) {
         block = block.scaled(scale);
       }
-      DataChecks.checkLabels(block, first, net.classes(), what);
+      DataChecks.checkLabels(block, first, net.head(), net.outputSize(), what);
       return List.of(new Part(p, first, block)).iterator();
     }
   }
 
   /**
-   * n rows of `cols` features as a block of doubles; refuses a row of another size, naming its id
-   * (first + its place in the partition).
+   * n rows of `cols` features as a block of doubles; refuses a row of another size, naming it as
+   * label errors do: 1-based, in the RDD's order (dense id first + its place, plus one).
    */
   static RowBlock block(Iterator<LabeledVector> rows, int n, int cols, int first, String what) {
     double[] values = new double[Math.multiplyExact(n, cols)];
@@ -159,7 +159,7 @@ final class RddSource implements EngineSource {
       LabeledVector row = rows.next();
       Vector v = row.features();
       if (v.size() != cols) {
-        throw new GradsparkException(what + ": row id " + (first + r) + " has " + v.size()
+        throw new GradsparkException(what + ": row " + (first + r + 1) + " (1-based) has " + v.size()
             + " features but the network's input size is " + cols,
             "give every row the network's input size in features");
       }

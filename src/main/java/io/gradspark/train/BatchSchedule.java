@@ -1,6 +1,7 @@
 package io.gradspark.train;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.Seeds;
 import io.gradspark.data.Permutation;
 import java.io.Serializable;
 
@@ -32,7 +33,7 @@ public final class BatchSchedule implements Serializable {
     }
     if (batchSize < 1) {
       throw new GradsparkException(
-          "training.batch-size must be >= 1 but was " + batchSize, "e.g. 128");
+          "The batch size must be >= 1 but was " + batchSize, "e.g. 128");
     }
     this.rows = rows;
     this.batchSize = Math.min(batchSize, rows);
@@ -48,10 +49,6 @@ public final class BatchSchedule implements Serializable {
   /** The batch size in use (the configured one, capped at the row count). */
   public int batchSize() {
     return batchSize;
-  }
-
-  public boolean shuffle() {
-    return shuffle;
   }
 
   public int stepsPerEpoch() {
@@ -95,7 +92,7 @@ public final class BatchSchedule implements Serializable {
   }
 
   private Permutation permutation(int epoch) {
-    return new Permutation(rows, Permutation.mix(seed ^ Permutation.mix(epoch + 0x5DEECE66DL)));
+    return new Permutation(rows, Seeds.mix(seed ^ Seeds.mix(epoch + 0x5DEECE66DL)));
   }
 
   @Override

@@ -16,8 +16,8 @@ public final class DivergedException extends GradsparkException {
   DivergedException(String what, int epoch, int step, double learningRate, double[] lastGood) {
     super(
         "Training diverged at epoch " + epoch + ", step " + step + ": " + what,
-        "lower optimizer.learning-rate (it was " + learningRate
-            + " at that step) or the momentum, or check the data's scale (e.g. data.scale)");
+        "lower the learning rate (it was " + learningRate
+            + " at that step) or the momentum, or check the scale of the input features");
     this.lastGoodParams = lastGood;
     this.epoch = epoch;
     this.step = step;

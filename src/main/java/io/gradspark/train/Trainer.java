@@ -1,5 +1,6 @@
 package io.gradspark.train;
 
+import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.optim.MomentumSgd;
@@ -18,10 +19,14 @@ import java.util.List;
  * <p>Training can stop early: with a patience p > 0, when the validation loss has not improved for p
  * epochs, training ends and the parameters of the best epoch are restored.
  *
- * <p>Where training stands is a {@link Position}: together with the parameters and the optimizer's
- * velocity it is all a checkpoint needs, since batches and learning rates are functions of (seed,
- * epoch, step). {@link #fit(GradientEngine, double[], Position, Checkpoints)} resumes from one and
- * ends bit-identical to the uninterrupted run.
+ * <p>Where training stands is a {@link TrainingState}: together with the parameters it is all a
+ * checkpoint needs, since batches and learning rates are functions of (seed, epoch, step).
+ * {@link #fit(GradientEngine, double[], TrainingState, Checkpoints)} resumes from one and ends
+ * bit-identical to the uninterrupted run. Each fit owns the optimizer's state: it starts from the
+ * state's velocity, never from what an earlier fit left.
+ *
+ * <p>Checkpoints and early stopping are collaborators: {@link Checkpoints} says when to save and
+ * saves; {@link EarlyStopping} keeps the best epoch.
  */
 public final class Trainer {
   private final MomentumSgd optimizer;
@@ -36,15 +41,14 @@ public final class Trainer {
   /** patience: epochs without a better validation loss before stopping; 0 = never stop early. */
   public Trainer(MomentumSgd optimizer, int epochs, TrainingListener listener, int patience) {
     if (epochs < 1) {
-      throw new io.gradspark.GradsparkException(
-          "training.epochs must be >= 1 but was " + epochs, "e.g. 10");
+      throw new GradsparkException("The number of epochs must be >= 1 but was " + epochs, "e.g. 10");
     }
     this.optimizer = optimizer;
     this.epochs = epochs;
     this.listener = listener;
     if (patience < 0) {
-      throw new io.gradspark.GradsparkException(
-          "training.early-stopping.patience must be >= 0 but was " + patience, "0 turns it off");
+      throw new GradsparkException(
+          "Early-stopping patience must be >= 0 epochs but was " + patience, "0 turns it off");
     }
     this.patience = patience;
   }
@@ -58,20 +62,6 @@ public final class Trainer {
   public record Result(List<EpochStats> history, long steps, double trainSeconds,
       Evaluation validation, Evaluation test, double updateSeconds, int keptEpoch) {}
 
-  /**
-   * Where training stands: the next step to take is (epoch, step), 0-based; the running sums of the
-   * epoch in progress; the history of finished epochs; and the early-stopping state (best
-   * validation loss so far, its epoch, epochs since, and a copy of its parameters, or null).
-   */
-  public record Position(int epoch, int step, double epochLossSum, long epochRows,
-      double epochSeconds, List<EpochStats> history, double trainSeconds, long steps,
-      double bestValLoss, int bestEpoch, int sinceBest, double[] bestParams) {
-
-    /** Before the first step. */
-    public static final Position START =
-        new Position(0, 0, 0, 0, 0, List.of(), 0, 0, Double.POSITIVE_INFINITY, 0, 0, null);
-  }
-
   /** When and how to save checkpoints; called on the driver thread. */
   public interface Checkpoints {
     /** Whether to save after step (1-based) `stepsDone` of 0-based epoch `epoch`. */
@@ -84,130 +74,194 @@ public final class Trainer {
       return false;
     }
 
-    /** Saves: params and velocity are copies the callee may keep. */
-    default void save(Position at, double[] params, double[] velocity) {}
+    /** Saves: at (with the optimizer's velocity) and params are copies the callee may keep. */
+    default void save(TrainingState at, double[] params) {}
 
     Checkpoints NONE = new Checkpoints() {};
   }
 
   /** Trains params in place (modified) with the engine's data, from the start. */
   public Result fit(GradientEngine engine, double[] params) {
-    return fit(engine, params, Position.START, Checkpoints.NONE);
+    return fit(engine, params, TrainingState.START, Checkpoints.NONE);
   }
 
   /**
-   * Trains params in place from position `at` (the optimizer must hold the velocity saved with
-   * it), saving checkpoints as `checkpoints` says.
+   * Trains params (modified: on return they are the kept parameters; after a divergence the last
+   * good ones) from state {@code from}, saving checkpoints as {@code checkpoints} says. The optimizer
+   * starts from the velocity in {@code from} (zero for {@link TrainingState#START}), whatever an
+   * earlier fit left in it.
    */
-  public Result fit(GradientEngine engine, double[] params, Position at, Checkpoints checkpoints) {
-    BatchSchedule schedule = engine.schedule();
-    int steps = schedule.stepsPerEpoch();
-    long totalSteps = (long) steps * epochs;
-    // double buffering: the optimizer reads `current` and writes `next`, so the last good
-    // parameters survive a step that turns out non-finite without a copy per step
-    double[] current = params;
-    double[] next = new double[params.length];
-    List<EpochStats> history = new ArrayList<>(at.history());
-    double trainSeconds = at.trainSeconds();
-    long done = at.steps();
-    double bestValLoss = at.bestValLoss();
-    int bestEpoch = at.bestEpoch();
-    int sinceBest = at.sinceBest();
-    double[] bestParams = at.bestParams() == null ? null : at.bestParams().clone();
-    Evaluation val = null;
-    Evaluation test = null;
-    long updateNanos = 0;
-    boolean resumedMidEpoch = at.step() > 0;
-    for (int e = at.epoch(); e < epochs; e++) {
-      long start = System.nanoTime();
-      boolean resumed = resumedMidEpoch && e == at.epoch();
-      double lossSum = resumed ? at.epochLossSum() : 0;
-      long rows = resumed ? at.epochRows() : 0;
-      double priorSeconds = resumed ? at.epochSeconds() : 0;
-      for (int k = resumed ? at.step() : 0; k < steps; k++) {
-        GradientSum g = engine.gradient(current, e, k);
-        if (g.count() != schedule.batchRows(k)) {
-          throw new IllegalStateException(
-              "Engine " + engine.describe() + " returned " + g.count() + " rows for batch " + k
-                  + " of " + schedule.batchRows(k));
-        }
-        long updateStart = System.nanoTime();
-        double progress = (double) done / totalSteps;
-        double lr = optimizer.schedule().at(e, progress);
-        String diverged = !Double.isFinite(g.lossSum()) ? "the loss is " + g.lossSum()
-            : !optimizer.step(current, next, g.grad(), 1.0 / g.count(), e, progress)
-                ? "the gradient or an updated parameter is not finite" : null;
-        if (diverged != null) {
-          if (current != params) {
-            System.arraycopy(current, 0, params, 0, params.length);
-          }
-          throw new DivergedException(diverged, e + 1, k + 1, lr, current.clone());
-        }
-        double[] swap = current;
-        current = next;
-        next = swap;
-        updateNanos += System.nanoTime() - updateStart;
-        done++;
-        lossSum += g.lossSum();
-        rows += g.count();
+  public Result fit(GradientEngine engine, double[] params, TrainingState from,
+      Checkpoints checkpoints) {
+    if (from.velocity() == null) {
+      optimizer.reset();
+    } else {
+      optimizer.restore(from.velocity());
+    }
+    Run run = new Run(engine, params, from);
+    EarlyStopping stopping = new EarlyStopping(patience, from.best());
+    int steps = engine.schedule().stepsPerEpoch();
+    for (int e = from.epoch(); e < epochs; e++) {
+      run.startEpoch(e, from);
+      for (int k = run.firstStep; k < steps; k++) {
+        GradientSum g = run.gradient(k);
+        run.step(k, g);
         listener.onStep(e + 1, k + 1, steps, g.lossSum() / g.count(), g.count());
         if (k + 1 < steps && checkpoints.dueAfterStep(e, k + 1)) {
-          double elapsed = priorSeconds + (System.nanoTime() - start) / 1e9;
-          checkpoints.save(new Position(e, k + 1, lossSum, rows, elapsed, List.copyOf(history),
-              trainSeconds, done, bestValLoss, bestEpoch, sinceBest, bestParams),
-              current.clone(), optimizer.velocity());
+          checkpoints.save(run.state(k + 1, stopping.best()), run.current.clone());
         }
       }
-      double seconds = priorSeconds + (System.nanoTime() - start) / 1e9;
-      trainSeconds += seconds;
-      val = engine.has(DataSplit.VALIDATION)
-          ? engine.evaluate(current, DataSplit.VALIDATION) : null;
-      test = engine.has(DataSplit.TEST) ? engine.evaluate(current, DataSplit.TEST) : null;
-      EpochStats stats = new EpochStats(
-          e + 1, steps, lossSum / rows,
-          val == null ? Double.NaN : val.meanLoss(), val == null ? Double.NaN : val.accuracy(),
-          test == null ? Double.NaN : test.meanLoss(), test == null ? Double.NaN : test.accuracy(),
-          seconds, rows / seconds);
-      history.add(stats);
+      EpochStats stats = run.endEpoch();
       listener.onEpoch(stats);
-      boolean stop = false;
-      if (patience > 0 && val != null) {
-        if (val.meanLoss() < bestValLoss) {
-          bestValLoss = val.meanLoss();
-          bestEpoch = e + 1;
-          sinceBest = 0;
-          bestParams = current.clone();
-        } else if (++sinceBest >= patience) {
-          stop = true;
-        }
+      if (stopping.shouldStop(e + 1, run.validation, run.current)) {
+        return run.finish(stopping.best());
       }
-      if (!stop && e + 1 < epochs && checkpoints.dueAfterEpoch(e + 1)) {
-        checkpoints.save(new Position(e + 1, 0, 0, 0, 0, List.copyOf(history), trainSeconds, done,
-            bestValLoss, bestEpoch, sinceBest, bestParams), current.clone(), optimizer.velocity());
-      }
-      if (stop) {
-        current = bestParams;
-        val = engine.evaluate(current, DataSplit.VALIDATION);
-        test = engine.has(DataSplit.TEST) ? engine.evaluate(current, DataSplit.TEST) : null;
-        System.arraycopy(current, 0, params, 0, params.length);
-        return new Result(List.copyOf(history), done, trainSeconds, val, test,
-            updateNanos / 1e9, bestEpoch);
+      if (e + 1 < epochs && checkpoints.dueAfterEpoch(e + 1)) {
+        checkpoints.save(run.state(0, stopping.best()), run.current.clone());
       }
     }
-    if (current != params) {
-      System.arraycopy(current, 0, params, 0, params.length);
-    }
-    int kept = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
-    return new Result(List.copyOf(history), done, trainSeconds, val, test, updateNanos / 1e9,
-        kept);
+    return run.finish(null);
   }
 
-  private static boolean allFinite(double[] v) {
-    for (double d : v) {
-      if (!Double.isFinite(d)) {
-        return false;
+  /** The bookkeeping of one fit: parameter buffers, the epoch in progress, history and timings. */
+  private final class Run {
+    private final GradientEngine engine;
+    private final BatchSchedule schedule;
+    private final double[] params;
+    private final long totalSteps;
+    // double buffering: the optimizer reads `current` and writes `next`, so the last good
+    // parameters survive a step that turns out non-finite without a copy per step
+    double[] current;
+    private double[] next;
+    private final List<EpochStats> history;
+    private double trainSeconds;
+    private long done;
+    private long updateNanos;
+    private int epoch;
+    int firstStep;
+    private long epochStart;
+    private double priorSeconds;
+    private double lossSum;
+    private long rows;
+    Evaluation validation;
+    private Evaluation test;
+
+    Run(GradientEngine engine, double[] params, TrainingState from) {
+      this.engine = engine;
+      this.schedule = engine.schedule();
+      this.params = params;
+      this.totalSteps = (long) schedule.stepsPerEpoch() * epochs;
+      this.current = params;
+      this.next = new double[params.length];
+      this.history = new ArrayList<>(from.history());
+      this.trainSeconds = from.trainSeconds();
+      this.done = from.steps();
+    }
+
+    /** Starts 0-based epoch e, mid-way when {@code from} stopped inside it. */
+    void startEpoch(int e, TrainingState from) {
+      boolean resumed = e == from.epoch() && from.step() > 0;
+      epoch = e;
+      firstStep = resumed ? from.step() : 0;
+      epochStart = System.nanoTime();
+      priorSeconds = resumed ? from.epochSeconds() : 0;
+      lossSum = resumed ? from.epochLossSum() : 0;
+      rows = resumed ? from.epochRows() : 0;
+    }
+
+    /** The engine's sums for batch k of the epoch at the current parameters. */
+    GradientSum gradient(int k) {
+      GradientSum g = engine.gradient(current, epoch, k);
+      if (g.count() != schedule.batchRows(k)) {
+        throw new IllegalStateException("Engine " + engine.describe() + " returned " + g.count()
+            + " rows for batch " + k + " of " + schedule.batchRows(k));
+      }
+      return g;
+    }
+
+    /**
+     * The optimizer's step from the batch sums g. On a non-finite loss, gradient or parameter,
+     * restores the caller's params to the last good ones and throws a DivergedException.
+     */
+    void step(int k, GradientSum g) {
+      long updateStart = System.nanoTime();
+      double progress = (double) done / totalSteps;
+      String diverged = !Double.isFinite(g.lossSum()) ? "the loss is " + g.lossSum()
+          : !optimizer.step(current, next, g.grad(), 1.0 / g.count(), epoch, progress)
+              ? "the gradient or an updated parameter is not finite" : null;
+      if (diverged != null) {
+        keep(current);
+        throw new DivergedException(diverged, epoch + 1, k + 1,
+            optimizer.schedule().at(epoch, progress), current.clone());
+      }
+      double[] swap = current;
+      current = next;
+      next = swap;
+      updateNanos += System.nanoTime() - updateStart;
+      done++;
+      lossSum += g.lossSum();
+      rows += g.count();
+    }
+
+    /** Evaluates the finished epoch and records it in the history. */
+    EpochStats endEpoch() {
+      double seconds = priorSeconds + (System.nanoTime() - epochStart) / 1e9;
+      trainSeconds += seconds;
+      validation = evaluate(DataSplit.VALIDATION);
+      test = evaluate(DataSplit.TEST);
+      EpochStats stats = new EpochStats(epoch + 1, schedule.stepsPerEpoch(), lossSum / rows,
+          mean(validation), accuracy(validation), mean(test), accuracy(test), seconds,
+          rows / seconds);
+      history.add(stats);
+      return stats;
+    }
+
+    /** The state before step nextStep of the epoch, or before the next epoch for 0. */
+    TrainingState state(int nextStep, TrainingState.Best best) {
+      TrainingState.Builder b = TrainingState.builder()
+          .done(history, trainSeconds, done)
+          .velocity(optimizer.velocity())
+          .best(best);
+      if (nextStep == 0) {
+        return b.at(epoch + 1, 0).build();
+      }
+      double elapsed = priorSeconds + (System.nanoTime() - epochStart) / 1e9;
+      return b.at(epoch, nextStep).epochSoFar(lossSum, rows, elapsed).build();
+    }
+
+    /**
+     * Ends the fit: with an early stop (best != null) that found a best epoch, its parameters,
+     * evaluated again; otherwise the current ones. Copies them into the caller's params.
+     */
+    Result finish(TrainingState.Best best) {
+      int kept = history.isEmpty() ? 0 : history.get(history.size() - 1).epoch();
+      if (best != null && best.params() != null) {
+        current = best.params();
+        kept = best.epoch();
+        validation = evaluate(DataSplit.VALIDATION);
+        test = evaluate(DataSplit.TEST);
+      }
+      keep(current);
+      return new Result(List.copyOf(history), done, trainSeconds, validation, test,
+          updateNanos / 1e9, kept);
+    }
+
+    private void keep(double[] kept) {
+      if (kept != params) {
+        System.arraycopy(kept, 0, params, 0, params.length);
       }
     }
-    return true;
+
+    private Evaluation evaluate(DataSplit split) {
+      return engine.has(split) ? engine.evaluate(current, split) : null;
+    }
+  }
+
+  private static double mean(Evaluation ev) {
+    return ev == null ? Double.NaN : ev.meanLoss();
+  }
+
+  private static double accuracy(Evaluation ev) {
+    return ev == null ? Double.NaN : ev.accuracy();
   }
 }

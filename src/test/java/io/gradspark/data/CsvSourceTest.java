@@ -48,7 +48,7 @@ class CsvSourceTest {
     assertArrayEquals(new double[] {4, 5, 6}, row(b, 0));
     assertEquals(8, b.label(0));
     assertEquals(9, b.label(1));
-    TestData.assertSameRows(s.load(0, 3), 1, b);
+    TestData.assertSameRows(s.load(0, 3), 1, 2, b);
     CsvSource fromEnd = new CsvSource(write(dir, "g.csv", "7;1;2;3\n"), -4, false, ';');
     assertEquals(7, fromEnd.load(0, 1).label(0));
   }

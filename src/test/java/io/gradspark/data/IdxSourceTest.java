@@ -51,7 +51,7 @@ class IdxSourceTest {
     RowBlock tail = s.load(59000, 60000);
     RowBlock last = s.load(59990, 60000);
     assertEquals(10, last.rows());
-    TestData.assertSameRows(tail, 990, last);
+    TestData.assertSameRows(tail, 990, 10, last);
     assertTrue(s.describe().contains("60000 rows"), s.describe());
   }
 
@@ -76,7 +76,7 @@ class IdxSourceTest {
         assertEquals((31 * i + j) & 0xff, all.feature(i, j));
       }
     }
-    TestData.assertSameRows(all, 2, s.load(2, 5));
+    TestData.assertSameRows(all, 2, 3, s.load(2, 5));
     assertEquals(0, s.load(7, 7).rows());
   }
 

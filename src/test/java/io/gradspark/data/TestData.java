@@ -59,9 +59,13 @@ final class TestData {
     return write(dir, name, text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Asserts that two blocks hold the same rows (features and labels). */
-  static void assertSameRows(RowBlock expected, int firstExpected, RowBlock actual) {
-    assertEquals(expected.cols(), actual.cols());
+  /**
+   * Asserts that actual holds exactly {@code rows} rows, equal (features and labels) to the rows of
+   * expected from row firstExpected on; an empty or short actual fails.
+   */
+  static void assertSameRows(RowBlock expected, int firstExpected, int rows, RowBlock actual) {
+    assertEquals(expected.cols(), actual.cols(), "columns");
+    assertEquals(rows, actual.rows(), "rows");
     for (int r = 0; r < actual.rows(); r++) {
       assertEquals(expected.label(firstExpected + r), actual.label(r), "label of row " + r);
       for (int j = 0; j < actual.cols(); j++) {

@@ -1,5 +1,6 @@
 package io.gradspark.data;
 
+import io.gradspark.Seeds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -38,8 +39,8 @@ class ViewsTest {
     RowSource r = Views.range(s, 10, 30);
     assertEquals(20, r.rows());
     assertEquals(2, r.cols());
-    TestData.assertSameRows(s.load(0, 100), 10, r.load(0, 20));
-    TestData.assertSameRows(s.load(0, 100), 15, r.load(5, 7));
+    TestData.assertSameRows(s.load(0, 100), 10, 20, r.load(0, 20));
+    TestData.assertSameRows(s.load(0, 100), 15, 2, r.load(5, 7));
     assertTrue(r.describe().startsWith("rows 10..30 of two moons"), r.describe());
     assertThrows(GradsparkException.class, () -> Views.range(s, -1, 5));
     assertThrows(GradsparkException.class, () -> Views.range(s, 5, 5));
@@ -72,7 +73,7 @@ class ViewsTest {
     assertEquals(heldOut, new HashSet<>(h).size());
     assertEquals(h.stream().sorted().toList(), h);
     assertEquals(k.stream().sorted().toList(), k);
-    Permutation p = new Permutation(n, Permutation.mix(9));
+    Permutation p = new Permutation(n, Seeds.mix(9));
     for (int id : h) {
       assertTrue(p.apply(id) >= n - heldOut);
     }
@@ -133,6 +134,6 @@ class ViewsTest {
       copy = (RowSource) in.readObject();
     }
     assertEquals(200, copy.rows());
-    TestData.assertSameRows(view.load(0, 200), 0, copy.load(0, 200));
+    TestData.assertSameRows(view.load(0, 200), 0, 200, copy.load(0, 200));
   }
 }

@@ -1,6 +1,7 @@
 package io.gradspark.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -73,7 +75,18 @@ class PlotsTest {
     h.set(2, new EpochStats(3, 10, 0.3, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 1, 1));
     Path f = dir.resolve("gaps.png");
     Plots.curves(f, h, "gaps");
-    assertEquals(Plots.CURVES_WIDTH, png(f).getWidth());
+    BufferedImage img = png(f);
+    assertEquals(Plots.CURVES_WIDTH, img.getWidth());
+    assertEquals(Plots.CURVES_HEIGHT, img.getHeight());
+    assertTrue(distinctColors(img) > 10, "the chart with gaps looks blank");
+    // the gap is drawn as a gap: the image differs from the one of the history without it
+    Path full = dir.resolve("nogaps.png");
+    Plots.curves(full, history(6, true), "gaps");
+    assertFalse(Arrays.equals(pixels(img), pixels(png(full))), "the NaN epoch changed nothing");
+  }
+
+  private static int[] pixels(BufferedImage img) {
+    return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
   }
 
   @Test

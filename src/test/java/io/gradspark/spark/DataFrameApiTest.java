@@ -240,14 +240,14 @@ class DataFrameApiTest {
     GradsparkException e = assertThrows(GradsparkException.class,
         () -> Gradspark.fit(SharedSpark.get(), rdd, null, spec()));
     System.out.println(e.getMessage() + " / " + e.hint());
-    assertTrue(e.getMessage().contains("row 29 has label 12.0"), e.getMessage());
+    assertTrue(e.getMessage().contains("row 30 (1-based) has label 12.0"), e.getMessage());
 
     List<LabeledVector> ragged = new ArrayList<>(rows.subList(0, 10));
     ragged.set(7, new LabeledVector(1, Vectors.dense(new double[783])));
     GradsparkException f = assertThrows(GradsparkException.class,
         () -> Gradspark.fit(SharedSpark.get(), SharedSpark.get().parallelize(ragged, 2), null,
             spec()));
-    assertTrue(f.getMessage().contains("row id 7 has 783 features but the network's input size "
-        + "is 784"), f.getMessage());
+    assertTrue(f.getMessage().contains("row 8 (1-based) has 783 features but the network's "
+        + "input size is 784"), f.getMessage());
   }
 }

@@ -1,5 +1,6 @@
 package io.gradspark.spark;
 
+import io.gradspark.data.InMemorySource;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,7 +64,7 @@ class SparkEngineTest {
     for (Head head : Head.values()) {
       for (Activation act : acts) {
         Network net = network(head, act);
-        ArraySource src = ArraySource.random(ROWS, 6, net.classes(), head.ordinal() * 10L + 1,
+        InMemorySource src = ArraySource.random(ROWS, 6, net.classes(), head.ordinal() * 10L + 1,
             act == Activation.RELU);
         BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 5, true, false);
         LocalEngine local = new LocalEngine(net, schedule, src.load(0, ROWS), null, null);
@@ -89,7 +90,7 @@ class SparkEngineTest {
     System.out.printf("spark vs local loss/gradient: max relative difference %.3e%n", worst);
   }
 
-  private static double[] train(Network net, BatchSchedule schedule, ArraySource src,
+  private static double[] train(Network net, BatchSchedule schedule, io.gradspark.data.RowSource src,
       SparkEngine spark) {
     MomentumSgd opt = new MomentumSgd(MomentumSgd.Form.NESTEROV, 0.9, 1e-4,
         new LearningRateSchedule.Constant(0.05), net.weightMask());
@@ -104,7 +105,7 @@ class SparkEngineTest {
   void fiftyStepsOfMomentumSgdAgreeAndDistributedRunsAreBitIdentical() {
     JavaSparkContext sc = SharedSpark.get();
     Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.RELU);
-    ArraySource src = ArraySource.random(ROWS, 6, 3, 77, false);
+    InMemorySource src = ArraySource.random(ROWS, 6, 3, 77, false);
     BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 11, true, false);
     double[] local = train(net, schedule, src, null);
     double[] first;
@@ -143,7 +144,7 @@ class SparkEngineTest {
     JavaSparkContext sc = SharedSpark.get();
     int rows = 2500; // > Batches.CHUNK: the engines sum it in passes of at most 1024 rows
     Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.RELU);
-    ArraySource src = ArraySource.random(rows, 6, 3, 31, true);
+    InMemorySource src = ArraySource.random(rows, 6, 3, 31, true);
     BatchSchedule schedule = new BatchSchedule(rows, rows, 2, true, false);
     double[] params = net.initialParameters(Initializer.HE_NORMAL, 3);
     io.gradspark.data.RowBlock all = src.load(0, rows);
@@ -174,7 +175,7 @@ class SparkEngineTest {
   void directAndTreeAggregationAreBitIdentical() {
     JavaSparkContext sc = SharedSpark.get();
     Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.TANH);
-    ArraySource src = ArraySource.random(ROWS, 6, 3, 21, false);
+    InMemorySource src = ArraySource.random(ROWS, 6, 3, 21, false);
     BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 11, true, false);
     double[] params = net.initialParameters(Initializer.XAVIER_UNIFORM, 8);
     for (int partitions : PARTITIONS) {
@@ -195,8 +196,8 @@ class SparkEngineTest {
   void distributedEvaluationEqualsSingleNodeExactly() {
     JavaSparkContext sc = SharedSpark.get();
     Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.SIGMOID);
-    ArraySource train = ArraySource.random(ROWS, 6, 3, 3, true);
-    ArraySource test = ArraySource.random(1234, 6, 3, 4, true);
+    InMemorySource train = ArraySource.random(ROWS, 6, 3, 3, true);
+    InMemorySource test = ArraySource.random(1234, 6, 3, 4, true);
     BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 11, true, false);
     double[] params = net.initialParameters(Initializer.XAVIER_UNIFORM, 2);
     Evaluation expected = new LocalEngine(net, schedule, train.load(0, ROWS), null,

@@ -1,5 +1,6 @@
 package io.gradspark.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.LearningRateSchedule;
 import io.gradspark.optim.MomentumSgd;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -61,8 +63,54 @@ class TrainerTest {
     assertTrue(acc >= 0.97, "test accuracy " + acc);
   }
 
+  /** Delegates to an engine and records every gradient call: the params it saw and the sums. */
+  private static final class Recording implements GradientEngine {
+    final GradientEngine inner;
+    final List<double[]> params = new ArrayList<>();
+    final List<GradientSum> sums = new ArrayList<>();
+    int validations;
+    boolean nanFirstValidation;
+
+    Recording(GradientEngine inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public BatchSchedule schedule() {
+      return inner.schedule();
+    }
+
+    @Override
+    public GradientSum gradient(double[] p, int epoch, int step) {
+      GradientSum g = inner.gradient(p, epoch, step);
+      params.add(p.clone());
+      sums.add(new GradientSum(g.lossSum(), g.count(), g.grad().clone()));
+      return g;
+    }
+
+    @Override
+    public boolean has(DataSplit split) {
+      return inner.has(split);
+    }
+
+    @Override
+    public Evaluation evaluate(double[] p, DataSplit split) {
+      if (split == DataSplit.VALIDATION && nanFirstValidation && validations++ == 0) {
+        Evaluation nan = new Evaluation(inner.evaluate(p, split).classes());
+        nan.add(Double.NaN, 0, 0);
+        return nan;
+      }
+      return inner.evaluate(p, split);
+    }
+
+    @Override
+    public String describe() {
+      return "recording " + inner.describe();
+    }
+  }
+
   @Test
-  void divergenceStopsWithEpochStepAndLastFiniteParameters() {
+  void divergenceStopsAtTheFirstNonFiniteStepAndRestoresTheLastGoodParameters() {
     Network net = new Network(new int[] {1, 1}, List.of(), Head.IDENTITY_MSE);
     double[] x = new double[64];
     double[] y = new double[64];
@@ -71,16 +119,52 @@ class TrainerTest {
       y[i] = 3 * x[i];
     }
     BatchSchedule schedule = new BatchSchedule(64, 8, 1, true, false);
-    LocalEngine engine = new LocalEngine(net, schedule, RowBlock.ofDoubles(x, 64, 1, y), null, null);
+    Recording engine = new Recording(
+        new LocalEngine(net, schedule, RowBlock.ofDoubles(x, 64, 1, y), null, null));
     double[] params = {0.5, 0};
     DivergedException e = assertThrows(DivergedException.class,
         () -> new Trainer(sgd(net, 10, 0.9), 50, TrainingListener.NONE).fit(engine, params));
     System.out.println("divergence: " + e.getMessage() + " / " + e.hint());
-    assertTrue(e.getMessage().contains("epoch " + e.epoch() + ", step " + e.step()));
-    assertTrue(e.hint().contains("learning-rate"));
-    for (double p : e.lastGoodParams()) {
-      assertTrue(Double.isFinite(p));
+    assertTrue(e.hint().contains("lower the learning rate"), e.hint());
+    int calls = engine.sums.size();
+    assertEquals((e.epoch() - 1) * schedule.stepsPerEpoch() + e.step(), calls,
+        "the failing step is the last one the engine was asked for");
+    // replay the optimizer on the recorded sums: every earlier step is finite, the failing one not
+    MomentumSgd replay = sgd(net, 10, 0.9);
+    long totalSteps = 50L * schedule.stepsPerEpoch();
+    double[] p = engine.params.get(0).clone();
+    double[] stepped = new double[p.length];
+    for (int i = 0; i < calls; i++) {
+      assertArrayEquals(engine.params.get(i), p, "params seen at step " + (i + 1));
+      GradientSum g = engine.sums.get(i);
+      boolean finite = replay.step(p, stepped, g.grad(), 1.0 / g.count(),
+          i / schedule.stepsPerEpoch(), (double) i / totalSteps) && Double.isFinite(g.lossSum());
+      assertEquals(i == calls - 1, !finite, "step " + (i + 1) + " of " + calls + " finite: " + finite);
+      System.arraycopy(stepped, 0, p, 0, p.length);
     }
+    double[] lastGood = engine.params.get(calls - 1);
+    assertArrayEquals(lastGood, params, "the caller's params are the last good ones");
+    assertArrayEquals(lastGood, e.lastGoodParams());
+  }
+
+  @Test
+  void earlyStoppingWithANonFiniteFirstValidationLossKeepsTheCurrentParameters() {
+    Network net = new Network(new int[] {2, 3, 2}, List.of(Activation.TANH),
+        Head.SOFTMAX_CROSS_ENTROPY);
+    RowBlock data = RowBlock.ofDoubles(new double[] {0, 1, 1, 0, 1, 1, 0, 0, 2, 2}, 5, 2,
+        new double[] {0, 1, 1, 0, 1});
+    BatchSchedule schedule = new BatchSchedule(5, 2, 1, true, false);
+    Recording engine = new Recording(new LocalEngine(net, schedule, data, data, null));
+    engine.nanFirstValidation = true;
+    double[] params = net.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+    double[] oneEpoch = params.clone();
+    Trainer.Result r = new Trainer(sgd(net, 0.1, 0.9), 5, TrainingListener.NONE, 1)
+        .fit(engine, params);
+    new Trainer(sgd(net, 0.1, 0.9), 1, TrainingListener.NONE)
+        .fit(new LocalEngine(net, schedule, data, data, null), oneEpoch);
+    assertEquals(1, r.history().size(), "no better epoch than +infinity: stops after patience 1");
+    assertEquals(1, r.keptEpoch());
+    assertArrayEquals(oneEpoch, params, "keeps the parameters of the epoch it stopped at");
   }
 
   @Test

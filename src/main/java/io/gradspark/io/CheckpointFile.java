@@ -1,11 +1,11 @@
-package io.gradspark.train;
+package io.gradspark.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
-import io.gradspark.io.Npz;
-import io.gradspark.io.RunFiles;
+import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,8 @@ import java.util.Set;
  * A training checkpoint as an {@code .npz}: arrays {@code params}, {@code velocity}, {@code best}
  * (the early-stopping copy, when there is one) and {@code history} (epochs x 9: the
  * {@link EpochStats} fields in order, NaN where not measured), plus {@code checkpoint.json} with the
- * {@link Trainer.Position} scalars and a SHA-256 of the arrays. Written atomically (temp file and
+ * {@link TrainingState} scalars and a SHA-256 of the arrays. The format behind
+ * {@link Trainer.Checkpoints} implementations. Written atomically (temp file and
  * rename); every entry is CRC-checked when read, and the SHA-256 catches a file that was rewritten
  * or mixed up. Anything else is refused.
  */
@@ -33,16 +35,21 @@ public final class CheckpointFile {
 
   private CheckpointFile() {}
 
-  /** A loaded checkpoint. */
-  public record Loaded(Trainer.Position position, double[] params, double[] velocity) {}
+  /** A loaded checkpoint: where training stands (with the optimizer's velocity) and the parameters. */
+  public record Loaded(TrainingState state, double[] params) {}
 
-  /** Writes a checkpoint of a network with numParams parameters. Arrays: not modified. */
-  public static void save(Path file, Trainer.Position at, double[] params, double[] velocity) {
+  /**
+   * Writes a checkpoint of the parameters params at state at (a null velocity is written as zeros).
+   * Arrays: not modified.
+   */
+  public static void save(Path file, TrainingState at, double[] params) {
+    double[] velocity = at.velocity() == null ? new double[params.length] : at.velocity();
+    TrainingState.Best best = at.best();
     List<Npz.Array> arrays = new ArrayList<>();
     arrays.add(new Npz.Array("params", new int[] {params.length}, params));
     arrays.add(new Npz.Array("velocity", new int[] {velocity.length}, velocity));
-    if (at.bestParams() != null) {
-      arrays.add(new Npz.Array("best", new int[] {params.length}, at.bestParams()));
+    if (best.params() != null) {
+      arrays.add(new Npz.Array("best", new int[] {params.length}, best.params()));
     }
     double[] h = history(at.history());
     arrays.add(new Npz.Array("history", new int[] {at.history().size(), 9}, h));
@@ -56,9 +63,9 @@ public final class CheckpointFile {
     d.put("epoch_seconds", at.epochSeconds());
     d.put("train_seconds", at.trainSeconds());
     d.put("steps", at.steps());
-    d.put("best_val_loss", Double.isInfinite(at.bestValLoss()) ? "inf" : at.bestValLoss());
-    d.put("best_epoch", at.bestEpoch());
-    d.put("since_best", at.sinceBest());
+    d.put("best_val_loss", Double.isInfinite(best.valLoss()) ? "inf" : best.valLoss());
+    d.put("best_epoch", best.epoch());
+    d.put("since_best", best.sinceBest());
     d.put("sha256", sha256(arrays));
     Npz.write(file, arrays, Map.of(JSON_ENTRY, RunFiles.toJson(d).getBytes(StandardCharsets.UTF_8)));
   }
@@ -77,12 +84,12 @@ public final class CheckpointFile {
         || d.path("version").asInt() != 1) {
       throw bad(file, "it is not a version-1 Gradspark checkpoint");
     }
-    Npz.Array params = c.require("params", numParams);
-    Npz.Array velocity = c.require("velocity", numParams);
-    Npz.Array best = c.arrays().containsKey("best") ? c.require("best", numParams) : null;
+    Npz.Array params = c.requireFinite("params", numParams);
+    Npz.Array velocity = c.requireFinite("velocity", numParams);
+    Npz.Array best = c.arrays().containsKey("best") ? c.requireFinite("best", numParams) : null;
     Npz.Array history = c.require("history");
     if (history.shape().length != 2 || history.shape()[1] != 9) {
-      throw bad(file, "its history array has shape " + java.util.Arrays.toString(history.shape())
+      throw bad(file, "its history array has shape " + Arrays.toString(history.shape())
           + " but expected (epochs, 9)");
     }
     List<Npz.Array> arrays = new ArrayList<>(List.of(params, velocity));
@@ -94,18 +101,22 @@ public final class CheckpointFile {
       throw bad(file, "its arrays do not match the SHA-256 recorded in it (the file is damaged)");
     }
     String bestLoss = d.path("best_val_loss").asText();
-    Trainer.Position at = new Trainer.Position(d.path("epoch").asInt(), d.path("step").asInt(),
-        d.path("epoch_loss_sum").asDouble(), d.path("epoch_rows").asLong(),
-        d.path("epoch_seconds").asDouble(), epochs(history.data()),
-        d.path("train_seconds").asDouble(), d.path("steps").asLong(),
-        bestLoss.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bestLoss),
-        d.path("best_epoch").asInt(), d.path("since_best").asInt(),
-        best == null ? null : best.data());
+    TrainingState at = TrainingState.builder()
+        .at(d.path("epoch").asInt(), d.path("step").asInt())
+        .epochSoFar(d.path("epoch_loss_sum").asDouble(), d.path("epoch_rows").asLong(),
+            d.path("epoch_seconds").asDouble())
+        .done(epochs(history.data()), d.path("train_seconds").asDouble(), d.path("steps").asLong())
+        .velocity(velocity.data())
+        .best(new TrainingState.Best(
+            bestLoss.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bestLoss),
+            d.path("best_epoch").asInt(), d.path("since_best").asInt(),
+            best == null ? null : best.data()))
+        .build();
     if (at.epoch() < 0 || at.step() < 0 || at.history().size() != at.epoch()) {
       throw bad(file, "its position (epoch " + at.epoch() + ", step " + at.step()
           + ") does not match its " + at.history().size() + " epochs of history");
     }
-    return new Loaded(at, params.data(), velocity.data());
+    return new Loaded(at, params.data());
   }
 
   private static double[] history(List<EpochStats> h) {

@@ -1,0 +1,99 @@
+package io.gradspark.train;
+
+import io.gradspark.eval.EpochStats;
+import java.util.List;
+
+/**
+ * Where training stands, all a checkpoint needs besides the parameters: batches and learning rates
+ * are functions of (seed, epoch, step), so resuming from a state ends bit-identical to the
+ * uninterrupted run. Build one with {@link #builder()}; {@link #START} is before the first step.
+ *
+ * @param epoch the next step to take is (epoch, step), both 0-based
+ * @param step see epoch
+ * @param epochLossSum training loss SUM of the steps of the epoch in progress
+ * @param epochRows rows of those steps
+ * @param epochSeconds seconds spent on them
+ * @param history the finished epochs
+ * @param trainSeconds seconds spent on the finished epochs
+ * @param steps steps taken in all
+ * @param velocity the optimizer's velocity (one value per parameter), or null for zero
+ * @param best the early-stopping record
+ */
+public record TrainingState(int epoch, int step, double epochLossSum, long epochRows,
+    double epochSeconds, List<EpochStats> history, double trainSeconds, long steps,
+    double[] velocity, Best best) {
+
+  /** Before the first step: no history, zero velocity, no best epoch yet. */
+  public static final TrainingState START = builder().build();
+
+  /**
+   * The early-stopping record: the best validation loss so far (+infinity before the first), the
+   * 1-based epoch that reached it (0 for none), the epochs since, and a copy of that epoch's
+   * parameters (null for none).
+   */
+  public record Best(double valLoss, int epoch, int sinceBest, double[] params) {
+    public static final Best NONE = new Best(Double.POSITIVE_INFINITY, 0, 0, null);
+  }
+
+  public TrainingState {
+    history = List.copyOf(history);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder of a state; every field starts as in {@link #START}. */
+  public static final class Builder {
+    private int epoch;
+    private int step;
+    private double epochLossSum;
+    private long epochRows;
+    private double epochSeconds;
+    private List<EpochStats> history = List.of();
+    private double trainSeconds;
+    private long steps;
+    private double[] velocity;
+    private Best best = Best.NONE;
+
+    private Builder() {}
+
+    /** The next step to take, both 0-based. */
+    public Builder at(int epoch, int step) {
+      this.epoch = epoch;
+      this.step = step;
+      return this;
+    }
+
+    /** The sums of the epoch in progress: training loss SUM, rows and seconds so far. */
+    public Builder epochSoFar(double lossSum, long rows, double seconds) {
+      this.epochLossSum = lossSum;
+      this.epochRows = rows;
+      this.epochSeconds = seconds;
+      return this;
+    }
+
+    /** The finished epochs, the seconds they took and the steps taken in all. */
+    public Builder done(List<EpochStats> history, double trainSeconds, long steps) {
+      this.history = history;
+      this.trainSeconds = trainSeconds;
+      this.steps = steps;
+      return this;
+    }
+
+    public Builder velocity(double[] velocity) {
+      this.velocity = velocity;
+      return this;
+    }
+
+    public Builder best(Best best) {
+      this.best = best;
+      return this;
+    }
+
+    public TrainingState build() {
+      return new TrainingState(epoch, step, epochLossSum, epochRows, epochSeconds, history,
+          trainSeconds, steps, velocity, best);
+    }
+  }
+}

@@ -1,0 +1,265 @@
+package io.gradspark.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.data.MoonsSource;
+import io.gradspark.data.RowBlock;
+import io.gradspark.eval.EpochStats;
+import io.gradspark.nn.Activation;
+import io.gradspark.nn.Head;
+import io.gradspark.nn.Initializer;
+import io.gradspark.nn.Network;
+import io.gradspark.optim.LearningRateSchedule;
+import io.gradspark.optim.MomentumSgd;
+import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.LocalEngine;
+import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingListener;
+import io.gradspark.train.TrainingState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoint files round-trip the whole state, and resuming from one ends bit-identical. */
+class CheckpointTest {
+  private static final Network NET = new Network(new int[] {2, 16, 2}, List.of(Activation.TANH),
+      Head.SOFTMAX_CROSS_ENTROPY);
+
+  @TempDir
+  Path tmp;
+
+  private static MomentumSgd optimizer() {
+    return new MomentumSgd(MomentumSgd.Form.NESTEROV, 0.9, 1e-4,
+        new LearningRateSchedule.Cosine(0.1, 0.001), NET.weightMask());
+  }
+
+  /** A learning rate high enough that the validation loss stops improving within a few epochs. */
+  private static MomentumSgd hot() {
+    return new MomentumSgd(MomentumSgd.Form.HEAVY_BALL, 0.9, 0,
+        new LearningRateSchedule.Constant(2.0), NET.weightMask());
+  }
+
+  private static LocalEngine engine() {
+    MoonsSource moons = new MoonsSource(500, 0.1, 3);
+    RowBlock data = moons.load(0, 500);
+    return new LocalEngine(NET, new BatchSchedule(400, 32, 5, true, false),
+        RowBlock.ofDoubles(copy(data, 0, 400), 400, 2, labels(data, 0, 400)),
+        RowBlock.ofDoubles(copy(data, 400, 500), 100, 2, labels(data, 400, 500)), null);
+  }
+
+  private static double[] copy(RowBlock b, int from, int to) {
+    double[] x = new double[(to - from) * 2];
+    for (int r = from; r < to; r++) {
+      b.copyRow(r, x, (r - from) * 2);
+    }
+    return x;
+  }
+
+  private static double[] labels(RowBlock b, int from, int to) {
+    double[] y = new double[to - from];
+    for (int r = from; r < to; r++) {
+      y[r - from] = b.label(r);
+    }
+    return y;
+  }
+
+  /** Records every checkpoint it is asked to save (after step 5 and every epoch), in memory and as a file. */
+  private final class Recorder implements Trainer.Checkpoints {
+    final List<TrainingState> states = new ArrayList<>();
+    final List<double[]> params = new ArrayList<>();
+    final List<Path> files = new ArrayList<>();
+
+    @Override
+    public boolean dueAfterStep(int epoch, int stepsDone) {
+      return stepsDone == 5;
+    }
+
+    @Override
+    public boolean dueAfterEpoch(int epochsDone) {
+      return true;
+    }
+
+    @Override
+    public void save(TrainingState at, double[] p) {
+      Path f = tmp.resolve("ckpt-" + files.size() + ".npz");
+      CheckpointFile.save(f, at, p);
+      states.add(at);
+      params.add(p);
+      files.add(f);
+    }
+  }
+
+  /** Every field of a loaded state equals the saved one, arrays bit for bit. */
+  private static void assertSameState(TrainingState saved, TrainingState loaded, String what) {
+    assertEquals(saved.epoch(), loaded.epoch(), what);
+    assertEquals(saved.step(), loaded.step(), what);
+    assertEquals(saved.epochLossSum(), loaded.epochLossSum(), 0.0, what);
+    assertEquals(saved.epochRows(), loaded.epochRows(), what);
+    assertEquals(saved.epochSeconds(), loaded.epochSeconds(), 0.0, what);
+    assertEquals(saved.history(), loaded.history(), what);
+    assertEquals(saved.trainSeconds(), loaded.trainSeconds(), 0.0, what);
+    assertEquals(saved.steps(), loaded.steps(), what);
+    assertArrayEquals(saved.velocity(), loaded.velocity(), what + ": velocity");
+    assertEquals(saved.best().valLoss(), loaded.best().valLoss(), 0.0, what);
+    assertEquals(saved.best().epoch(), loaded.best().epoch(), what);
+    assertEquals(saved.best().sinceBest(), loaded.best().sinceBest(), what);
+    assertArrayEquals(saved.best().params(), loaded.best().params(), what + ": best params");
+  }
+
+  /** Resumes from every recorded checkpoint and checks that each run ends exactly as the full one. */
+  private static void assertEveryResumeEndsAsTheFullRun(Recorder rec, Trainer trainer,
+      Trainer.Result full, double[] fullParams) {
+    for (int i = 0; i < rec.files.size(); i++) {
+      Path f = rec.files.get(i);
+      CheckpointFile.Loaded l = CheckpointFile.load(f, NET.numParams());
+      assertSameState(rec.states.get(i), l.state(), f.getFileName().toString());
+      assertArrayEquals(rec.params.get(i), l.params(), f.getFileName() + ": params");
+      double[] params = l.params();
+      // the same Trainer (and optimizer) as the full run: fit must take the velocity from the state
+      Trainer.Result resumed = trainer.fit(engine(), params, l.state(), Trainer.Checkpoints.NONE);
+      assertArrayEquals(fullParams, params, "resumed from " + f.getFileName());
+      assertEquals(full.steps(), resumed.steps());
+      assertEquals(full.keptEpoch(), resumed.keptEpoch());
+      assertEquals(full.history().size(), resumed.history().size());
+      for (int e = 0; e < full.history().size(); e++) {
+        EpochStats a = full.history().get(e);
+        EpochStats b = resumed.history().get(e);
+        assertEquals(a.trainLoss(), b.trainLoss(), 0.0, "train loss of epoch " + (e + 1));
+        assertEquals(a.valLoss(), b.valLoss(), 0.0);
+      }
+      assertEquals(full.validation().meanLoss(), resumed.validation().meanLoss(), 0.0);
+    }
+  }
+
+  @Test
+  void resumingFromEveryCheckpointEndsBitIdentical() {
+    double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+    Recorder rec = new Recorder();
+    Trainer trainer = new Trainer(optimizer(), 4, TrainingListener.NONE);
+    Trainer.Result full = trainer.fit(engine(), uninterrupted, TrainingState.START, rec);
+    assertEquals(7, rec.files.size(), "mid-epoch in each of 4 epochs + after epochs 1..3");
+    assertEveryResumeEndsAsTheFullRun(rec, trainer, full, uninterrupted);
+    System.out.println("resume: all " + rec.files.size() + " checkpoints end bit-identical");
+  }
+
+  @Test
+  void aSecondFitStartsFromZeroVelocity() {
+    double[] first = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+    double[] second = first.clone();
+    double[] fresh = first.clone();
+    Trainer reused = new Trainer(optimizer(), 2, TrainingListener.NONE);
+    reused.fit(engine(), first);
+    reused.fit(engine(), second);
+    new Trainer(optimizer(), 2, TrainingListener.NONE).fit(engine(), fresh);
+    assertArrayEquals(fresh, second, "a second fit must not continue the first one's velocity");
+  }
+
+  @Test
+  void earlyStoppingRestoresTheBestEpochAndResumesToo() {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+    Recorder rec = new Recorder();
+    Trainer trainer = new Trainer(hot(), 30, TrainingListener.NONE, 2);
+    Trainer.Result r = trainer.fit(engine(), params, TrainingState.START, rec);
+    assertTrue(r.history().size() < 30, "stopped early after " + r.history().size());
+    double best = r.history().stream().mapToDouble(EpochStats::valLoss).min().orElseThrow();
+    assertEquals(best, r.history().get(r.keptEpoch() - 1).valLoss(), 0.0);
+    assertEquals(best, r.validation().meanLoss(), 0.0, "restored parameters are the best epoch's");
+    assertTrue(rec.states.stream().anyMatch(s -> s.best().params() != null
+        && Double.isFinite(s.best().valLoss()) && s.best().sinceBest() > 0),
+        "some checkpoint holds a best epoch and epochs since it");
+    assertEveryResumeEndsAsTheFullRun(rec, trainer, r, params);
+  }
+
+  /**
+   * Every single-byte flip in an entry's data is refused: the entries are stored, and a CRC-32
+   * detects every error burst of up to 32 bits, so the bar is all of them, not most. A flip in the
+   * zip metadata (names, dates, attributes, directory) may be refused or ignored, but what loads
+   * must be exactly what was saved.
+   */
+  @Test
+  void damagedCheckpointsAreRefused() throws IOException {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+    double[] velocity = NET.initialParameters(Initializer.UNIFORM, 2);
+    TrainingState at = TrainingState.builder().at(3, 0)
+        .done(List.of(new EpochStats(1, 4, 0.5, 0.4, 0.9, Double.NaN, Double.NaN, 1, 400),
+            new EpochStats(2, 4, 0.3, 0.35, 0.9, Double.NaN, Double.NaN, 1, 400),
+            new EpochStats(3, 4, 0.2, 0.37, 0.9, Double.NaN, Double.NaN, 1, 400)), 3, 12)
+        .velocity(velocity)
+        .best(new TrainingState.Best(0.35, 2, 1, NET.initialParameters(Initializer.UNIFORM, 3)))
+        .build();
+    Path f = tmp.resolve("c.npz");
+    CheckpointFile.save(f, at, params);
+    assertSameState(at, CheckpointFile.load(f, NET.numParams()).state(), "clean");
+    byte[] bytes = Files.readAllBytes(f);
+    boolean[] data = ZipLayout.entryData(bytes);
+    int dataFlips = 0;
+    int dataRefused = 0;
+    int metaFlips = 0;
+    int metaRefused = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      byte[] copy = bytes.clone();
+      copy[i] ^= 0x5A;
+      Path g = tmp.resolve("bad.npz");
+      Files.write(g, copy);
+      boolean refused;
+      try {
+        CheckpointFile.Loaded l = CheckpointFile.load(g, NET.numParams());
+        assertSameState(at, l.state(), "a flip at byte " + i + " that loads");
+        assertArrayEquals(params, l.params(), "a flip at byte " + i + " that loads");
+        refused = false;
+      } catch (GradsparkException e) {
+        assertTrue(e.getMessage().contains(g.toString()), e.getMessage());
+        refused = true;
+      }
+      if (data[i]) {
+        dataFlips++;
+        dataRefused += refused ? 1 : 0;
+        if (!refused) {
+          fail("a flip in entry data at byte " + i + " was not refused");
+        }
+      } else {
+        metaFlips++;
+        metaRefused += refused ? 1 : 0;
+      }
+    }
+    Files.write(tmp.resolve("short.npz"), Arrays.copyOf(bytes, bytes.length / 2));
+    GradsparkException e = assertThrows(GradsparkException.class,
+        () -> CheckpointFile.load(tmp.resolve("short.npz"), NET.numParams()));
+    System.out.printf("damaged checkpoints refused: %d of %d flips in entry data, %d of %d in zip"
+        + " metadata; truncated: %s%n", dataRefused, dataFlips, metaRefused, metaFlips,
+        e.getMessage());
+    assertTrue(dataFlips > bytes.length / 2, "most of the file is entry data: " + dataFlips);
+    assertThrows(GradsparkException.class, () -> CheckpointFile.load(f, NET.numParams() + 1));
+  }
+
+  @Test
+  void nonFiniteValuesAreRefused() {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+    for (int which = 0; which < 3; which++) {
+      double[] p = params.clone();
+      double[] v = new double[params.length];
+      double[] best = params.clone();
+      (which == 0 ? p : which == 1 ? v : best)[7] = which == 2 ? Double.POSITIVE_INFINITY : Double.NaN;
+      Path f = tmp.resolve("nan" + which + ".npz");
+      CheckpointFile.save(f, TrainingState.builder().velocity(v)
+          .best(new TrainingState.Best(0.5, 1, 0, best)).build(), p);
+      GradsparkException e = assertThrows(GradsparkException.class,
+          () -> CheckpointFile.load(f, NET.numParams()));
+      assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("not finite"), e.getMessage());
+    }
+    Path ok = tmp.resolve("ok.npz");
+    CheckpointFile.save(ok, TrainingState.START, params);
+    assertArrayEquals(params, CheckpointFile.load(ok, NET.numParams()).params());
+  }
+}
