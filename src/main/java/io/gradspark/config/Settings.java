@@ -148,55 +148,55 @@ public final class Settings {
         .setJson(false).setComments(false));
   }
 
-  public String string(String key) {
+  /** A value read by `read`, or a refusal saying what was expected. */
+  private <T> T get(String key, String expected, java.util.function.Function<String, T> read) {
     try {
-      return config.getString(key);
+      return read.apply(key);
     } catch (ConfigException e) {
-      throw bad(key, "text");
+      throw bad(key, expected);
     }
+  }
+
+  public String string(String key) {
+    return get(key, "text", config::getString);
   }
 
   public boolean bool(String key) {
-    try {
-      return config.getBoolean(key);
-    } catch (ConfigException e) {
-      throw bad(key, "true or false");
-    }
+    return get(key, "true or false", config::getBoolean);
   }
 
-  /** An integer in [min, max]. */
+  /** An integer in [min, max]; Typesafe Config would truncate 1.5 to 1, this refuses it. */
   public int integer(String key, int min, int max) {
-    double v;
-    try {
-      v = config.getDouble(key);
-    } catch (ConfigException e) {
-      throw bad(key, range("an integer", min, max));
-    }
-    // Typesafe Config would truncate 1.5 to 1: a fraction is refused, not rounded
-    if (v != Math.rint(v) || v < min || v > max) {
-      throw bad(key, range("an integer", min, max));
+    String expected = range("an integer", min, max);
+    long v = whole(key, expected);
+    if (v < min || v > max) {
+      throw bad(key, expected);
     }
     return (int) v;
   }
 
+  /** Any whole number (seeds). */
   public long longValue(String key) {
-    try {
-      return config.getLong(key);
-    } catch (ConfigException e) {
-      throw bad(key, "an integer");
+    return whole(key, "an integer");
+  }
+
+  private long whole(String key, String expected) {
+    Number n = get(key, expected, config::getNumber);
+    if (n instanceof Double || n instanceof Float) {
+      double d = n.doubleValue();
+      if (d != Math.rint(d) || Math.abs(d) >= 0x1p63) {
+        throw bad(key, expected);
+      }
     }
+    return n.longValue();
   }
 
   /** A finite number in [min, max]. */
   public double number(String key, double min, double max) {
-    double v;
-    try {
-      v = config.getDouble(key);
-    } catch (ConfigException e) {
-      throw bad(key, range("a number", min, max));
-    }
+    String expected = range("a number", min, max);
+    double v = get(key, expected, config::getDouble);
     if (!(v >= min && v <= max)) {
-      throw bad(key, range("a number", min, max));
+      throw bad(key, expected);
     }
     return v;
   }
