@@ -1,6 +1,7 @@
 package io.gradspark.api;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.Span;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.LearningRateSchedule;
@@ -10,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Everything a training run is, typed and immutable: the network and its initialisation, the
@@ -175,7 +174,6 @@ public record RunSpec(String name, Network network, Initializer init, String ini
    */
   public record Checkpoints(int everyEpochs, int everySteps, String dir) {
     public static final Checkpoints OFF = new Checkpoints(0, 0, "");
-    private static final Pattern EVERY = Pattern.compile("(\\d+)\\s*(epochs?|steps?)?");
 
     public Checkpoints {
       if (everyEpochs < 0 || everySteps < 0 || everyEpochs > 0 && everySteps > 0) {
@@ -187,18 +185,8 @@ public record RunSpec(String name, Network network, Initializer init, String ini
 
     /** "N epochs", "N steps" (a bare N means epochs) or "off", in directory dir. */
     public static Checkpoints parse(String every, String dir) {
-      String e = every.trim().toLowerCase(Locale.ROOT);
-      if (e.equals("off") || e.equals("0")) {
-        return new Checkpoints(0, 0, dir);
-      }
-      Matcher m = EVERY.matcher(e);
-      if (!m.matches() || m.group(1).length() > 9 || Integer.parseInt(m.group(1)) < 1) {
-        throw new GradsparkException("checkpoint interval '" + every + "' is not \"N epochs\", "
-            + "\"N steps\" or \"off\"", "e.g. \"1 epoch\" or \"500 steps\"");
-      }
-      int n = Integer.parseInt(m.group(1));
-      boolean steps = m.group(2) != null && m.group(2).startsWith("step");
-      return new Checkpoints(steps ? 0 : n, steps ? n : 0, dir);
+      Span span = Span.parse(every, "checkpoint interval", "\"1 epoch\" or \"500 steps\"");
+      return new Checkpoints(span.epochs(), span.steps(), dir);
     }
 
     public boolean off() {

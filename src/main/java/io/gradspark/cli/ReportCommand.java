@@ -530,7 +530,7 @@ final class ReportCommand implements Callable<Integer> {
     int rows = plan.data().train().rows();
     RunSpec.Optimizer o = s.optimizer();
     StringBuilder b = new StringBuilder("lr ")
-        .append(Trials.fmt(o.schedule().at(0, 0), false))
+        .append(Trials.fmt(o.schedule().at(new LearningRateSchedule.Position(0, 1, 1)), false))
         .append(", ").append(momentumText(s)).append(", batch ")
         .append(Math.min(s.batchSize(), rows));
     if (s.batchSize() >= rows) {

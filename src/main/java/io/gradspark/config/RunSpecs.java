@@ -1,6 +1,7 @@
 package io.gradspark.config;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.Span;
 import io.gradspark.api.Datasets;
 import io.gradspark.api.RunSpec;
 import io.gradspark.data.CsvSource;
@@ -96,7 +97,7 @@ public final class RunSpecs {
   /** Momentum SGD of optimizer.*. */
   public static RunSpec.Optimizer optimizer(Settings c) {
     double lr = c.number("optimizer.learning-rate", Double.MIN_VALUE, 1e6);
-    LearningRateSchedule schedule = c.at("optimizer.schedule", () -> switch (c.choice(
+    LearningRateSchedule proper = c.at("optimizer.schedule", () -> switch (c.choice(
         "optimizer.schedule", "constant", "step", "cosine")) {
       case "step" -> new LearningRateSchedule.StepDecay(lr,
           c.integer("optimizer.step-every", 1, Integer.MAX_VALUE),
@@ -105,12 +106,19 @@ public final class RunSpecs {
           c.number("optimizer.min-learning-rate", 0, lr));
       default -> new LearningRateSchedule.Constant(lr);
     });
+    // the linear scaling rule: rates tuned at base-batch-size rows, used at training.batch-size
+    int baseBatch = c.integer("optimizer.base-batch-size", 0, Integer.MAX_VALUE);
+    LearningRateSchedule scaled = baseBatch == 0 ? proper : LearningRateSchedule.linearScaling(
+        proper, c.integer("training.batch-size", 1, Integer.MAX_VALUE), baseBatch);
+    LearningRateSchedule withWarmup = c.at("optimizer.warmup",
+        () -> LearningRateSchedule.withWarmup(scaled, Span.parse(c.string("optimizer.warmup"),
+            "warmup", "\"2 epochs\" or \"100 steps\"")));
     MomentumSgd.Form form = c.at("optimizer.form",
         () -> MomentumSgd.Form.parse(c.string("optimizer.form")));
     double momentum = c.number("optimizer.momentum", 0, 1);
     double decay = c.number("optimizer.weight-decay", 0, 1e6);
     return c.at("optimizer.momentum", () -> new RunSpec.Optimizer(form, momentum, decay,
-        schedule));
+        withWarmup));
   }
 
   /** The datasets of the settings' data section, prepared for spec. */

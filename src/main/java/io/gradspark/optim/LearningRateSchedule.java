@@ -1,16 +1,43 @@
 package io.gradspark.optim;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.Span;
 import java.io.Serializable;
 
 /**
- * The learning rate as a function of training progress. Epochs are 0-based here; {@code progress} is
- * the fraction of all steps done before this step, in [0, 1).
+ * The learning rate as a pure function of the step's position in the run ({@link Position}), so a
+ * resumed run gets the same rates, bit for bit, as one that was never interrupted.
+ *
+ * <p>Schedules compose: {@link Warmup} puts a linear ramp in front of any schedule, and
+ * {@link Scaled} multiplies one by a constant (the linear scaling rule, {@link #linearScaling}).
  */
 public sealed interface LearningRateSchedule extends Serializable {
 
-  /** The rate for a step taken in (0-based) epoch {@code epoch} at overall progress {@code progress}. */
-  double at(int epoch, double progress);
+  /** The rate for the step at position p. */
+  double at(Position p);
+
+  /**
+   * Where a step stands: {@code step} is its 0-based index in the whole run, of {@code steps}
+   * steps in all, {@code stepsPerEpoch} per epoch.
+   */
+  record Position(long step, long stepsPerEpoch, long steps) {
+    public Position {
+      if (step < 0 || stepsPerEpoch < 1 || steps < 1) {
+        throw new IllegalArgumentException("Bad step position: step " + step + " of " + steps
+            + ", " + stepsPerEpoch + " per epoch");
+      }
+    }
+
+    /** The 0-based epoch of the step. */
+    public int epoch() {
+      return (int) (step / stepsPerEpoch);
+    }
+
+    /** The fraction of all steps done before this one, in [0, 1). */
+    public double progress() {
+      return (double) step / steps;
+    }
+  }
 
   /** The same rate at every step. */
   record Constant(double rate) implements LearningRateSchedule {
@@ -19,7 +46,7 @@ public sealed interface LearningRateSchedule extends Serializable {
     }
 
     @Override
-    public double at(int epoch, double progress) {
+    public double at(Position p) {
       return rate;
     }
   }
@@ -39,8 +66,8 @@ public sealed interface LearningRateSchedule extends Serializable {
     }
 
     @Override
-    public double at(int epoch, double progress) {
-      return rate * Math.pow(gamma, epoch / every);
+    public double at(Position p) {
+      return rate * Math.pow(gamma, p.epoch() / every);
     }
   }
 
@@ -59,9 +86,77 @@ public sealed interface LearningRateSchedule extends Serializable {
     }
 
     @Override
-    public double at(int epoch, double progress) {
-      return min + (rate - min) * (1 + Math.cos(Math.PI * progress)) / 2;
+    public double at(Position p) {
+      return min + (rate - min) * (1 + Math.cos(Math.PI * p.progress())) / 2;
     }
+  }
+
+  /**
+   * Linear warmup (Goyal et al. 2017) in front of a schedule: over the first T steps (T =
+   * {@code steps}, or {@code epochs} x steps per epoch; at most the whole run) step t gets
+   * peak x (t + 1) / T, where peak is the schedule's first rate; then the schedule runs on the
+   * remaining steps as if they were the whole run (a cosine decays over them, a step decay
+   * counts epochs from the end of the warmup). Exactly one of steps and epochs is > 0.
+   */
+  record Warmup(LearningRateSchedule schedule, int steps, int epochs)
+      implements LearningRateSchedule {
+    public Warmup {
+      if (schedule == null || schedule instanceof Warmup) {
+        throw new IllegalArgumentException("warmup needs a schedule without warmup");
+      }
+      if (steps < 0 || epochs < 0 || (steps > 0) == (epochs > 0)) {
+        throw new GradsparkException("A warmup lasts N steps or N epochs (N >= 1), but was "
+            + steps + " steps and " + epochs + " epochs", "e.g. \"2 epochs\" or \"100 steps\"");
+      }
+    }
+
+    /** T, the warmup's length in steps within a run of p.steps() steps. */
+    public long length(Position p) {
+      return Math.min(steps > 0 ? steps : (long) epochs * p.stepsPerEpoch(), p.steps());
+    }
+
+    @Override
+    public double at(Position p) {
+      long t = length(p);
+      if (p.step() < t) {
+        double peak = schedule.at(new Position(0, p.stepsPerEpoch(), Math.max(1, p.steps() - t)));
+        return peak * (p.step() + 1) / t;
+      }
+      return schedule.at(new Position(p.step() - t, p.stepsPerEpoch(), p.steps() - t));
+    }
+  }
+
+  /** A schedule times a constant factor > 0 (every rate of it, minimum rates included). */
+  record Scaled(LearningRateSchedule schedule, double factor) implements LearningRateSchedule {
+    public Scaled {
+      if (!(factor > 0) || Double.isInfinite(factor)) {
+        throw new IllegalArgumentException("scale factor must be finite and > 0: " + factor);
+      }
+    }
+
+    @Override
+    public double at(Position p) {
+      return factor * schedule.at(p);
+    }
+  }
+
+  /**
+   * The linear scaling rule (Goyal et al. 2017): rates tuned for batches of {@code baseBatch}
+   * rows, scaled by batch / baseBatch for batches of {@code batch}. The schedule as it is when
+   * the two are equal.
+   */
+  static LearningRateSchedule linearScaling(LearningRateSchedule schedule, int batch,
+      int baseBatch) {
+    if (batch < 1 || baseBatch < 1) {
+      throw new GradsparkException("The linear scaling rule needs batch sizes >= 1 but got "
+          + batch + " and a base of " + baseBatch);
+    }
+    return batch == baseBatch ? schedule : new Scaled(schedule, (double) batch / baseBatch);
+  }
+
+  /** schedule with a linear warmup over span in front of it; schedule itself when span is off. */
+  static LearningRateSchedule withWarmup(LearningRateSchedule schedule, Span span) {
+    return span.off() ? schedule : new Warmup(schedule, span.steps(), span.epochs());
   }
 
   private static void checkRate(double rate) {

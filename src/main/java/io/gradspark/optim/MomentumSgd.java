@@ -80,13 +80,12 @@ public final class MomentumSgd {
   }
 
   /**
-   * One update in place. params: modified; grad: the batch-mean gradient, not modified. epoch is
-   * 0-based and progress the fraction of all steps done (for the schedule). Returns the learning
-   * rate used.
+   * One update in place. params: modified; grad: the batch-mean gradient, not modified. at: the
+   * step's position in the run (for the schedule). Returns the learning rate used.
    */
-  public double step(double[] params, double[] grad, int epoch, double progress) {
-    step(params, params, grad, 1.0, epoch, progress);
-    return schedule.at(epoch, progress);
+  public double step(double[] params, double[] grad, LearningRateSchedule.Position at) {
+    step(params, params, grad, 1.0, at);
+    return schedule.at(at);
   }
 
   /**
@@ -97,14 +96,14 @@ public final class MomentumSgd {
    * whether every new parameter is finite. from, gradSum: not modified (unless from == to); to and
    * the velocity: modified.
    */
-  public boolean step(double[] from, double[] to, double[] gradSum, double scale, int epoch,
-      double progress) {
+  public boolean step(double[] from, double[] to, double[] gradSum, double scale,
+      LearningRateSchedule.Position at) {
     if (from.length != v.length || to.length != v.length || gradSum.length != v.length) {
       throw new IllegalArgumentException(
           "Expected " + v.length + " parameters but found " + from.length + ", " + to.length
               + " and " + gradSum.length + " gradient values");
     }
-    double lr = schedule.at(epoch, progress);
+    double lr = schedule.at(at);
     double mu = momentum;
     boolean finite = true;
     for (int i = 0; i < v.length; i++) {

@@ -3,6 +3,7 @@ package io.gradspark.train;
 import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.eval.Evaluation;
+import io.gradspark.optim.LearningRateSchedule;
 import io.gradspark.optim.MomentumSgd;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,14 +186,15 @@ public final class Trainer {
      */
     void step(int k, GradientSum g) {
       long updateStart = System.nanoTime();
-      double progress = (double) done / totalSteps;
+      LearningRateSchedule.Position at =
+          new LearningRateSchedule.Position(done, schedule.stepsPerEpoch(), totalSteps);
       String diverged = !Double.isFinite(g.lossSum()) ? "the loss is " + g.lossSum()
-          : !optimizer.step(current, next, g.grad(), 1.0 / g.count(), epoch, progress)
+          : !optimizer.step(current, next, g.grad(), 1.0 / g.count(), at)
               ? "the gradient or an updated parameter is not finite" : null;
       if (diverged != null) {
         keep(current);
         throw new DivergedException(diverged, epoch + 1, k + 1,
-            optimizer.schedule().at(epoch, progress), current.clone());
+            optimizer.schedule().at(at), current.clone());
       }
       double[] swap = current;
       current = next;

@@ -39,8 +39,11 @@ class CheckpointTest {
   Path tmp;
 
   private static MomentumSgd optimizer() {
-    return new MomentumSgd(MomentumSgd.Form.NESTEROV, 0.9, 1e-4,
-        new LearningRateSchedule.Cosine(0.1, 0.001), NET.weightMask());
+    return optimizer(new LearningRateSchedule.Cosine(0.1, 0.001));
+  }
+
+  private static MomentumSgd optimizer(LearningRateSchedule schedule) {
+    return new MomentumSgd(MomentumSgd.Form.NESTEROV, 0.9, 1e-4, schedule, NET.weightMask());
   }
 
   /** A learning rate high enough that the validation loss stops improving within a few epochs. */
@@ -150,6 +153,22 @@ class CheckpointTest {
     assertEquals(7, rec.files.size(), "mid-epoch in each of 4 epochs + after epochs 1..3");
     assertEveryResumeEndsAsTheFullRun(rec, trainer, full, uninterrupted);
     System.out.println("resume: all " + rec.files.size() + " checkpoints end bit-identical");
+  }
+
+  @Test
+  void resumingWithAWarmupAndTheScalingRuleEndsBitIdentical() {
+    // checkpoints after step 5 fall inside the 9-step warmup of epoch 1 and after it in the
+    // others: the resumed runs must find the warmup's rates from the saved step count alone
+    double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+    Recorder rec = new Recorder();
+    Trainer trainer = new Trainer(optimizer(new LearningRateSchedule.Warmup(
+        LearningRateSchedule.linearScaling(new LearningRateSchedule.Cosine(0.05, 0.001), 32, 16),
+        9, 0)), 4, TrainingListener.NONE);
+    Trainer.Result full = trainer.fit(engine(), uninterrupted, TrainingState.START, rec);
+    assertEquals(7, rec.files.size(), "mid-epoch in each of 4 epochs + after epochs 1..3");
+    assertEveryResumeEndsAsTheFullRun(rec, trainer, full, uninterrupted);
+    System.out.println("resume with warmup: all " + rec.files.size()
+        + " checkpoints end bit-identical");
   }
 
   @Test

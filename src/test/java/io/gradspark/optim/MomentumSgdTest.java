@@ -1,9 +1,15 @@
 package io.gradspark.optim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.optim.LearningRateSchedule.Constant;
+import io.gradspark.optim.LearningRateSchedule.Cosine;
+import io.gradspark.optim.LearningRateSchedule.Position;
+import io.gradspark.optim.LearningRateSchedule.StepDecay;
+import io.gradspark.optim.LearningRateSchedule.Warmup;
 import io.gradspark.optim.MomentumSgd.Form;
 import org.junit.jupiter.api.Test;
 
@@ -20,20 +26,25 @@ class MomentumSgdTest {
     double[] w = {1.0};
     double[] trace = new double[3];
     for (int t = 0; t < 3; t++) {
-      opt.step(w, new double[] {GRADS[t]}, 0, t / 3.0);
+      opt.step(w, new double[] {GRADS[t]}, new Position(t, 3, 3));
       trace[t] = w[0];
     }
     return trace;
   }
 
   private static void assertTrace(double[] expected, double[] actual) {
+    assertTrace(expected, actual, 1e-14);
+  }
+
+  private static void assertTrace(double[] expected, double[] actual, double tolerance) {
+    assertEquals(expected.length, actual.length, "length");
     double max = 0;
     for (int i = 0; i < expected.length; i++) {
       max = Math.max(max, Math.abs(expected[i] - actual[i]));
     }
-    System.out.printf("momentum trace max abs diff %.2e%n", max);
+    System.out.printf("trace max abs diff %.2e%n", max);
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], actual[i], 1e-14, "after step " + (i + 1));
+      assertEquals(expected[i], actual[i], tolerance, "after step " + (i + 1));
     }
   }
 
@@ -73,7 +84,7 @@ class MomentumSgdTest {
     double[] p = {1.0, 1.0};
     double[][] expected = {{0.94, 0.95}, {0.8266, 0.855}, {0.666274, 0.7195}};
     for (int t = 0; t < 3; t++) {
-      opt.step(p, new double[] {0.5, 0.5}, 0, 0);
+      opt.step(p, new double[] {0.5, 0.5}, new Position(t, 3, 3));
       assertTrace(expected[t], p.clone());
     }
   }
@@ -83,13 +94,13 @@ class MomentumSgdTest {
     MomentumSgd a = new MomentumSgd(Form.NESTEROV, 0.9, 0.0,
         new LearningRateSchedule.Constant(0.1), new boolean[] {true});
     double[] w = {1.0};
-    a.step(w, new double[] {0.5}, 0, 0);
+    a.step(w, new double[] {0.5}, new Position(0, 2, 2));
     MomentumSgd b = new MomentumSgd(Form.NESTEROV, 0.9, 0.0,
         new LearningRateSchedule.Constant(0.1), new boolean[] {true});
     b.restore(a.velocity());
     double[] w2 = w.clone();
-    a.step(w, new double[] {-0.25}, 0, 0);
-    b.step(w2, new double[] {-0.25}, 0, 0);
+    a.step(w, new double[] {-0.25}, new Position(1, 2, 2));
+    b.step(w2, new double[] {-0.25}, new Position(1, 2, 2));
     assertEquals(w[0], w2[0], 0.0);
     a.reset();
     assertEquals(0.0, a.velocity()[0], 0.0);
@@ -97,15 +108,94 @@ class MomentumSgdTest {
 
   @Test
   void schedules() {
+    // 10 steps per epoch, 100 in all: step 13 is in epoch 1, step 25 in epoch 2, step 55 in 5
     LearningRateSchedule step = new LearningRateSchedule.StepDecay(0.1, 2, 0.5);
-    assertEquals(0.1, step.at(0, 0), 0);
-    assertEquals(0.1, step.at(1, 0.3), 0);
-    assertEquals(0.05, step.at(2, 0.5), 1e-17);
-    assertEquals(0.025, step.at(5, 0.9), 1e-17);
+    assertEquals(0.1, step.at(new Position(0, 10, 100)), 0);
+    assertEquals(0.1, step.at(new Position(13, 10, 100)), 0);
+    assertEquals(0.05, step.at(new Position(25, 10, 100)), 1e-17);
+    assertEquals(0.025, step.at(new Position(55, 10, 100)), 1e-17);
     LearningRateSchedule cos = new LearningRateSchedule.Cosine(0.1, 0.01);
-    assertEquals(0.1, cos.at(0, 0), 1e-17);
-    assertEquals(0.055, cos.at(3, 0.5), 1e-15);
-    assertEquals(0.01, cos.at(9, 1.0), 1e-15);
+    assertEquals(0.1, cos.at(new Position(0, 10, 100)), 1e-17);
+    assertEquals(0.055, cos.at(new Position(50, 10, 100)), 1e-15);
+    assertEquals(0.01, cos.at(new Position(100, 10, 100)), 1e-15);
+  }
+
+  /** The rates of steps 0..steps-1 of a run with stepsPerEpoch steps per epoch. */
+  private static double[] rates(LearningRateSchedule s, int stepsPerEpoch, int steps) {
+    double[] r = new double[steps];
+    for (int t = 0; t < steps; t++) {
+      r[t] = s.at(new Position(t, stepsPerEpoch, steps));
+    }
+    return r;
+  }
+
+  @Test
+  void warmupRampsLinearlyToTheFirstRateThenRunsTheScheduleOnTheRest() {
+    // constant 0.4, warmup 4 steps: (t + 1) / 4 x 0.4 = 0.1, 0.2, 0.3, 0.4, then 0.4
+    assertTrace(new double[] {0.1, 0.2, 0.3, 0.4, 0.4, 0.4},
+        rates(new Warmup(new Constant(0.4), 4, 0), 3, 6));
+    // cosine 0.4 -> 0, warmup 2 epochs of 2 steps (T = 4) in 12 steps: 0.1 .. 0.4, then the
+    // cosine over the remaining 8 steps: step 4 + j gets 0.2 (1 + cos(pi j / 8)):
+    // j = 1: 0.2 (1 + 0.9238795325) = 0.3847759065; j = 2: 0.2 (1 + 0.7071067812) = 0.3414213562;
+    // j = 4: 0.2; j = 6: 0.2 (1 - 0.7071067812) = 0.0585786438; j = 7: 0.0152240935
+    assertTrace(new double[] {0.1, 0.2, 0.3, 0.4, 0.4, 0.3847759065, 0.3414213562,
+        0.2765366865, 0.2, 0.1234633135, 0.0585786438, 0.0152240935},
+        rates(new Warmup(new Cosine(0.4, 0), 0, 2), 2, 12), 1e-10);
+    // step decay 0.4, halved every epoch of 4 steps, after a 1-epoch warmup: epochs count from
+    // the end of the warmup, so steps 4-7 get 0.4 and 8-11 get 0.2
+    assertTrace(new double[] {0.1, 0.2, 0.3, 0.4, 0.4, 0.4, 0.4, 0.4, 0.2, 0.2, 0.2, 0.2},
+        rates(new Warmup(new StepDecay(0.4, 1, 0.5), 0, 1), 4, 12));
+    // a warmup longer than the run lasts the run: T = 3 steps, 0.4 / 3 x (t + 1)
+    assertTrace(new double[] {0.4 / 3, 0.8 / 3, 0.4},
+        rates(new Warmup(new Cosine(0.4, 0), 0, 5), 3, 3));
+  }
+
+  @Test
+  void warmupIsAPureFunctionOfTheStepPosition() {
+    // what resume relies on: the same position gives the same bits, whatever came before
+    LearningRateSchedule s = new Warmup(new Cosine(0.3, 0.001), 0, 1);
+    double[] all = rates(s, 196, 784);
+    for (int t : new int[] {0, 97, 195, 196, 500, 783}) {
+      assertEquals(all[t], s.at(new Position(t, 196, 784)), 0.0, "step " + t);
+    }
+  }
+
+  @Test
+  void linearScalingRuleMultipliesEveryRateByBatchOverBase() {
+    // base 0.1 at 256 rows -> 0.4 at 1024; a cosine 0.1 -> 0.01 becomes 0.4 -> 0.04
+    assertEquals(0.4, LearningRateSchedule.linearScaling(new Constant(0.1), 1024, 256)
+        .at(new Position(7, 10, 100)), 1e-16);
+    LearningRateSchedule cos = LearningRateSchedule.linearScaling(new Cosine(0.1, 0.01), 1024,
+        256);
+    assertEquals(0.4, cos.at(new Position(0, 10, 100)), 1e-16);
+    assertEquals(0.22, cos.at(new Position(50, 10, 100)), 1e-15);
+    assertEquals(0.04, cos.at(new Position(100, 10, 100)), 1e-15);
+    // smaller batches scale down: 0.1 x 64 / 256
+    assertEquals(0.025, LearningRateSchedule.linearScaling(new Constant(0.1), 64, 256)
+        .at(new Position(0, 1, 1)), 1e-17);
+    Constant same = new Constant(0.1);
+    assertSame(same, LearningRateSchedule.linearScaling(same, 256, 256));
+    // with a warmup: 0.1 x 4 = 0.4 reached over 2 steps
+    assertTrace(new double[] {0.2, 0.4, 0.4}, rates(new Warmup(
+        LearningRateSchedule.linearScaling(new Constant(0.1), 1024, 256), 2, 0), 3, 3));
+  }
+
+  @Test
+  void momentumStepsUseTheWarmupRate() {
+    // heavy ball, mu 0.9, warmup of 3 steps to 0.1: rates 1/30, 2/30, 0.1.
+    // v1 = 0.5, w1 = 1 - 0.5 / 30 = 0.98333..; v2 = 0.2, w2 = w1 - 0.4 / 30 = 0.97;
+    // v3 = 1.18, w3 = 0.97 - 0.118 = 0.852
+    MomentumSgd opt = new MomentumSgd(Form.HEAVY_BALL, 0.9, 0.0,
+        new Warmup(new Constant(0.1), 3, 0), new boolean[] {true});
+    double[] w = {1.0};
+    double[] trace = new double[3];
+    double[] used = new double[3];
+    for (int t = 0; t < 3; t++) {
+      used[t] = opt.step(w, new double[] {GRADS[t]}, new Position(t, 3, 3));
+      trace[t] = w[0];
+    }
+    assertTrace(new double[] {1.0 / 30, 2.0 / 30, 0.1}, used);
+    assertTrace(new double[] {1 - 0.5 / 30, 0.97, 0.852}, trace);
   }
 
   @Test
@@ -119,5 +209,9 @@ class MomentumSgdTest {
     assertThrows(GradsparkException.class, () -> new LearningRateSchedule.Constant(Double.NaN));
     assertThrows(GradsparkException.class, () -> new LearningRateSchedule.StepDecay(0.1, 0, 0.5));
     assertThrows(GradsparkException.class, () -> Form.parse("adam"));
+    assertThrows(GradsparkException.class, () -> new Warmup(lr, 0, 0));
+    assertThrows(GradsparkException.class, () -> new Warmup(lr, 2, 1));
+    assertThrows(GradsparkException.class,
+        () -> LearningRateSchedule.linearScaling(lr, 0, 256));
   }
 }

@@ -91,9 +91,8 @@ class SparkEngineTest {
   }
 
   private static double[] train(Network net, BatchSchedule schedule, io.gradspark.data.RowSource src,
-      SparkEngine spark) {
-    MomentumSgd opt = new MomentumSgd(MomentumSgd.Form.NESTEROV, 0.9, 1e-4,
-        new LearningRateSchedule.Constant(0.05), net.weightMask());
+      SparkEngine spark, LearningRateSchedule lr) {
+    MomentumSgd opt = new MomentumSgd(MomentumSgd.Form.NESTEROV, 0.9, 1e-4, lr, net.weightMask());
     double[] params = net.initialParameters(Initializer.HE_NORMAL, 4);
     var engine = spark != null ? spark
         : new LocalEngine(net, schedule, src.load(0, src.rows()), null, null);
@@ -107,18 +106,25 @@ class SparkEngineTest {
     Network net = network(Head.SOFTMAX_CROSS_ENTROPY, Activation.RELU);
     InMemorySource src = ArraySource.random(ROWS, 6, 3, 77, false);
     BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 11, true, false);
-    double[] local = train(net, schedule, src, null);
-    double[] first;
-    double[] second;
-    try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, 3,
-        StorageLevel.MEMORY_ONLY())) {
-      first = train(net, schedule, src, spark);
-      second = train(net, schedule, src, spark);
+    // a constant rate, and a 2-epoch warmup into a cosine scaled by the linear rule
+    List<LearningRateSchedule> rates = List.of(new LearningRateSchedule.Constant(0.05),
+        new LearningRateSchedule.Warmup(LearningRateSchedule.linearScaling(
+            new LearningRateSchedule.Cosine(0.02, 0.001), BATCH, BATCH / 4), 0, 2));
+    for (LearningRateSchedule lr : rates) {
+      double[] local = train(net, schedule, src, null, lr);
+      double[] first;
+      double[] second;
+      try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, 3,
+          StorageLevel.MEMORY_ONLY())) {
+        first = train(net, schedule, src, spark, lr);
+        second = train(net, schedule, src, spark, lr);
+      }
+      double d = GradientCheck.relativeDifference(local, first);
+      System.out.printf("56 steps spark vs local, %s: max relative parameter difference %.3e%n",
+          lr, d);
+      assertTrue(d <= 1e-9, "relative difference " + d);
+      assertArrayEquals(first, second, "two distributed runs must be bit-identical");
     }
-    double d = GradientCheck.relativeDifference(local, first);
-    System.out.printf("56 steps spark vs local: max relative parameter difference %.3e%n", d);
-    assertTrue(d <= 1e-9, "relative difference " + d);
-    assertArrayEquals(first, second, "two distributed runs must be bit-identical");
   }
 
   @Test
