@@ -209,6 +209,53 @@ public final class SparkEngine implements GradientEngine {
     return 0;
   }
 
+  /**
+   * Spark's floor for a step here: the wall-clock nanoseconds of each of n jobs over the cached
+   * training partitions that run a prepared function returning nothing (no broadcast, no result).
+   * A step cannot cost less than one of them.
+   */
+  public long[] bareJobs(int n) {
+    sc.setJobDescription("bare job");
+    long[] nanos = new long[n];
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), Nothing.INSTANCE, allPartitions,
+          Ignore.INSTANCE, scala.reflect.ClassTag$.MODULE$.apply(scala.runtime.BoxedUnit.class));
+      nanos[i] = System.nanoTime() - t0;
+    }
+    return nanos;
+  }
+
+  /** A task that takes its partition (so the cached block is fetched) and returns nothing. */
+  private static final class Nothing extends scala.runtime.AbstractFunction2<TaskContext,
+      scala.collection.Iterator<Part>, scala.runtime.BoxedUnit> implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Nothing INSTANCE = new Nothing();
+
+    @Override
+    public scala.runtime.BoxedUnit apply(TaskContext context, scala.collection.Iterator<Part> p) {
+      return scala.runtime.BoxedUnit.UNIT;
+    }
+  }
+
+  /** Drops what a task returned (on the driver). */
+  private static final class Ignore
+      extends scala.runtime.AbstractFunction2<Object, scala.runtime.BoxedUnit,
+          scala.runtime.BoxedUnit> implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final Ignore INSTANCE = new Ignore();
+
+    @Override
+    public scala.runtime.BoxedUnit apply(Object index, scala.runtime.BoxedUnit r) {
+      return scala.runtime.BoxedUnit.UNIT;
+    }
+  }
+
+  /** The cached training RDD (for measurements over the same partitions). */
+  org.apache.spark.rdd.RDD<Part> trainRdd() {
+    return data.get(DataSplit.TRAIN).rdd();
+  }
+
   /** The per-step times recorded since the engine was built or last reset. */
   public List<StepTimes> stepTimes() {
     return List.copyOf(times);
