@@ -2,6 +2,7 @@ package io.gradspark.cli;
 
 import io.gradspark.api.TrainingJob;
 import io.gradspark.experiment.Csv;
+import io.gradspark.experiment.Format;
 import io.gradspark.experiment.Experiments;
 import io.gradspark.experiment.Grid;
 import io.gradspark.experiment.Stats;
@@ -303,13 +304,13 @@ final class SweepCommand implements Callable<Integer> {
       String status = p.status();
       row.add(status.equals("ok") ? "ok" : status.substring(0, status.indexOf(':')));
       Stats acc = p.stats("test_accuracy");
-      row.add(Trials.fmt(acc.mean(), true));
-      row.add(Trials.fmt(acc.std(), true));
-      row.add(Trials.fmt(acc.min(), true));
-      row.add(Trials.fmt(acc.max(), true));
-      row.add(Trials.fmt(p.stats("test_loss").mean(), false));
-      row.add(Trials.fmt(p.stats("val_accuracy").mean(), true));
-      row.add(Trials.fmt(p.stats("train_seconds").mean(), false));
+      row.add(Format.metric(acc.mean(), true));
+      row.add(Format.metric(acc.std(), true));
+      row.add(Format.metric(acc.min(), true));
+      row.add(Format.metric(acc.max(), true));
+      row.add(Format.metric(p.stats("test_loss").mean(), false));
+      row.add(Format.metric(p.stats("val_accuracy").mean(), true));
+      row.add(Format.metric(p.stats("train_seconds").mean(), false));
       rows.add(row);
     }
     int[] width = new int[head.size()];
