@@ -38,13 +38,10 @@ import picocli.CommandLine.Option;
         + "transfer); compute = the slowest partition's forward+backward; merge = the driver's "
         + "merge of partition sums; destroy = removing the broadcast; update = the driver's optimizer step; overhead = step time "
         + "minus compute. Writes the figures as JSON to --json."})
-final class BenchCommand implements Callable<Integer> {
+final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
   Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting.")
-  List<String> sets = new ArrayList<>();
 
   @Option(names = "--epochs", paramLabel = "E",
       description = "Epochs per engine (default: the config's training.epochs, so that bench "
@@ -65,9 +62,6 @@ final class BenchCommand implements Callable<Integer> {
       description = "Also report the training seconds until the test (else validation) "
           + "accuracy first reaches A, e.g. 0.97.")
   Double targetAccuracy;
-
-  @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*]).")
-  String master;
 
   @Option(names = "--warmup", paramLabel = "STEPS", defaultValue = "50",
       description = "Untimed gradient steps per engine before its run, so that the engine run "

@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
         + "produced the report is written at its top. Exit codes: 0 done (failed experiments "
         + "are marked in the report), 2 bad input or settings (nothing written), 1 internal "
         + "error."})
-final class ReportCommand implements Callable<Integer> {
+final class ReportCommand extends SharedOptions.Trials implements Callable<Integer> {
 
   @Spec
   CommandSpec commandSpec;
@@ -67,10 +67,6 @@ final class ReportCommand implements Callable<Integer> {
       description = "Run only these experiments, e.g. --only moons,neuron-0.")
   List<String> only;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "Override a setting of every experiment (repeatable).")
-  List<String> sets = new ArrayList<>();
-
   @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
       description = "auto (Spark for full batch, local for mini-batch), spark or local "
           + "(default: ${DEFAULT-VALUE}).")
@@ -80,14 +76,6 @@ final class ReportCommand implements Callable<Integer> {
       description = "Where the experiment confs are (default: ${DEFAULT-VALUE}).")
   Path experimentsDir;
 
-  @Option(names = "--master", paramLabel = "URL",
-      description = "Spark master (default: what spark-submit set, else local[*]).")
-  String master;
-
-  @Option(names = "--parallel", paramLabel = "N", defaultValue = "0",
-      description = "Trials at a time (default: as many as fit, see repeat).")
-  int parallel;
-
   @Override
   public Integer call() {
     long started = System.nanoTime();
@@ -96,13 +84,7 @@ final class ReportCommand implements Callable<Integer> {
       throw new GradsparkException("--engine must be auto, spark or local but was " + engine,
           "e.g. --engine local");
     }
-    if (trials != null && trials < 1) {
-      throw new GradsparkException("--trials must be >= 1 but was " + trials, "e.g. --trials 3");
-    }
-    if (parallel < 0) {
-      throw new GradsparkException("--parallel must be >= 0 but was " + parallel,
-          "e.g. --parallel 2, or leave it out to fit the cluster");
-    }
+    checkCounts(trials);
     Path confDir = confDir(experimentsDir);
     List<Report.Entry> planned = new ArrayList<>();
     for (Experiments.Experiment e : chosen()) {

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
         + "--grid values), point-<k>/trial-<i>/ (each trial's history and model). Exit codes: "
         + "0 done (failed points are in the table), 2 bad input or settings of every point "
         + "(nothing written), 1 internal error."})
-final class SweepCommand implements Callable<Integer> {
+final class SweepCommand extends SharedOptions.Trials implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE",
       description = "The base settings (HOCON), e.g. conf/experiments/moons.conf.")
@@ -51,33 +51,15 @@ final class SweepCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   int trials;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "Override a setting at every point (repeatable).")
-  List<String> sets = new ArrayList<>();
-
-  @Option(names = "--master", paramLabel = "URL",
-      description = "Spark master (default: what spark-submit set, else local[*]).")
-  String master;
-
   @Option(names = "--out", paramLabel = "DIR",
       description = "Output directory (default: runs/<name>-sweep-<timestamp>); must not exist "
           + "or be empty.")
   Path out;
 
-  @Option(names = "--parallel", paramLabel = "N", defaultValue = "0",
-      description = "Trials of a point at a time (default: as many as fit, see repeat).")
-  int parallel;
-
   @Override
   public Integer call() {
     Grid grid = Grid.parse(grids);
-    if (trials < 1) {
-      throw new GradsparkException("--trials must be >= 1 but was " + trials, "e.g. --trials 3");
-    }
-    if (parallel < 0) {
-      throw new GradsparkException("--parallel must be >= 0 but was " + parallel,
-          "e.g. --parallel 2, or leave it out to fit the cluster");
-    }
+    checkCounts(trials);
     String base = TrainCommand.baseName(config);
     List<Sweep.Point> points = new ArrayList<>();
     GradsparkException firstRefusal = null;
