@@ -16,29 +16,14 @@ import java.util.Map;
 
 /**
  * A trained network: its description and parameters, how it prepares inputs (feature scale,
- * one-vs-all class), and, when it comes from a run rather than a file, the run's history, final
- * evaluations and summary. Saves as model.npz; predicts and evaluates in this JVM (the Spark
- * package does both on executors, for RDDs).
+ * one-vs-all class), the training settings model.json records, and, when it comes from a run
+ * rather than a file, the run's result (history, final evaluations; null for a file) and summary
+ * (summary.json's content; the caller may add entries before writing it). Saves as model.npz
+ * and ONNX; predicts and evaluates in this JVM (the Spark package does both on executors, for
+ * RDDs).
  */
-public final class TrainedModel {
-  private final Network network;
-  private final double[] params;
-  private final double scale;
-  private final int oneVsAll;
-  private final Map<String, Object> settings;
-  private final Trainer.Result result; // null for a model loaded from a file
-  private final Map<String, Object> summary;
-
-  TrainedModel(Network network, double[] params, double scale, int oneVsAll,
-      Map<String, Object> settings, Trainer.Result result, Map<String, Object> summary) {
-    this.network = network;
-    this.params = params;
-    this.scale = scale;
-    this.oneVsAll = oneVsAll;
-    this.settings = settings;
-    this.result = result;
-    this.summary = summary;
-  }
+public record TrainedModel(Network network, double[] parameters, double scale, int oneVsAll,
+    Map<String, Object> settings, Trainer.Result result, Map<String, Object> summary) {
 
   /** A model.npz, as {@code train} writes it (without history). */
   public static TrainedModel load(Path modelFile) {
@@ -47,23 +32,10 @@ public final class TrainedModel {
         Map.of());
   }
 
-  public Network network() {
-    return network;
-  }
-
   /** The parameters (one flat vector, see {@link Network}); a copy. */
+  @Override
   public double[] parameters() {
-    return params.clone();
-  }
-
-  /** The factor features are multiplied by before the first layer. */
-  public double scale() {
-    return scale;
-  }
-
-  /** The class relabelled as 1 for a binary model, or -1. */
-  public int oneVsAll() {
-    return oneVsAll;
+    return parameters.clone();
   }
 
   /** Per-epoch history (empty for a model loaded from a file). */
@@ -71,19 +43,9 @@ public final class TrainedModel {
     return result == null ? List.of() : result.history();
   }
 
-  /** The run's outcome (null for a model loaded from a file). */
-  public Trainer.Result result() {
-    return result;
-  }
-
-  /** The run's summary.json content (empty for a model loaded from a file). */
-  public Map<String, Object> summary() {
-    return summary;
-  }
-
   /** Writes model.npz atomically: W (out, in) and b (out,) float64 per layer plus model.json. */
   public void save(Path file) {
-    ModelFile.save(file, network, params, scale, oneVsAll, Map.of("training", settings));
+    ModelFile.save(file, network, parameters, scale, oneVsAll, Map.of("training", settings));
   }
 
   /**
@@ -96,7 +58,7 @@ public final class TrainedModel {
     if (!settings.isEmpty()) {
       metadata.put("training", RunFiles.toJson(settings));
     }
-    OnnxExport.write(network, params, scale, metadata, dtype, file);
+    OnnxExport.write(network, parameters, scale, metadata, dtype, file);
   }
 
   /** The source prepared for this model as in training (features checked, scale, labels checked). */
@@ -108,7 +70,7 @@ public final class TrainedModel {
   public Evaluation evaluate(RowSource raw) {
     RowSource s = prepare(raw, "evaluation");
     Evaluation ev = new Evaluation(network.classes());
-    Batches.evaluate(network, params, s.load(0, s.rows()), ev);
+    Batches.evaluate(network, parameters, s.load(0, s.rows()), ev);
     return ev;
   }
 
@@ -117,7 +79,7 @@ public final class TrainedModel {
    * each row of block, whose features are not yet scaled: rows x outputSize, row-major.
    */
   public double[] predict(RowBlock block) {
-    return predict(network, params, scale == 1.0 ? block : block.scaled(scale));
+    return predict(network, parameters, scale == 1.0 ? block : block.scaled(scale));
   }
 
   /** Outputs for rows of an already scaled block, computed Batches.CHUNK rows at a time. */

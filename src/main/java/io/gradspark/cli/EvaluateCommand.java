@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
         "Example: submit/gradspark evaluate --model runs/mnist-.../model.npz "
             + "--config conf/mnist.conf"},
     footer = {"", "With --out DIR: evaluation.json, report.txt, confusion.png."})
-final class EvaluateCommand implements Callable<Integer> {
+final class EvaluateCommand extends SharedOptions.Settings implements Callable<Integer> {
 
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model.npz.")
   Path model;
@@ -47,9 +47,6 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE",
       description = "Settings whose data.test section names the data (and CSV options).")
   Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting.")
-  List<String> sets = new ArrayList<>();
 
   @Option(names = "--data", paramLabel = "FILE",
       description = "Evaluate on this file instead: CSV (.csv, label column and header from "

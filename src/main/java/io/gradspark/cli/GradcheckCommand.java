@@ -31,16 +31,10 @@ import picocli.CommandLine.Option;
         + "finite differences: per parameter |fd-bp| / max(|fd|, |bp|, floor), five-point "
         + "stencil (h = 1e-3), parameters at a ReLU kink left out; floor = max(1e-6, the "
         + "stencil's round-off for this batch's loss / tolerance)."})
-final class GradcheckCommand implements Callable<Integer> {
+final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
   Path config;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting.")
-  List<String> sets = new ArrayList<>();
-
-  @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*]).")
-  String master;
 
   @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
       description = "Partitions of the distributed check (default: training.partitions, else "

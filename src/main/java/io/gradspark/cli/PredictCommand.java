@@ -3,6 +3,7 @@ package io.gradspark.cli;
 import io.gradspark.GradsparkException;
 import io.gradspark.api.TrainedModel;
 import io.gradspark.data.CsvSource;
+import io.gradspark.data.DataFormats;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.LibsvmSource;
 import io.gradspark.data.RowBlock;
@@ -38,7 +39,7 @@ final class PredictCommand implements Callable<Integer> {
   Path model;
 
   @Option(names = "--input", required = true, paramLabel = "FILE",
-      description = "Rows to predict (CSV or LIBSVM).")
+      description = "Rows to predict: LIBSVM (*.libsvm, *.svm), else CSV; either may be gzipped (.gz).")
   Path input;
 
   @Option(names = "--output", required = true, paramLabel = "FILE",
@@ -60,12 +61,9 @@ final class PredictCommand implements Callable<Integer> {
   public Integer call() {
     TrainedModel m = TrainedModel.load(model);
     Network net = m.network();
-    String name = input.getFileName().toString().toLowerCase(Locale.ROOT);
-    String plain = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
-    RowSource source = plain.endsWith(".libsvm") || plain.endsWith(".svm")
-        ? new LibsvmSource(input, net.inputSize())
-        : new CsvSource(input, labelColumn == null ? CsvSource.NO_LABEL : labelColumn, header,
-            delimiter);
+    RowSource source = DataFormats.byName(input, null, new DataFormats.Csv(
+        labelColumn == null ? CsvSource.NO_LABEL : labelColumn, header, delimiter),
+        net.inputSize(), true);
     DataChecks.checkFeatures(source, net.inputSize(), "input " + source.describe());
     if (output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())) {
       throw new GradsparkException("--output is the --input file", "write predictions elsewhere");

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
         + "Statistics: std is the sample standard deviation (n - 1). Checkpoints are not written. "
         + "Exit codes: 0 done, 2 bad input or settings (nothing written), 3 some trials diverged "
         + "(outputs written, the status column says which), 1 internal error."})
-final class RepeatCommand implements Callable<Integer> {
+final class RepeatCommand extends SharedOptions.Trials implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE",
       description = "The run's settings (HOCON), e.g. conf/experiments/moons.conf.")
@@ -46,32 +46,15 @@ final class RepeatCommand implements Callable<Integer> {
       description = "Number of trainings (seeds training.seed .. training.seed + R - 1).")
   int trials;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "Override a setting for every trial, e.g. --set training.epochs=5 "
-          + "(repeatable).")
-  List<String> sets = new ArrayList<>();
-
-  @Option(names = "--master", paramLabel = "URL",
-      description = "Spark master, e.g. local[4] or spark://host:7077 (default: what "
-          + "spark-submit set, else local[*]).")
-  String master;
-
   @Option(names = "--out", paramLabel = "DIR",
       description = "Output directory (default: runs/<name>-repeat-<timestamp>); must not exist "
           + "or be empty.")
   Path out;
 
-  @Option(names = "--parallel", paramLabel = "N", defaultValue = "0",
-      description = "Trials at a time; 1 = one after another. Default: as many as the cluster "
-          + "has room for (its cores / training.partitions; one per core for the local engine).")
-  int parallel;
 
   @Override
   public Integer call() {
-    if (parallel < 0) {
-      throw new GradsparkException("--parallel must be >= 0 but was " + parallel,
-          "e.g. --parallel 2, or leave it out to fit the cluster");
-    }
+    checkCounts(trials);
     Trials.Plan plan = Trials.plan(config, sets, trials, TrainCommand.baseName(config));
     Path target = RunDirectory.choose(out, plan.name() + "-repeat");
     Trials.Outcome o;

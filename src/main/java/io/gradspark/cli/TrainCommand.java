@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
         + "curves.png, confusion.png, report.txt, config.conf, checkpoints/. Exit codes: 0 done, "
         + "2 bad input or settings (nothing written), 3 training diverged (last good model "
         + "written), 1 internal error."})
-final class TrainCommand implements Callable<Integer> {
+final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "The run's settings (HOCON), e.g. conf/mnist.conf.")
@@ -47,15 +47,6 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "DIR",
       description = "Continue the interrupted run in DIR (instead of --config).")
   Path resume;
-
-  @Option(names = "--set", paramLabel = "KEY=VALUE",
-      description = "Override a setting, e.g. --set training.epochs=2 (repeatable).")
-  List<String> sets = new ArrayList<>();
-
-  @Option(names = "--master", paramLabel = "URL",
-      description = "Spark master, e.g. local[4] or spark://host:7077 (default: what "
-          + "spark-submit set, else local[*]).")
-  String master;
 
   @Option(names = "--out", paramLabel = "DIR",
       description = "Output directory (default: runs/<name>-<timestamp>); must not exist or be "

@@ -5,6 +5,7 @@ import io.gradspark.Span;
 import io.gradspark.api.Datasets;
 import io.gradspark.api.RunSpec;
 import io.gradspark.data.CsvSource;
+import io.gradspark.data.DataFormats;
 import io.gradspark.data.IdxSource;
 import io.gradspark.data.LibsvmSource;
 import io.gradspark.data.MoonsSource;
@@ -153,28 +154,12 @@ public final class RunSpecs {
     return s;
   }
 
-  /**
-   * A data file named on the command line (evaluate --data), by its name: IDX images when labels
-   * is given, LIBSVM (.libsvm, .svm, optionally .gz), CSV (.csv, .txt, optionally .gz) with the
-   * CSV options of section.
-   */
+  /** A data file named on the command line (evaluate --data), with the CSV options of section. */
   public static RowSource file(Settings c, String section, Path file, Path labels,
       int features) {
-    if (labels != null) {
-      return new IdxSource(file, labels);
-    }
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    String plain = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
-    if (plain.endsWith(".libsvm") || plain.endsWith(".svm")) {
-      return new LibsvmSource(file, features);
-    }
-    if (plain.endsWith(".csv") || plain.endsWith(".txt")) {
-      return new CsvSource(file, c.integer(section + ".label-column", Integer.MIN_VALUE,
-          Integer.MAX_VALUE), c.bool(section + ".header"), delimiter(c, section));
-    }
-    throw new GradsparkException("Cannot tell the format of " + file,
-        "name CSV files *.csv and LIBSVM files *.libsvm (either may end in .gz); for IDX images "
-            + "also pass --labels");
+    return DataFormats.byName(file, labels, new DataFormats.Csv(c.integer(section
+        + ".label-column", Integer.MIN_VALUE, Integer.MAX_VALUE), c.bool(section + ".header"),
+        delimiter(c, section)), features, false);
   }
 
   private static char delimiter(Settings c, String section) {

@@ -325,11 +325,11 @@ public final class Trials {
         "status", "test acc", "test loss", "val acc", "epochs", "train s"));
     for (TrialResult r : o.results()) {
       b.append(String.format(Locale.ROOT, "%5d %8d  %-10s %9s %10s %9s %7s %9s%n", r.trial(),
-          r.seed(), r.ok() ? "ok" : r.status().substring(0, r.status().indexOf(':')),
-          fmt(r.metric("test_accuracy"), true), fmt(r.metric("test_loss"), false),
-          fmt(r.metric("val_accuracy"), true),
+          r.seed(), Format.statusWord(r.status()),
+          Format.metric(r.metric("test_accuracy"), true),
+          Format.metric(r.metric("test_loss"), false), Format.metric(r.metric("val_accuracy"), true),
           r.ok() ? r.keptEpoch() + "/" + r.history().size() : "-",
-          fmt(r.metric("train_seconds"), false)));
+          Format.metric(r.metric("train_seconds"), false)));
     }
     b.append(String.format(Locale.ROOT, "%n%-14s %10s %10s %10s %10s %4s%n", "metric", "mean",
         "std", "min", "max", "n"));
@@ -339,25 +339,9 @@ public final class Trials {
         continue;
       }
       b.append(String.format(Locale.ROOT, "%-14s %10s %10s %10s %10s %4d%n", m.label(),
-          fmt(s.mean(), m.percent()), fmt(s.std(), m.percent()), fmt(s.min(), m.percent()),
-          fmt(s.max(), m.percent()), s.n()));
+          Format.metric(s.mean(), m.percent()), Format.metric(s.std(), m.percent()),
+          Format.metric(s.min(), m.percent()), Format.metric(s.max(), m.percent()), s.n()));
     }
     return b.toString();
   }
-
-  /** A metric for tables: a fraction as a percentage with two decimals, else 4 significant. */
-  public static String fmt(double v, boolean percent) {
-    if (!Double.isFinite(v)) {
-      return "-";
-    }
-    if (percent) {
-      return String.format(Locale.ROOT, "%.2f%%", 100 * v);
-    }
-    String s = Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.1f", v)
-        : String.format(Locale.ROOT, "%.4g", v);
-    // 3.000 epochs reads as 3
-    return s.contains(".") && !s.contains("e") ? s.replaceAll("0+$", "").replaceAll("\\.$", "")
-        : s;
-  }
-
 }

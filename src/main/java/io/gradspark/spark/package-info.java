@@ -3,8 +3,9 @@
  * a fixed order), its factory {@link io.gradspark.spark.SparkEngines}, training on an
  * application's RDDs ({@link io.gradspark.spark.Gradspark#fit}, {@link
  * io.gradspark.spark.SparkModel} to predict and evaluate on executors), starting or joining a
- * SparkContext ({@link io.gradspark.spark.SparkContexts}) and checkpoints on any Hadoop file
- * system. With cli, the only package that imports org.apache.spark, org.apache.hadoop or scala.
+ * SparkContext ({@link io.gradspark.spark.SparkContexts}), checkpoints on any Hadoop file
+ * system, and bench's figures ({@link io.gradspark.spark.BenchFigures}, which read the Spark
+ * engine's step times). With cli, the only package that imports org.apache.spark, org.apache.hadoop or scala.
  *
  * <p>Imports: root, nn, optim, data, eval, train, io, api. Imported by: cli, and applications.
  */

@@ -1,13 +1,10 @@
 package io.gradspark.cli;
 
 import io.gradspark.experiment.Experiments;
-import io.gradspark.experiment.Grid;
-import io.gradspark.experiment.Trials;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.gradspark.eval.EpochStats;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,17 +51,5 @@ class ReportCommandTest {
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("no experiment 'neuron-9'"), r.err());
     assertFalse(Files.exists(out));
-  }
-
-  @Test
-  void overfittingIsWhereTheMeanValidationLossBottomsOut() {
-    List<EpochStats> h = List.of(
-        new EpochStats(1, 10, 0.5, 0.30, 0.9, 0.31, 0.9, 1, 1),
-        new EpochStats(2, 10, 0.2, 0.20, 0.95, 0.21, 0.95, 1, 1),
-        new EpochStats(3, 10, 0.1, 0.25, 0.95, 0.26, 0.95, 1, 1),
-        new EpochStats(4, 10, 0.05, 0.30, 0.96, 0.31, 0.96, 1, 1));
-    assertEquals(2, ReportCommand.bestEpoch(h));
-    assertTrue(ReportCommand.overfittingText(h).contains("Overfitting starts after epoch 2"));
-    assertTrue(ReportCommand.overfittingText(h.subList(0, 2)).contains("no overfitting"));
   }
 }

@@ -1,0 +1,160 @@
+package io.gradspark.experiment;
+
+import io.gradspark.api.RunSpec;
+import io.gradspark.eval.EpochStats;
+import io.gradspark.io.AtomicFiles;
+import io.gradspark.io.ExperimentPlots;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * One run of the experiments report: the experiments with their plans and outcomes, and what the
+ * report says about the run as a whole. Writes report.md ({@link ReportWriter}) and the charts.
+ *
+ * @param entries the experiments, in table order, each once run
+ * @param commandLine the command line that produced the report, as a shell would take it
+ * @param quick whether this was a reduced --quick run, whose figures are not results
+ * @param engine the --engine choice: auto, spark or local
+ * @param seconds wall time of the whole run
+ */
+public record Report(List<Entry> entries, String commandLine, boolean quick, String engine,
+    double seconds) {
+
+  public Report {
+    entries = List.copyOf(entries);
+  }
+
+  /** An experiment, its conf, its plan and, once run, its outcome (null before). */
+  public record Entry(Experiments.Experiment experiment, Path conf, Trials.Plan plan,
+      Trials.Outcome outcome) {
+
+    public Entry withOutcome(Trials.Outcome o) {
+      return new Entry(experiment, conf, plan, o);
+    }
+
+    public String id() {
+      return experiment.id();
+    }
+
+    RunSpec spec() {
+      return plan.first();
+    }
+
+    int okTrials() {
+      return outcome.results().size() - outcome.failed();
+    }
+
+    /** "test accuracy 97.12% ± 0.10% (published ...), 3 trials, 1 min 02 s", as printed. */
+    public String summaryLine() {
+      return String.format(Locale.ROOT, "test accuracy %s (published %s), %d trials, %s%s",
+          Format.meanStd(outcome.stats("test_accuracy")), experiment.published(),
+          outcome.results().size(), Format.duration(outcome.wallSeconds()),
+          outcome.failed() > 0 ? ", " + outcome.status() : "");
+    }
+  }
+
+  /** Writes report.md and the charts into dir. */
+  public void write(Path dir) {
+    charts(dir);
+    byte[] md = ReportWriter.markdown(this).getBytes(StandardCharsets.UTF_8);
+    AtomicFiles.write(dir.resolve("report.md"), "report", os -> os.write(md));
+  }
+
+  /** The Spark master the experiments on Spark ran on, "" when none ran on Spark. */
+  String master() {
+    String master = "";
+    for (Entry e : entries) {
+      if (e.outcome().engine().startsWith("spark")) {
+        master = e.outcome().engine().replaceFirst("^spark ", "");
+      }
+    }
+    return master;
+  }
+
+  /** The entry e is compared with on one chart, when it is in this report and has curves. */
+  Entry baseline(Entry e) {
+    String id = e.experiment().baseline();
+    return entries.stream()
+        .filter(x -> x.id().equals(id) && !meanHistory(x.outcome()).isEmpty())
+        .findFirst().orElse(null);
+  }
+
+  static String comparisonPng(Entry base) {
+    return "momentum-" + base.id() + ".png";
+  }
+
+  /** &lt;id&gt;.png per experiment with curves, momentum-&lt;baseline&gt;.png per comparison. */
+  private void charts(Path dir) {
+    for (Entry p : entries) {
+      List<EpochStats> mean = meanHistory(p.outcome());
+      if (mean.isEmpty()) {
+        continue;
+      }
+      RunSpec s = p.spec();
+      ExperimentPlots.overfitting(dir.resolve(p.id() + ".png"),
+          p.id() + ": " + s.network().describe() + ", mean of " + p.okTrials() + " trials",
+          ReportWriter.optimizerText(p.plan()) + "; dashed grey line: lowest mean validation loss",
+          mean, bestEpoch(mean));
+      Entry base = baseline(p);
+      if (base != null) {
+        ExperimentPlots.compare(dir.resolve(comparisonPng(base)),
+            base.id() + " vs " + p.id() + ": momentum against none, " + s.network().describe(),
+            runLabel(base) + ", " + runLabel(p) + "; mean of the trials per epoch; loss: "
+                + "training solid, test dashed",
+            List.of(new ExperimentPlots.Run(base.id(), meanHistory(base.outcome())),
+                new ExperimentPlots.Run(p.id(), mean)));
+      }
+    }
+  }
+
+  private static String runLabel(Entry p) {
+    return p.id() + ": " + ReportWriter.momentumText(p.spec());
+  }
+
+  /**
+   * Per epoch, the mean of each metric over the trials that ran that epoch (with early stopping
+   * the later epochs average fewer trials).
+   */
+  public static List<EpochStats> meanHistory(Trials.Outcome o) {
+    int epochs = 0;
+    for (Trials.TrialResult r : o.results()) {
+      epochs = Math.max(epochs, r.history().size());
+    }
+    List<EpochStats> mean = new ArrayList<>();
+    for (int e = 0; e < epochs; e++) {
+      List<EpochStats> at = new ArrayList<>();
+      for (Trials.TrialResult r : o.results()) {
+        if (r.history().size() > e) {
+          at.add(r.history().get(e));
+        }
+      }
+      mean.add(new EpochStats(e + 1, at.get(0).steps(),
+          mean(at, EpochStats::trainLoss), mean(at, EpochStats::valLoss),
+          mean(at, EpochStats::valAccuracy), mean(at, EpochStats::testLoss),
+          mean(at, EpochStats::testAccuracy), mean(at, EpochStats::seconds),
+          mean(at, EpochStats::samplesPerSecond)));
+    }
+    return mean;
+  }
+
+  private static double mean(List<EpochStats> at, ToDoubleFunction<EpochStats> metric) {
+    return Stats.of(at.stream().mapToDouble(metric).toArray()).mean();
+  }
+
+  /** The epoch of the lowest validation loss, 0 without validation. */
+  public static int bestEpoch(List<EpochStats> history) {
+    int best = 0;
+    double lowest = Double.POSITIVE_INFINITY;
+    for (EpochStats s : history) {
+      if (Double.isFinite(s.valLoss()) && s.valLoss() < lowest) {
+        lowest = s.valLoss();
+        best = s.epoch();
+      }
+    }
+    return best;
+  }
+}
