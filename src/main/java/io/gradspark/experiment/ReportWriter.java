@@ -5,7 +5,6 @@ import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainingJob;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.nn.Head;
-import io.gradspark.optim.LearningRateSchedule;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -219,7 +218,7 @@ final class ReportWriter {
     int rows = plan.data().train().rows();
     RunSpec.Optimizer o = s.optimizer();
     StringBuilder b = new StringBuilder("lr ")
-        .append(Format.metric(o.schedule().at(new LearningRateSchedule.Position(0, 1, 1)), false))
+        .append(Format.metric(o.schedule().peak(), false))
         .append(", ").append(momentumText(s)).append(", batch ")
         .append(Math.min(s.batchSize(), rows));
     if (s.batchSize() >= rows) {

@@ -16,6 +16,11 @@ public sealed interface LearningRateSchedule extends Serializable {
   /** The rate for the step at position p. */
   double at(Position p);
 
+  /** The rate the schedule starts from after any warmup (its rate in a run of one step). */
+  default double peak() {
+    return at(new Position(0, 1, 1));
+  }
+
   /**
    * Where a step stands: {@code step} is its 0-based index in the whole run, of {@code steps}
    * steps in all, {@code stepsPerEpoch} per epoch.

@@ -175,6 +175,7 @@ class MomentumSgdTest {
         .at(new Position(0, 1, 1)), 1e-17);
     Constant same = new Constant(0.1);
     assertSame(same, LearningRateSchedule.linearScaling(same, 256, 256));
+    assertEquals(0.4, new Warmup(cos, 0, 3).peak(), 1e-16, "peak: the first rate after warmup");
     // with a warmup: 0.1 x 4 = 0.4 reached over 2 steps
     assertTrace(new double[] {0.2, 0.4, 0.4}, rates(new Warmup(
         LearningRateSchedule.linearScaling(new Constant(0.1), 1024, 256), 2, 0), 3, 3));
