@@ -31,13 +31,21 @@ import picocli.CommandLine.Option;
             + "local (one JVM), spark (the default aggregation) and spark-tree (treeAggregate, "
             + "the baseline).",
         "",
-        "Example: submit/gradspark bench --config conf/mnist.conf --epochs 3 --partitions 2 "
-            + "--target-accuracy 0.97"},
+        "",
+        "After each Spark engine's run, bench times bare jobs over the same cached partitions "
+            + "(Spark's floor for a step here) and prints the step's overhead as a multiple of "
+            + "it; with --baseline it trains another config on the local engine first and gives "
+            + "each engine's time to the target as a multiple of the baseline's; last it "
+            + "measures the machine's dgemm limit for the network and each engine's share of it.",
+        "",
+        "Example: submit/gradspark bench --config conf/mnist-fast.conf --partitions 2 "
+            + "--target-accuracy 0.97 --baseline conf/mnist.conf"},
     footer = {"", "Step breakdown: broadcast = creating the parameter broadcast; job = the Spark "
         + "job (scheduling, task (de)serialisation, the slowest partition's compute, result "
         + "transfer); compute = the slowest partition's forward+backward; merge = the driver's "
         + "merge of partition sums; destroy = removing the broadcast; update = the driver's optimizer step; overhead = step time "
-        + "minus compute. Writes the figures as JSON to --json."})
+        + "minus compute; floor = the median bare job; steps = steps to the target. Writes the "
+        + "figures as JSON to --json."})
 final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
@@ -72,6 +80,25 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
       description = "Where to write the figures (default: ${DEFAULT-VALUE}).")
   Path json;
 
+  @Option(names = "--baseline", paramLabel = "FILE",
+      description = "Also train FILE (its own settings; --set and --epochs do not apply) on the "
+          + "local engine first, in the same run, and give every engine's time to the target as "
+          + "a multiple of its time, e.g. --baseline conf/mnist.conf.")
+  Path baseline;
+
+  @Option(names = "--floor", paramLabel = "JOBS", defaultValue = "100",
+      description = "Bare Spark jobs (no broadcast, no result) over each Spark engine's cached "
+          + "partitions after its run: their median is Spark's floor for a step here, printed "
+          + "next to the step's overhead (default: ${DEFAULT-VALUE}; 0 = none).")
+  int floorJobs;
+
+  @Option(names = "--dgemm-seconds", paramLabel = "S", defaultValue = "3",
+      description = "Measure the machine's limit for the network's matrix products for S "
+          + "seconds: one thread per Spark partition (else per core), each running a step's "
+          + "dgemm calls on its share of the batch, nothing else (default: ${DEFAULT-VALUE}; "
+          + "0 = none).")
+  double dgemmSeconds;
+
   @Override
   public Integer call() {
     long started = System.nanoTime();
@@ -88,13 +115,18 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
     RunSpec spec = epochs == null ? run.spec() : run.spec().withEpochs(epochs);
     RunSpec onSpark = partitions > 0 ? spec.withPartitions(partitions) : spec;
     Datasets data = run.datasets();
+    RunSpecs.Run base = baseline == null ? null
+        : RunSpecs.load(baseline, List.of(), TrainCommand.baseName(baseline));
+    Datasets baseData = base == null ? null : base.datasets();
     BatchSchedule schedule = spec.schedule(data.train().rows());
-    double flopsPerEpoch = BenchFigures.flopsPerEpoch(spec.network(), schedule);
     List<Map<String, Object>> rows = new ArrayList<>();
+    Map<String, Object> dgemm = null;
     try (SparkHolder spark = new SparkHolder(master, spec.name() + " bench")) {
       SparkEngines sparkEngines = new SparkEngines(spark::sc, true);
+      if (base != null) {
+        rows.add(train("baseline", Engines.local(), base.spec(), baseData, baseline));
+      }
       for (String name : engines) {
-        long t0 = System.nanoTime();
         Engines factory = name.equals("local") ? Engines.local()
             : name.equals("spark") ? sparkEngines
             : new Engines() { // spark-tree: the treeAggregate baseline
@@ -108,29 +140,60 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
                 return sparkEngines.master();
               }
             };
-        RunSpec s = name.equals("local") ? spec : onSpark;
-        try (TrainingJob job = TrainingJob.start(s, factory.over(s, data), config.toString())) {
-          double setupSeconds = (System.nanoTime() - t0) / 1e9;
-          GradientEngine e = job.engine();
-          System.out.printf(Locale.ROOT, "running %s: %s ...%n", name, e.describe());
-          double[] warm = TrainingJob.initialParameters(s);
-          for (int k = 0; k < warmup; k++) {
-            e.gradient(warm, 0, k % schedule.stepsPerEpoch());
-          }
-          if (e instanceof SparkEngine se) {
-            se.resetStepTimes();
-          }
-          Trainer.Result r = job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE).result();
-          rows.add(BenchFigures.figures(name, e, r, flopsPerEpoch, schedule, setupSeconds,
-              targetAccuracy));
-        }
+        rows.add(train(name, factory, name.equals("local") ? spec : onSpark, data, config));
+      }
+      if (dgemmSeconds > 0) {
+        int threads = engines.stream().anyMatch(e -> e.startsWith("spark"))
+            ? sparkEngines.partitions(onSpark) : Runtime.getRuntime().availableProcessors();
+        System.out.printf(Locale.ROOT, "measuring dgemm: %d threads ...%n", threads);
+        dgemm = BenchFigures.dgemm(spec.network(), schedule, threads, dgemmSeconds);
       }
     }
     Map<String, Object> report = BenchFigures.json(config.toString(), spec, schedule, rows,
         (System.nanoTime() - started) / 1e9);
+    if (base != null) {
+      report.put("baseline", baseline.toString());
+    }
+    report.put("dgemm", dgemm);
+    String ratios = BenchFigures.ratios(rows, dgemm, targetAccuracy); // adds dgemm_fraction
     RunFiles.writeJson(json, report);
     System.out.print(BenchFigures.table(spec, schedule, rows));
+    if (base != null) {
+      System.out.printf(Locale.ROOT, "(baseline: %s, batch %d, from %s)%n",
+          base.spec().network().describe(), base.spec().batchSize(), baseline);
+    }
+    System.out.print(ratios);
     System.out.println("Figures written to " + json);
     return 0;
+  }
+
+  /** One engine's timed run of spec after the untimed warm-up steps; its figures. */
+  private Map<String, Object> train(String name, Engines factory, RunSpec spec, Datasets data,
+      Path file) {
+    long t0 = System.nanoTime();
+    try (TrainingJob job = TrainingJob.start(spec, factory.over(spec, data), file.toString())) {
+      double setupSeconds = (System.nanoTime() - t0) / 1e9;
+      GradientEngine e = job.engine();
+      BatchSchedule schedule = job.schedule();
+      System.out.printf(Locale.ROOT, "running %s (%s): %s ...%n", name, file, e.describe());
+      double[] warm = TrainingJob.initialParameters(spec);
+      for (int k = 0; k < warmup; k++) {
+        e.gradient(warm, 0, k % schedule.stepsPerEpoch());
+      }
+      if (e instanceof SparkEngine se) {
+        se.resetStepTimes();
+      }
+      Trainer.Result r = job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE).result();
+      Map<String, Object> m = BenchFigures.figures(name, e, r,
+          BenchFigures.flopsPerEpoch(spec.network(), schedule), schedule, setupSeconds,
+          targetAccuracy);
+      m.put("config", file.toString());
+      m.put("network", spec.network().describe());
+      m.put("batch_size", schedule.batchSize());
+      if (e instanceof SparkEngine se && floorJobs > 0) {
+        BenchFigures.addFloor(m, se.bareJobs(floorJobs));
+      }
+      return m;
+    }
   }
 }

@@ -3,8 +3,10 @@ package io.gradspark.spark;
 import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainingJob;
 import io.gradspark.eval.EpochStats;
+import io.gradspark.nn.DgemmThroughput;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.Batches;
 import io.gradspark.train.DataSplit;
 import io.gradspark.train.GradientEngine;
 import io.gradspark.train.Trainer;
@@ -25,13 +27,7 @@ public final class BenchFigures {
 
   /** Multiply-adds x 2 of the forward and backward matrix products of one epoch. */
   public static double flopsPerEpoch(Network net, BatchSchedule schedule) {
-    int[] sizes = net.sizes();
-    double perRow = 0;
-    for (int l = 0; l < net.layers(); l++) {
-      double mac = (double) sizes[l] * sizes[l + 1];
-      perRow += 2 * mac * (l == 0 ? 2 : 3); // forward, dW, and dX except for the first layer
-    }
-    return perRow * rowsPerEpoch(schedule);
+    return DgemmThroughput.flops(net, rowsPerEpoch(schedule));
   }
 
   /**
@@ -57,16 +53,21 @@ public final class BenchFigures {
     m.put("final_val_accuracy", last.valAccuracy());
     if (targetAccuracy != null) {
       double seconds = 0;
+      long steps = 0;
       Double reached = null;
+      Long reachedSteps = null;
       for (EpochStats s : r.history()) {
         seconds += s.seconds();
+        steps += s.steps();
         double acc = Double.isNaN(s.testAccuracy()) ? s.valAccuracy() : s.testAccuracy();
         if (acc >= targetAccuracy) {
           reached = seconds;
+          reachedSteps = steps;
           break;
         }
       }
       m.put("seconds_to_target", reached);
+      m.put("steps_to_target", reachedSteps);
     }
     if (e instanceof SparkEngine s) {
       List<SparkEngine.StepTimes> t = s.stepTimes();
@@ -99,6 +100,87 @@ public final class BenchFigures {
       m.put("partitions", s.partitions());
     }
     return m;
+  }
+
+  /**
+   * Adds Spark's floor to a Spark engine's figures: the median of bare jobs over its cached
+   * partitions ({@link SparkEngine#bareJobs}), and the step's overhead as a multiple of it.
+   */
+  public static void addFloor(Map<String, Object> m, long[] bareJobNanos) {
+    double[] ms = new double[bareJobNanos.length];
+    for (int i = 0; i < ms.length; i++) {
+      ms[i] = bareJobNanos[i] / 1e6;
+    }
+    double floor = median(ms);
+    m.put("floor_ms", floor);
+    m.put("floor_jobs", ms.length);
+    if (m.get("overhead_ms") instanceof Double overhead && !overhead.isNaN()) {
+      m.put("overhead_vs_floor", overhead / floor);
+    }
+  }
+
+  /**
+   * The machine's limit for the network's matrix products ({@link DgemmThroughput}): threads
+   * threads, each on its share of a batch (batch / threads rows, in passes of at most
+   * {@link Batches#CHUNK} as the engines compute them), for the given seconds.
+   */
+  public static Map<String, Object> dgemm(Network net, BatchSchedule schedule, int threads,
+      double seconds) {
+    int rows = Batches.matrixRows((schedule.batchSize() + threads - 1) / threads);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("threads", threads);
+    m.put("rows_per_thread", rows);
+    m.put("network", net.describe());
+    m.put("blas", TrainingJob.blasName());
+    m.put("gflops", DgemmThroughput.gflops(net, rows, threads, seconds));
+    return m;
+  }
+
+  /**
+   * The lines under the table: each Spark step's overhead against the floor, each engine's time
+   * to the target against the baseline's (the row named "baseline"), and GFLOP/s against the
+   * dgemm limit (dgemm may be null).
+   */
+  public static String ratios(List<Map<String, Object>> rows, Map<String, Object> dgemm,
+      Double target) {
+    StringBuilder b = new StringBuilder();
+    Map<String, Object> base = rows.stream().filter(r -> r.get("engine").equals("baseline"))
+        .findFirst().orElse(null);
+    for (Map<String, Object> r : rows) {
+      String name = (String) r.get("engine");
+      if (r.get("overhead_vs_floor") instanceof Double x) {
+        b.append(String.format(Locale.ROOT, "%s: step overhead %.2f ms = %.2f x Spark's floor "
+            + "here (median of %d bare jobs over the same partitions: %.2f ms)%n", name,
+            (Double) r.get("overhead_ms"), x, (Integer) r.get("floor_jobs"),
+            (Double) r.get("floor_ms")));
+      }
+      if (base != null && r != base && r.get("seconds_to_target") instanceof Double t) {
+        b.append(base.get("seconds_to_target") instanceof Double bt
+            ? String.format(Locale.ROOT, "%s: %.2f s (%d steps) to %.2f%% = %.2f x the "
+                + "baseline's %.2f s (%d steps; local engine, %s)%n", name, t,
+                (Long) r.get("steps_to_target"), 100 * target, t / bt, bt,
+                (Long) base.get("steps_to_target"), base.get("config"))
+            : String.format(Locale.ROOT, "%s: %.2f s to %.2f%%; the baseline never got there%n",
+                name, t, 100 * target));
+      }
+    }
+    if (dgemm != null) {
+      double limit = (Double) dgemm.get("gflops");
+      b.append(String.format(Locale.ROOT, "dgemm limit: %d threads x %d rows of %s, the matrix "
+              + "products only, %s: %.1f GFLOP/s", (Integer) dgemm.get("threads"),
+          (Integer) dgemm.get("rows_per_thread"), dgemm.get("network"), dgemm.get("blas"),
+          limit));
+      for (Map<String, Object> r : rows) {
+        if (r.get("network").equals(dgemm.get("network"))) {
+          double g = (Double) r.get("gflops");
+          r.put("dgemm_fraction", g / limit);
+          b.append(String.format(Locale.ROOT, "; %s %.1f = %.0f%%", r.get("engine"), g,
+              100 * g / limit));
+        }
+      }
+      b.append('\n');
+    }
+    return b.toString();
   }
 
   /** Rows one epoch trains on: the sum of its batches. */
@@ -148,10 +230,12 @@ public final class BenchFigures {
         schedule.rows(), schedule.batchSize(), schedule.stepsPerEpoch(), TrainingJob.blasName(),
         Runtime.getRuntime().availableProcessors()));
     String[] cols = {"engine", "s/epoch", "samples/s", "GFLOP/s", "step ms", "broadcast",
-        "job", "compute", "merge", "destroy", "update", "overhead", "to target s", "test acc"};
+        "job", "compute", "merge", "destroy", "update", "overhead", "floor", "to target s",
+        "steps", "test acc"};
     String[] keys = {"engine", "epoch_seconds_median", "samples_per_second", "gflops",
-        "step_ms_median", "broadcast_ms", "job_ms", "compute_ms", "merge_ms", "destroy_ms", "update_ms_mean",
-        "overhead_ms", "seconds_to_target", "final_test_accuracy"};
+        "step_ms_median", "broadcast_ms", "job_ms", "compute_ms", "merge_ms", "destroy_ms",
+        "update_ms_mean", "overhead_ms", "floor_ms", "seconds_to_target", "steps_to_target",
+        "final_test_accuracy"};
     for (String c : cols) {
       b.append(String.format(Locale.ROOT, c.equals("engine") ? "%-11s" : "%12s", c));
     }
@@ -162,6 +246,8 @@ public final class BenchFigures {
         String cell;
         if (v instanceof String str) {
           cell = str;
+        } else if (v instanceof Long n) {
+          cell = Long.toString(n);
         } else if (v instanceof Double d && !d.isNaN()) {
           cell = k.equals("samples_per_second") ? String.format(Locale.ROOT, "%,.0f", d)
               : k.equals("final_test_accuracy") ? String.format(Locale.ROOT, "%.2f%%", 100 * d)
