@@ -1,5 +1,6 @@
 package io.gradspark.spark;
 
+import io.gradspark.DoubleArrays;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.eval.Evaluation;
@@ -159,7 +160,7 @@ public final class SparkEngine implements GradientEngine {
     sc.setJobDescription(
         "epoch " + (epoch + 1) + " step " + (step + 1) + "/" + schedule.stepsPerEpoch());
     long t0 = System.nanoTime();
-    Broadcast<double[]> bc = sc.broadcast(params);
+    Broadcast<Params> bc = sc.broadcast(new Params(params));
     long t1 = System.nanoTime();
     try {
       StepFunction f = new StepFunction(bc, net, schedule, epoch, step);
@@ -289,7 +290,7 @@ public final class SparkEngine implements GradientEngine {
       throw new IllegalArgumentException("No " + split + " data in this engine");
     }
     sc.setJobDescription("evaluate " + split.name().toLowerCase(java.util.Locale.ROOT));
-    Broadcast<double[]> bc = sc.broadcast(params);
+    Broadcast<Params> bc = sc.broadcast(new Params(params));
     try {
       Network network = net;
       int classes = net.classes();
@@ -298,7 +299,7 @@ public final class SparkEngine implements GradientEngine {
       CanonicalSum<Evaluation> sum = rdd.treeAggregate(zero,
           (acc, part) -> {
             Evaluation ev = new Evaluation(classes);
-            Batches.evaluate(network, bc.value(), part.block(), ev);
+            Batches.evaluate(network, bc.value().values(), part.block(), ev);
             return acc.add(part.index(), ev);
           },
           CanonicalSum::merge, treeDepth(rdd.getNumPartitions()));
@@ -336,6 +337,32 @@ public final class SparkEngine implements GradientEngine {
     }
   }
 
+  /**
+   * The parameters as a broadcast value: serialised as bytes in bulk ({@link DoubleArrays}), where
+   * a plain double[] would be written one value at a time.
+   */
+  static final class Params implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private transient double[] values;
+
+    Params(double[] values) {
+      this.values = values;
+    }
+
+    double[] values() {
+      return values;
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      DoubleArrays.write(out, values);
+    }
+
+    private void readObject(java.io.ObjectInputStream in)
+        throws java.io.IOException, ClassNotFoundException {
+      values = DoubleArrays.read(in);
+    }
+  }
+
   /** One partition's sum and how long computing it took. */
   record PartResult(GradientSum sum, long nanos) implements java.io.Serializable {}
 
@@ -350,14 +377,14 @@ public final class SparkEngine implements GradientEngine {
           java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
-    private final Broadcast<double[]> params;
+    private final Broadcast<Params> params;
     private final Network net;
     private final BatchSchedule schedule;
     private final int epoch;
     private final int step;
 
     StepFunction(
-        Broadcast<double[]> params, Network net, BatchSchedule schedule, int epoch, int step) {
+        Broadcast<Params> params, Network net, BatchSchedule schedule, int epoch, int step) {
       this.params = params;
       this.net = net;
       this.schedule = schedule;
@@ -370,14 +397,15 @@ public final class SparkEngine implements GradientEngine {
     public PartResult apply(TaskContext context, scala.collection.Iterator<Part> parts) {
       Part part = parts.next();
       long start = System.nanoTime();
-      GradientSum sum = partitionSum(net, schedule, params.value(), part, epoch, step);
+      GradientSum sum = partitionSum(net, schedule, params.value().values(), part, epoch, step);
       return new PartResult(sum, System.nanoTime() - start);
     }
 
     /** treeAggregate's sequential operation. */
     @Override
     public CanonicalSum<GradientSum> call(CanonicalSum<GradientSum> acc, Part part) {
-      return acc.add(part.index(), partitionSum(net, schedule, params.value(), part, epoch, step));
+      return acc.add(part.index(),
+          partitionSum(net, schedule, params.value().values(), part, epoch, step));
     }
   }
 

@@ -1,5 +1,9 @@
 package io.gradspark.train;
 
+import io.gradspark.DoubleArrays;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 
 /**
@@ -53,5 +57,18 @@ public final class GradientSum implements Serializable {
   /** The gradient sum (not a copy), or null for an empty sum. */
   public double[] grad() {
     return grad;
+  }
+
+  /** A Spark task's result: the gradient goes as bytes, in bulk ({@link DoubleArrays}). */
+  private void writeObject(ObjectOutputStream out) throws IOException {
+    out.writeDouble(lossSum);
+    out.writeLong(count);
+    DoubleArrays.write(out, grad);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    lossSum = in.readDouble();
+    count = in.readLong();
+    grad = DoubleArrays.read(in);
   }
 }
