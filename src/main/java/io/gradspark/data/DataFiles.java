@@ -88,6 +88,54 @@ final class DataFiles {
     }
   }
 
+  /** Decompressed gzip files this JVM has read to the end, softly held (see {@link #verified}). */
+  private static final java.util.concurrent.ConcurrentHashMap<String, Verified> VERIFIED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The whole content of a gzipped file of exactly {@code length} decompressed bytes, read to its
+   * end (so the gzip CRC-32 and length were checked) once per JVM while the file keeps its size
+   * and modification time, and shared by every range loaded from it: the partitions of the
+   * training and validation sets read MNIST's 47 MB of pixels once instead of once each, and
+   * concurrent loaders wait for the one decompression. Null when the file is not gzipped, is
+   * larger than maxLength, or cannot be read whole (the caller then streams it and reports
+   * what is wrong).
+   */
+  static byte[] verified(String path, String kind, long length, long maxLength) {
+    if (length > maxLength || length > Integer.MAX_VALUE - 8 || !isGzip(path, kind)) {
+      return null;
+    }
+    String key;
+    try {
+      Path p = Path.of(path);
+      key = path + "|" + Files.size(p) + "|" + Files.getLastModifiedTime(p).toMillis();
+    } catch (IOException e) {
+      return null;
+    }
+    return VERIFIED.computeIfAbsent(key, k -> new Verified()).get(path, kind, (int) length);
+  }
+
+  /** One file's verified content, decompressed by the first caller; cleared under memory pressure. */
+  private static final class Verified {
+    private java.lang.ref.SoftReference<byte[]> content = new java.lang.ref.SoftReference<>(null);
+
+    synchronized byte[] get(String path, String kind, int length) {
+      byte[] bytes = content.get();
+      if (bytes == null) {
+        try (Content in = open(path, kind)) {
+          bytes = in.readNBytes(length);
+          if (bytes.length != length || in.read() != -1) {
+            return null;
+          }
+        } catch (IOException | DataException e) {
+          return null;
+        }
+        content = new java.lang.ref.SoftReference<>(bytes);
+      }
+      return bytes;
+    }
+  }
+
   /** A gzip file whose content fails its CRC-32 or length check, or does not decompress. */
   static DataException damagedGzip(String kind, String path, IOException e) {
     return new DataException(kind + " file " + path + ": the gzip data is damaged (" + e.getMessage()

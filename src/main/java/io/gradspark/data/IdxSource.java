@@ -23,6 +23,8 @@ public final class IdxSource implements RowSource {
   private static final long serialVersionUID = 1L;
   private static final int IMAGES_MAGIC = 0x00000803;
   private static final int LABELS_MAGIC = 0x00000801;
+  /** Gzipped files up to this size (decompressed) are decompressed once per JVM and shared. */
+  private static final long VERIFIED_MAX_BYTES = 256L << 20;
   private static final String HINT_SWAP =
       "Pass an IDX images file (e.g. train-images-idx3-ubyte.gz) as images and the matching labels file"
           + " (e.g. train-labels-idx1-ubyte.gz) as labels.";
@@ -188,6 +190,13 @@ public final class IdxSource implements RowSource {
   /** Streams records [from, to) of one file into dst, naming the record where the file turns out bad. */
   private void read(String path, boolean isImages, int from, int to, byte[] dst) {
     int record = isImages ? cols() : 1;
+    long length = headerBytes(isImages) + (long) count * record;
+    byte[] whole = DataFiles.verified(path, kind(isImages), length, VERIFIED_MAX_BYTES);
+    if (whole != null && Arrays.equals(whole, 0, headerBytes(isImages), expectedHeader(isImages),
+        0, headerBytes(isImages))) {
+      System.arraycopy(whole, headerBytes(isImages) + from * record, dst, 0, (to - from) * record);
+      return;
+    }
     int r = -1;
     try (DataFiles.Content in = DataFiles.open(path, kind(isImages))) {
       if (!Arrays.equals(in.readNBytes(headerBytes(isImages)), expectedHeader(isImages))) {
