@@ -38,8 +38,8 @@ import torch
 PRESETS = {
     "mnist": dict(layers=[784, 64, 10], batch=256, lr=0.3, min_lr=0.0, momentum=0.9,
                   epochs=4, warmup_steps=0, warmup_epochs=0, base_batch=0),
-    "mnist-fast": dict(layers=[784, 64, 10], batch=512, lr=0.6, min_lr=0.0, momentum=0.9,
-                       epochs=3, warmup_steps=0, warmup_epochs=1, base_batch=0),
+    "mnist-fast": dict(layers=[784, 192, 10], batch=512, lr=0.8, min_lr=0.0, momentum=0.9,
+                       epochs=2, warmup_steps=0, warmup_epochs=1, base_batch=0),
 }
 
 

@@ -115,34 +115,72 @@ public final class SparkEngine implements GradientEngine {
           "Expected " + schedule.rows() + " training rows but found " + train.rows());
     }
     Map<DataSplit, JavaRDD<Part>> cached = new EnumMap<>(DataSplit.class);
-    sc.setJobDescription("load and cache data");
-    cached.put(DataSplit.TRAIN, cache(sc, train, partitions, storage, "train"));
+    Map<DataSplit, RowSource> sources = new EnumMap<>(DataSplit.class);
+    sources.put(DataSplit.TRAIN, train);
     if (val != null) {
-      cached.put(DataSplit.VALIDATION, cache(sc, val, partitions, storage, "validation"));
+      sources.put(DataSplit.VALIDATION, val);
     }
     if (test != null) {
-      cached.put(DataSplit.TEST, cache(sc, test, partitions, storage, "test"));
+      sources.put(DataSplit.TEST, test);
+    }
+    sc.setJobDescription("load and cache data");
+    sources.forEach((split, source) -> cached.put(split,
+        persisted(sc, source, partitions, storage, split.name().toLowerCase(java.util.Locale.ROOT))));
+    // materialise every dataset at once: their tasks share the cores, and the partitions of the
+    // training and validation sets, which read the same file, wait for one decompression of it
+    Map<DataSplit, org.apache.spark.api.java.JavaFutureAction<List<Integer>>> counts =
+        new EnumMap<>(DataSplit.class);
+    cached.forEach((split, rdd) -> counts.put(split, rdd.map(new PartRows()).collectAsync()));
+    try {
+      for (Map.Entry<DataSplit, RowSource> e : sources.entrySet()) {
+        long rows = 0;
+        for (int r : counts.get(e.getKey()).get()) {
+          rows += r;
+        }
+        if (rows != e.getValue().rows()) {
+          throw new IllegalStateException("Expected " + e.getValue().rows() + " "
+              + e.getKey().name().toLowerCase(java.util.Locale.ROOT) + " rows but cached " + rows);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while caching the data", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      // what the job failed with, as a synchronous job would have thrown it (bad data included)
+      throw SparkEngine.<RuntimeException>rethrow(e.getCause());
+    } finally {
+      counts.values().forEach(f -> f.cancel(true));
     }
     return cached;
   }
 
-  /** An RDD of P parts of source, cached with the given storage level and materialised. */
-  static JavaRDD<Part> cache(
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+    throw (E) t;
+  }
+
+  /** The rows of each cached part (the job that materialises a dataset). */
+  private static final class PartRows
+      implements org.apache.spark.api.java.function.Function<Part, Integer> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Integer call(Part part) {
+      return part.block().rows();
+    }
+  }
+
+  /** An RDD of P parts of source, to be cached with the given storage level (not yet computed). */
+  static JavaRDD<Part> persisted(
       JavaSparkContext sc, RowSource source, int partitions, StorageLevel storage, String name) {
     List<Integer> indices = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
       indices.add(p);
     }
-    int n = source.rows();
-    JavaRDD<Part> rdd = sc.parallelize(indices, partitions)
+    return sc.parallelize(indices, partitions)
         .map(new LoadPart(source, partitions))
         .setName(name + ": " + source.describe())
         .persist(storage);
-    long rows = rdd.map(part -> part.block().rows()).reduce(Integer::sum);
-    if (rows != n) {
-      throw new IllegalStateException("Expected " + n + " " + name + " rows but cached " + rows);
-    }
-    return rdd;
   }
 
   @Override
