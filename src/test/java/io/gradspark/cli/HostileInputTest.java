@@ -276,4 +276,91 @@ class HostileInputTest {
     ok.publish();
     assertEquals(List.of("evaluation.json"), names(empty));
   }
+
+  @Test
+  void aMissingIncludeIsNamed() throws IOException {
+    Path out = tmp.resolve("never");
+    Path plain = tmp.resolve("plain.conf");
+    Files.writeString(plain, "include \"mnist-dat.conf\"\ntraining.epochs = 1\n");
+    assertRefused(CliRun.run("train", "--config", plain.toString(), "--out", out.toString()),
+        "Config file " + plain.toAbsolutePath() + " includes mnist-dat.conf, which is not there",
+        tmp.resolve("mnist-dat.conf").toString());
+    Path required = tmp.resolve("required.conf");
+    Files.writeString(required, "include required(\"gone.conf\")\n");
+    CliRun r = CliRun.run("train", "--config", required.toString(), "--out", out.toString());
+    assertRefused(r, "includes gone.conf, which is not there");
+    assertFalse(r.err().contains("classpath"), r.err());
+    Path asFile = tmp.resolve("file.conf");
+    Files.writeString(asFile, "include file(\"" + tmp.resolve("other.conf") + "\")\n");
+    assertRefused(CliRun.run("train", "--config", asFile.toString(), "--out", out.toString()),
+        "includes other.conf, which is not there");
+    // a present include still works, from another directory too
+    Path sub = Files.createDirectories(tmp.resolve("sub"));
+    Files.writeString(sub.resolve("layers.conf"), "model.layers = [2, 7, 2]\n");
+    Path ok = tmp.resolve("ok.conf");
+    Files.writeString(ok, "include \"" + MOONS_ABS + "\"\ninclude \"sub/layers.conf\"\n"
+        + "training { engine = local, epochs = 1 }\n");
+    CliRun good = CliRun.run("train", "--config", ok.toString(), "--out", out.toString());
+    assertEquals(0, good.exitCode(), good.err());
+    assertTrue(good.out().contains("2-7-2"), good.out());
+  }
+
+  private static final String MOONS_ABS = Path.of(MOONS).toAbsolutePath().toString();
+
+  @Test
+  void anIncludeCycleIsShownInOneLine() throws IOException {
+    Path a = tmp.resolve("a.conf");
+    Path b = tmp.resolve("b.conf");
+    Files.writeString(a, "include \"b.conf\"\n");
+    Files.writeString(b, "include \"a.conf\"\n");
+    CliRun r = CliRun.run("train", "--config", a.toString());
+    assertRefused(r, "form a cycle: a.conf -> b.conf -> a.conf");
+    assertTrue(r.err().length() < 600, r.err().length() + " characters: " + r.err());
+    Path self = tmp.resolve("self.conf");
+    Files.writeString(self, "include \"self.conf\"\n");
+    assertRefused(CliRun.run("train", "--config", self.toString()),
+        "form a cycle: self.conf -> self.conf");
+  }
+
+  /** A run whose final outputs cannot be written: model.npz is taken by a directory. */
+  @Test
+  void aRunThatCannotWriteItsOutputsLeavesOnlyWhatResumes() throws IOException {
+    Path run = tmp.resolve("run");
+    assertEquals(0, trainMoons(run, "training.epochs=3").exitCode());
+    // as if it had been interrupted after epoch 2: settings and checkpoints only
+    for (String f : names(run)) {
+      if (!f.matches("config.conf|checkpoints|\\.lock")) {
+        Files.delete(run.resolve(f));
+      }
+    }
+    Files.createDirectories(run.resolve("model.npz/blocked"));
+    CliRun r = CliRun.run("train", "--resume", run.toString());
+    assertRefused(r, "model.npz", "The run did not finish. The newest checkpoint is",
+        "continue the run with: submit/gradspark train --resume " + run);
+    assertEquals(List.of(".lock", "checkpoints", "config.conf"), names(run),
+        "no half-written outputs (history, summary, plots), no temporary files");
+
+    // a plot that cannot be written: the same
+    Files.createDirectories(run.resolve("curves.png/blocked"));
+    CliRun plot = CliRun.run("train", "--resume", run.toString());
+    assertRefused(plot, "curves.png", "The run did not finish");
+    assertEquals(List.of(".lock", "checkpoints", "config.conf"), names(run));
+    assertEquals(0, CliRun.run("train", "--resume", run.toString()).exitCode());
+  }
+
+  @Test
+  void aFreshRunThatFailsBeforeItsFirstCheckpointLeavesNothing() throws IOException {
+    Path out = tmp.resolve("unreachable");
+    long t = System.nanoTime();
+    CliRun r = trainMoons(out, "training.checkpoint-dir=\"hdfs://127.0.0.1:1/x\"");
+    assertTrue(System.nanoTime() - t < 15e9, "a name node that is not there fails in seconds");
+    assertRefused(r, "Cannot write checkpoints to hdfs://127.0.0.1:1/x",
+        "training.checkpoint-dir");
+    assertFalse(Files.exists(out), "no output directory left behind");
+    Files.writeString(tmp.resolve("file"), "a file, not a directory");
+    Path blocked = tmp.resolve("blocked");
+    assertRefused(trainMoons(blocked, "training.checkpoint-dir=\"" + tmp.resolve("file/c") + "\""),
+        "Cannot write checkpoints to file:" + tmp.resolve("file/c"));
+    assertFalse(Files.exists(blocked), "no output directory left behind");
+  }
 }
