@@ -66,7 +66,7 @@ final class PredictCommand implements Callable<Integer> {
         ? new LibsvmSource(input, net.inputSize())
         : new CsvSource(input, labelColumn == null ? CsvSource.NO_LABEL : labelColumn, header,
             delimiter);
-    DataChecks.checkFeatures(source, net.inputSize(), "input " + source.describe());
+    DataChecks.checkFeatures(source, net.inputSize(), "input");
     if (output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())) {
       throw new GradsparkException("--output is the --input file", "write predictions elsewhere");
     }

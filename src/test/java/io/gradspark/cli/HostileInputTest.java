@@ -363,4 +363,30 @@ class HostileInputTest {
         "Cannot write checkpoints to file:" + tmp.resolve("file/c"));
     assertFalse(Files.exists(blocked), "no output directory left behind");
   }
+
+  private static int count(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  @Test
+  void aFeatureCountMismatchDescribesTheDataOnce() throws IOException {
+    Path run = tmp.resolve("run");
+    assertEquals(0, trainMoons(run).exitCode());
+    Path input = tmp.resolve("three.csv");
+    Files.writeString(input, "0.1,0.2,0.3\n0.4,0.5,0.6\n");
+    CliRun p = CliRun.run("predict", "--model", run.resolve("model.npz").toString(),
+        "--input", input.toString(), "--output", tmp.resolve("p.csv").toString());
+    assertRefused(p, "rows have 3 features but the network's input size is 2");
+    assertEquals(1, count(p.err(), "three.csv"), p.err());
+    CliRun t = trainMoons(tmp.resolve("never"), "model.layers=[3,8,2]");
+    assertRefused(t, "training data (two moons (3750 rows", "rows have 2 features");
+    assertEquals(1, count(t.err(), "two moons"), t.err());
+    assertFalse(t.err().contains("data.validation.holdout"), "not the key at fault: " + t.err());
+    assertRefused(trainMoons(tmp.resolve("never"), "data.validation.holdout=5000"),
+        "data.validation.holdout must be fewer rows than the training data has (3750)");
+  }
 }
