@@ -15,7 +15,7 @@ import org.apache.spark.rpc.RpcAddress;
 import org.apache.spark.rpc.RpcEnv;
 
 /**
- * Asks a standalone master (spark://...) whether it is there and takes this driver before
+ * Asks a standalone master (spark://...) whether it is there and takes this driver, before
  * starting a SparkContext: Spark itself retries a master that is not there, or that refuses the
  * driver's secret, for about a minute and then prints hundreds of lines of traces. Here a master
  * that does not answer within {@value #WAIT} (default {@value #DEFAULT_WAIT}) is reported in
@@ -89,6 +89,7 @@ final class MasterCheck {
     Configurator.setAllLevels("org.apache.spark.rpc", Level.OFF);
     Configurator.setAllLevels("org.apache.spark.network", Level.OFF);
     RpcEnv env = null;
+    long started = System.currentTimeMillis();
     try {
       org.apache.spark.SecurityManager security = new org.apache.spark.SecurityManager(conf,
           org.apache.spark.SecurityManager$.MODULE$.$lessinit$greater$default$2(),
@@ -107,7 +108,10 @@ final class MasterCheck {
             + at.host() + ":" + at.port() + " but it is not a Spark master",
             "check the URL: the master's port is 7077 unless SPARK_MASTER_PORT says otherwise");
       }
-      if (all.contains("timeout") || all.contains("timed out")) {
+      // the master took the connection and then dropped it before the wait was over: it did
+      // not take this driver's authentication (a master without authentication answers)
+      boolean waited = System.currentTimeMillis() - started >= waitMs * 9 / 10;
+      if (waited) {
         throw new GradsparkException("The Spark master " + master + " did not answer within "
             + timeout + (secret ? "" : "; it may require authentication"),
             (secret ? "" : "set SPARK_AUTHENTICATE_SECRET (or spark.authenticate.secret); ")
