@@ -143,13 +143,8 @@ final class RunDirectory {
    */
   void publish() {
     try {
-      if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        try {
-          Files.delete(target); // an empty directory, checked by choose()
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
-          throw new GradsparkException("Output directory " + target + " was filled by another "
-              + "run while this one ran: nothing written", "choose another --out");
-        }
+      if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        Files.delete(target); // an empty directory, checked by choose(); else refused below
       }
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {

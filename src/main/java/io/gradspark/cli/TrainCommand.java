@@ -35,9 +35,11 @@ import picocli.CommandLine.Option;
         "Example: submit/gradspark train --config conf/mnist.conf --set training.epochs=2",
         "         submit/gradspark train --resume runs/mnist-20261122-101500"},
     footer = {"", "Outputs (in --out): model.npz, history.csv, history.json, summary.json, "
-        + "curves.png, confusion.png, report.txt, config.conf, checkpoints/. Exit codes: 0 done, "
-        + "2 bad input or settings (nothing written), 3 training diverged (last good model "
-        + "written), 1 internal error."})
+        + "curves.png, confusion.png, report.txt, config.conf, checkpoints/. A run that does not "
+        + "finish keeps only config.conf and checkpoints/ (to --resume), or nothing before its "
+        + "first checkpoint. Exit codes: 0 done, 2 bad input or settings (nothing written), 3 "
+        + "training diverged (last good model written), 130 Ctrl-C, 143 SIGTERM (the message "
+        + "gives the resume command), 1 internal error."})
 final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE",
