@@ -24,13 +24,15 @@ import picocli.CommandLine.Option;
         "Check a network's gradient before a long run: the first batch's gradient computed "
             + "single-node, distributed on Spark (--partitions), and by central finite "
             + "differences on a sample of parameters. Prints the max relative differences and "
-            + "exits 1 if one is above its tolerance.",
+            + "exits 4 if one is above its tolerance.",
         "",
         "Example: submit/gradspark gradcheck --config conf/mnist.conf --partitions 3"},
     footer = {"", "Relative difference of the two backprop gradients: max|a-b| / max|a|. Of "
         + "finite differences: per parameter |fd-bp| / max(|fd|, |bp|, floor), five-point "
         + "stencil (h = 1e-3), parameters at a ReLU kink left out; floor = max(1e-6, the "
-        + "stencil's round-off for this batch's loss / tolerance)."})
+        + "stencil's round-off for this batch's loss / tolerance).", "Exit codes: 0 both within "
+        + "tolerance, 4 a difference above its tolerance, 2 bad input or settings, 1 internal "
+        + "error."})
 final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
@@ -128,7 +130,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
       System.out.printf(Locale.ROOT, "(%d sampled parameters sat at a ReLU kink and were left out)%n",
           fd.atKink());
     }
-    return engineOk && fdOk ? 0 : 1;
+    return engineOk && fdOk ? 0 : Main.CHECK_FAILED;
   }
 
   /** count distinct parameter indices (all if count >= total), from the seed. */

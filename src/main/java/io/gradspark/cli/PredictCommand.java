@@ -64,7 +64,7 @@ final class PredictCommand implements Callable<Integer> {
     RowSource source = DataFormats.byName(input, null, new DataFormats.Csv(
         labelColumn == null ? CsvSource.NO_LABEL : labelColumn, header, delimiter),
         net.inputSize(), true);
-    DataChecks.checkFeatures(source, net.inputSize(), "input " + source.describe());
+    DataChecks.checkFeatures(source, net.inputSize(), "input");
     if (output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())) {
       throw new GradsparkException("--output is the --input file", "write predictions elsewhere");
     }

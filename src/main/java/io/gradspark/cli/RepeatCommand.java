@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
         + "(history.csv, history.json, summary.json, curves.png, model.npz, config.conf). "
         + "Statistics: std is the sample standard deviation (n - 1). Checkpoints are not written. "
         + "Exit codes: 0 done, 2 bad input or settings (nothing written), 3 some trials diverged "
-        + "(outputs written, the status column says which), 1 internal error."})
+        + "(outputs written, the status column says which), 130 Ctrl-C and 143 SIGTERM (nothing "
+        + "written), 1 internal error."})
 final class RepeatCommand extends SharedOptions.Trials implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE",

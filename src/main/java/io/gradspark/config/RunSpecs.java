@@ -122,7 +122,12 @@ public final class RunSpecs {
           "set data.train.format to idx, csv, libsvm or moons");
     }
     RowSource test = source(c, "data.test");
-    return c.at("data.validation.holdout", () -> Datasets.prepare(spec, all, test));
+    if (spec.data().holdout() >= all.rows()) {
+      throw c.bad("data.validation.holdout", "fewer rows than the training data has ("
+          + all.rows() + ")");
+    }
+    // refusals of the data itself (features, one-vs-all class) name their own setting
+    return Datasets.prepare(spec, all, test);
   }
 
   /** The data source of section (data.train or data.test), or null for format = none. */
