@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradspark.GradsparkException;
-import io.gradspark.train.Trainer;
+import io.gradspark.train.TrainingState;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -61,9 +61,8 @@ class HadoopCheckpointStoreTest {
     }
   }
 
-  private static Trainer.Position at(int epoch, int step) {
-    return new Trainer.Position(epoch, step, 0, 0, 0, List.of(), 0, 0,
-        Double.POSITIVE_INFINITY, 0, 0, null);
+  private static TrainingState at(int epoch, int step, double[] velocity) {
+    return TrainingState.builder().at(epoch, step).velocity(velocity).build();
   }
 
   @Test
@@ -75,11 +74,11 @@ class HadoopCheckpointStoreTest {
     HadoopCheckpointStore store = new HadoopCheckpointStore(
         new org.apache.hadoop.fs.Path(dir.toUri()), disk, 1, 0);
     long tempsBefore = localTemps();
-    store.save(at(1, 0), params, velocity);
+    store.save(at(1, 0, velocity), params);
     assertEquals(List.of("ckpt-e00001-s0000000.npz"), names(dir));
     disk.full = true;
     GradsparkException e = assertThrows(GradsparkException.class,
-        () -> store.save(at(2, 0), params, velocity));
+        () -> store.save(at(2, 0, velocity), params));
     assertTrue(e.getMessage().contains("Cannot write checkpoint ckpt-e00002-s0000000.npz"),
         e.getMessage());
     assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
@@ -90,7 +89,7 @@ class HadoopCheckpointStoreTest {
     assertEquals(tempsBefore, localTemps(), "the local copy is gone");
     // a step checkpoint on the same full disk: the same report
     GradsparkException step = assertThrows(GradsparkException.class,
-        () -> store.save(at(2, 5), params, velocity));
+        () -> store.save(at(2, 5, velocity), params));
     assertTrue(step.getMessage().contains("ckpt-e00002-s0000005.npz"), step.getMessage());
     assertEquals(List.of("ckpt-e00001-s0000000.npz"), names(dir));
   }
