@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "gradcheck", mixinStandardHelpOptions = true,
@@ -35,13 +36,11 @@ import picocli.CommandLine.Option;
         + "error."})
 final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
-  Path config;
+  @Mixin
+  SharedOptions.ConfigFile configFile;
 
-  @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
-      description = "Partitions of the distributed check (default: training.partitions, else "
-          + "the context's default parallelism).")
-  int partitions;
+  @Mixin
+  SharedOptions.Partitions partitions;
 
   @Option(names = "--samples", paramLabel = "N", defaultValue = "200",
       description = "Parameters checked by finite differences (default: ${DEFAULT-VALUE}).")
@@ -69,7 +68,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
           "--samples and --rows must be >= 1 and the tolerances > 0",
           "e.g. --samples 200 --rows 16 --tolerance 1e-6");
     }
-    RunSpecs.Run run = RunSpecs.load(config, sets, TrainCommand.baseName(config));
+    RunSpecs.Run run = RunSpecs.load(configFile.path, sets, TrainCommand.baseName(configFile.path));
     RunSpec spec = run.spec();
     Datasets all = run.datasets();
     // the training rows only: no need to load validation and test sets
@@ -86,7 +85,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
 
     double engineDiff;
     int p;
-    RunSpec onSpark = partitions > 0 ? spec.withPartitions(partitions) : spec;
+    RunSpec onSpark = partitions.count > 0 ? spec.withPartitions(partitions.count) : spec;
     try (SparkHolder session = new SparkHolder(master, spec.name() + " gradcheck");
         GradientEngine spark = new SparkEngines(session::sc, false).create(onSpark, schedule,
             data)) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "repeat", mixinStandardHelpOptions = true,
@@ -37,27 +38,22 @@ import picocli.CommandLine.Option;
         + "Exit codes: 0 done, 2 bad input or settings (nothing written), 3 some trials diverged "
         + "(outputs written, the status column says which), 130 Ctrl-C and 143 SIGTERM (nothing "
         + "written), 1 internal error."})
-final class RepeatCommand extends SharedOptions.Trials implements Callable<Integer> {
-
-  @Option(names = "--config", required = true, paramLabel = "FILE",
-      description = "The run's settings (HOCON), e.g. conf/experiments/moons.conf.")
-  Path config;
+final class RepeatCommand extends SharedOptions.TrialsOfAConfig implements Callable<Integer> {
 
   @Option(names = "--trials", required = true, paramLabel = "R",
       description = "Number of trainings (seeds training.seed .. training.seed + R - 1).")
   int trials;
 
-  @Option(names = "--out", paramLabel = "DIR",
-      description = "Output directory (default: runs/<name>-repeat-<timestamp>); must not exist "
-          + "or be empty.")
-  Path out;
+  @Mixin
+  SharedOptions.OutDir outDir;
 
 
   @Override
   public Integer call() {
     checkCounts(trials);
-    Trials.Plan plan = Trials.plan(config, sets, trials, TrainCommand.baseName(config));
-    Path target = RunDirectory.choose(out, plan.name() + "-repeat");
+    Trials.Plan plan = Trials.plan(configFile.path, sets, trials,
+        TrainCommand.baseName(configFile.path));
+    Path target = RunDirectory.choose(outDir.path, plan.name() + "-repeat");
     Trials.Outcome o;
     RunDirectory dir = RunDirectory.create(target);
     try (SparkHolder spark = new SparkHolder(master, plan.name() + " repeat")) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -50,10 +51,8 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
       description = "Continue the interrupted run in DIR (instead of --config).")
   Path resume;
 
-  @Option(names = "--out", paramLabel = "DIR",
-      description = "Output directory (default: runs/<name>-<timestamp>); must not exist or be "
-          + "empty.")
-  Path out;
+  @Mixin
+  SharedOptions.OutDir outDir;
 
   @Override
   public Integer call() {
@@ -68,7 +67,7 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
     RunSpecs.Run run;
     Path target;
     if (resume != null) {
-      if (!sets.isEmpty() || out != null) {
+      if (!sets.isEmpty() || outDir.path != null) {
         throw new GradsparkException("--resume continues a run with its own settings and "
             + "directory, so --set and --out cannot go with it",
             "start a new run with --config to change settings");
@@ -82,7 +81,7 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
       run = RunSpecs.load(saved, List.of(), target.getFileName().toString());
     } else {
       run = RunSpecs.load(config, sets, baseName(config));
-      target = RunDirectory.choose(out, run.spec().name());
+      target = RunDirectory.choose(outDir.path, run.spec().name());
     }
     RunSpec spec = run.spec();
     if (resume != null && Files.exists(resume.resolve("summary.json"))) {
