@@ -67,7 +67,7 @@ public final class RunSpecs {
     RunSpec.Checkpoints checkpoints = c.at("training.checkpoint-every",
         () -> RunSpec.Checkpoints.parse(c.string("training.checkpoint-every"),
             c.string("training.checkpoint-dir")));
-    return c.at("training", () -> new RunSpec(name.isEmpty() ? defaultName : name, net,
+    return new RunSpec(name.isEmpty() ? defaultName : name, net,
         c.at("model.init", () -> Initializer.parse(c.string("model.init"))),
         c.string("model.init-from"), c.longValue("training.seed"),
         c.integer("training.epochs", 1, 1_000_000),
@@ -79,7 +79,7 @@ public final class RunSpecs {
         RunSpec.Storage.valueOf(c.choice("training.storage-level", "memory_only",
             "memory_and_disk", "memory_only_ser", "memory_and_disk_ser")
             .toUpperCase(Locale.ROOT)),
-        prep));
+        prep);
   }
 
   /** The network of model.*; refuses impossible descriptions. */

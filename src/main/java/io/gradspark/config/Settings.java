@@ -329,6 +329,8 @@ public final class Settings {
   public <T> T at(String key, java.util.function.Supplier<T> build) {
     try {
       return build.get();
+    } catch (Refused e) {
+      throw e; // a typed read inside build: it names its key and origin already
     } catch (GradsparkException e) {
       if (e.getMessage().contains("(key `")) {
         throw e;
@@ -353,7 +355,7 @@ public final class Settings {
     } catch (ConfigException e) {
       found = "missing";
     }
-    return new GradsparkException(
+    return new Refused(
         "Setting " + key + " must be " + expected + " but is " + found + where,
         "fix it in the config file or with --set " + key + "=...");
   }
@@ -371,5 +373,14 @@ public final class Settings {
 
   private static String fmt(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  /** A value this layer refused: its message names the key, the value and where it was set. */
+  private static final class Refused extends GradsparkException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message, String hint) {
+      super(message, hint);
+    }
   }
 }
