@@ -5,8 +5,6 @@ import io.gradspark.api.TrainedModel;
 import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataFormats;
 import io.gradspark.data.DataChecks;
-import io.gradspark.data.LibsvmSource;
-import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.ModelFile;

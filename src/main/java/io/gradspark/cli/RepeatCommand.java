@@ -1,18 +1,10 @@
 package io.gradspark.cli;
 
-import io.gradspark.api.TrainingJob;
-import io.gradspark.experiment.Csv;
-import io.gradspark.experiment.Experiments;
-import io.gradspark.experiment.Grid;
-import io.gradspark.experiment.Stats;
 import io.gradspark.experiment.Trials;
-import io.gradspark.GradsparkException;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.RunFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

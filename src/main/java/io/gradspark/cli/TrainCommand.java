@@ -17,7 +17,6 @@ import io.gradspark.train.Trainer;
 import io.gradspark.eval.EpochStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
