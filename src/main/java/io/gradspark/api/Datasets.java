@@ -2,6 +2,7 @@ package io.gradspark.api;
 
 import io.gradspark.GradsparkException;
 import io.gradspark.data.DataChecks;
+import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.data.Views;
 import io.gradspark.nn.Network;
@@ -53,10 +54,43 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
       train = Views.randomSplit(all, holdout, d.splitSeed(), false);
       validation = Views.randomSplit(all, holdout, d.splitSeed(), true);
     }
+    if (d.oneVsAll() >= 0) {
+      requireClass(train, d.oneVsAll());
+    }
     return new Datasets(input(train, net, d.oneVsAll(), d.scale(), "training"),
         validation == null ? null
             : input(validation, net, d.oneVsAll(), d.scale(), "validation"),
         test == null ? null : input(test, net, d.oneVsAll(), d.scale(), "test"));
+  }
+
+  /**
+   * Refuses a one-vs-all class k that no training row has: every label would become 0 and any
+   * model would score 100%. Reads growing slices from the start and stops at the first row of
+   * class k (usually in the first slice); only a refused class reads all rows.
+   */
+  static void requireClass(RowSource train, int k) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    int n = train.rows();
+    for (int from = 0, size = 1024; from < n; from += size, size *= 2) {
+      RowBlock b = train.load(from, (int) Math.min(n, (long) from + size));
+      for (int r = 0; r < b.rows(); r++) {
+        double y = b.label(r);
+        if (y == k) {
+          return;
+        }
+        min = Math.min(min, y);
+        max = Math.max(max, y);
+      }
+    }
+    throw new GradsparkException("data.one-vs-all is " + k + " but no training row has label "
+        + k + " (the labels of " + train.describe() + " run from " + fmt(min) + " to "
+        + fmt(max) + "): every label would become 0",
+        "set data.one-vs-all to a class the training data has, or -1 for all classes");
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
   /**

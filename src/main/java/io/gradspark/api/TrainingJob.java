@@ -49,6 +49,7 @@ public final class TrainingJob implements AutoCloseable {
     this.source = source;
     this.configSource = configSource;
     Network net = spec.network();
+    checkMemory(spec, Runtime.getRuntime().maxMemory());
     this.optimizer = spec.optimizer().build(net);
     if (resume != null) {
       this.params = resume.params();
@@ -142,6 +143,36 @@ public final class TrainingJob implements AutoCloseable {
     // the spec's epochs when training stopped early)
     settings.forEach(m::putIfAbsent);
     return m;
+  }
+
+  /**
+   * Refuses a network whose training would not fit the heap, before anything is allocated (an
+   * OutOfMemoryError would come after minutes of work, or not at all in a clean way). Counted
+   * conservatively: the parameters, the gradient, the optimizer's velocity, two copies (a
+   * broadcast or checkpoint, the trained model), and per running task the layer buffers of a
+   * chunk of up to 1,024 rows (activations, pre-activations and deltas) and a gradient.
+   */
+  public static void checkMemory(RunSpec spec, long maxHeap) {
+    Network net = spec.network();
+    long params = net.numParams();
+    long units = 0;
+    for (int s : net.sizes()) {
+      units += s;
+    }
+    long chunk = Math.min(1024, spec.batchSize());
+    long tasks = Math.max(1, Runtime.getRuntime().availableProcessors());
+    long need = 8 * (5 * params + tasks * (params + 3 * chunk * units));
+    if (need > maxHeap) {
+      throw new GradsparkException(String.format(java.util.Locale.ROOT,
+          "The network %s has %,d parameters: training it needs about %.1f GiB of memory "
+              + "(parameters, gradient, optimizer velocity, copies, per-task buffers) but this "
+              + "JVM may use %.1f GiB", net.describe(), params, need / 1073741824.0,
+          maxHeap / 1073741824.0),
+          String.format(java.util.Locale.ROOT, "give the driver a heap of at least %d GiB "
+              + "(JAVA_OPTS=-Xmx%dg for submit/gradspark; spark.driver.memory with "
+              + "spark-submit), or make model.layers smaller",
+              need / 1073741824L + 1, need / 1073741824L + 1));
+    }
   }
 
   /** Random initialisation from the seed, or spec.initFrom() (which must match the layers). */

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -48,18 +49,16 @@ import picocli.CommandLine.Option;
         + "figures as JSON to --json."})
 final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
-  Path config;
+  @Mixin
+  SharedOptions.ConfigFile configFile;
 
   @Option(names = "--epochs", paramLabel = "E",
       description = "Epochs per engine (default: the config's training.epochs, so that bench "
           + "trains the schedule train does).")
   Integer epochs;
 
-  @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
-      description = "Spark partitions (default: training.partitions, else the context's default "
-          + "parallelism).")
-  int partitions;
+  @Mixin
+  SharedOptions.Partitions partitions;
 
   @Option(names = "--engines", paramLabel = "LIST", split = ",",
       defaultValue = "local,spark,spark-tree",
@@ -108,12 +107,12 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
             "use local, spark and/or spark-tree, e.g. --engines local,spark");
       }
     }
-    RunSpecs.Run run = RunSpecs.load(config, sets, TrainCommand.baseName(config));
+    RunSpecs.Run run = RunSpecs.load(configFile.path, sets, TrainCommand.baseName(configFile.path));
     if (epochs != null && epochs < 1) {
       throw new GradsparkException("--epochs must be >= 1 but was " + epochs, "e.g. --epochs 3");
     }
     RunSpec spec = epochs == null ? run.spec() : run.spec().withEpochs(epochs);
-    RunSpec onSpark = partitions > 0 ? spec.withPartitions(partitions) : spec;
+    RunSpec onSpark = partitions.count > 0 ? spec.withPartitions(partitions.count) : spec;
     Datasets data = run.datasets();
     RunSpecs.Run base = baseline == null ? null
         : RunSpecs.load(baseline, List.of(), TrainCommand.baseName(baseline));
@@ -140,7 +139,7 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
                 return sparkEngines.master();
               }
             };
-        rows.add(train(name, factory, name.equals("local") ? spec : onSpark, data, config));
+        rows.add(train(name, factory, name.equals("local") ? spec : onSpark, data, configFile.path));
       }
       if (dgemmSeconds > 0) {
         int threads = engines.stream().anyMatch(e -> e.startsWith("spark"))
@@ -149,7 +148,7 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
         dgemm = BenchFigures.dgemm(spec.network(), schedule, threads, dgemmSeconds);
       }
     }
-    Map<String, Object> report = BenchFigures.json(config.toString(), spec, schedule, rows,
+    Map<String, Object> report = BenchFigures.json(configFile.path.toString(), spec, schedule, rows,
         (System.nanoTime() - started) / 1e9);
     if (base != null) {
       report.put("baseline", baseline.toString());

@@ -4,29 +4,21 @@ import io.gradspark.GradsparkException;
 import io.gradspark.api.TrainedModel;
 import io.gradspark.config.RunSpecs;
 import io.gradspark.config.Settings;
-import io.gradspark.data.CsvSource;
-import io.gradspark.data.DataChecks;
-import io.gradspark.data.IdxSource;
-import io.gradspark.data.LibsvmSource;
-import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
-import io.gradspark.data.Views;
 import io.gradspark.eval.ClassReport;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.io.ModelFile;
 import io.gradspark.io.Plots;
 import io.gradspark.io.RunFiles;
-import io.gradspark.train.Batches;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
@@ -41,12 +33,11 @@ import picocli.CommandLine.Option;
     footer = {"", "With --out DIR: evaluation.json, report.txt, confusion.png."})
 final class EvaluateCommand extends SharedOptions.Settings implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model.npz.")
-  Path model;
+  @Mixin
+  SharedOptions.ModelFile modelFile;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE",
-      description = "Settings whose data.test section names the data (and CSV options).")
-  Path config;
+  @Mixin
+  SharedOptions.ConfigFile configFile;
 
   @Option(names = "--data", paramLabel = "FILE",
       description = "Evaluate on this file instead: CSV (.csv, label column and header from "
@@ -62,8 +53,8 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
 
   @Override
   public Integer call() {
-    TrainedModel m = TrainedModel.load(model);
-    Settings c = Settings.load(config, sets);
+    TrainedModel m = TrainedModel.load(modelFile.path);
+    Settings c = Settings.load(configFile.path, sets);
     RowSource source = data != null
         ? RunSpecs.file(c, "data.test", data, labels, m.network().inputSize())
         : RunSpecs.source(c, "data.test");
@@ -74,7 +65,7 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
     Path target = out == null ? null : RunDirectory.choose(out, "evaluate");
     Evaluation ev = m.evaluate(source);
 
-    System.out.printf(Locale.ROOT, "%s on %s%n%,d rows: mean loss %.6f", model,
+    System.out.printf(Locale.ROOT, "%s on %s%n%,d rows: mean loss %.6f", modelFile.path,
         source.describe(), ev.count(), ev.meanLoss());
     if (ev.classes() > 0) {
       System.out.printf(Locale.ROOT, ", accuracy %.2f%%%n%n%s", 100 * ev.accuracy(),
@@ -85,7 +76,7 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
       RunDirectory dir = RunDirectory.create(target);
       try {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("model", model.toString());
+        json.put("model", modelFile.path.toString());
         json.put("data", source.describe());
         json.put("rows", ev.count());
         json.put("loss", ev.meanLoss());
@@ -96,7 +87,7 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
           json.put("confusion", ev.confusionCounts());
           Files.writeString(dir.file("report.txt"), report.format(), StandardCharsets.UTF_8);
           Plots.confusion(dir.file("confusion.png"), ev.confusionCounts(), ev.classes(),
-              "confusion: " + model.getFileName());
+              "confusion: " + modelFile.path.getFileName());
         }
         RunFiles.writeJson(dir.file("evaluation.json"), json);
         dir.publish();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -23,12 +24,11 @@ import picocli.CommandLine.Option;
         + "Element type double, or float with --dtype float32. Opset " + OnnxExport.OPSET + "."})
 final class ExportCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model.npz.")
-  Path model;
+  @Mixin
+  SharedOptions.ModelFile modelFile;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE",
-      description = "Where to write the ONNX model, e.g. model.onnx (written whole or not at all).")
-  Path output;
+  @Mixin
+  SharedOptions.OutputFile outputFile;
 
   @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "onnx",
       description = "Export format: onnx (default: ${DEFAULT-VALUE}).")
@@ -46,13 +46,16 @@ final class ExportCommand implements Callable<Integer> {
           "onnx is the only export format");
     }
     OnnxExport.DType type = OnnxExport.DType.parse(dtype);
+    Path model = modelFile.path;
+    Path output = outputFile.path;
     if (Files.isDirectory(output)) {
       throw new GradsparkException("--output " + output + " is a directory",
           "give the file to write, e.g. " + output.resolve("model.onnx"));
     }
     if (Files.exists(model)
         && output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
-      throw new GradsparkException("--output is the --model file", "write the ONNX model elsewhere");
+      throw new GradsparkException("--output is the --model file",
+          "write the ONNX model elsewhere");
     }
     ModelFile.Loaded m = ModelFile.load(model);
     OnnxExport.write(m, type, output);

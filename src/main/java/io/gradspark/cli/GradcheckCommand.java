@@ -10,13 +10,11 @@ import io.gradspark.train.GradientEngine;
 import io.gradspark.nn.GradientCheck;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientSum;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "gradcheck", mixinStandardHelpOptions = true,
@@ -24,22 +22,22 @@ import picocli.CommandLine.Option;
         "Check a network's gradient before a long run: the first batch's gradient computed "
             + "single-node, distributed on Spark (--partitions), and by central finite "
             + "differences on a sample of parameters. Prints the max relative differences and "
-            + "exits 1 if one is above its tolerance.",
+            + "exits 4 if one is above its tolerance.",
         "",
         "Example: submit/gradspark gradcheck --config conf/mnist.conf --partitions 3"},
     footer = {"", "Relative difference of the two backprop gradients: max|a-b| / max|a|. Of "
         + "finite differences: per parameter |fd-bp| / max(|fd|, |bp|, floor), five-point "
         + "stencil (h = 1e-3), parameters at a ReLU kink left out; floor = max(1e-6, the "
-        + "stencil's round-off for this batch's loss / tolerance)."})
+        + "stencil's round-off for this batch's loss / tolerance).", "Exit codes: 0 both within "
+        + "tolerance, 4 a difference above its tolerance, 2 bad input or settings, 1 internal "
+        + "error."})
 final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Settings.")
-  Path config;
+  @Mixin
+  SharedOptions.ConfigFile configFile;
 
-  @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
-      description = "Partitions of the distributed check (default: training.partitions, else "
-          + "the context's default parallelism).")
-  int partitions;
+  @Mixin
+  SharedOptions.Partitions partitions;
 
   @Option(names = "--samples", paramLabel = "N", defaultValue = "200",
       description = "Parameters checked by finite differences (default: ${DEFAULT-VALUE}).")
@@ -67,7 +65,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
           "--samples and --rows must be >= 1 and the tolerances > 0",
           "e.g. --samples 200 --rows 16 --tolerance 1e-6");
     }
-    RunSpecs.Run run = RunSpecs.load(config, sets, TrainCommand.baseName(config));
+    RunSpecs.Run run = RunSpecs.load(configFile.path, sets, TrainCommand.baseName(configFile.path));
     RunSpec spec = run.spec();
     Datasets all = run.datasets();
     // the training rows only: no need to load validation and test sets
@@ -84,7 +82,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
 
     double engineDiff;
     int p;
-    RunSpec onSpark = partitions > 0 ? spec.withPartitions(partitions) : spec;
+    RunSpec onSpark = partitions.count > 0 ? spec.withPartitions(partitions.count) : spec;
     try (SparkHolder session = new SparkHolder(master, spec.name() + " gradcheck");
         GradientEngine spark = new SparkEngines(session::sc, false).create(onSpark, schedule,
             data)) {
@@ -128,7 +126,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
       System.out.printf(Locale.ROOT, "(%d sampled parameters sat at a ReLU kink and were left out)%n",
           fd.atKink());
     }
-    return engineOk && fdOk ? 0 : 1;
+    return engineOk && fdOk ? 0 : Main.CHECK_FAILED;
   }
 
   /** count distinct parameter indices (all if count >= total), from the seed. */

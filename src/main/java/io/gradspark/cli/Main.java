@@ -3,6 +3,7 @@ package io.gradspark.cli;
 import io.gradspark.GradsparkException;
 import io.gradspark.train.DivergedException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +28,8 @@ public final class Main implements Runnable {
   public static final int BAD_INPUT = 2;
   /** Exit code for a run that diverged (the last good model was written). */
   public static final int DIVERGED = 3;
+  /** Exit code of gradcheck when a difference is above its tolerance. */
+  public static final int CHECK_FAILED = 4;
 
   @Override
   public void run() {
@@ -38,6 +41,7 @@ public final class Main implements Runnable {
     // netlib reports each BLAS it could not load through java.util.logging; which one it did load
     // is in summary.json ("blas"), so those lines are noise for users.
     NETLIB_LOG.setLevel(java.util.logging.Level.SEVERE);
+    Signals.install();
     System.exit(execute(args));
   }
 
@@ -47,12 +51,25 @@ public final class Main implements Runnable {
     cli.setParameterExceptionHandler((ex, a) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("error: " + ex.getMessage());
+      List<String> near = ex instanceof CommandLine.UnmatchedArgumentException u
+          ? u.getSuggestions() : List.of();
+      if (!near.isEmpty()) {
+        err.println("hint: did you mean '" + near.get(0) + "'? run '"
+            + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for the "
+            + (ex.getCommandLine().getSubcommands().isEmpty() ? "options" : "commands"));
+        return BAD_INPUT;
+      }
       err.println("hint: run '" + ex.getCommandLine().getCommandSpec().qualifiedName()
           + " --help' for the options");
       return BAD_INPUT;
     });
     cli.setExecutionExceptionHandler((ex, c, parsed) -> {
       PrintWriter err = c.getErr();
+      if (Signals.received() != null) {
+        // a signal stops the JVM: what failed meanwhile is its consequence (the shutdown hook
+        // says where the run stands)
+        return Signals.exitCode();
+      }
       GradsparkException g = GradsparkException.find(ex);
       if (System.getenv("GRADSPARK_DEBUG") != null) {
         ex.printStackTrace(err);

@@ -5,8 +5,6 @@ import io.gradspark.api.TrainedModel;
 import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataFormats;
 import io.gradspark.data.DataChecks;
-import io.gradspark.data.LibsvmSource;
-import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.ModelFile;
@@ -20,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
@@ -35,16 +34,16 @@ import picocli.CommandLine.Option;
         + "(sigmoid); row,predicted,y0,... (mse with K outputs); row,value (mse, one output)."})
 final class PredictCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model.npz.")
-  Path model;
+  @Mixin
+  SharedOptions.ModelFile modelFile;
 
   @Option(names = "--input", required = true, paramLabel = "FILE",
-      description = "Rows to predict: LIBSVM (*.libsvm, *.svm), else CSV; either may be gzipped (.gz).")
+      description = "Rows to predict: LIBSVM (*.libsvm, *.svm), else CSV; either may be "
+          + "gzipped (.gz).")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE",
-      description = "Where to write the predictions CSV (written whole or not at all).")
-  Path output;
+  @Mixin
+  SharedOptions.OutputFile outputFile;
 
   @Option(names = "--header", description = "The CSV input starts with a header line.")
   boolean header;
@@ -59,19 +58,19 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TrainedModel m = TrainedModel.load(model);
+    TrainedModel m = TrainedModel.load(modelFile.path);
     Network net = m.network();
     RowSource source = DataFormats.byName(input, null, new DataFormats.Csv(
         labelColumn == null ? CsvSource.NO_LABEL : labelColumn, header, delimiter),
         net.inputSize(), true);
-    DataChecks.checkFeatures(source, net.inputSize(), "input " + source.describe());
-    if (output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())) {
+    DataChecks.checkFeatures(source, net.inputSize(), "input");
+    if (outputFile.path.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())) {
       throw new GradsparkException("--output is the --input file", "write predictions elsewhere");
     }
     double[] out = m.predict(source.load(0, source.rows()));
     int n = source.rows();
     int k = net.outputSize();
-    AtomicFiles.write(output, "predictions", os -> {
+    AtomicFiles.write(outputFile.path, "predictions", os -> {
       BufferedWriter w = new BufferedWriter(new OutputStreamWriter(os, StandardCharsets.UTF_8));
       w.write(headerLine(net.head(), k));
       for (int r = 0; r < n; r++) {
@@ -88,7 +87,7 @@ final class PredictCommand implements Callable<Integer> {
       }
       w.flush();
     });
-    System.out.printf(Locale.ROOT, "Wrote %,d predictions to %s%n", n, output);
+    System.out.printf(Locale.ROOT, "Wrote %,d predictions to %s%n", n, outputFile.path);
     return 0;
   }
 

@@ -45,6 +45,7 @@ final class Progress implements TrainingListener {
 
   @Override
   public void onStep(int epoch, int step, int steps, double batchLoss, long batchRows) {
+    Signals.check();
     if (Double.isNaN(secondsToFirstStep)) {
       long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
       secondsToFirstStep = (System.currentTimeMillis() - jvmStart) / 1e3;

@@ -1,20 +1,13 @@
 package io.gradspark.cli;
 
-import io.gradspark.api.TrainingJob;
-import io.gradspark.experiment.Csv;
-import io.gradspark.experiment.Experiments;
-import io.gradspark.experiment.Grid;
-import io.gradspark.experiment.Stats;
 import io.gradspark.experiment.Trials;
-import io.gradspark.GradsparkException;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.RunFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "repeat", mixinStandardHelpOptions = true,
@@ -35,28 +28,24 @@ import picocli.CommandLine.Option;
         + "(history.csv, history.json, summary.json, curves.png, model.npz, config.conf). "
         + "Statistics: std is the sample standard deviation (n - 1). Checkpoints are not written. "
         + "Exit codes: 0 done, 2 bad input or settings (nothing written), 3 some trials diverged "
-        + "(outputs written, the status column says which), 1 internal error."})
-final class RepeatCommand extends SharedOptions.Trials implements Callable<Integer> {
-
-  @Option(names = "--config", required = true, paramLabel = "FILE",
-      description = "The run's settings (HOCON), e.g. conf/experiments/moons.conf.")
-  Path config;
+        + "(outputs written, the status column says which), 130 Ctrl-C and 143 SIGTERM (nothing "
+        + "written), 1 internal error."})
+final class RepeatCommand extends SharedOptions.TrialsOfAConfig implements Callable<Integer> {
 
   @Option(names = "--trials", required = true, paramLabel = "R",
       description = "Number of trainings (seeds training.seed .. training.seed + R - 1).")
   int trials;
 
-  @Option(names = "--out", paramLabel = "DIR",
-      description = "Output directory (default: runs/<name>-repeat-<timestamp>); must not exist "
-          + "or be empty.")
-  Path out;
+  @Mixin
+  SharedOptions.OutDir outDir;
 
 
   @Override
   public Integer call() {
     checkCounts(trials);
-    Trials.Plan plan = Trials.plan(config, sets, trials, TrainCommand.baseName(config));
-    Path target = RunDirectory.choose(out, plan.name() + "-repeat");
+    Trials.Plan plan = Trials.plan(configFile.path, sets, trials,
+        TrainCommand.baseName(configFile.path));
+    Path target = RunDirectory.choose(outDir.path, plan.name() + "-repeat");
     Trials.Outcome o;
     RunDirectory dir = RunDirectory.create(target);
     try (SparkHolder spark = new SparkHolder(master, plan.name() + " repeat")) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -50,10 +51,8 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
       description = "Trials per experiment (default: 3, moons 10; 2 with --quick).")
   Integer trials;
 
-  @Option(names = "--out", paramLabel = "DIR",
-      description = "Where report.md and its images go (default: runs/report-<timestamp>); must "
-          + "not exist or be empty.")
-  Path out;
+  @Mixin
+  SharedOptions.OutDir outDir;
 
   @Option(names = "--runs", paramLabel = "DIR",
       description = "Also keep every trial's files here (default: not kept).")
@@ -99,7 +98,7 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
       int r = trials != null ? trials : quick ? 2 : e.trials();
       planned.add(new Report.Entry(e, conf, Trials.plan(conf, all, r, e.id()), null));
     }
-    Path target = RunDirectory.choose(out, "report");
+    Path target = RunDirectory.choose(outDir.path, "report");
     Path runsTarget = runs == null ? null : RunDirectory.choose(runs, "report-runs");
     RunDirectory dir = RunDirectory.create(target);
     RunDirectory runsDir = runsTarget == null ? null : RunDirectory.create(runsTarget);

@@ -3,9 +3,13 @@ package io.gradspark.cli;
 import io.gradspark.GradsparkException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
@@ -19,10 +23,16 @@ import java.util.stream.Stream;
 final class RunDirectory {
   private final Path target;
   private final Path staging;
+  /** A signal removes the staging directory. */
+  private final AutoCloseable unregister;
 
   private RunDirectory(Path target, Path staging) {
     this.target = target;
     this.staging = staging;
+    this.unregister = Signals.onSignal(() -> {
+      removeTree(staging);
+      System.err.println("Interrupted (" + Signals.received() + "): nothing written to " + target);
+    });
   }
 
   /** --out, or runs/NAME-yyyyMMdd-HHmmss. Refuses an existing non-empty directory. */
@@ -32,7 +42,8 @@ final class RunDirectory {
     if (Files.exists(dir)) {
       boolean empty;
       try (Stream<Path> s = Files.list(dir)) {
-        empty = s.findAny().isEmpty();
+        // a lock file alone: a run is claiming it (refused at its claim), or one was refused
+        empty = s.allMatch(p -> p.getFileName().toString().equals(LOCK));
       } catch (IOException e) {
         throw new GradsparkException("Output " + dir + " exists and is not a readable directory",
             "choose another --out");
@@ -45,11 +56,53 @@ final class RunDirectory {
     return dir.toAbsolutePath().normalize();
   }
 
-  /** Creates target (a path from {@link #choose}) to write outputs into directly. */
-  static void ensure(Path target) {
+  /** The lock file by which a train run owns its directory (kept: its lock dies with the JVM). */
+  static final String LOCK = ".lock";
+
+  /**
+   * A train run's exclusive hold on its directory (a path from {@link #choose}): target is created
+   * if need be and its {@value #LOCK} file locked (an OS lock, released when the JVM ends however
+   * it ends, so a killed run can be resumed). A second run on the same directory, in this JVM or
+   * another, is refused; so is a fresh run (not --resume) whose directory is no longer empty.
+   */
+  static FileChannel claim(Path target, boolean fresh) {
+    FileChannel ch = null;
     try {
       Files.createDirectories(target);
-    } catch (IOException e) {
+      ch = FileChannel.open(target.resolve(LOCK), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new GradsparkException("Output directory " + target
+            + " is in use by another run", fresh ? "choose another --out"
+            : "wait for that run to end; a run directory is trained by one run at a time");
+      }
+      if (fresh) {
+        try (Stream<Path> s = Files.list(target)) {
+          if (s.anyMatch(p -> !p.getFileName().toString().equals(LOCK))) {
+            throw new GradsparkException("Output directory " + target
+                + " exists and is not empty (another run has started writing there)",
+                "choose another --out, or remove that directory");
+          }
+        }
+      }
+      return ch;
+    } catch (IOException | RuntimeException e) {
+      if (ch != null) {
+        try {
+          ch.close();
+        } catch (IOException ignored) {
+          // refusing anyway
+        }
+      }
+      if (e instanceof GradsparkException g) {
+        throw g;
+      }
       throw new GradsparkException("Cannot create the output directory " + target + ": " + e,
           "check that its parent is writable, or choose another --out");
     }
@@ -84,20 +137,44 @@ final class RunDirectory {
     return target;
   }
 
-  /** Moves the staged files into place as one directory. */
+  /**
+   * Moves the staged files into place as one directory. Refuses, and leaves target as it is, when
+   * another run has put something there meanwhile.
+   */
   void publish() {
     try {
-      Files.deleteIfExists(target); // an empty directory, checked by choose()
+      if (Files.isDirectory(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        Files.delete(target); // an empty directory, checked by choose(); else refused below
+      }
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+      throw new GradsparkException("Output directory " + target + " was filled by another "
+          + "run while this one ran: nothing written", "choose another --out");
     } catch (IOException e) {
       throw new GradsparkException("Cannot move the outputs into " + target + ": " + e,
-          "the outputs are in " + staging);
+          "check that " + target.getParent() + " is writable, or choose another --out");
+    } finally {
+      closeQuietly(unregister);
     }
   }
 
   /** Removes the staging directory (after a failure). */
   void discard() {
-    try (Stream<Path> s = Files.walk(staging)) {
+    closeQuietly(unregister);
+    removeTree(staging);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // unregistering cannot fail
+    }
+  }
+
+  /** Removes dir and everything in it, as far as it can. */
+  static void removeTree(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
       s.sorted(Comparator.reverseOrder()).forEach(p -> {
         try {
           Files.deleteIfExists(p);

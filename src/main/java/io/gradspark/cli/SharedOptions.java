@@ -1,8 +1,10 @@
 package io.gradspark.cli;
 
 import io.gradspark.GradsparkException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -11,6 +13,44 @@ import picocli.CommandLine.Option;
  */
 final class SharedOptions {
   private SharedOptions() {}
+
+  /** --config FILE, required. */
+  static final class ConfigFile {
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+        description = "The settings (HOCON), e.g. conf/mnist.conf; every key and its default is "
+            + "in reference.conf.")
+    Path path;
+  }
+
+  /** --model FILE, required. */
+  static final class ModelFile {
+    @Option(names = "--model", required = true, paramLabel = "FILE",
+        description = "A model.npz that train wrote.")
+    Path path;
+  }
+
+  /** --out DIR of a command that writes a run directory. */
+  static final class OutDir {
+    @Option(names = "--out", paramLabel = "DIR",
+        description = "Output directory (default: runs/<name>-<timestamp>, named after the "
+            + "config or the command); must not exist or be empty.")
+    Path path;
+  }
+
+  /** --output FILE, required: one file, written whole or not at all. */
+  static final class OutputFile {
+    @Option(names = "--output", required = true, paramLabel = "FILE",
+        description = "Where to write it (whole or not at all: a temporary name, then a rename).")
+    Path path;
+  }
+
+  /** --partitions P of a command that overrides training.partitions. */
+  static final class Partitions {
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
+        description = "Spark partitions (default: training.partitions, else the context's "
+            + "default parallelism).")
+    int count;
+  }
 
   /** Commands that read settings: --set. */
   abstract static class Settings {
@@ -46,5 +86,11 @@ final class SharedOptions {
             "e.g. --trials 3");
       }
     }
+  }
+
+  /** Commands that run trials of one config: --config, --set, --master and --parallel. */
+  abstract static class TrialsOfAConfig extends Trials {
+    @Mixin
+    ConfigFile configFile;
   }
 }

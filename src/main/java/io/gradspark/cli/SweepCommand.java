@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
@@ -36,11 +37,7 @@ import picocli.CommandLine.Option;
         + "--grid values), point-<k>/trial-<i>/ (each trial's history and model). Exit codes: "
         + "0 done (failed points are in the table), 2 bad input or settings of every point "
         + "(nothing written), 1 internal error."})
-final class SweepCommand extends SharedOptions.Trials implements Callable<Integer> {
-
-  @Option(names = "--config", required = true, paramLabel = "FILE",
-      description = "The base settings (HOCON), e.g. conf/experiments/moons.conf.")
-  Path config;
+final class SweepCommand extends SharedOptions.TrialsOfAConfig implements Callable<Integer> {
 
   @Option(names = "--grid", required = true, paramLabel = "KEY=V1,V2,...",
       description = "A setting and its values (repeatable: the grid is the product).")
@@ -51,16 +48,14 @@ final class SweepCommand extends SharedOptions.Trials implements Callable<Intege
           + "${DEFAULT-VALUE}).")
   int trials;
 
-  @Option(names = "--out", paramLabel = "DIR",
-      description = "Output directory (default: runs/<name>-sweep-<timestamp>); must not exist "
-          + "or be empty.")
-  Path out;
+  @Mixin
+  SharedOptions.OutDir outDir;
 
   @Override
   public Integer call() {
     Grid grid = Grid.parse(grids);
     checkCounts(trials);
-    String base = TrainCommand.baseName(config);
+    String base = TrainCommand.baseName(configFile.path);
     List<Sweep.Point> points = new ArrayList<>();
     GradsparkException firstRefusal = null;
     String name = null;
@@ -68,7 +63,7 @@ final class SweepCommand extends SharedOptions.Trials implements Callable<Intege
       List<String> all = new ArrayList<>(sets);
       all.addAll(grid.sets(p));
       try {
-        Trials.Plan plan = Trials.plan(config, all, trials, base);
+        Trials.Plan plan = Trials.plan(configFile.path, all, trials, base);
         name = name == null ? plan.name() : name;
         points.add(new Sweep.Point(p, grid.point(p), plan, null, null));
       } catch (GradsparkException e) {
@@ -79,7 +74,7 @@ final class SweepCommand extends SharedOptions.Trials implements Callable<Intege
     if (name == null) {
       throw firstRefusal;
     }
-    Path target = RunDirectory.choose(out, name + "-sweep");
+    Path target = RunDirectory.choose(outDir.path, name + "-sweep");
     RunDirectory dir = RunDirectory.create(target);
     long started = System.nanoTime();
     Sweep sweep;
@@ -97,7 +92,7 @@ final class SweepCommand extends SharedOptions.Trials implements Callable<Intege
         points.set(k, pt.withOutcome(o));
       }
       double seconds = (System.nanoTime() - started) / 1e9;
-      sweep = new Sweep(name, config.toString(), sets, grid, trials, points, seconds);
+      sweep = new Sweep(name, configFile.path.toString(), sets, grid, trials, points, seconds);
       sweep.write(dir.file(""));
       dir.publish();
     } catch (RuntimeException | Error e) {

@@ -17,11 +17,11 @@ import io.gradspark.train.Trainer;
 import io.gradspark.eval.EpochStats;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -35,9 +35,11 @@ import picocli.CommandLine.Option;
         "Example: submit/gradspark train --config conf/mnist.conf --set training.epochs=2",
         "         submit/gradspark train --resume runs/mnist-20261122-101500"},
     footer = {"", "Outputs (in --out): model.npz, history.csv, history.json, summary.json, "
-        + "curves.png, confusion.png, report.txt, config.conf, checkpoints/. Exit codes: 0 done, "
-        + "2 bad input or settings (nothing written), 3 training diverged (last good model "
-        + "written), 1 internal error."})
+        + "curves.png, confusion.png, report.txt, config.conf, checkpoints/. A run that does not "
+        + "finish keeps only config.conf and checkpoints/ (to --resume), or nothing before its "
+        + "first checkpoint. Exit codes: 0 done, 2 bad input or settings (nothing written), 3 "
+        + "training diverged (last good model written), 130 Ctrl-C, 143 SIGTERM (the message "
+        + "gives the resume command), 1 internal error."})
 final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE",
@@ -48,10 +50,8 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
       description = "Continue the interrupted run in DIR (instead of --config).")
   Path resume;
 
-  @Option(names = "--out", paramLabel = "DIR",
-      description = "Output directory (default: runs/<name>-<timestamp>); must not exist or be "
-          + "empty.")
-  Path out;
+  @Mixin
+  SharedOptions.OutDir outDir;
 
   @Override
   public Integer call() {
@@ -66,7 +66,7 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
     RunSpecs.Run run;
     Path target;
     if (resume != null) {
-      if (!sets.isEmpty() || out != null) {
+      if (!sets.isEmpty() || outDir.path != null) {
         throw new GradsparkException("--resume continues a run with its own settings and "
             + "directory, so --set and --out cannot go with it",
             "start a new run with --config to change settings");
@@ -80,45 +80,56 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
       run = RunSpecs.load(saved, List.of(), target.getFileName().toString());
     } else {
       run = RunSpecs.load(config, sets, baseName(config));
-      target = RunDirectory.choose(out, run.spec().name());
+      target = RunDirectory.choose(outDir.path, run.spec().name());
     }
     RunSpec spec = run.spec();
+    if (resume != null && Files.exists(resume.resolve("summary.json"))) {
+      throw new GradsparkException("The run in " + resume + " finished (summary.json exists): "
+          + "there is nothing to resume", "to train on from its model, start a new run: train "
+          + "--config " + resume.resolve("config.conf") + " --set model.init-from="
+          + resume.resolve("model.npz") + " --out NEW_DIR");
+    }
     Datasets data = run.datasets();
     HadoopCheckpointStore checkpoints = HadoopCheckpointStore.of(spec.checkpoints(),
         target.toString());
     CheckpointFile.Loaded from = resume != null ? checkpoints.newest(spec.network().numParams())
         : null;
+    if (!checkpoints.isInside(target)) {
+      checkpoints.checkWritable(); // before Spark starts: fail in seconds
+    }
     Progress progress = Progress.forConsole(spec.epochs());
     try (SparkHolder spark = new SparkHolder(master, spec.name());
         TrainingJob job = start(spec, data, engines(spec, spark), run.settings().source(),
             from)) {
-      checkpoints.checkWritable();
-      // inputs are good and the engine is up: from here on the run has a directory
-      RunDirectory.ensure(target);
-      if (resume == null) {
-        RunOutputs.writeSettings(target, run.settings().render());
+      // inputs are good and the engine is up: from here on the run has a directory, its own
+      try (TrainDirectory dir = new TrainDirectory(target, resume == null, checkpoints)) {
+        checkpoints.checkWritable();
+        if (resume == null) {
+          RunOutputs.writeSettings(target, run.settings().render());
+        }
+        BatchSchedule schedule = job.schedule();
+        System.out.printf(Locale.ROOT,
+            "Training %s (%,d parameters) on %,d rows, %s; %d epoch%s x %d steps of %d%n",
+            spec.network().describe(), spec.network().numParams(), schedule.rows(),
+            job.engine().describe(), spec.epochs(), spec.epochs() == 1 ? "" : "s",
+            schedule.stepsPerEpoch(), schedule.batchSize());
+        System.out.printf(Locale.ROOT, "Run directory %s (checkpoints: %s)%n", target,
+            spec.checkpoints().off() ? "off" : checkpoints.location());
+        TrainedModel model;
+        try {
+          model = job.fit(progress, checkpoints);
+        } catch (DivergedException e) {
+          System.err.println("The last finite parameters are in "
+              + RunOutputs.writeLastGood(target, spec, e));
+          throw e;
+        }
+        model.summary().put("total_seconds", (System.nanoTime() - started) / 1e9);
+        model.summary().put("seconds_to_first_step", progress.secondsToFirstStep());
+        RunOutputs.write(target, spec.name(), model, null, true);
+        dir.done();
+        printResult(model.result(), target);
+        return 0;
       }
-      BatchSchedule schedule = job.schedule();
-      System.out.printf(Locale.ROOT,
-          "Training %s (%,d parameters) on %,d rows, %s; %d epoch%s x %d steps of %d%n",
-          spec.network().describe(), spec.network().numParams(), schedule.rows(),
-          job.engine().describe(), spec.epochs(), spec.epochs() == 1 ? "" : "s",
-          schedule.stepsPerEpoch(), schedule.batchSize());
-      System.out.printf(Locale.ROOT, "Run directory %s (checkpoints: %s)%n", target,
-          spec.checkpoints().off() ? "off" : checkpoints.location());
-      TrainedModel model;
-      try {
-        model = job.fit(progress, checkpoints);
-      } catch (DivergedException e) {
-        System.err.println("The last finite parameters are in "
-            + RunOutputs.writeLastGood(target, spec, e));
-        throw e;
-      }
-      model.summary().put("total_seconds", (System.nanoTime() - started) / 1e9);
-      model.summary().put("seconds_to_first_step", progress.secondsToFirstStep());
-      RunOutputs.write(target, spec.name(), model, null, true);
-      printResult(model.result(), target);
-      return 0;
     }
   }
 

@@ -68,7 +68,7 @@ public final class RunSpecs {
     RunSpec.Checkpoints checkpoints = c.at("training.checkpoint-every",
         () -> RunSpec.Checkpoints.parse(c.string("training.checkpoint-every"),
             c.string("training.checkpoint-dir")));
-    return c.at("training", () -> new RunSpec(name.isEmpty() ? defaultName : name, net,
+    return new RunSpec(name.isEmpty() ? defaultName : name, net,
         c.at("model.init", () -> Initializer.parse(c.string("model.init"))),
         c.string("model.init-from"), c.longValue("training.seed"),
         c.integer("training.epochs", 1, 1_000_000),
@@ -80,7 +80,7 @@ public final class RunSpecs {
         RunSpec.Storage.valueOf(c.choice("training.storage-level", "memory_only",
             "memory_and_disk", "memory_only_ser", "memory_and_disk_ser")
             .toUpperCase(Locale.ROOT)),
-        prep));
+        prep);
   }
 
   /** The network of model.*; refuses impossible descriptions. */
@@ -130,7 +130,12 @@ public final class RunSpecs {
           "set data.train.format to idx, csv, libsvm or moons");
     }
     RowSource test = source(c, "data.test");
-    return c.at("data.validation.holdout", () -> Datasets.prepare(spec, all, test));
+    if (spec.data().holdout() >= all.rows()) {
+      throw c.bad("data.validation.holdout", "fewer rows than the training data has ("
+          + all.rows() + ")");
+    }
+    // refusals of the data itself (features, one-vs-all class) name their own setting
+    return Datasets.prepare(spec, all, test);
   }
 
   /** The data source of section (data.train or data.test), or null for format = none. */

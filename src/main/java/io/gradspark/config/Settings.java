@@ -3,6 +3,10 @@ package io.gradspark.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigIncludeContext;
+import com.typesafe.config.ConfigIncluder;
+import com.typesafe.config.ConfigIncluderFile;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigSyntax;
@@ -46,7 +50,8 @@ public final class Settings {
       }
       try {
         user = ConfigFactory.parseFile(file.toFile(),
-            ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+            ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false)
+                .setIncluder(new Includes(file)));
       } catch (ConfigException e) {
         throw new GradsparkException("Cannot parse " + file + ": " + e.getMessage(),
             "the file is HOCON (see conf/mnist.conf for an example)");
@@ -66,7 +71,8 @@ public final class Settings {
       Config one;
       try {
         // HOCON reads // and # as comments: such values (URLs, paths) are taken as plain text
-        one = value.contains("//") || value.contains("#")
+        // (a quoted value is HOCON's own string: "hdfs://host/x" is hdfs://host/x)
+        one = (value.contains("//") || value.contains("#")) && !value.startsWith("\"")
             ? ConfigFactory.parseMap(Map.of(key, value))
             : ConfigFactory.parseString(key + " = " + value);
       } catch (ConfigException e) {
@@ -83,6 +89,61 @@ public final class Settings {
       throw new GradsparkException("Cannot resolve the settings: " + e.getMessage());
     }
     return new Settings(merged, source);
+  }
+
+  /**
+   * Includes of a config file, checked: a file that is not there is refused by name (Typesafe
+   * Config would skip it silently, or call a required one missing "on the classpath"), and so is
+   * a cycle, with the files that form it (instead of 50 nested includes).
+   */
+  private static final class Includes implements ConfigIncluder, ConfigIncluderFile {
+    private final java.util.Deque<Path> stack = new java.util.ArrayDeque<>();
+    private ConfigIncluder fallback;
+
+    Includes(Path root) {
+      stack.push(root.toAbsolutePath().normalize());
+    }
+
+    @Override
+    public ConfigIncluder withFallback(ConfigIncluder f) {
+      fallback = f;
+      return this;
+    }
+
+    @Override
+    public ConfigObject include(ConfigIncludeContext context, String what) {
+      // a plain include "x.conf" is relative to the including file's directory
+      Path file = Path.of(what).isAbsolute() ? Path.of(what)
+          : stack.peek().resolveSibling(what);
+      return includeFile(context, file.toFile());
+    }
+
+    @Override
+    public ConfigObject includeFile(ConfigIncludeContext context, java.io.File f) {
+      Path file = f.toPath().toAbsolutePath().normalize();
+      Path from = stack.peek();
+      if (!Files.isRegularFile(file)) {
+        throw new GradsparkException("Config file " + from + " includes " + file.getFileName()
+            + ", which is not " + (Files.exists(file) ? "a file: " : "there: no file ") + file,
+            "fix the include's path (relative to the including file's directory), or remove it");
+      }
+      if (stack.contains(file)) {
+        List<String> cycle = new ArrayList<>();
+        for (java.util.Iterator<Path> it = stack.descendingIterator(); it.hasNext(); ) {
+          cycle.add(it.next().getFileName().toString());
+        }
+        cycle.add(file.getFileName().toString());
+        throw new GradsparkException("The includes of " + stack.peekLast() + " form a cycle: "
+            + String.join(" -> ", cycle), "remove the include that leads back");
+      }
+      stack.push(file);
+      try {
+        return ConfigFactory.parseFile(f, context.parseOptions().setAllowMissing(false)
+            .setIncluder(this)).root();
+      } finally {
+        stack.pop();
+      }
+    }
   }
 
   private static void checkKnown(Config c, Set<String> known, String where) {
@@ -268,6 +329,8 @@ public final class Settings {
   public <T> T at(String key, java.util.function.Supplier<T> build) {
     try {
       return build.get();
+    } catch (Refused e) {
+      throw e; // a typed read inside build: it names its key and origin already
     } catch (GradsparkException e) {
       if (e.getMessage().contains("(key `")) {
         throw e;
@@ -292,7 +355,7 @@ public final class Settings {
     } catch (ConfigException e) {
       found = "missing";
     }
-    return new GradsparkException(
+    return new Refused(
         "Setting " + key + " must be " + expected + " but is " + found + where,
         "fix it in the config file or with --set " + key + "=...");
   }
@@ -310,5 +373,14 @@ public final class Settings {
 
   private static String fmt(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  /** A value this layer refused: its message names the key, the value and where it was set. */
+  private static final class Refused extends GradsparkException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message, String hint) {
+      super(message, hint);
+    }
   }
 }

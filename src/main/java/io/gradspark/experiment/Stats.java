@@ -1,7 +1,5 @@
 package io.gradspark.experiment;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Mean, sample standard deviation, minimum and maximum of one metric over repeated trials. A result
@@ -40,16 +38,5 @@ public record Stats(int n, double mean, double std, double min, double max) {
       }
     }
     return new Stats(n, mean, n > 1 ? Math.sqrt(squares / (n - 1)) : Double.NaN, min, max);
-  }
-
-  /** As a JSON object (NaN becomes null when written). */
-  public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("n", n);
-    m.put("mean", mean);
-    m.put("std", std);
-    m.put("min", min);
-    m.put("max", max);
-    return m;
   }
 }

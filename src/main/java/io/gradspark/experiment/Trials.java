@@ -145,7 +145,7 @@ public final class Trials {
     public Map<String, Object> statsMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       for (Metric metric : METRICS) {
-        m.put(metric.key(), stats(metric.key()).toMap());
+        m.put(metric.key(), stats(metric.key())); // a record: written as {n, mean, std, min, max}
       }
       return m;
     }

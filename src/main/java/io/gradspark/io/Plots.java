@@ -34,6 +34,10 @@ public final class Plots {
 
   static {
     useHeadlessAwt();
+    // ImageIO's default file cache writes a temporary file per PNG and closes it from a
+    // "StreamCloser" shutdown hook, which fails with a NullPointerException trace when the disk
+    // is full; a plot is small, so cache in memory and leave no temporary file
+    ImageIO.setUseCache(false);
   }
 
   /** Draws without a display (servers, CI) unless the user chose otherwise. */

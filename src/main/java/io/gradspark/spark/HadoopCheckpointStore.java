@@ -40,7 +40,13 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
       this.dir = SCHEME.matcher(dir).lookingAt()
           ? new org.apache.hadoop.fs.Path(new URI(dir))
           : new org.apache.hadoop.fs.Path(Path.of(dir).toAbsolutePath().normalize().toUri());
-      FileSystem f = this.dir.getFileSystem(new Configuration());
+      Configuration conf = new Configuration();
+      // a name node that is not there: give up after one try of 5 s, not after 10 retries
+      conf.setIfUnset("ipc.client.connect.max.retries", "0");
+      conf.setIfUnset("ipc.client.connect.max.retries.on.timeouts", "0");
+      conf.setIfUnset("ipc.client.connect.timeout", "5000");
+      conf.setIfUnset("dfs.client.retry.policy.enabled", "false");
+      FileSystem f = this.dir.getFileSystem(conf);
       // the raw local file system: no .crc side files (checkpoints carry their own checksums)
       this.fs = f instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : f;
     } catch (java.net.URISyntaxException | IOException | RuntimeException e) {
@@ -48,6 +54,15 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
           "choose a writable checkpoint directory (training.checkpoint-dir); for a scheme such as "
               + "s3a:// or gs://, its Hadoop connector must be on the classpath");
     }
+    this.everyEpochs = everyEpochs;
+    this.everySteps = everySteps;
+  }
+
+  /** A store on a given file system (tests: one that fails as a full disk does). */
+  HadoopCheckpointStore(org.apache.hadoop.fs.Path dir, FileSystem fs, int everyEpochs,
+      int everySteps) {
+    this.dir = dir;
+    this.fs = fs;
     this.everyEpochs = everyEpochs;
     this.everySteps = everySteps;
   }
@@ -71,8 +86,8 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
       fs.mkdirs(dir);
       fs.create(probe, true).close();
       fs.delete(probe, false);
-    } catch (IOException | RuntimeException e) {
-      throw new GradsparkException("Cannot write checkpoints to " + dir + ": " + e.getMessage(),
+    } catch (IOException | RuntimeException | org.apache.hadoop.fs.FSError e) {
+      throw new GradsparkException("Cannot write checkpoints to " + dir + ": " + reason(e),
           "choose a writable checkpoint directory (training.checkpoint-dir), or set "
               + "training.checkpoint-every = off");
     }
@@ -97,33 +112,93 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
   public void save(TrainingState at, double[] params) {
     String name = String.format(Locale.ROOT, "ckpt-e%05d-s%07d.npz", at.epoch(), at.step());
     Path local = null;
+    org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + name + ".tmp");
+    boolean saved = false;
     try {
       local = Files.createTempFile("gradspark-ckpt-", ".npz");
+      LOCAL_TEMPS.add(local);
       CheckpointFile.save(local, at, params);
       fs.mkdirs(dir);
-      org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(dir, "." + name + ".tmp");
       org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dir, name);
       fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(local.toUri()), tmp);
       fs.delete(target, false);
       if (!fs.rename(tmp, target)) {
         throw new IOException("rename of " + tmp + " to " + target + " failed");
       }
+      saved = true;
       List<org.apache.hadoop.fs.Path> all = list();
       for (int i = KEEP; i < all.size(); i++) {
         fs.delete(all.get(i), false);
       }
-    } catch (IOException e) {
-      throw new GradsparkException("Cannot write checkpoint " + name + " to " + dir + ": " + e,
-          "check training.checkpoint-dir, or set training.checkpoint-every = off");
+    } catch (IOException | org.apache.hadoop.fs.FSError e) {
+      // FSError: Hadoop's local file system wraps the IOException of a full disk in an Error
+      throw new GradsparkException("Cannot write checkpoint " + name + " to " + dir + ": "
+          + reason(e), "free space there, or choose another training.checkpoint-dir, or set "
+          + "training.checkpoint-every = off");
     } finally {
+      if (!saved) {
+        try {
+          fs.delete(tmp, false);
+        } catch (IOException | RuntimeException | org.apache.hadoop.fs.FSError ignored) {
+          // removeTemporaryFiles tries again
+        }
+      }
       if (local != null) {
         try {
           Files.deleteIfExists(local);
+          LOCAL_TEMPS.remove(local);
         } catch (IOException ignored) {
-          // a leftover temporary file is harmless
+          // removeTemporaryFiles tries again
         }
       }
     }
+  }
+
+  /** Local copies being written or read, removed by {@link #removeTemporaryFiles} too. */
+  private static final java.util.Set<Path> LOCAL_TEMPS =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Removes this JVM's local temporary copies and the store's half-copied ".ckpt-*.tmp" files
+   * (after a failure, or when a signal stops the JVM mid-copy).
+   */
+  public void removeTemporaryFiles() {
+    for (Path p : LOCAL_TEMPS) {
+      try {
+        Files.deleteIfExists(p);
+        LOCAL_TEMPS.remove(p);
+      } catch (IOException ignored) {
+        // best effort
+      }
+    }
+    try {
+      if (fs.exists(dir)) {
+        for (FileStatus s : fs.listStatus(dir)) {
+          String n = s.getPath().getName();
+          if (n.startsWith(".ckpt-") && n.endsWith(".tmp") || n.equals(".write-probe")) {
+            fs.delete(s.getPath(), false);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException | org.apache.hadoop.fs.FSError ignored) {
+      // best effort
+    }
+  }
+
+  /** The root cause's message: "No space left on device", "Connection refused". */
+  private static String reason(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = c.getMessage() != null ? c.getMessage() : c.toString();
+    return m.length() > 300 ? m.substring(0, 300) + "..." : m;
+  }
+
+  /** Whether the checkpoints go inside the local directory dir (the run directory). */
+  public boolean isInside(Path local) {
+    return dir.toUri().getScheme() != null && dir.toUri().getScheme().equals("file")
+        && Path.of(dir.toUri()).startsWith(local.toAbsolutePath().normalize());
   }
 
   /** Checkpoint files, newest position first. */
@@ -150,6 +225,7 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
     try {
       for (org.apache.hadoop.fs.Path p : list()) {
         Path local = Files.createTempFile("gradspark-ckpt-", ".npz");
+        LOCAL_TEMPS.add(local);
         try {
           fs.copyToLocalFile(false, p, new org.apache.hadoop.fs.Path(local.toUri()), true);
           CheckpointFile.Loaded l = CheckpointFile.load(local, numParams);
@@ -163,6 +239,7 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
           System.err.println("warning: checkpoint " + p + " is unusable: " + e.getMessage());
         } finally {
           Files.deleteIfExists(local);
+          LOCAL_TEMPS.remove(local);
         }
       }
     } catch (IOException e) {

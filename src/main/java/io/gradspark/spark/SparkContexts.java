@@ -68,6 +68,7 @@ public final class SparkContexts {
       conf.setMaster(masterFlag);
     }
     conf.setIfMissing("spark.master", "local[*]");
+    checkMasterUrl(conf.get("spark.master"));
     if (conf.get("spark.master").startsWith("local")) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
@@ -79,9 +80,40 @@ public final class SparkContexts {
     // the executors between them (one training's jobs still run one after another)
     conf.setIfMissing("spark.scheduler.mode", "FAIR");
     conf.setAppName("gradspark " + appName);
+    if (conf.get("spark.master").startsWith("spark://")) {
+      MasterCheck.check(conf);
+    }
     JavaSparkContext sc = new JavaSparkContext(conf);
     sc.setLogLevel(System.getProperty("gradspark.spark.log", "WARN"));
     return sc;
+  }
+
+  private static final java.util.regex.Pattern LOCAL =
+      java.util.regex.Pattern.compile("local(\\[(\\*|\\d+)(,\\d+)?])?");
+
+  /**
+   * Refuses a master URL Spark would fail on with a stack trace: an unknown scheme, local[0]. The
+   * URLs Spark takes: local, local[N], local[*], local[N,F], local-cluster[...], spark://HOST:PORT
+   * (a list for HA), yarn, k8s://URL.
+   */
+  public static void checkMasterUrl(String master) {
+    String hint = "use local[*] (one thread per core), local[N], spark://HOST:PORT (a standalone "
+        + "master; submit/local-cluster start prints its URL), yarn or k8s://https://HOST:PORT";
+    java.util.regex.Matcher m = LOCAL.matcher(master);
+    if (m.matches()) {
+      if (m.group(2) != null && !m.group(2).equals("*") && Long.parseLong(m.group(2)) < 1) {
+        throw new GradsparkException("The Spark master " + master + " has no threads to run "
+            + "tasks on: a local master needs at least one", hint);
+      }
+      return;
+    }
+    if (master.equals("yarn") || master.startsWith("k8s://") || master.startsWith("local-cluster[")
+        || master.matches("spark://[^/\\s,]+:\\d+(,[^/\\s,]+:\\d+)*")) {
+      return;
+    }
+    throw new GradsparkException("Unknown Spark master URL '" + master + "'"
+        + (master.startsWith("spark://") ? " (a standalone master is spark://HOST:PORT)" : ""),
+        hint);
   }
 
   /** The JVM flag that lets netlib pick its Java vector API BLAS (VectorBLAS). */
@@ -142,9 +174,17 @@ public final class SparkContexts {
         conf.setIfMissing("spark.scheduler.minRegisteredResourcesRatio", "1.0");
       }
     }
+    String fromEnv = env.get("SPARK_AUTHENTICATE_SECRET");
+    if (local != null && fromEnv != null && !fromEnv.isBlank()
+        && !conf.contains("spark.authenticate.secret") && !fromEnv.trim().equals(local.secret())) {
+      System.err.println("warning: SPARK_AUTHENTICATE_SECRET is not used for " + master
+          + ": that is the local cluster of submit/local-cluster, and its own secret (in "
+          + local.dir() + "/secret) is used; unset SPARK_AUTHENTICATE_SECRET, or set "
+          + "spark.authenticate.secret to override");
+    }
     if (!conf.contains("spark.authenticate.secret")) {
       // The local cluster's own secret first: it belongs to exactly this master URL.
-      String secret = local != null ? local.secret() : env.get("SPARK_AUTHENTICATE_SECRET");
+      String secret = local != null ? local.secret() : fromEnv;
       if (secret != null && !secret.isBlank()) {
         conf.set("spark.authenticate.secret", secret.trim());
       }
@@ -158,7 +198,7 @@ public final class SparkContexts {
    * The cluster that submit/local-cluster runs (state in GRADSPARK_CLUSTER_DIR, else
    * target/local-cluster of the project): its secret and its total number of cores (0: unknown).
    */
-  public record LocalCluster(String secret, int cores) {
+  public record LocalCluster(String secret, int cores, Path dir) {
     /** The local cluster when master is its URL, else null. */
     public static LocalCluster of(String master, Map<String, String> env) {
       Path dir;
@@ -179,7 +219,8 @@ public final class SparkContexts {
         }
         Path cores = dir.resolve("cores");
         return new LocalCluster(Files.readString(secret).trim(),
-            Files.isRegularFile(cores) ? Integer.parseInt(Files.readString(cores).trim()) : 0);
+            Files.isRegularFile(cores) ? Integer.parseInt(Files.readString(cores).trim()) : 0,
+            dir);
       } catch (IOException | NumberFormatException e) {
         throw new GradsparkException("Cannot read the settings of the local cluster " + master
             + " in " + dir + ": " + e.getMessage(),

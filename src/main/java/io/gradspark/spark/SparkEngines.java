@@ -1,5 +1,6 @@
 package io.gradspark.spark;
 
+import io.gradspark.GradsparkException;
 import io.gradspark.api.Datasets;
 import io.gradspark.api.Engines;
 import io.gradspark.api.RunSpec;
@@ -43,6 +44,13 @@ public final class SparkEngines implements Engines {
   /** As above with a given aggregation (bench compares them). */
   public SparkEngine create(RunSpec spec, BatchSchedule schedule, Datasets data,
       SparkEngine.Aggregation aggregation) {
+    int rows = data.train().rows();
+    if (spec.partitions() > rows) {
+      // every step would be a job of mostly empty tasks: refuse rather than crawl
+      throw new GradsparkException("training.partitions is " + spec.partitions()
+          + " but the training data has " + rows + " rows: a partition needs at least one row",
+          "set training.partitions to at most " + rows + " (one per executor core is best)");
+    }
     return new SparkEngine(sc.get(), spec.network(), schedule, data.train(),
         evaluationSets ? data.validation() : null, evaluationSets ? data.test() : null,
         partitions(spec), StorageLevel.fromString(spec.storage().name()), aggregation);

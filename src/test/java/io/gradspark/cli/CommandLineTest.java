@@ -331,7 +331,7 @@ class CommandLineTest {
     CliRun strict = CliRun.run("gradcheck", "--config", "conf/experiments/moons.conf",
         "--partitions", "3", "--samples", "50", "--tolerance", "1e-30",
         "--engine-tolerance", "1e-30");
-    assertEquals(1, strict.exitCode(), strict.out());
+    assertEquals(Main.CHECK_FAILED, strict.exitCode(), strict.out());
     assertTrue(strict.out().contains("ABOVE TOLERANCE"), strict.out());
   }
 }

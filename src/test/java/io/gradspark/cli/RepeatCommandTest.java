@@ -1,7 +1,5 @@
 package io.gradspark.cli;
 
-import io.gradspark.experiment.Experiments;
-import io.gradspark.experiment.Grid;
 import io.gradspark.experiment.Trials;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

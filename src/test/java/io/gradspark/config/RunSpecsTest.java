@@ -85,6 +85,8 @@ class RunSpecsTest {
           () -> RunSpecs.load(null, List.of(set), "x"), set);
       String key = set.substring(0, set.indexOf('='));
       assertTrue(e.getMessage().startsWith("Setting " + key + " must be"), e.getMessage());
+      // the refusal names its own key and origin once, not a second, enclosing one
+      assertTrue(e.getMessage().endsWith("(from --set)"), e.getMessage());
     }
   }
 

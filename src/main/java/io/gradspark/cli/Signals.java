@@ -1,0 +1,96 @@
+package io.gradspark.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.config.Configurator;
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM: the JVM exits with 128 + the signal's number (130, 143) after
+ * running what the command registered ({@link #onSignal}): a run directory says where its newest
+ * checkpoint is and removes its partial outputs and temporary files. What fails in the command's
+ * own thread meanwhile (Spark stops its context in its shutdown hook) is not reported as an error,
+ * and Spark's log lines are silenced: the interruption is the user's, not a bug.
+ */
+final class Signals {
+  private static volatile String received;
+  private static volatile int exitCode;
+  private static final List<Runnable> ACTIONS = new ArrayList<>();
+
+  private Signals() {}
+
+  /** Installs the handlers (Main.main only: a test JVM or an embedding application keeps its own). */
+  @SuppressWarnings("removal")
+  static void install() {
+    for (String name : List.of("INT", "TERM")) {
+      try {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+          exitCode = 128 + s.getNumber();
+          received = "SIG" + s.getName();
+          quiet();
+          System.exit(128 + s.getNumber());
+        });
+      } catch (IllegalArgumentException e) {
+        // the JVM reserves the signal (e.g. -Xrs): keep its default
+      }
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(Signals::runActions, "gradspark-signal"));
+  }
+
+  /** The signal that is stopping this JVM ("SIGINT", "SIGTERM"), or null. */
+  static String received() {
+    return received;
+  }
+
+  /** The exit code of the signal that is stopping this JVM (130 for SIGINT, 143 for SIGTERM). */
+  static int exitCode() {
+    return exitCode;
+  }
+
+  /** Stops a training whose JVM is being stopped by a signal, at its next step. */
+  static void check() {
+    if (received != null) {
+      throw new IllegalStateException("interrupted by " + received);
+    }
+  }
+
+  /** Runs action when a signal stops the JVM; closing the result unregisters it. */
+  static AutoCloseable onSignal(Runnable action) {
+    synchronized (ACTIONS) {
+      ACTIONS.add(action);
+    }
+    return () -> {
+      synchronized (ACTIONS) {
+        ACTIONS.remove(action);
+      }
+    };
+  }
+
+  private static void runActions() {
+    if (received == null) {
+      return;
+    }
+    List<Runnable> todo;
+    synchronized (ACTIONS) {
+      todo = new ArrayList<>(ACTIONS);
+    }
+    for (int i = todo.size() - 1; i >= 0; i--) {
+      try {
+        todo.get(i).run();
+      } catch (RuntimeException e) {
+        System.err.println("warning: while stopping: " + e.getMessage());
+      }
+    }
+    System.err.flush();
+  }
+
+  /** Spark and Netty log their own view of a stopped context: not for the user. */
+  private static void quiet() {
+    try {
+      Configurator.setAllLevels(LogManager.ROOT_LOGGER_NAME, Level.OFF);
+    } catch (RuntimeException | LinkageError e) {
+      // another logging backend: leave it
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.gradspark.cli;
+
+import io.gradspark.spark.HadoopCheckpointStore;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A train run's directory while it trains: owned exclusively ({@link RunDirectory#claim}), and
+ * tidied when the run does not finish (an error, a divergence, a signal). What a run that did not
+ * finish leaves: config.conf and checkpoints/ when there is a checkpoint to resume from (the final
+ * outputs written so far and temporary files are removed), model-last-good.npz when training
+ * diverged; with neither, nothing (the directory is removed when this run created it).
+ */
+final class TrainDirectory implements AutoCloseable {
+  /** What an unfinished run keeps, besides the lock file. */
+  private static final Set<String> KEPT =
+      Set.of("config.conf", "checkpoints", "model-last-good.npz");
+
+  private final Path target;
+  private final boolean created;
+  private final HadoopCheckpointStore checkpoints;
+  private final FileChannel lock;
+  private final AutoCloseable unregister;
+  private boolean done;
+  private boolean closed;
+  private String left;
+
+  TrainDirectory(Path target, boolean fresh, HadoopCheckpointStore checkpoints) {
+    this.target = target;
+    this.created = !Files.exists(target);
+    this.checkpoints = checkpoints;
+    this.lock = RunDirectory.claim(target, fresh);
+    this.unregister = Signals.onSignal(this::interrupted);
+  }
+
+  /** The run finished: its outputs are complete. */
+  synchronized void done() {
+    done = true;
+  }
+
+  @Override
+  public void close() {
+    if (Signals.received() != null) {
+      tidy(); // the signal's action reports
+      return;
+    }
+    try {
+      unregister.close();
+    } catch (Exception ignored) {
+      // cannot fail
+    }
+    tidy();
+    if (!done) {
+      System.err.println("The run did not finish. " + left);
+    }
+  }
+
+  /** A signal: the command's own thread gets a moment to unwind (and tidy) itself first. */
+  private void interrupted() {
+    long deadline = System.nanoTime() + 3_000_000_000L;
+    synchronized (this) {
+      while (!closed && System.nanoTime() < deadline) {
+        try {
+          wait(100);
+        } catch (InterruptedException e) {
+          break;
+        }
+      }
+    }
+    tidy();
+    System.err.println("Interrupted (" + Signals.received() + "). " + left);
+  }
+
+  private synchronized void tidy() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    notifyAll();
+    checkpoints.removeTemporaryFiles();
+    if (done) {
+      left = "The run had finished: outputs in " + target;
+    } else {
+      String newest = newestCheckpoint();
+      boolean keep = newest != null || Files.exists(target.resolve("model-last-good.npz"));
+      removeContents(keep ? KEPT : Set.of());
+      if (newest != null) {
+        left = "The newest checkpoint is " + newest + "; continue the run with: "
+            + "submit/gradspark train --resume " + target;
+      } else if (keep) {
+        left = "No checkpoint was written; " + target + " keeps config.conf and "
+            + "model-last-good.npz";
+      } else {
+        left = "No checkpoint was written yet: nothing kept"
+            + (created ? " (" + target + " removed)" : "");
+      }
+    }
+    try {
+      lock.close();
+    } catch (IOException ignored) {
+      // the lock goes with the JVM anyway
+    }
+    if (!done && created && isEmptyBut(RunDirectory.LOCK)) {
+      try {
+        Files.deleteIfExists(target.resolve(RunDirectory.LOCK));
+        Files.deleteIfExists(target);
+      } catch (IOException ignored) {
+        // best effort
+      }
+    }
+  }
+
+  private String newestCheckpoint() {
+    try {
+      List<org.apache.hadoop.fs.Path> all = checkpoints.list();
+      return all.isEmpty() ? null : all.get(0).toString();
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private void removeContents(Set<String> keep) {
+    try (Stream<Path> s = Files.list(target)) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if (!keep.contains(name) && !name.equals(RunDirectory.LOCK)) {
+          RunDirectory.removeTree(p);
+        }
+      }
+    } catch (IOException e) {
+      // best effort: the message says what should be there
+    }
+  }
+
+  private boolean isEmptyBut(String name) {
+    try (Stream<Path> s = Files.list(target)) {
+      return s.allMatch(p -> p.getFileName().toString().equals(name));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package io.gradspark.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gradspark.GradsparkException;
+import io.gradspark.train.TrainingState;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.util.Progressable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A full disk while writing a checkpoint (issue 12): a user error, and no file left behind. */
+class HadoopCheckpointStoreTest {
+  @TempDir
+  Path tmp;
+
+  /**
+   * Hadoop's local file system on a disk that fills up once full is set: a file being written
+   * gets its first kilobytes, then the write fails as on a full disk (the stream writes to
+   * /dev/full, and Hadoop turns its "No space left on device" into an FSError, an Error).
+   */
+  static final class FullDisk extends RawLocalFileSystem {
+    volatile boolean full;
+
+    FullDisk() throws IOException {
+      initialize(URI.create("file:///"), new Configuration());
+    }
+
+    @Override
+    public FSDataOutputStream create(org.apache.hadoop.fs.Path f, boolean overwrite,
+        int bufferSize, short replication, long blockSize, Progressable progress)
+        throws IOException {
+      if (!full) {
+        return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
+      }
+      Files.write(pathToFile(f).toPath(), new byte[4096]);
+      return super.create(new org.apache.hadoop.fs.Path("/dev/full"), true, 1, replication,
+          blockSize, progress);
+    }
+  }
+
+  private static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  private static long localTemps() throws IOException {
+    try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return s.filter(p -> p.getFileName().toString().startsWith("gradspark-ckpt-")).count();
+    }
+  }
+
+  private static TrainingState at(int epoch, int step, double[] velocity) {
+    return TrainingState.builder().at(epoch, step).velocity(velocity).build();
+  }
+
+  @Test
+  void aFullDiskIsReportedAndLeavesNoTemporaryFile() throws IOException {
+    Path dir = tmp.resolve("ckpt");
+    double[] params = new double[20_000];
+    double[] velocity = new double[20_000];
+    FullDisk disk = new FullDisk();
+    HadoopCheckpointStore store = new HadoopCheckpointStore(
+        new org.apache.hadoop.fs.Path(dir.toUri()), disk, 1, 0);
+    long tempsBefore = localTemps();
+    store.save(at(1, 0, velocity), params);
+    assertEquals(List.of("ckpt-e00001-s0000000.npz"), names(dir));
+    disk.full = true;
+    GradsparkException e = assertThrows(GradsparkException.class,
+        () -> store.save(at(2, 0, velocity), params));
+    assertTrue(e.getMessage().contains("Cannot write checkpoint ckpt-e00002-s0000000.npz"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+    assertTrue(e.hint().contains("free space there, or choose another training.checkpoint-dir"),
+        e.hint());
+    assertEquals(List.of("ckpt-e00001-s0000000.npz"), names(dir),
+        "the half-copied temporary file is gone, the previous checkpoint kept");
+    assertEquals(tempsBefore, localTemps(), "the local copy is gone");
+    // a step checkpoint on the same full disk: the same report
+    GradsparkException step = assertThrows(GradsparkException.class,
+        () -> store.save(at(2, 5, velocity), params));
+    assertTrue(step.getMessage().contains("ckpt-e00002-s0000005.npz"), step.getMessage());
+    assertEquals(List.of("ckpt-e00001-s0000000.npz"), names(dir));
+  }
+}
