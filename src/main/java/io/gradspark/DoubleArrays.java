@@ -9,35 +9,49 @@ import java.nio.ByteOrder;
 /**
  * double[] through Java serialization in bulk. ObjectOutputStream writes a double[] one value at a
  * time (8 byte stores each), which made serialising a step's broadcast parameters and gradient sums
- * the largest single cost of a Spark step; as little-endian bytes the array is one copy each way,
- * with every bit kept (NaN payloads too).
+ * the largest single cost of a Spark step; streamed as little-endian bytes through a 64 KB buffer
+ * the array is one copy each way and never held twice, with every bit kept (NaN payloads too).
  */
 public final class DoubleArrays {
   private DoubleArrays() {}
 
-  /** Writes values (may be null) as one byte array. */
+  /** Bytes converted at a time: the array is streamed, never copied whole. */
+  private static final int CHUNK_BYTES = 1 << 16;
+
+  /** Writes values (may be null): the length, then the values as little-endian bytes. */
   public static void write(ObjectOutputStream out, double[] values) throws IOException {
     if (values == null) {
-      out.writeObject(null);
+      out.writeInt(-1);
       return;
     }
-    byte[] bytes = new byte[Math.multiplyExact(values.length, Double.BYTES)];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(values);
-    out.writeObject(bytes);
+    out.writeInt(values.length);
+    byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, (long) values.length * Double.BYTES)];
+    java.nio.DoubleBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN)
+        .asDoubleBuffer();
+    for (int i = 0; i < values.length; i += view.capacity()) {
+      int n = Math.min(view.capacity(), values.length - i);
+      view.clear();
+      view.put(values, i, n);
+      out.write(chunk, 0, n * Double.BYTES);
+    }
   }
 
   /** Reads what {@link #write} wrote: the values, or null. */
-  public static double[] read(ObjectInputStream in) throws IOException, ClassNotFoundException {
-    byte[] bytes = (byte[]) in.readObject();
-    if (bytes == null) {
+  public static double[] read(ObjectInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0) {
       return null;
     }
-    if (bytes.length % Double.BYTES != 0) {
-      throw new java.io.InvalidObjectException(
-          "a double array of " + bytes.length + " bytes (not a multiple of 8)");
+    double[] values = new double[length];
+    byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, (long) length * Double.BYTES)];
+    java.nio.DoubleBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN)
+        .asDoubleBuffer();
+    for (int i = 0; i < length; i += view.capacity()) {
+      int n = Math.min(view.capacity(), length - i);
+      in.readFully(chunk, 0, n * Double.BYTES);
+      view.clear();
+      view.get(values, i, n);
     }
-    double[] values = new double[bytes.length / Double.BYTES];
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(values);
     return values;
   }
 }
