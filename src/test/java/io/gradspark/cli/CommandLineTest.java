@@ -321,6 +321,38 @@ class CommandLineTest {
   }
 
   @Test
+  void benchPrintsTheFloorStepsToTargetTheBaselineAndTheDgemmLimit() throws IOException {
+    // the same config as its own baseline (which trains its own 20 epochs, not --epochs 2)
+    Path json = tmp.resolve("bench-floor.json");
+    CliRun r = CliRun.run("bench", "--config", "conf/experiments/moons.conf", "--epochs", "2",
+        "--partitions", "2", "--engines", "local,spark", "--target-accuracy", "0.5",
+        "--baseline", "conf/experiments/moons.conf", "--floor", "5", "--dgemm-seconds", "0.3",
+        "--warmup", "2", "--json", json.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    JsonNode b = JSON.readTree(json.toFile());
+    JsonNode engines = b.get("engines");
+    assertEquals(List.of("baseline", "local", "spark"), List.of(engines.get(0).get("engine")
+        .asText(), engines.get(1).get("engine").asText(), engines.get(2).get("engine").asText()));
+    int perEpoch = b.get("steps_per_epoch").asInt();
+    for (JsonNode e : engines) {
+      int steps = e.get("steps_to_target").asInt();
+      assertTrue(steps > 0 && steps % perEpoch == 0, "steps counted by epochs: " + e);
+      assertEquals(engines.get(0).get("steps_to_target").asInt(), steps, e.toString());
+    }
+    assertEquals("conf/experiments/moons.conf", engines.get(0).get("config").asText());
+    assertEquals(b.get("network").asText(), engines.get(0).get("network").asText());
+    JsonNode spark = engines.get(2);
+    assertEquals(5, spark.get("floor_jobs").asInt());
+    assertTrue(spark.get("floor_ms").asDouble() > 0, spark.toString());
+    assertEquals(spark.get("overhead_ms").asDouble() / spark.get("floor_ms").asDouble(),
+        spark.get("overhead_vs_floor").asDouble(), 1e-12);
+    assertTrue(b.get("dgemm").get("gflops").asDouble() > 0, b.get("dgemm").toString());
+    assertTrue(r.out().contains("x Spark's floor here"), r.out());
+    assertTrue(r.out().contains("x the baseline's"), r.out());
+    assertTrue(r.out().contains("dgemm limit: 2 threads"), r.out());
+  }
+
+  @Test
   void gradcheckPassesOnAShippedConfig() {
     CliRun r = CliRun.run("gradcheck", "--config", "conf/experiments/moons.conf",
         "--partitions", "3", "--samples", "100");
