@@ -30,8 +30,7 @@ import picocli.CommandLine.Option;
             + "per epoch (median), samples/s, achieved GFLOP/s of the matrix products, time to a "
             + "target accuracy, and for Spark where a step's time goes (median ms). Engines: "
             + "local (one JVM), spark (the default aggregation) and spark-tree (treeAggregate, "
-            + "the baseline).",
-        "",
+            + "for comparison).",
         "",
         "After each Spark engine's run, bench times bare jobs over the same cached partitions "
             + "(Spark's floor for a step here) and prints the step's overhead as a multiple of "
