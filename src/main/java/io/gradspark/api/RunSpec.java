@@ -249,7 +249,10 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     }
   }
 
-  /** Builds a RunSpec; every setting has the default reference.conf gives it. */
+  /**
+   * Builds a RunSpec. Every setting starts at the default reference.conf gives it, except
+   * checkpoints, which start off (a run built in code has no run directory to put them in).
+   */
   public static final class Builder {
     private String name = "run";
     private final Network network;
