@@ -214,7 +214,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
    */
   public record DataPrep(double scale, int oneVsAll, int holdout, ValidationMode mode,
       long splitSeed, boolean validationGiven) {
-    public static final DataPrep NONE = new DataPrep(1.0, -1, 0, ValidationMode.LAST, 0, false);
+    public static final DataPrep NONE = new DataPrep(1.0, -1, 0, ValidationMode.LAST, 1, false);
 
     public DataPrep {
       if (scale == 0 || !Double.isFinite(scale)) {
@@ -233,7 +233,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     }
 
     public static DataPrep scaledBy(double scale) {
-      return new DataPrep(scale, -1, 0, ValidationMode.LAST, 0, false);
+      return new DataPrep(scale, -1, 0, ValidationMode.LAST, 1, false);
     }
 
     public DataPrep withOneVsAll(int k) {

@@ -55,6 +55,13 @@ class RunSpecsTest {
   }
 
   @Test
+  void theBuildersDefaultsAreReferenceConfsExceptCheckpoints() {
+    RunSpec defaults = RunSpecs.load(null, List.of("training.checkpoint-every=off"), "run").spec();
+    RunSpec built = RunSpec.builder(defaults.network()).build();
+    assertEquals(defaults.toString(), built.toString());
+  }
+
+  @Test
   void theCoreSaysWhatIsWrongAndTheConfigLayerAddsTheKeyFileAndLine() throws IOException {
     Path file = conf("optimizer {", "  momentum = 1.0", "}");
     GradsparkException e = assertThrows(GradsparkException.class,
