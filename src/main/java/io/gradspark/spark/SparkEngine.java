@@ -240,12 +240,27 @@ public final class SparkEngine implements GradientEngine {
     if (rdd == null) {
       return 0;
     }
-    for (org.apache.spark.storage.RDDInfo info : sc.sc().getRDDStorageInfo()) {
-      if (info.id() == rdd.id()) {
-        return info.memSize() + info.diskSize();
+    // executors report their cached blocks to the driver asynchronously: right after the caching
+    // job, some partitions may not be counted yet, so wait (bounded) until all of them are
+    long bytes = 0;
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    do {
+      for (org.apache.spark.storage.RDDInfo info : sc.sc().getRDDStorageInfo()) {
+        if (info.id() == rdd.id()) {
+          bytes = info.memSize() + info.diskSize();
+          if (info.numCachedPartitions() >= rdd.getNumPartitions()) {
+            return bytes;
+          }
+        }
       }
-    }
-    return 0;
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return bytes;
+      }
+    } while (System.nanoTime() < deadline);
+    return bytes;
   }
 
   /**
