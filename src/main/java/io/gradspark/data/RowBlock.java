@@ -96,6 +96,15 @@ public final class RowBlock implements Serializable {
     return new RowBlock(rows, cols, null, v, 1.0, labels);
   }
 
+  /** The same rows labelled 1.0 where the label is class k, else 0.0 (one-vs-all). */
+  public RowBlock oneVsAll(int k) {
+    double[] l = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      l[r] = labels[r] == k ? 1.0 : 0.0;
+    }
+    return withLabels(l);
+  }
+
   /** The same features with new labels (length = rows). */
   public RowBlock withLabels(double[] newLabels) {
     return new RowBlock(rows, cols, bytes, values, scale, newLabels);

@@ -33,13 +33,8 @@ public final class Views {
           "One-vs-all on " + source.describe() + ": expected a class index >= 0 but found " + k,
           "Give the class (label value) that becomes 1; all others become 0.");
     }
-    return new PerBlock(source, (b, from) -> {
-      double[] labels = new double[b.rows()];
-      for (int r = 0; r < labels.length; r++) {
-        labels[r] = b.label(r) == k ? 1.0 : 0.0;
-      }
-      return b.withLabels(labels);
-    }, " with labels class " + k + " vs all");
+    return new PerBlock(source, (b, from) -> b.oneVsAll(k),
+        " with labels class " + k + " vs all");
   }
 
   /**

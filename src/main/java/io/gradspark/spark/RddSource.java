@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -133,11 +134,7 @@ final class RddSource implements EngineSource {
       int first = (int) offsets[p];
       RowBlock block = block(rows, (int) (offsets[p + 1] - first), net.inputSize(), first, what);
       if (oneVsAll >= 0) {
-        double[] labels = new double[block.rows()];
-        for (int r = 0; r < labels.length; r++) {
-          labels[r] = block.label(r) == oneVsAll ? 1.0 : 0.0;
-        }
-        block = block.withLabels(labels);
+        block = block.oneVsAll(oneVsAll);
       }
       if (scale != 1.0) {
         block = block.scaled(scale);
@@ -157,20 +154,24 @@ final class RddSource implements EngineSource {
     int r = 0;
     while (rows.hasNext()) {
       LabeledVector row = rows.next();
-      Vector v = row.features();
-      if (v.size() != cols) {
-        throw new GradsparkException(what + ": row " + (first + r + 1) + " (1-based) has " + v.size()
-            + " features but the network's input size is " + cols,
-            "give every row the network's input size in features");
-      }
-      write(v, values, r * cols);
+      int id = first + r;
+      write(row.features(), cols, values, r, () -> what + ": row " + (id + 1) + " (1-based)");
       labels[r++] = row.label();
     }
     return RowBlock.ofDoubles(values, n, cols, labels);
   }
 
-  /** v's values at dst[off..off+size), zeros where a sparse vector has none. */
-  static void write(Vector v, double[] dst, int off) {
+  /**
+   * v as row r of dst (row-major, cols per row), zeros where a sparse vector has none; refuses a
+   * vector of another size, naming the row as `which` says.
+   */
+  static void write(Vector v, int cols, double[] dst, int r, Supplier<String> which) {
+    if (v.size() != cols) {
+      throw new GradsparkException(which.get() + " has " + v.size()
+          + " features but the network's input size is " + cols,
+          "give every row the network's input size in features");
+    }
+    int off = r * cols;
     if (v instanceof SparseVector s) {
       int[] idx = s.indices();
       double[] val = s.values();
@@ -188,13 +189,7 @@ final class RddSource implements EngineSource {
     rows.forEachRemaining(all::add);
     double[] values = new double[Math.multiplyExact(all.size(), cols)];
     for (int r = 0; r < all.size(); r++) {
-      Vector v = all.get(r);
-      if (v.size() != cols) {
-        throw new GradsparkException("A row to predict has " + v.size()
-            + " features but the network's input size is " + cols,
-            "give every row the network's input size in features");
-      }
-      write(v, values, r * cols);
+      write(all.get(r), cols, values, r, () -> "A row to predict");
     }
     return RowBlock.ofDoubles(values, all.size(), cols, new double[all.size()]);
   }
