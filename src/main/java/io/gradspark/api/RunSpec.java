@@ -85,27 +85,43 @@ public record RunSpec(String name, Network network, Initializer init, String ini
 
   /** The same description with another seed (trials of an experiment differ only in it). */
   public RunSpec withSeed(long newSeed) {
-    return new RunSpec(name, network, init, initFrom, newSeed, epochs, batchSize, shuffle,
-        dropLast, optimizer, patience, checkpoints, engine, partitions, storage, data);
+    return toBuilder().seed(newSeed).build();
   }
 
   /** The same description on another number of Spark partitions (0: the default parallelism). */
   public RunSpec withPartitions(int p) {
-    return new RunSpec(name, network, init, initFrom, seed, epochs, batchSize, shuffle,
-        dropLast, optimizer, patience, checkpoints, engine, p, storage, data);
+    return toBuilder().partitions(p).build();
   }
 
   /** The same description for another number of epochs. */
   public RunSpec withEpochs(int e) {
-    return new RunSpec(name, network, init, initFrom, seed, e, batchSize, shuffle, dropLast,
-        optimizer, patience, checkpoints, engine, partitions, storage, data);
+    return toBuilder().epochs(e).build();
   }
 
   /** The same description with a validation set given by the caller (not split from train). */
   public RunSpec withValidationGiven() {
-    return new RunSpec(name, network, init, initFrom, seed, epochs, batchSize, shuffle,
-        dropLast, optimizer, patience, checkpoints, engine, partitions, storage,
-        data.withValidationGiven());
+    return toBuilder().prepare(data.withValidationGiven()).build();
+  }
+
+  /** A builder holding every value of this description. */
+  public Builder toBuilder() {
+    Builder b = new Builder(network);
+    b.name = name;
+    b.init = init;
+    b.initFrom = initFrom;
+    b.seed = seed;
+    b.epochs = epochs;
+    b.batchSize = batchSize;
+    b.shuffle = shuffle;
+    b.dropLast = dropLast;
+    b.optimizer = optimizer;
+    b.patience = patience;
+    b.checkpoints = checkpoints;
+    b.engine = engine;
+    b.partitions = partitions;
+    b.storage = storage;
+    b.data = data;
+    return b;
   }
 
   /** Settings recorded in model.json and summary.json. */
