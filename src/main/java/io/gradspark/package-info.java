@@ -15,9 +15,10 @@
  * io          file formats: model.npz, checkpoints, history, plots
  * train       the training loop, batch schedule, local engine
  * data, eval  row sources and blocks; metrics
+ * fs          paths on any Hadoop file system (the one place, with spark and cli, that sees Hadoop)
  * nn, optim   the math: network, layers, heads, initialisers; momentum SGD and schedules
  * </pre>
- * Only {@code spark} and {@code cli} import Spark, Hadoop or Scala. {@code ArchitectureTest}
+ * Only {@code spark} and {@code cli} import Spark or Scala; only they and {@code fs} import Hadoop. {@code ArchitectureTest}
  * enforces these arrows.
  *
  * <p>Imported by: every package.

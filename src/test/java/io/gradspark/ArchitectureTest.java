@@ -29,25 +29,31 @@ class ArchitectureTest {
       Map.entry("", Set.of()),
       Map.entry("nn", Set.of("")),
       Map.entry("optim", Set.of("")),
-      Map.entry("data", Set.of("", "nn")),
+      Map.entry("fs", Set.of("")),
+      Map.entry("data", Set.of("", "nn", "fs")),
       Map.entry("eval", Set.of("", "nn")),
       Map.entry("train", Set.of("", "nn", "optim", "data", "eval")),
-      Map.entry("io", Set.of("", "nn", "optim", "data", "eval", "train")),
+      Map.entry("io", Set.of("", "nn", "optim", "data", "eval", "train", "fs")),
       Map.entry("onnx", Set.of("", "nn", "io")),
-      Map.entry("api", Set.of("", "nn", "optim", "data", "eval", "train", "io", "onnx")),
-      Map.entry("config", Set.of("", "nn", "optim", "data", "train", "api")),
-      Map.entry("experiment", Set.of("", "nn", "data", "eval", "train", "io", "api", "config")),
-      Map.entry("spark", Set.of("", "nn", "optim", "data", "eval", "train", "io", "api")),
+      Map.entry("api", Set.of("", "nn", "optim", "data", "eval", "train", "io", "onnx", "fs")),
+      Map.entry("config", Set.of("", "nn", "optim", "data", "train", "api", "fs")),
+      Map.entry("experiment",
+          Set.of("", "nn", "data", "eval", "train", "io", "api", "config", "fs")),
+      Map.entry("spark", Set.of("", "nn", "optim", "data", "eval", "train", "io", "api", "fs")),
       Map.entry("cli", Set.of("", "nn", "optim", "data", "eval", "train", "io", "onnx", "api",
-          "config", "experiment", "spark")));
+          "config", "experiment", "spark", "fs")));
 
-  /** Only these packages may use Spark, Hadoop or Scala. */
+  /** Only these packages may use Spark or Scala. */
   private static final Set<String> SPARK_USERS = Set.of("spark", "cli");
+
+  /** Only these packages may use Hadoop (fs: its file systems, for everyone else). */
+  private static final Set<String> HADOOP_USERS = Set.of("fs", "spark", "cli");
 
   private static final Pattern PROJECT = Pattern.compile("\\bio\\.gradspark\\.([a-z]+)\\.[A-Z]");
   private static final Pattern ROOT = Pattern.compile("\\bio\\.gradspark\\.[A-Z]");
-  private static final Pattern EXTERNAL =
-      Pattern.compile("\\b(org\\.apache\\.spark|org\\.apache\\.hadoop|scala)\\.");
+  private static final Pattern SPARK =
+      Pattern.compile("\\b(org\\.apache\\.spark|scala)\\.");
+  private static final Pattern HADOOP = Pattern.compile("\\borg\\.apache\\.hadoop\\.");
 
   @Test
   void everyPackageUsesOnlyWhatItsPackageInfoAllows() throws IOException {
@@ -81,8 +87,12 @@ class ArchitectureTest {
           if (ROOT.matcher(code).find() && !pkg.isEmpty() && !allowed.contains("")) {
             wrong.add(f + ":" + (i + 1) + ": " + pkg + " uses the root package: " + line);
           }
-          if (EXTERNAL.matcher(code).find() && !SPARK_USERS.contains(pkg)) {
-            wrong.add(f + ":" + (i + 1) + ": " + pkg + " uses Spark, Hadoop or Scala: " + line);
+          if (SPARK.matcher(code).find() && !SPARK_USERS.contains(pkg)) {
+            wrong.add(f + ":" + (i + 1) + ": " + pkg + " uses Spark or Scala: " + line);
+          }
+          if (HADOOP.matcher(code).find() && !HADOOP_USERS.contains(pkg)) {
+            wrong.add(f + ":" + (i + 1) + ": " + pkg + " uses Hadoop (use io.gradspark.fs): "
+                + line);
           }
         }
       }

@@ -1,0 +1,327 @@
+package io.gradspark.fs;
+
+import io.gradspark.GradsparkException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
+
+/**
+ * Paths on any Hadoop file system, as strings. A path with a scheme ({@code hdfs://nn:8020/x},
+ * {@code file:/x}, {@code s3a://bucket/x}) is a URI; anything else is a local path, resolved
+ * against the current directory (so a plain path means what it always meant, whatever
+ * {@code fs.defaultFS} says). Every method names the path in its errors.
+ */
+public final class HadoopPaths {
+  private static final Pattern SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]+:");
+  private static volatile Configuration configuration;
+
+  private HadoopPaths() {}
+
+  /**
+   * Use conf for every file system this JVM opens from now on (the Spark layer passes the
+   * application's Hadoop configuration: on the driver {@code sc.hadoopConfiguration()}, on an
+   * executor the same settings from its SparkConf).
+   */
+  public static void configure(Configuration conf) {
+    configuration = failFast(new Configuration(conf));
+  }
+
+  /** The Hadoop configuration in use: the configured one, or the classpath's defaults. */
+  public static Configuration configuration() {
+    Configuration c = configuration;
+    if (c == null) {
+      c = failFast(new Configuration());
+      configuration = c;
+    }
+    return c;
+  }
+
+  /** A name node that is not there: give up after one try of 5 s, not after minutes of retries. */
+  private static Configuration failFast(Configuration conf) {
+    conf.setIfUnset("ipc.client.connect.max.retries", "0");
+    conf.setIfUnset("ipc.client.connect.max.retries.on.timeouts", "0");
+    conf.setIfUnset("ipc.client.connect.timeout", "5000");
+    conf.setIfUnset("dfs.client.retry.policy.enabled", "false");
+    return conf;
+  }
+
+  /** Whether text names a path with a scheme ("hdfs://...", "file:/..."), not a plain local one. */
+  public static boolean hasScheme(String text) {
+    return SCHEME.matcher(text).lookingAt() && !looksLikeWindowsDrive(text);
+  }
+
+  private static boolean looksLikeWindowsDrive(String text) {
+    return text.length() >= 2 && text.charAt(1) == ':' && Character.isLetter(text.charAt(0))
+        && (text.length() == 2 || text.charAt(2) == '\\');
+  }
+
+  /** The path a user wrote, fully qualified: "file:/abs/path" for a local path, else its URI. */
+  public static String qualified(String text) {
+    return path(text).toString();
+  }
+
+  /** Whether the path is on the local file system (a plain path or file:). */
+  public static boolean isLocal(String text) {
+    String scheme = path(text).toUri().getScheme();
+    return scheme == null || scheme.equals("file");
+  }
+
+  /** The local java.nio path of a local one (see {@link #isLocal}). */
+  public static java.nio.file.Path localPath(String text) {
+    return java.nio.file.Path.of(path(text).toUri());
+  }
+
+  /** text/child. */
+  public static String child(String text, String child) {
+    return new Path(path(text), child).toString();
+  }
+
+  /** The last name of the path ("part-00000.csv"). */
+  public static String name(String text) {
+    return path(text).getName();
+  }
+
+  /** The parent directory, qualified, or null for a root. */
+  public static String parent(String text) {
+    Path p = path(text).getParent();
+    return p == null ? null : p.toString();
+  }
+
+  static Path path(String text) {
+    if (text == null || text.isBlank()) {
+      throw new GradsparkException("Expected a path but found " + (text == null ? "none" : "\"\""),
+          "give a file path, e.g. data/x.csv or hdfs://namenode:8020/data/x.csv");
+    }
+    try {
+      if (hasScheme(text)) {
+        URI uri = new URI(text);
+        if (uri.getScheme().equals("file") && uri.getPath() == null) {
+          throw new URISyntaxException(text, "a file: URI needs an absolute path, e.g. file:/data/x");
+        }
+        return new Path(uri);
+      }
+      return new Path(java.nio.file.Path.of(text).toAbsolutePath().normalize().toUri());
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw new GradsparkException("Cannot read \"" + text + "\" as a path: " + e.getMessage(),
+          "write a local path, or a URI such as hdfs://namenode:8020/data/x.csv (spaces and other "
+              + "special characters in a URI are written %20 and so on)");
+    }
+  }
+
+  /**
+   * The file system of a path; refuses a scheme whose file system is not on the classpath,
+   * naming the connector that provides it. what says which path it is ("training data").
+   */
+  public static FileSystem fileSystem(String text, String what) {
+    Path p = path(text);
+    try {
+      FileSystem fs = p.getFileSystem(configuration());
+      // the raw local file system: no .crc side files next to every output
+      return fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : fs;
+    } catch (UnsupportedFileSystemException e) {
+      throw noFileSystem(p.toUri().getScheme(), text, what);
+    } catch (IOException | RuntimeException e) {
+      throw new GradsparkException("Cannot open the file system of " + what + " " + text + ": "
+          + reason(e), "check the address (host and port of the name node) and that it is up");
+    }
+  }
+
+  /** Whether the classpath has a file system for the scheme of text. */
+  public static void checkScheme(String text, String what) {
+    Path p = path(text);
+    String scheme = p.toUri().getScheme();
+    try {
+      FileSystem.getFileSystemClass(scheme, configuration());
+    } catch (UnsupportedFileSystemException e) {
+      throw noFileSystem(scheme, text, what);
+    } catch (IOException e) {
+      throw noFileSystem(scheme, text, what);
+    }
+  }
+
+  /** Connectors by scheme: the artifact that provides each and how to add it. */
+  private static final Map<String, String> CONNECTORS = Map.of(
+      "s3a", "hadoop-aws (org.apache.hadoop:hadoop-aws:%s, which needs the AWS SDK bundle)",
+      "gs", "the Cloud Storage connector (com.google.cloud.bigdataoss:gcs-connector)",
+      "abfs", "hadoop-azure (org.apache.hadoop:hadoop-azure:%s)",
+      "abfss", "hadoop-azure (org.apache.hadoop:hadoop-azure:%s)",
+      "wasb", "hadoop-azure (org.apache.hadoop:hadoop-azure:%s)",
+      "wasbs", "hadoop-azure (org.apache.hadoop:hadoop-azure:%s)",
+      "oss", "hadoop-aliyun (org.apache.hadoop:hadoop-aliyun:%s)");
+
+  private static GradsparkException noFileSystem(String scheme, String text, String what) {
+    String s = scheme.toLowerCase(Locale.ROOT);
+    String version = org.apache.hadoop.util.VersionInfo.getVersion();
+    String connector = CONNECTORS.get(s);
+    String hint;
+    if (s.equals("s3") || s.equals("s3n")) {
+      hint = "write s3a://... instead: Hadoop reads S3 through the s3a connector (hadoop-aws)";
+    } else if (connector != null) {
+      hint = "put " + String.format(Locale.ROOT, connector, version) + " on the classpath: run "
+          + "where the cluster's Spark provides it (managed clusters do), or pass it to "
+          + "spark-submit with --packages or --jars; Gradspark does not bundle connectors";
+    } else {
+      hint = "put the Hadoop file system for \"" + scheme + "\" on the classpath (spark-submit "
+          + "--packages or --jars), or use a local path or hdfs://";
+    }
+    return new GradsparkException("No Hadoop file system for scheme \"" + scheme + "\" ("
+        + what + " " + text + ") is on the classpath (Hadoop " + version + ")", hint);
+  }
+
+  /** A file of a dataset: its qualified path, length in bytes and block size. */
+  public record FileEntry(String path, long length, long blockSize) {}
+
+  /**
+   * The files a data path names, in name order: the file itself; every file of a directory (not
+   * its subdirectories), leaving out names that start with "_" or "." ({@code _SUCCESS}, CRC
+   * side files), as Hadoop's input formats do; or every file a glob matches. Refuses a path that
+   * matches nothing, a directory or glob without files, and an empty file set.
+   */
+  public static List<FileEntry> files(String text, String what) {
+    FileSystem fs = fileSystem(text, what);
+    Path p = path(text);
+    List<FileStatus> found = new ArrayList<>();
+    try {
+      FileStatus[] glob = fs.globStatus(p);
+      if (glob == null || glob.length == 0) {
+        throw new GradsparkException(what + " " + text + ": "
+            + (isGlob(text) ? "the pattern matches no file" : "no such file or directory"),
+            "check the path (relative local paths start at the current directory "
+                + java.nio.file.Path.of("").toAbsolutePath() + ")");
+      }
+      for (FileStatus s : glob) {
+        if (s.isDirectory()) {
+          for (FileStatus c : fs.listStatus(s.getPath())) {
+            if (c.isFile() && !hidden(c.getPath().getName())) {
+              found.add(c);
+            }
+          }
+        } else if (s.isFile() && (!isGlob(text) || !hidden(s.getPath().getName()))) {
+          found.add(s);
+        }
+      }
+    } catch (FileNotFoundException e) {
+      throw new GradsparkException(what + " " + text + ": no such file or directory",
+          "check the path");
+    } catch (IOException e) {
+      throw new GradsparkException("Cannot list " + what + " " + text + ": " + reason(e),
+          "check the path and that its file system is reachable");
+    }
+    if (found.isEmpty()) {
+      throw new GradsparkException(what + " " + text + ": expected data files but found none"
+          + " (names starting with _ or . are not data)", "check the path");
+    }
+    found.sort(Comparator.comparing(s -> s.getPath().toString()));
+    List<FileEntry> out = new ArrayList<>(found.size());
+    for (FileStatus s : found) {
+      out.add(new FileEntry(s.getPath().toString(), s.getLen(), s.getBlockSize()));
+    }
+    return out;
+  }
+
+  private static boolean hidden(String name) {
+    return name.startsWith("_") || name.startsWith(".");
+  }
+
+  private static boolean isGlob(String text) {
+    return text.indexOf('*') >= 0 || text.indexOf('?') >= 0 || text.indexOf('[') >= 0
+        || text.indexOf('{') >= 0;
+  }
+
+  /** The one regular file text names; refuses a directory, a glob and a missing file. */
+  public static FileEntry file(String text, String what) {
+    FileSystem fs = fileSystem(text, what);
+    try {
+      FileStatus s = fs.getFileStatus(path(text));
+      if (!s.isFile()) {
+        throw new GradsparkException(what + " " + text + " is a directory, not a file",
+            "name the file itself");
+      }
+      return new FileEntry(s.getPath().toString(), s.getLen(), s.getBlockSize());
+    } catch (FileNotFoundException e) {
+      throw new GradsparkException(what + " " + text + ": no such file",
+          "check the path (relative local paths start at the current directory "
+              + java.nio.file.Path.of("").toAbsolutePath() + ")");
+    } catch (IOException e) {
+      throw new GradsparkException("Cannot read " + what + " " + text + ": " + reason(e),
+          "check the path and that its file system is reachable");
+    }
+  }
+
+  /** Opens a file (a qualified path from {@link #files}) at byte offset. */
+  public static InputStream open(String path, long offset) throws IOException {
+    Path p = new Path(URI.create(path));
+    FSDataInputStream in = fileSystem(path, "file").open(p, 1 << 16);
+    if (offset > 0) {
+      try {
+        in.seek(offset);
+      } catch (IOException | RuntimeException e) {
+        in.close();
+        throw e;
+      }
+    }
+    return in;
+  }
+
+  /** The whole content of a small file (a model, a config). */
+  public static byte[] readAllBytes(String text, String what) {
+    FileEntry f = file(text, what);
+    if (f.length() > Integer.MAX_VALUE - 8) {
+      throw new GradsparkException(what + " " + text + " is too large (" + f.length()
+          + " bytes)", "name the right file");
+    }
+    try (InputStream in = open(f.path(), 0)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new GradsparkException("Cannot read " + what + " " + text + ": " + reason(e),
+          "check the path and that its file system is reachable");
+    }
+  }
+
+  /** Whether the path exists (a file or a directory). */
+  public static boolean exists(String text) throws IOException {
+    return fileSystem(text, "path").exists(path(text));
+  }
+
+  /** Writes the bytes body produces to a new file, replacing none (the caller renames). */
+  public interface Body {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Bytes this thread has read from Hadoop file systems since the JVM started (every scheme),
+   * from Hadoop's per-thread statistics: what a task read, as Spark's input metrics count it.
+   */
+  public static long bytesReadOnThisThread() {
+    long total = 0;
+    for (FileSystem.Statistics s : FileSystem.getAllStatistics()) {
+      total += s.getThreadStatistics().getBytesRead();
+    }
+    return total;
+  }
+
+  /** The root cause's message: "Connection refused", "No space left on device". */
+  public static String reason(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    String m = c.getMessage() != null ? c.getMessage() : c.toString();
+    return m.length() > 300 ? m.substring(0, 300) + "..." : m;
+  }
+}
