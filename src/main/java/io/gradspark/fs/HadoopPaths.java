@@ -136,6 +136,9 @@ public final class HadoopPaths {
     } catch (UnsupportedFileSystemException e) {
       throw noFileSystem(p.toUri().getScheme(), text, what);
     } catch (IOException | RuntimeException e) {
+      if (classMissing(e)) {
+        throw noFileSystem(p.toUri().getScheme(), text, what);
+      }
       throw new GradsparkException("Cannot open the file system of " + what + " " + text + ": "
           + reason(e), "check the address (host and port of the name node) and that it is up");
     }
@@ -151,7 +154,27 @@ public final class HadoopPaths {
       throw noFileSystem(scheme, text, what);
     } catch (IOException e) {
       throw noFileSystem(scheme, text, what);
+    } catch (RuntimeException e) {
+      if (classMissing(e)) {
+        throw noFileSystem(scheme, text, what);
+      }
+      throw e;
     }
+  }
+
+  /**
+   * Whether e says a file system class is not on the classpath: Hadoop's core-default.xml names
+   * some connectors' classes (fs.s3a.impl = S3AFileSystem, from hadoop-aws) whether or not they
+   * are there, and Configuration.getClass then throws a RuntimeException around a
+   * ClassNotFoundException rather than UnsupportedFileSystemException.
+   */
+  private static boolean classMissing(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ClassNotFoundException || c instanceof NoClassDefFoundError) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Connectors by scheme: the artifact that provides each and how to add it. */
