@@ -5,7 +5,11 @@
  * an offset, and writes, lists, renames and deletes; a scheme with no file system is refused
  * naming the connector to add. The API is plain Java (strings, streams), so the packages that
  * read and write data do not see Hadoop's types; which Hadoop configuration is used is set by the
- * Spark layer ({@link io.gradspark.fs.HadoopPaths#configure}).
+ * Spark layer ({@link io.gradspark.fs.HadoopPaths#configure}). {@link io.gradspark.fs.HadoopFiles}
+ * writes outputs on the same paths (atomically: a hidden temporary name, then a rename; a plain
+ * path with java.nio as always, a URI through its Hadoop file system) and lists, renames and
+ * deletes them; {@link io.gradspark.fs.LockFile} is the lock of a run directory where there is no
+ * OS lock (a lock file created exclusively, with a heartbeat).
  *
  * <p>Imports: root. Imported by: data, io, api, config, experiment, spark, cli.
  */
