@@ -27,7 +27,15 @@ public record TrainedModel(Network network, double[] parameters, double scale, i
 
   /** A model.npz, as {@code train} writes it (without history). */
   public static TrainedModel load(Path modelFile) {
-    ModelFile.Loaded m = ModelFile.load(modelFile);
+    return of(ModelFile.load(modelFile));
+  }
+
+  /** A model.npz on a local path or a Hadoop one (a URI: hdfs://, s3a://, file:). */
+  public static TrainedModel load(String modelFile) {
+    return of(ModelFile.load(modelFile));
+  }
+
+  private static TrainedModel of(ModelFile.Loaded m) {
     return new TrainedModel(m.net(), m.params(), m.inputScale(), m.oneVsAll(), Map.of(), null,
         Map.of());
   }
@@ -45,6 +53,11 @@ public record TrainedModel(Network network, double[] parameters, double scale, i
 
   /** Writes model.npz atomically: W (out, in) and b (out,) float64 per layer plus model.json. */
   public void save(Path file) {
+    ModelFile.save(file, network, parameters, scale, oneVsAll, Map.of("training", settings));
+  }
+
+  /** {@link #save(Path)} to a local path or a Hadoop one (a URI). */
+  public void save(String file) {
     ModelFile.save(file, network, parameters, scale, oneVsAll, Map.of("training", settings));
   }
 

@@ -13,7 +13,6 @@ import io.gradspark.train.GradientEngine;
 import io.gradspark.train.Trainer;
 import io.gradspark.train.TrainingListener;
 import io.gradspark.train.TrainingState;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -181,7 +180,7 @@ public final class TrainingJob implements AutoCloseable {
     if (spec.initFrom().isEmpty()) {
       return net.initialParameters(spec.init(), spec.seed());
     }
-    ModelFile.Loaded m = ModelFile.load(Path.of(spec.initFrom()));
+    ModelFile.Loaded m = ModelFile.load(spec.initFrom()); // local, or any Hadoop path
     if (!Arrays.equals(m.net().sizes(), net.sizes())) {
       throw new GradsparkException("the model file " + spec.initFrom() + " to start from has layers "
           + Arrays.toString(m.net().sizes()) + " but the network has "

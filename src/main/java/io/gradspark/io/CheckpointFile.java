@@ -72,7 +72,13 @@ public final class CheckpointFile {
 
   /** Reads a checkpoint for a network of numParams parameters; refuses a damaged or foreign one. */
   public static Loaded load(Path file, int numParams) {
-    Npz.Contents c = Npz.read(file, Set.of("params", "velocity", "best", "history"),
+    return load(file, file.toString(), numParams);
+  }
+
+  /** {@link #load(Path, int)} of a local copy, named name in messages (where it really is). */
+  public static Loaded load(Path local, String name, int numParams) {
+    String file = name;
+    Npz.Contents c = Npz.read(local, name, Set.of("params", "velocity", "best", "history"),
         Set.of(JSON_ENTRY));
     JsonNode d;
     try {
@@ -154,7 +160,7 @@ public final class CheckpointFile {
     }
   }
 
-  private static GradsparkException bad(Path file, String what) {
+  private static GradsparkException bad(String file, String what) {
     return new GradsparkException("Checkpoint " + file + " cannot be used: " + what,
         "resume from an earlier checkpoint in the same directory, or start a new run");
   }

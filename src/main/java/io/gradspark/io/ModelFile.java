@@ -3,6 +3,7 @@ package io.gradspark.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gradspark.GradsparkException;
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Network;
@@ -43,6 +44,12 @@ public final class ModelFile {
   /** Writes the model atomically. params: not modified; extra: more fields for model.json. */
   public static void save(Path file, Network net, double[] params, double inputScale, int oneVsAll,
       Map<String, Object> extra) {
+    save(HadoopFiles.of(file), net, params, inputScale, oneVsAll, extra);
+  }
+
+  /** {@link #save(Path, Network, double[], double, int, Map)} to a local or a Hadoop path. */
+  public static void save(String file, Network net, double[] params, double inputScale,
+      int oneVsAll, Map<String, Object> extra) {
     List<Npz.Array> arrays = new ArrayList<>();
     int[] sizes = net.sizes();
     for (int l = 0; l < net.layers(); l++) {
@@ -77,21 +84,37 @@ public final class ModelFile {
 
   /** Reads and checks a model file; refuses anything that is not exactly a Gradspark model. */
   public static Loaded load(Path file) {
+    return load(file, file.toString());
+  }
+
+  /**
+   * {@link #load(Path)} of a local path or a Hadoop one (a URI): a file on another file system is
+   * copied to a local temporary file to be read (a zip is read from its end), and named by its
+   * URI in every message.
+   */
+  public static Loaded load(String file) {
+    if (!HadoopFiles.viaHadoop(file)) {
+      return load(Path.of(file));
+    }
+    return HadoopCopies.read(file, "model file", local -> load(local, file));
+  }
+
+  private static Loaded load(Path file, String name) {
     Set<String> allowed = new HashSet<>();
     for (int l = 1; l <= MAX_LAYERS; l++) {
       allowed.add("W" + l);
       allowed.add("b" + l);
     }
-    Npz.Contents c = Npz.read(file, allowed, Set.of(DESCRIPTION));
+    Npz.Contents c = Npz.read(file, name, allowed, Set.of(DESCRIPTION));
     JsonNode d;
     try {
       d = JSON.readTree(c.requireExtra(DESCRIPTION));
     } catch (IOException e) {
-      throw bad(file, "its model.json is not valid JSON (" + e.getMessage() + ")");
+      throw bad(name, "its model.json is not valid JSON (" + e.getMessage() + ")");
     }
     if (d == null || !"gradspark-model".equals(d.path("format").asText())
         || d.path("version").asInt() != 1) {
-      throw bad(file, "its model.json does not describe a version-1 Gradspark model");
+      throw bad(name, "its model.json does not describe a version-1 Gradspark model");
     }
     Network net;
     try {
@@ -104,10 +127,10 @@ public final class ModelFile {
       }
       net = new Network(sizes, acts, Head.parse(d.path("head").asText()));
     } catch (GradsparkException e) {
-      throw bad(file, "its model.json describes an impossible network: " + e.getMessage());
+      throw bad(name, "its model.json describes an impossible network: " + e.getMessage());
     }
     if (c.arrays().size() != 2 * net.layers()) {
-      throw bad(file, "it holds " + c.arrays().size() + " arrays but a " + net.layers()
+      throw bad(name, "it holds " + c.arrays().size() + " arrays but a " + net.layers()
           + "-layer network needs " + 2 * net.layers() + " (W1, b1, ..., W" + net.layers() + ", b"
           + net.layers() + ")");
     }
@@ -121,7 +144,7 @@ public final class ModelFile {
     }
     double scale = d.path("input_scale").asDouble(1.0);
     if (scale == 0 || !Double.isFinite(scale)) {
-      throw bad(file, "its input scale is " + scale + " but must be finite and non-zero");
+      throw bad(name, "its input scale is " + scale + " but must be finite and non-zero");
     }
     return new Loaded(net, params, scale,
         d.path("one_vs_all").asInt(-1), d);
@@ -135,7 +158,7 @@ public final class ModelFile {
     return v;
   }
 
-  private static GradsparkException bad(Path file, String what) {
+  private static GradsparkException bad(String file, String what) {
     return new GradsparkException("Model file " + file + " cannot be used: " + what,
         "pass a model.npz written by 'gradspark train'");
   }

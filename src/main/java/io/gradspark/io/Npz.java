@@ -1,6 +1,7 @@
 package io.gradspark.io;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.fs.HadoopFiles;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,11 +94,11 @@ public final class Npz {
 
   /** What {@link #read} found: arrays by name (without ".npy") and raw entries by entry name. */
   public static final class Contents {
-    private final Path file;
+    private final String file;
     private final Map<String, Array> arrays;
     private final Map<String, byte[]> extras;
 
-    Contents(Path file, Map<String, Array> arrays, Map<String, byte[]> extras) {
+    Contents(String file, Map<String, Array> arrays, Map<String, byte[]> extras) {
       this.file = file;
       this.arrays = Collections.unmodifiableMap(arrays);
       this.extras = Collections.unmodifiableMap(extras);
@@ -165,6 +166,11 @@ public final class Npz {
    * sorted by name) to {@code file}, atomically. Names must be distinct.
    */
   public static void write(Path file, List<Array> arrays, Map<String, byte[]> extraEntries) {
+    write(HadoopFiles.of(file), arrays, extraEntries);
+  }
+
+  /** {@link #write(Path, List, Map)} to a local path or a Hadoop one (a URI). */
+  public static void write(String file, List<Array> arrays, Map<String, byte[]> extraEntries) {
     Set<String> names = new HashSet<>();
     for (Array a : arrays) {
       if (!names.add(a.name() + ".npy")) {
@@ -209,10 +215,20 @@ public final class Npz {
    * ({@link Contents#require}).
    */
   public static Contents read(Path file, Set<String> allowedArrays, Set<String> allowedExtras) {
-    long fileSize = checkFraming(file);
+    return read(file, file.toString(), allowedArrays, allowedExtras);
+  }
+
+  /**
+   * {@link #read(Path, Set, Set)} of the local file local, named in every message as name (where
+   * the file really is: a local copy of an hdfs:// file is named by its URI).
+   */
+  public static Contents read(Path local, String name, Set<String> allowedArrays,
+      Set<String> allowedExtras) {
+    String file = name;
+    long fileSize = checkFraming(local, file);
     Map<String, Array> arrays = new LinkedHashMap<>();
     Map<String, byte[]> extras = new LinkedHashMap<>();
-    try (ZipFile zip = new ZipFile(file.toFile())) {
+    try (ZipFile zip = new ZipFile(local.toFile())) {
       Set<String> seen = new HashSet<>();
       Enumeration<? extends ZipEntry> entries = zip.entries();
       while (entries.hasMoreElements()) {
@@ -296,8 +312,8 @@ public final class Npz {
    * Refuses what {@link ZipFile} silently tolerates: bytes before the first entry (it accepts
    * self-extracting archives) and bytes after the end-of-archive record (it skips appended data).
    */
-  private static long checkFraming(Path file) {
-    try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+  private static long checkFraming(Path local, String file) {
+    try (SeekableByteChannel ch = Files.newByteChannel(local)) {
       long size = ch.size();
       ByteBuffer head = ByteBuffer.allocate(4);
       fill(ch, head);
@@ -336,7 +352,7 @@ public final class Npz {
    * Refuses an entry whose declared size the file cannot hold, before anything is allocated for it: a
    * stored entry is no larger than the file, and deflate expands by at most 1032 times.
    */
-  private static void checkSizes(Path file, ZipEntry e, long fileSize) {
+  private static void checkSizes(String file, ZipEntry e, long fileSize) {
     long size = e.getSize();
     long stored = e.getCompressedSize();
     boolean plausible = size >= 0 && stored >= 0 && stored <= fileSize
@@ -354,7 +370,7 @@ public final class Npz {
     }
   }
 
-  private static Array readNpy(Path file, ZipFile zip, ZipEntry e, String name) throws IOException {
+  private static Array readNpy(String file, ZipFile zip, ZipEntry e, String name) throws IOException {
     String where = "entry '" + e.getName() + "'";
     try (CheckedInputStream in = new CheckedInputStream(zip.getInputStream(e), new CRC32())) {
       try {
@@ -365,7 +381,7 @@ public final class Npz {
     }
   }
 
-  private static Array parseNpy(CheckedInputStream in, Path file, ZipEntry e, String where, String name)
+  private static Array parseNpy(CheckedInputStream in, String file, ZipEntry e, String where, String name)
       throws IOException {
     long size = e.getSize();
     byte[] pre = readExactly(in, 8, file, where);
@@ -420,7 +436,7 @@ public final class Npz {
     return new Array(name, shape, data);
   }
 
-  private static byte[] readExtra(Path file, ZipFile zip, ZipEntry e) throws IOException {
+  private static byte[] readExtra(String file, ZipFile zip, ZipEntry e) throws IOException {
     String where = "entry '" + e.getName() + "'";
     long size = e.getSize();
     if (size < 0 || size > MAX_EXTRA) {
@@ -438,7 +454,7 @@ public final class Npz {
    * fails too, "the file is damaged" is the better explanation, so that error replaces {@code ex}.
    */
   private static GradsparkException damaged(
-      CheckedInputStream in, ZipEntry e, Path file, String where, GradsparkException ex) {
+      CheckedInputStream in, ZipEntry e, String file, String where, GradsparkException ex) {
     try {
       byte[] buf = new byte[8192];
       long left = Math.max(e.getSize(), 0) + 1;
@@ -454,13 +470,13 @@ public final class Npz {
     return ex;
   }
 
-  private static GradsparkException crcError(CheckedInputStream in, ZipEntry e, Path file, String where) {
+  private static GradsparkException crcError(CheckedInputStream in, ZipEntry e, String file, String where) {
     return bad(file, where + " has CRC-32 " + Long.toHexString(in.getChecksum().getValue())
         + " but the archive records " + Long.toHexString(e.getCrc()) + " (the file is damaged)", NPZ_HINT);
   }
 
   /** Refuses bytes beyond the declared size (possible in a compressed entry) and a bad checksum. */
-  private static void finishEntry(CheckedInputStream in, ZipEntry e, Path file, String where)
+  private static void finishEntry(CheckedInputStream in, ZipEntry e, String file, String where)
       throws IOException {
     if (in.read() >= 0) {
       throw bad(file, where + " has more bytes than its declared size " + e.getSize(), NPZ_HINT);
@@ -470,13 +486,13 @@ public final class Npz {
     }
   }
 
-  private static byte[] readExactly(InputStream in, int n, Path file, String where) throws IOException {
+  private static byte[] readExactly(InputStream in, int n, String file, String where) throws IOException {
     byte[] b = new byte[n];
     readFully(in, b, n, file, where);
     return b;
   }
 
-  private static void readFully(InputStream in, byte[] b, int n, Path file, String where) throws IOException {
+  private static void readFully(InputStream in, byte[] b, int n, String file, String where) throws IOException {
     try {
       if (in.readNBytes(b, 0, n) != n) {
         throw new EOFException();
@@ -494,7 +510,7 @@ public final class Npz {
     return n == 0 ? "(none: the file is empty)" : s.toString();
   }
 
-  private static GradsparkException bad(Path file, String what, String hint) {
+  private static GradsparkException bad(String file, String what, String hint) {
     return new GradsparkException("File " + file + " " + what, hint);
   }
 
@@ -505,12 +521,12 @@ public final class Npz {
    * refused instead of interpreted.
    */
   private static final class HeaderParser {
-    private final Path file;
+    private final String file;
     private final String where;
     private final String s;
     private int pos;
 
-    HeaderParser(Path file, String where, String s) {
+    HeaderParser(String file, String where, String s) {
       this.file = file;
       this.where = where;
       this.s = s;

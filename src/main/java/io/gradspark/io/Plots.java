@@ -1,6 +1,7 @@
 package io.gradspark.io;
 
 import io.gradspark.eval.EpochStats;
+import io.gradspark.fs.HadoopFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -62,6 +63,11 @@ public final class Plots {
    * the loss chart takes the whole width.
    */
   public static void curves(Path png, List<EpochStats> history, String title) {
+    curves(HadoopFiles.of(png), history, title);
+  }
+
+  /** {@link #curves(Path, List, String)} to a local path or a Hadoop one (a URI). */
+  public static void curves(String png, List<EpochStats> history, String title) {
     XYChart loss = chart("Loss", "Loss (mean per row)", history);
     add(loss, "train", history, EpochStats::trainLoss, 0);
     add(loss, "validation", history, EpochStats::valLoss, 1);
@@ -92,6 +98,11 @@ public final class Plots {
    * printed while they fit, which holds up to a few dozen classes.
    */
   public static void confusion(Path png, long[] counts, int classes, String title) {
+    confusion(HadoopFiles.of(png), counts, classes, title);
+  }
+
+  /** {@link #confusion(Path, long[], int, String)} to a local path or a Hadoop one (a URI). */
+  public static void confusion(String png, long[] counts, int classes, String title) {
     if (classes < 1 || counts.length != (long) classes * classes) {
       throw new IllegalArgumentException(
           "Expected " + classes + "x" + classes + " confusion counts but got " + counts.length);
@@ -290,7 +301,7 @@ public final class Plots {
     g.drawString(s, cx - g.getFontMetrics().stringWidth(s) / 2, baseline);
   }
 
-  private static void writePng(Path png, BufferedImage img) {
+  private static void writePng(String png, BufferedImage img) {
     AtomicFiles.write(png, "PNG image", out -> {
       if (!ImageIO.write(img, "png", out)) {
         throw new IOException("this JVM has no PNG writer");

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
+import io.gradspark.fs.HadoopFiles;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -50,6 +51,11 @@ public final class RunFiles {
 
   /** Writes the history as CSV with a header row of {@link #HISTORY_COLUMNS}; NaN is an empty cell. */
   public static void writeHistoryCsv(Path file, List<EpochStats> history) {
+    writeHistoryCsv(HadoopFiles.of(file), history);
+  }
+
+  /** {@link #writeHistoryCsv(Path, List)} to a local path or a Hadoop one (a URI). */
+  public static void writeHistoryCsv(String file, List<EpochStats> history) {
     AtomicFiles.write(file, "history CSV", out -> {
       Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
       w.write(String.join(",", HISTORY_COLUMNS) + "\n");
@@ -67,6 +73,11 @@ public final class RunFiles {
 
   /** Writes the history as a JSON array of objects keyed by {@link #HISTORY_COLUMNS}. */
   public static void writeHistoryJson(Path file, List<EpochStats> history) {
+    writeHistoryJson(HadoopFiles.of(file), history);
+  }
+
+  /** {@link #writeHistoryJson(Path, List)} to a local path or a Hadoop one (a URI). */
+  public static void writeHistoryJson(String file, List<EpochStats> history) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (EpochStats s : history) {
       Map<String, Object> row = new LinkedHashMap<>();
@@ -84,6 +95,11 @@ public final class RunFiles {
    * infinite numbers become null.
    */
   public static void writeJson(Path file, Object value) {
+    writeJson(HadoopFiles.of(file), value);
+  }
+
+  /** {@link #writeJson(Path, Object)} to a local path or a Hadoop one (a URI). */
+  public static void writeJson(String file, Object value) {
     AtomicFiles.write(file, "JSON file", out -> {
       JSON.writeValue(out, value);
       out.write('\n');

@@ -108,6 +108,18 @@ public final class OnnxExport {
     AtomicFiles.write(out, "ONNX model", model::writeTo);
   }
 
+  /** {@link #write(ModelFile.Loaded, DType, Path)} to a local path or a Hadoop one (a URI). */
+  public static void write(ModelFile.Loaded m, DType dtype, String out) {
+    write(m.net(), m.params(), m.inputScale(), metadata(m), dtype, out);
+  }
+
+  /** {@link #write(Network, double[], double, Map, DType, Path)} to a local or a Hadoop path. */
+  public static void write(Network net, double[] params, double inputScale,
+      Map<String, String> metadata, DType dtype, String out) {
+    ModelProto model = model(net, params, inputScale, metadata, dtype);
+    AtomicFiles.write(out, "ONNX model", model::writeTo);
+  }
+
   /** The metadata properties of a model file: network, scale, one-vs-all, training settings. */
   public static Map<String, String> metadata(ModelFile.Loaded m) {
     Map<String, String> p = new LinkedHashMap<>();
