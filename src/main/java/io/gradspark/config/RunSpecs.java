@@ -11,6 +11,8 @@ import io.gradspark.data.LibsvmSource;
 import io.gradspark.data.MoonsSource;
 import io.gradspark.data.RowSource;
 import io.gradspark.data.Views;
+import io.gradspark.fs.HadoopFiles;
+import io.gradspark.fs.HadoopPaths;
 import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
@@ -45,6 +47,12 @@ public final class RunSpecs {
     return new Run(s, spec(s, defaultName));
   }
 
+  /** {@link #load(Path, List, String)} of a local config file or one on a Hadoop file system. */
+  public static Run loadFrom(String file, List<String> overrides, String defaultName) {
+    Settings s = Settings.loadFrom(file, overrides);
+    return new Run(s, spec(s, defaultName));
+  }
+
   /** The run description of settings c. */
   public static RunSpec spec(Settings c, String defaultName) {
     String name = c.string("name").trim();
@@ -68,6 +76,21 @@ public final class RunSpecs {
     RunSpec.Checkpoints checkpoints = c.at("training.checkpoint-every",
         () -> RunSpec.Checkpoints.parse(c.string("training.checkpoint-every"),
             c.string("training.checkpoint-dir")));
+    // a scheme with no file system on the classpath (s3a:// without hadoop-aws): refused now,
+    // naming the connector, not when the first checkpoint is due or the model is read
+    String initFrom = c.string("model.init-from").trim();
+    if (!initFrom.isEmpty() && HadoopFiles.viaHadoop(initFrom)) {
+      c.at("model.init-from", () -> {
+        HadoopPaths.checkScheme(initFrom, "model.init-from");
+        return null;
+      });
+    }
+    if (!checkpoints.off() && HadoopFiles.viaHadoop(checkpoints.dir())) {
+      c.at("training.checkpoint-dir", () -> {
+        HadoopPaths.checkScheme(checkpoints.dir(), "training.checkpoint-dir");
+        return null;
+      });
+    }
     return new RunSpec(name.isEmpty() ? defaultName : name, net,
         c.at("model.init", () -> Initializer.parse(c.string("model.init"))),
         c.string("model.init-from"), c.longValue("training.seed"),

@@ -5,7 +5,9 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigIncludeContext;
 import com.typesafe.config.ConfigIncluder;
+import com.typesafe.config.ConfigIncluderClasspath;
 import com.typesafe.config.ConfigIncluderFile;
+import com.typesafe.config.ConfigIncluderURL;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
@@ -13,6 +15,9 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.gradspark.GradsparkException;
+import io.gradspark.fs.HadoopFiles;
+import io.gradspark.fs.HadoopPaths;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,9 +43,6 @@ public final class Settings {
 
   /** The merged settings of file (may be null: defaults only) and overrides "key=value". */
   public static Settings load(Path file, List<String> overrides) {
-    Config reference = ConfigFactory.parseResources(Settings.class, "/reference.conf");
-    Set<String> known = new TreeSet<>();
-    reference.entrySet().forEach(e -> known.add(e.getKey()));
     Config user = ConfigFactory.empty();
     String source = "defaults";
     if (file != null) {
@@ -56,8 +58,41 @@ public final class Settings {
         throw new GradsparkException("Cannot parse " + file + ": " + e.getMessage(),
             "the file is HOCON (see conf/mnist.conf for an example)");
       }
-      checkKnown(user, known, "in " + file);
       source = file.toString();
+    }
+    return merge(user, source, overrides);
+  }
+
+  /**
+   * {@link #load(Path, List)} of a config file on a local path or a Hadoop one (a URI): a file on
+   * another file system (a run directory's config.conf on HDFS, for --resume) is read through
+   * that file system and named by its URI in every message. Such a file may not include others
+   * (a run's config.conf has no includes: its settings are saved merged).
+   */
+  public static Settings loadFrom(String file, List<String> overrides) {
+    if (file == null || !HadoopFiles.viaHadoop(file)) {
+      return load(file == null ? null : Path.of(file), overrides);
+    }
+    String text = new String(HadoopPaths.readAllBytes(file, "config file"),
+        StandardCharsets.UTF_8);
+    Config user;
+    try {
+      user = ConfigFactory.parseString(text, ConfigParseOptions.defaults()
+          .setSyntax(ConfigSyntax.CONF).setOriginDescription(file)
+          .setIncluder(new NoIncludes(file)));
+    } catch (ConfigException e) {
+      throw new GradsparkException("Cannot parse " + file + ": " + e.getMessage(),
+          "the file is HOCON (see conf/mnist.conf for an example)");
+    }
+    return merge(user, file, overrides);
+  }
+
+  private static Settings merge(Config user, String source, List<String> overrides) {
+    Config reference = ConfigFactory.parseResources(Settings.class, "/reference.conf");
+    Set<String> known = new TreeSet<>();
+    reference.entrySet().forEach(e -> known.add(e.getKey()));
+    if (!source.equals("defaults")) {
+      checkKnown(user, known, "in " + source);
     }
     Config sets = ConfigFactory.empty();
     for (String kv : overrides) {
@@ -143,6 +178,47 @@ public final class Settings {
       } finally {
         stack.pop();
       }
+    }
+  }
+
+  /** The includes of a config file that is not local: refused, by name. */
+  private static final class NoIncludes implements ConfigIncluder, ConfigIncluderFile,
+      ConfigIncluderURL, ConfigIncluderClasspath {
+    private final String file;
+
+    NoIncludes(String file) {
+      this.file = file;
+    }
+
+    @Override
+    public ConfigIncluder withFallback(ConfigIncluder f) {
+      return this;
+    }
+
+    @Override
+    public ConfigObject include(ConfigIncludeContext context, String what) {
+      throw refuse(what);
+    }
+
+    @Override
+    public ConfigObject includeFile(ConfigIncludeContext context, java.io.File what) {
+      throw refuse(what.toString());
+    }
+
+    @Override
+    public ConfigObject includeURL(ConfigIncludeContext context, java.net.URL what) {
+      throw refuse(what.toString());
+    }
+
+    @Override
+    public ConfigObject includeResources(ConfigIncludeContext context, String what) {
+      throw refuse(what);
+    }
+
+    private GradsparkException refuse(String what) {
+      return new GradsparkException("Config file " + file + " includes " + what
+          + ": only a local config file may include others",
+          "put the included settings into it, or use a local config file");
     }
   }
 

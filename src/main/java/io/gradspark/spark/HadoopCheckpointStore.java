@@ -2,6 +2,8 @@ package io.gradspark.spark;
 
 import io.gradspark.GradsparkException;
 import io.gradspark.api.RunSpec;
+import io.gradspark.fs.HadoopFiles;
+import io.gradspark.fs.HadoopPaths;
 import io.gradspark.io.CheckpointFile;
 import io.gradspark.train.Trainer;
 import io.gradspark.train.TrainingState;
@@ -14,7 +16,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 
@@ -35,21 +36,23 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
   private final int everySteps;
 
   private HadoopCheckpointStore(String dir, int everyEpochs, int everySteps) {
+    // a scheme with no file system on the classpath: refused naming the connector to add
+    HadoopPaths.checkScheme(dir.isEmpty() ? "." : dir, "checkpoint directory "
+        + "(training.checkpoint-dir)");
     try {
       // a plain path (spaces and all) is a local one; only "scheme:..." is a URI
       this.dir = SCHEME.matcher(dir).lookingAt()
           ? new org.apache.hadoop.fs.Path(new URI(dir))
           : new org.apache.hadoop.fs.Path(Path.of(dir).toAbsolutePath().normalize().toUri());
-      Configuration conf = new Configuration();
-      // a name node that is not there: give up after one try of 5 s, not after 10 retries
-      conf.setIfUnset("ipc.client.connect.max.retries", "0");
-      conf.setIfUnset("ipc.client.connect.max.retries.on.timeouts", "0");
-      conf.setIfUnset("ipc.client.connect.timeout", "5000");
-      conf.setIfUnset("dfs.client.retry.policy.enabled", "false");
-      FileSystem f = this.dir.getFileSystem(conf);
-      // the raw local file system: no .crc side files (checkpoints carry their own checksums)
-      this.fs = f instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : f;
-    } catch (java.net.URISyntaxException | IOException | RuntimeException e) {
+      // the outputs' own instance (not closed by Hadoop's shutdown hook, so a signal's tidying
+      // can still remove temporary files); for a local path the raw local file system, without
+      // .crc side files (checkpoints carry their own checksums)
+      this.fs = HadoopFiles.fileSystem(this.dir.toUri().toString(), "checkpoint directory "
+          + "(training.checkpoint-dir)");
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      if (e instanceof GradsparkException g) {
+        throw g;
+      }
       throw new GradsparkException("Cannot use checkpoint directory " + dir + ": " + e.getMessage(),
           "choose a writable checkpoint directory (training.checkpoint-dir); for a scheme such as "
               + "s3a:// or gs://, its Hadoop connector must be on the classpath");
@@ -199,6 +202,19 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
   public boolean isInside(Path local) {
     return dir.toUri().getScheme() != null && dir.toUri().getScheme().equals("file")
         && Path.of(dir.toUri()).startsWith(local.toAbsolutePath().normalize());
+  }
+
+  /**
+   * Whether the checkpoints go inside the run directory runDir: a local path or a Hadoop one (a
+   * URI), as {@link HadoopFiles} takes it.
+   */
+  public boolean isInside(String runDir) {
+    if (!HadoopFiles.viaHadoop(runDir)) {
+      return isInside(Path.of(runDir));
+    }
+    String run = HadoopPaths.qualified(runDir);
+    String mine = dir.toString();
+    return mine.equals(run) || mine.startsWith(run.endsWith("/") ? run : run + "/");
   }
 
   /** Checkpoint files, newest position first. */
