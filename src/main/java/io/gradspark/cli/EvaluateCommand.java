@@ -7,6 +7,7 @@ import io.gradspark.config.Settings;
 import io.gradspark.data.RowSource;
 import io.gradspark.eval.ClassReport;
 import io.gradspark.eval.Evaluation;
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.io.ModelFile;
 import io.gradspark.io.Plots;
 import io.gradspark.io.RunFiles;
@@ -48,11 +49,14 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
       description = "IDX labels file that goes with IDX images in --data.")
   Path labels;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Also write the results here.")
-  Path out;
+  @Option(names = "--out", paramLabel = "DIR", description = "Also write the results here "
+      + "(a local path or a Hadoop one: hdfs://..., file:, s3a:// with its connector).")
+  String out;
 
   @Override
   public Integer call() {
+    // where the results go is checked first: a scheme with no file system is refused at once
+    String target = out == null ? null : RunDirectory.choose(out, "evaluate");
     TrainedModel m = TrainedModel.load(modelFile.path);
     Settings c = Settings.load(configFile.path, sets);
     RowSource source = data != null
@@ -62,7 +66,6 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
       throw new GradsparkException("There is nothing to evaluate on: data.test.format is none",
           "set data.test in the config, or pass --data FILE");
     }
-    Path target = out == null ? null : RunDirectory.choose(out, "evaluate");
     Evaluation ev = m.evaluate(source);
 
     System.out.printf(Locale.ROOT, "%s on %s%n%,d rows: mean loss %.6f", modelFile.path,
@@ -76,7 +79,7 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
       RunDirectory dir = RunDirectory.create(target);
       try {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("model", modelFile.path.toString());
+        json.put("model", modelFile.path);
         json.put("data", source.describe());
         json.put("rows", ev.count());
         json.put("loss", ev.meanLoss());
@@ -87,7 +90,7 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
           json.put("confusion", ev.confusionCounts());
           Files.writeString(dir.file("report.txt"), report.format(), StandardCharsets.UTF_8);
           Plots.confusion(dir.file("confusion.png"), ev.confusionCounts(), ev.classes(),
-              "confusion: " + modelFile.path.getFileName());
+              "confusion: " + HadoopFiles.name(modelFile.path));
         }
         RunFiles.writeJson(dir.file("evaluation.json"), json);
         dir.publish();

@@ -3,8 +3,7 @@ package io.gradspark.cli;
 import io.gradspark.GradsparkException;
 import io.gradspark.io.ModelFile;
 import io.gradspark.onnx.OnnxExport;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.gradspark.fs.HadoopFiles;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,14 +45,16 @@ final class ExportCommand implements Callable<Integer> {
           "onnx is the only export format");
     }
     OnnxExport.DType type = OnnxExport.DType.parse(dtype);
-    Path model = modelFile.path;
-    Path output = outputFile.path;
-    if (Files.isDirectory(output)) {
-      throw new GradsparkException("--output " + output + " is a directory",
-          "give the file to write, e.g. " + output.resolve("model.onnx"));
+    String model = modelFile.path;
+    String output = outputFile.path;
+    if (HadoopFiles.viaHadoop(output)) {
+      HadoopFiles.fileSystem(output, "--output"); // refuses a scheme with no file system
     }
-    if (Files.exists(model)
-        && output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+    if (HadoopFiles.isDirectory(output)) {
+      throw new GradsparkException("--output " + output + " is a directory",
+          "give the file to write, e.g. " + HadoopFiles.resolve(output, "model.onnx"));
+    }
+    if (HadoopFiles.location(output).equals(HadoopFiles.location(model))) {
       throw new GradsparkException("--output is the --model file",
           "write the ONNX model elsewhere");
     }

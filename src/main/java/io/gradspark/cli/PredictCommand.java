@@ -6,6 +6,7 @@ import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataFormats;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.RowSource;
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.ModelFile;
 import io.gradspark.nn.Head;
@@ -58,13 +59,16 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (HadoopFiles.viaHadoop(outputFile.path)) {
+      HadoopFiles.fileSystem(outputFile.path, "--output"); // refuses a scheme with no file system
+    }
     TrainedModel m = TrainedModel.load(modelFile.path);
     Network net = m.network();
     RowSource source = DataFormats.byName(input, null, new DataFormats.Csv(
         labelColumn == null ? CsvSource.NO_LABEL : labelColumn, header, delimiter),
         net.inputSize(), true);
     DataChecks.checkFeatures(source, net.inputSize(), "input");
-    if (outputFile.path.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize())) {
+    if (HadoopFiles.location(outputFile.path).equals(HadoopFiles.location(HadoopFiles.of(input)))) {
       throw new GradsparkException("--output is the --input file", "write predictions elsewhere");
     }
     double[] out = m.predict(source.load(0, source.rows()));

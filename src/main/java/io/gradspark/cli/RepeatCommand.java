@@ -1,10 +1,10 @@
 package io.gradspark.cli;
 
 import io.gradspark.experiment.Trials;
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.RunFiles;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,7 +45,7 @@ final class RepeatCommand extends SharedOptions.TrialsOfAConfig implements Calla
     checkCounts(trials);
     Trials.Plan plan = Trials.plan(configFile.path, sets, trials,
         TrainCommand.baseName(configFile.path));
-    Path target = RunDirectory.choose(outDir.path, plan.name() + "-repeat");
+    String target = RunDirectory.choose(outDir.path, plan.name() + "-repeat");
     Trials.Outcome o;
     RunDirectory dir = RunDirectory.create(target);
     try (SparkHolder spark = new SparkHolder(master, plan.name() + " repeat")) {
@@ -64,7 +64,7 @@ final class RepeatCommand extends SharedOptions.TrialsOfAConfig implements Calla
         o.results().size(), o.wallSeconds(), o.parallel(), target);
     if (o.failed() > 0) {
       System.err.println("warning: " + o.status() + " (see the status column of "
-          + target.resolve("repeat.csv") + ")");
+          + HadoopFiles.resolve(target, "repeat.csv") + ")");
       return o.anyDiverged() ? Main.DIVERGED : Main.BAD_INPUT;
     }
     return 0;

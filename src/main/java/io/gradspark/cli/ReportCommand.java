@@ -1,6 +1,7 @@
 package io.gradspark.cli;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.api.RunSpec;
 import io.gradspark.config.RunSpecs;
 import io.gradspark.experiment.Experiments;
@@ -55,8 +56,9 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
   SharedOptions.OutDir outDir;
 
   @Option(names = "--runs", paramLabel = "DIR",
-      description = "Also keep every trial's files here (default: not kept).")
-  Path runs;
+      description = "Also keep every trial's files here (default: not kept); a local path or a "
+          + "Hadoop one.")
+  String runs;
 
   @Option(names = "--quick", description = "A reduced run: 1 epoch, 1,200 training rows (200 "
       + "held out where the experiment holds out), 300 test rows, 2 trials.")
@@ -98,8 +100,8 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
       int r = trials != null ? trials : quick ? 2 : e.trials();
       planned.add(new Report.Entry(e, conf, Trials.plan(conf, all, r, e.id()), null));
     }
-    Path target = RunDirectory.choose(outDir.path, "report");
-    Path runsTarget = runs == null ? null : RunDirectory.choose(runs, "report-runs");
+    String target = RunDirectory.choose(outDir.path, "report");
+    String runsTarget = runs == null ? null : RunDirectory.choose(runs, "report-runs");
     RunDirectory dir = RunDirectory.create(target);
     RunDirectory runsDir = runsTarget == null ? null : RunDirectory.create(runsTarget);
     try (SparkHolder spark = new SparkHolder(this.master, "report")) {
@@ -128,7 +130,7 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
     for (Report.Entry p : planned) {
       System.out.println(p.id() + ": " + p.summaryLine());
     }
-    System.out.printf(Locale.ROOT, "Report in %s (%s)%n", target.resolve("report.md"),
+    System.out.printf(Locale.ROOT, "Report in %s (%s)%n", HadoopFiles.resolve(target, "report.md"),
         Format.duration((System.nanoTime() - started) / 1e9));
     return 0;
   }

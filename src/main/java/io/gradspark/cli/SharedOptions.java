@@ -25,23 +25,26 @@ final class SharedOptions {
   /** --model FILE, required. */
   static final class ModelFile {
     @Option(names = "--model", required = true, paramLabel = "FILE",
-        description = "A model.npz that train wrote.")
-    Path path;
+        description = "A model.npz that train wrote: a local path or a Hadoop one "
+            + "(hdfs://namenode:8020/runs/x/model.npz, file:, s3a:// with its connector).")
+    String path;
   }
 
   /** --out DIR of a command that writes a run directory. */
   static final class OutDir {
     @Option(names = "--out", paramLabel = "DIR",
         description = "Output directory (default: runs/<name>-<timestamp>, named after the "
-            + "config or the command); must not exist or be empty.")
-    Path path;
+            + "config or the command); must not exist or be empty. A local path or a Hadoop one "
+            + "(hdfs://namenode:8020/runs/x, file:, s3a:// with its connector).")
+    String path;
   }
 
   /** --output FILE, required: one file, written whole or not at all. */
   static final class OutputFile {
     @Option(names = "--output", required = true, paramLabel = "FILE",
-        description = "Where to write it (whole or not at all: a temporary name, then a rename).")
-    Path path;
+        description = "Where to write it (whole or not at all: a temporary name, then a rename); "
+            + "a local path or a Hadoop one (hdfs://..., file:, s3a:// with its connector).")
+    String path;
   }
 
   /** --partitions P of a command that overrides training.partitions. */

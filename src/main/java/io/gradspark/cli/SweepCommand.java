@@ -4,7 +4,6 @@ import io.gradspark.GradsparkException;
 import io.gradspark.experiment.Grid;
 import io.gradspark.experiment.Sweep;
 import io.gradspark.experiment.Trials;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +73,7 @@ final class SweepCommand extends SharedOptions.TrialsOfAConfig implements Callab
     if (name == null) {
       throw firstRefusal;
     }
-    Path target = RunDirectory.choose(outDir.path, name + "-sweep");
+    String target = RunDirectory.choose(outDir.path, name + "-sweep");
     RunDirectory dir = RunDirectory.create(target);
     long started = System.nanoTime();
     Sweep sweep;

@@ -8,6 +8,7 @@ import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainedModel;
 import io.gradspark.api.TrainingJob;
 import io.gradspark.config.RunSpecs;
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.io.CheckpointFile;
 import io.gradspark.spark.HadoopCheckpointStore;
 import io.gradspark.spark.SparkEngines;
@@ -15,7 +16,6 @@ import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.DivergedException;
 import io.gradspark.train.Trainer;
 import io.gradspark.eval.EpochStats;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -47,8 +47,9 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
   Path config;
 
   @Option(names = "--resume", paramLabel = "DIR",
-      description = "Continue the interrupted run in DIR (instead of --config).")
-  Path resume;
+      description = "Continue the interrupted run in DIR (instead of --config): a local path or "
+          + "a Hadoop one, e.g. hdfs://namenode:8020/runs/mnist-20261122-101500.")
+  String resume;
 
   @Mixin
   SharedOptions.OutDir outDir;
@@ -64,34 +65,36 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
           "start a run with --config conf/mnist.conf, or continue one with --resume runs/...");
     }
     RunSpecs.Run run;
-    Path target;
+    String target;
     if (resume != null) {
       if (!sets.isEmpty() || outDir.path != null) {
         throw new GradsparkException("--resume continues a run with its own settings and "
             + "directory, so --set and --out cannot go with it",
             "start a new run with --config to change settings");
       }
-      Path saved = resume.resolve("config.conf");
-      if (!Files.isRegularFile(saved)) {
+      if (HadoopFiles.viaHadoop(resume)) {
+        HadoopFiles.fileSystem(resume, "--resume"); // refuses a scheme with no file system
+      }
+      target = HadoopFiles.location(resume);
+      String saved = HadoopFiles.resolve(target, "config.conf");
+      if (!HadoopFiles.isFile(saved)) {
         throw new GradsparkException(resume + " is not a run directory (no config.conf)",
             "pass the directory a train run wrote, e.g. runs/mnist-20261122-101500");
       }
-      target = resume.toAbsolutePath().normalize();
-      run = RunSpecs.load(saved, List.of(), target.getFileName().toString());
+      run = RunSpecs.loadFrom(saved, List.of(), HadoopFiles.name(target));
     } else {
       run = RunSpecs.load(config, sets, baseName(config));
       target = RunDirectory.choose(outDir.path, run.spec().name());
     }
     RunSpec spec = run.spec();
-    if (resume != null && Files.exists(resume.resolve("summary.json"))) {
+    if (resume != null && HadoopFiles.exists(HadoopFiles.resolve(target, "summary.json"))) {
       throw new GradsparkException("The run in " + resume + " finished (summary.json exists): "
           + "there is nothing to resume", "to train on from its model, start a new run: train "
-          + "--config " + resume.resolve("config.conf") + " --set model.init-from="
-          + resume.resolve("model.npz") + " --out NEW_DIR");
+          + "--config " + HadoopFiles.resolve(resume, "config.conf") + " --set model.init-from="
+          + HadoopFiles.resolve(resume, "model.npz") + " --out NEW_DIR");
     }
     Datasets data = run.datasets();
-    HadoopCheckpointStore checkpoints = HadoopCheckpointStore.of(spec.checkpoints(),
-        target.toString());
+    HadoopCheckpointStore checkpoints = HadoopCheckpointStore.of(spec.checkpoints(), target);
     CheckpointFile.Loaded from = resume != null ? checkpoints.newest(spec.network().numParams())
         : null;
     if (!checkpoints.isInside(target)) {
@@ -152,7 +155,7 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
     return n.endsWith(".conf") ? n.substring(0, n.length() - 5) : n;
   }
 
-  private static void printResult(Trainer.Result r, Path target) {
+  private static void printResult(Trainer.Result r, String target) {
     EpochStats last = r.history().get(r.keptEpoch() - 1);
     StringBuilder b = new StringBuilder("Done:");
     if (!Double.isNaN(last.testAccuracy())) {

@@ -1,38 +1,35 @@
 package io.gradspark.cli;
 
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.spark.HadoopCheckpointStore;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * A train run's directory while it trains: owned exclusively ({@link RunDirectory#claim}), and
  * tidied when the run does not finish (an error, a divergence, a signal). What a run that did not
  * finish leaves: config.conf and checkpoints/ when there is a checkpoint to resume from (the final
  * outputs written so far and temporary files are removed), model-last-good.npz when training
- * diverged; with neither, nothing (the directory is removed when this run created it).
+ * diverged; with neither, nothing (the directory is removed when this run created it). The
+ * directory is a local one or one on any Hadoop file system (a URI), the same either way.
  */
 final class TrainDirectory implements AutoCloseable {
   /** What an unfinished run keeps, besides the lock file. */
   private static final Set<String> KEPT =
       Set.of("config.conf", "checkpoints", "model-last-good.npz");
 
-  private final Path target;
+  private final String target;
   private final boolean created;
   private final HadoopCheckpointStore checkpoints;
-  private final FileChannel lock;
+  private final AutoCloseable lock;
   private final AutoCloseable unregister;
   private boolean done;
   private boolean closed;
   private String left;
 
-  TrainDirectory(Path target, boolean fresh, HadoopCheckpointStore checkpoints) {
+  TrainDirectory(String target, boolean fresh, HadoopCheckpointStore checkpoints) {
     this.target = target;
-    this.created = !Files.exists(target);
+    this.created = !HadoopFiles.exists(target);
     this.checkpoints = checkpoints;
     this.lock = RunDirectory.claim(target, fresh);
     this.unregister = Signals.onSignal(this::interrupted);
@@ -87,7 +84,8 @@ final class TrainDirectory implements AutoCloseable {
       left = "The run had finished: outputs in " + target;
     } else {
       String newest = newestCheckpoint();
-      boolean keep = newest != null || Files.exists(target.resolve("model-last-good.npz"));
+      boolean keep = newest != null
+          || exists(HadoopFiles.resolve(target, "model-last-good.npz"));
       removeContents(keep ? KEPT : Set.of());
       if (newest != null) {
         left = "The newest checkpoint is " + newest + "; continue the run with: "
@@ -101,17 +99,13 @@ final class TrainDirectory implements AutoCloseable {
       }
     }
     try {
-      lock.close();
-    } catch (IOException ignored) {
-      // the lock goes with the JVM anyway
+      lock.close(); // a lock file on another file system is deleted; a local one is kept
+    } catch (Exception ignored) {
+      // the lock goes with the JVM anyway (or its heartbeat stops)
     }
     if (!done && created && isEmptyBut(RunDirectory.LOCK)) {
-      try {
-        Files.deleteIfExists(target.resolve(RunDirectory.LOCK));
-        Files.deleteIfExists(target);
-      } catch (IOException ignored) {
-        // best effort
-      }
+      HadoopFiles.deleteQuietly(HadoopFiles.resolve(target, RunDirectory.LOCK));
+      HadoopFiles.deleteIfEmpty(target);
     }
   }
 
@@ -119,28 +113,35 @@ final class TrainDirectory implements AutoCloseable {
     try {
       List<org.apache.hadoop.fs.Path> all = checkpoints.list();
       return all.isEmpty() ? null : all.get(0).toString();
-    } catch (IOException | RuntimeException e) {
+    } catch (java.io.IOException | RuntimeException e) {
       return null;
     }
   }
 
+  private static boolean exists(String path) {
+    try {
+      return HadoopFiles.exists(path);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   private void removeContents(Set<String> keep) {
-    try (Stream<Path> s = Files.list(target)) {
-      for (Path p : s.toList()) {
-        String name = p.getFileName().toString();
+    try {
+      for (String name : HadoopFiles.list(target)) {
         if (!keep.contains(name) && !name.equals(RunDirectory.LOCK)) {
-          RunDirectory.removeTree(p);
+          HadoopFiles.deleteQuietly(HadoopFiles.resolve(target, name));
         }
       }
-    } catch (IOException e) {
+    } catch (RuntimeException e) {
       // best effort: the message says what should be there
     }
   }
 
   private boolean isEmptyBut(String name) {
-    try (Stream<Path> s = Files.list(target)) {
-      return s.allMatch(p -> p.getFileName().toString().equals(name));
-    } catch (IOException e) {
+    try {
+      return HadoopFiles.list(target).stream().allMatch(n -> n.equals(name));
+    } catch (RuntimeException e) {
       return false;
     }
   }
