@@ -43,8 +43,9 @@ import picocli.CommandLine.Option;
 final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE",
-      description = "The run's settings (HOCON), e.g. conf/mnist.conf.")
-  Path config;
+      description = "The run's settings (HOCON), e.g. conf/mnist.conf; a local path or a Hadoop "
+          + "one (a run's config.conf on HDFS).")
+  String config;
 
   @Option(names = "--resume", paramLabel = "DIR",
       description = "Continue the interrupted run in DIR (instead of --config): a local path or "
@@ -83,7 +84,7 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
       }
       run = RunSpecs.loadFrom(saved, List.of(), HadoopFiles.name(target));
     } else {
-      run = RunSpecs.load(config, sets, baseName(config));
+      run = RunSpecs.loadFrom(config, sets, baseName(HadoopFiles.name(config)));
       target = RunDirectory.choose(outDir.path, run.spec().name());
     }
     RunSpec spec = run.spec();
@@ -151,7 +152,10 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
   }
 
   static String baseName(Path file) {
-    String n = file.getFileName().toString();
+    return baseName(file.getFileName().toString());
+  }
+
+  static String baseName(String n) {
     return n.endsWith(".conf") ? n.substring(0, n.length() - 5) : n;
   }
 

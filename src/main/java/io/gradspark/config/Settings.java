@@ -16,7 +16,6 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.gradspark.GradsparkException;
 import io.gradspark.fs.HadoopFiles;
-import io.gradspark.fs.HadoopPaths;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +72,7 @@ public final class Settings {
     if (file == null || !HadoopFiles.viaHadoop(file)) {
       return load(file == null ? null : Path.of(file), overrides);
     }
-    String text = new String(HadoopPaths.readAllBytes(file, "config file"),
+    String text = new String(HadoopFiles.readAllBytes(file, "config file"),
         StandardCharsets.UTF_8);
     Config user;
     try {

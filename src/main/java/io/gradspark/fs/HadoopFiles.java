@@ -526,6 +526,20 @@ public final class HadoopFiles {
     }
   }
 
+  /** The content of a small file (a config, a lock); refuses a missing one, naming what it is. */
+  public static byte[] readAllBytes(String file, String what) {
+    try {
+      byte[] b = readIfExists(file);
+      if (b == null) {
+        throw new GradsparkException(what + " " + file + ": no such file", "check the path");
+      }
+      return b;
+    } catch (IOException e) {
+      throw new GradsparkException("Cannot read " + what + " " + file + ": "
+          + HadoopPaths.reason(e), "check the path and that its file system is reachable");
+    }
+  }
+
   /** Opens file for reading. */
   public static InputStream open(String file) throws IOException {
     if (!viaHadoop(file)) {
