@@ -89,7 +89,6 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
           + "--config " + resume.resolve("config.conf") + " --set model.init-from="
           + resume.resolve("model.npz") + " --out NEW_DIR");
     }
-    Datasets data = run.datasets();
     HadoopCheckpointStore checkpoints = HadoopCheckpointStore.of(spec.checkpoints(),
         target.toString());
     CheckpointFile.Loaded from = resume != null ? checkpoints.newest(spec.network().numParams())
@@ -98,13 +97,23 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
       checkpoints.checkWritable(); // before Spark starts: fail in seconds
     }
     Progress progress = Progress.forConsole(spec.epochs());
-    try (SparkHolder spark = new SparkHolder(master, spec.name());
-        TrainingJob job = start(spec, data, engines(spec, spark), run.settings().source(),
-            from)) {
+    try (SparkHolder spark = new SparkHolder(master, spec.name())) {
+      Engines engines = engines(spec, spark);
+      // text data is counted where it will be read: on Spark, by the executors
+      Datasets data = run.datasets(engines.splitTasks());
+      return train(spec, run, data, engines, from, target, resume == null, checkpoints,
+          progress);
+    }
+  }
+
+  private int train(RunSpec spec, RunSpecs.Run run, Datasets data, Engines engines,
+      CheckpointFile.Loaded from, Path target, boolean fresh,
+      HadoopCheckpointStore checkpoints, Progress progress) {
+    try (TrainingJob job = start(spec, data, engines, run.settings().source(), from)) {
       // inputs are good and the engine is up: from here on the run has a directory, its own
-      try (TrainDirectory dir = new TrainDirectory(target, resume == null, checkpoints)) {
+      try (TrainDirectory dir = new TrainDirectory(target, fresh, checkpoints)) {
         checkpoints.checkWritable();
-        if (resume == null) {
+        if (fresh) {
           RunOutputs.writeSettings(target, run.settings().render());
         }
         BatchSchedule schedule = job.schedule();

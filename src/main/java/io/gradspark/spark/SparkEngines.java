@@ -61,6 +61,12 @@ public final class SparkEngines implements Engines {
     return spec.partitions() > 0 ? spec.partitions() : sc.get().defaultParallelism();
   }
 
+  /** The counting pass of text data as a Spark job: the executors read the splits. */
+  @Override
+  public SparkSplitTasks splitTasks() {
+    return new SparkSplitTasks(sc.get());
+  }
+
   @Override
   public String master() {
     return sc.get().master();
