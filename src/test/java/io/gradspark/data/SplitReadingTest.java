@@ -107,6 +107,27 @@ class SplitReadingTest {
   }
 
   @Test
+  void pixelCsvIsHeldAsBytesAndAnyOtherValueKeepsDoubles() throws IOException {
+    Path pixels = dir.resolve("pixels.csv");
+    Files.writeString(pixels, "3,0,255,17\n4,1,2,3\n");
+    RowBlock b = new CsvSource(pixels, 0, false, ',').load(0, 2);
+    assertTrue(b.isBytes(), "0..255 integers are held as bytes");
+    assertEquals(255.0, b.feature(0, 1));
+    assertEquals(3.0, b.feature(1, 2));
+    Path mixed = dir.resolve("mixed.csv");
+    Files.writeString(mixed, "3,0,255,17\n4,1,256,3\n5,-0,0.5,1\n");
+    RowBlock m = new CsvSource(mixed, 0, false, ',').load(0, 3);
+    assertTrue(!m.isBytes(), "256 is not a byte");
+    double[] row = new double[3];
+    m.copyRow(0, row, 0);
+    assertArrayEquals(new double[] {0, 255, 17}, row);
+    m.copyRow(1, row, 0);
+    assertArrayEquals(new double[] {1, 256, 3}, row);
+    m.copyRow(2, row, 0);
+    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(row[0]));
+  }
+
+  @Test
   void aPathThatMatchesNothingIsRefusedNamingIt() {
     GradsparkException e = assertThrows(GradsparkException.class,
         () -> new CsvSource(dir.resolve("none-*.csv").toString(), 0, false, ',',
