@@ -504,6 +504,20 @@ public final class SparkEngine implements GradientEngine {
   }
 
   /** E.g. "spark local[2], 16 partitions", then the tree's plan when the sums go through one. */
+  /**
+   * Bytes the executors read from files in this JVM (the counting passes of text data, and the
+   * loads that built the cached datasets) and the cache's bytes per training row, as Spark's
+   * block manager estimates them.
+   */
+  @Override
+  public Map<String, Object> dataFigures() {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("data_bytes_read_counting", SparkSplitTasks.bytesReadInThisJvm());
+    m.put("data_bytes_read_caching", loadBytesRead());
+    m.put("cache_bytes_per_row", (double) cachedBytes(DataSplit.TRAIN) / schedule.rows());
+    return m;
+  }
+
   @Override
   public String describe() {
     return "spark " + sc.master() + ", " + partitions + " partitions"
