@@ -1,5 +1,6 @@
 package io.gradspark.api;
 
+import io.gradspark.data.SplitTasks;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.train.BatchSchedule;
@@ -52,6 +53,14 @@ public interface Engines {
    */
   default <T> T asTrial(String name, Supplier<T> work) {
     return work.get();
+  }
+
+  /**
+   * How a dataset's per-split tasks (the counting pass of text data) run: in this JVM, or on the
+   * executors of the engine's cluster.
+   */
+  default SplitTasks splitTasks() {
+    return SplitTasks.LOCAL;
   }
 
   /** Trials that fit side by side (at spec.partitions() each): what runs concurrently by default. */

@@ -136,6 +136,7 @@ public final class TrainingJob implements AutoCloseable {
     m.put("validation_rows", source.rows(DataSplit.VALIDATION));
     m.put("test_rows", source.rows(DataSplit.TEST));
     m.put("max_epochs", spec.epochs());
+    m.putAll(engine.dataFigures());
     m.put("blas", blasName());
     m.put("finished_at", Instant.now().toString());
     // the settings fill in only what was not measured: "epochs" is the epochs run (fewer than

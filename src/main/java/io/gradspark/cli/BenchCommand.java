@@ -29,8 +29,8 @@ import picocli.CommandLine.Option;
         "Benchmark: train the config with each engine in one run and print, per engine, seconds "
             + "per epoch (median), samples/s, achieved GFLOP/s of the matrix products, time to a "
             + "target accuracy, and for Spark where a step's time goes (median ms). Engines: "
-            + "local (one JVM), spark (the default aggregation) and spark-tree (treeAggregate, "
-            + "for comparison).",
+            + "local (one JVM), spark (the aggregation chosen from the bytes the sums bring to "
+            + "the driver) and spark-tree (a tree aggregation, forced, for comparison).",
         "",
         "After each Spark engine's run, bench times bare jobs over the same cached partitions "
             + "(Spark's floor for a step here) and prints the step's overhead as a multiple of "
@@ -127,7 +127,7 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
       for (String name : engines) {
         Engines factory = name.equals("local") ? Engines.local()
             : name.equals("spark") ? sparkEngines
-            : new Engines() { // spark-tree: the treeAggregate baseline
+            : new Engines() { // spark-tree: the tree aggregation, even where direct fits
               @Override
               public GradientEngine create(RunSpec s, BatchSchedule b, Datasets d) {
                 return sparkEngines.create(s, b, d, SparkEngine.Aggregation.TREE);

@@ -5,6 +5,7 @@ import io.gradspark.api.TrainedModel;
 import io.gradspark.config.RunSpecs;
 import io.gradspark.config.Settings;
 import io.gradspark.data.RowSource;
+import io.gradspark.data.SplitTasks;
 import io.gradspark.eval.ClassReport;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.fs.HadoopFiles;
@@ -40,14 +41,16 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
   @Mixin
   SharedOptions.ConfigFile configFile;
 
-  @Option(names = "--data", paramLabel = "FILE",
-      description = "Evaluate on this file instead: CSV (.csv, label column and header from "
-          + "data.test), LIBSVM (.libsvm, .svm) or IDX images (with --labels).")
-  Path data;
+  @Option(names = "--data", paramLabel = "PATH",
+      description = "Evaluate on this data instead: CSV (.csv, label column and header from "
+          + "data.test), LIBSVM (.libsvm, .svm) or IDX images (with --labels). A local path or "
+          + "any Hadoop path (hdfs://...); CSV and LIBSVM may be a directory of part files or a "
+          + "glob.")
+  String data;
 
-  @Option(names = "--labels", paramLabel = "FILE",
+  @Option(names = "--labels", paramLabel = "PATH",
       description = "IDX labels file that goes with IDX images in --data.")
-  Path labels;
+  String labels;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Also write the results here "
       + "(a local path or a Hadoop one: hdfs://..., file:, s3a:// with its connector).")
@@ -60,8 +63,9 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
     TrainedModel m = TrainedModel.load(modelFile.path);
     Settings c = Settings.load(configFile.path, sets);
     RowSource source = data != null
-        ? RunSpecs.file(c, "data.test", data, labels, m.network().inputSize())
-        : RunSpecs.source(c, "data.test");
+        ? RunSpecs.file(c, "data.test", data, labels, m.network().inputSize(), false,
+            SplitTasks.LOCAL)
+        : RunSpecs.source(c, "data.test", SplitTasks.LOCAL);
     if (source == null) {
       throw new GradsparkException("There is nothing to evaluate on: data.test.format is none",
           "set data.test in the config, or pass --data FILE");

@@ -94,7 +94,6 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
           + "--config " + HadoopFiles.resolve(resume, "config.conf") + " --set model.init-from="
           + HadoopFiles.resolve(resume, "model.npz") + " --out NEW_DIR");
     }
-    Datasets data = run.datasets();
     HadoopCheckpointStore checkpoints = HadoopCheckpointStore.of(spec.checkpoints(), target);
     CheckpointFile.Loaded from = resume != null ? checkpoints.newest(spec.network().numParams())
         : null;
@@ -102,13 +101,26 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
       checkpoints.checkWritable(); // before Spark starts: fail in seconds
     }
     Progress progress = Progress.forConsole(spec.epochs());
-    try (SparkHolder spark = new SparkHolder(master, spec.name());
-        TrainingJob job = start(spec, data, engines(spec, spark), run.settings().source(),
-            from)) {
+    try (SparkHolder spark = new SparkHolder(master, spec.name())) {
+      Engines engines = engines(spec, spark);
+      engines.master(); // Spark is up: the load time below is the data's alone
+      long loadStart = System.nanoTime();
+      // text data is counted where it will be read: on Spark, by the executors
+      Datasets data = run.datasets(engines.splitTasks());
+      return train(spec, run, data, engines, from, target, resume == null, checkpoints,
+          progress, loadStart);
+    }
+  }
+
+  private int train(RunSpec spec, RunSpecs.Run run, Datasets data, Engines engines,
+      CheckpointFile.Loaded from, String target, boolean fresh,
+      HadoopCheckpointStore checkpoints, Progress progress, long loadStart) {
+    try (TrainingJob job = start(spec, data, engines, run.settings().source(), from)) {
+      double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
       // inputs are good and the engine is up: from here on the run has a directory, its own
-      try (TrainDirectory dir = new TrainDirectory(target, resume == null, checkpoints)) {
+      try (TrainDirectory dir = new TrainDirectory(target, fresh, checkpoints)) {
         checkpoints.checkWritable();
-        if (resume == null) {
+        if (fresh) {
           RunOutputs.writeSettings(target, run.settings().render());
         }
         BatchSchedule schedule = job.schedule();
@@ -129,6 +141,8 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
         }
         model.summary().put("total_seconds", (System.nanoTime() - started) / 1e9);
         model.summary().put("seconds_to_first_step", progress.secondsToFirstStep());
+        model.summary().put("driver_peak_heap_bytes", peakHeap());
+        model.summary().put("data_load_seconds", loadSeconds);
         RunOutputs.write(target, spec.name(), model, null, true);
         dir.done();
         printResult(model.result(), target);
@@ -138,6 +152,18 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
   }
 
   private final long started = System.nanoTime();
+
+  /** The most heap this JVM (the driver) has held: the sum of its heap pools' peaks. */
+  static long peakHeap() {
+    long peak = 0;
+    for (java.lang.management.MemoryPoolMXBean pool
+        : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak;
+  }
 
   private static TrainingJob start(RunSpec spec, Datasets data, Engines engines, String source,
       CheckpointFile.Loaded from) {

@@ -4,12 +4,14 @@ import io.gradspark.GradsparkException;
 import io.gradspark.Span;
 import io.gradspark.api.Datasets;
 import io.gradspark.api.RunSpec;
+import io.gradspark.fs.HadoopPaths;
 import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataFormats;
 import io.gradspark.data.IdxSource;
 import io.gradspark.data.LibsvmSource;
 import io.gradspark.data.MoonsSource;
 import io.gradspark.data.RowSource;
+import io.gradspark.data.SplitTasks;
 import io.gradspark.data.Views;
 import io.gradspark.fs.HadoopFiles;
 import io.gradspark.fs.HadoopPaths;
@@ -35,9 +37,17 @@ public final class RunSpecs {
 
   /** A config file (or the defaults) with overrides, read into a run description. */
   public record Run(Settings settings, RunSpec spec) {
-    /** The data sources the settings name, prepared for the spec (files' headers are read). */
+    /** The data sources the settings name, prepared for the spec, counted in this JVM. */
     public Datasets datasets() {
-      return RunSpecs.datasets(settings, spec);
+      return datasets(SplitTasks.LOCAL);
+    }
+
+    /**
+     * As above, with text data counted by tasks (on Spark, the executors' job: the driver reads
+     * no data rows; it reads IDX headers and file listings).
+     */
+    public Datasets datasets(SplitTasks tasks) {
+      return RunSpecs.datasets(settings, spec, tasks);
     }
   }
 
@@ -146,13 +156,13 @@ public final class RunSpecs {
   }
 
   /** The datasets of the settings' data section, prepared for spec. */
-  static Datasets datasets(Settings c, RunSpec spec) {
-    RowSource all = source(c, "data.train");
+  static Datasets datasets(Settings c, RunSpec spec, SplitTasks tasks) {
+    RowSource all = source(c, "data.train", tasks);
     if (all == null) {
       throw new GradsparkException("data.train.format is none, but training needs data",
           "set data.train.format to idx, csv, libsvm or moons");
     }
-    RowSource test = source(c, "data.test");
+    RowSource test = source(c, "data.test", tasks);
     if (spec.data().holdout() >= all.rows()) {
       throw c.bad("data.validation.holdout", "fewer rows than the training data has ("
           + all.rows() + ")");
@@ -162,15 +172,23 @@ public final class RunSpecs {
   }
 
   /** The data source of section (data.train or data.test), or null for format = none. */
-  public static RowSource source(Settings c, String section) {
+  public static RowSource source(Settings c, String section, SplitTasks tasks) {
     String format = c.choice(section + ".format", "idx", "csv", "libsvm", "moons", "none");
     RowSource s = switch (format) {
-      case "idx" -> new IdxSource(path(c, section + ".images"), path(c, section + ".labels"));
-      case "csv" -> new CsvSource(path(c, section + ".path"),
-          c.integer(section + ".label-column", Integer.MIN_VALUE, Integer.MAX_VALUE),
-          c.bool(section + ".header"), delimiter(c, section));
-      case "libsvm" -> new LibsvmSource(path(c, section + ".path"),
-          c.integer(section + ".features", 1, Integer.MAX_VALUE));
+      case "idx" -> new IdxSource(path(c, section + ".images", true),
+          path(c, section + ".labels", true));
+      case "csv" -> {
+        String path = path(c, section + ".path", false);
+        int label = c.integer(section + ".label-column", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        boolean header = c.bool(section + ".header");
+        char delimiter = delimiter(c, section);
+        yield c.at(section + ".path", () -> new CsvSource(path, label, header, delimiter, tasks));
+      }
+      case "libsvm" -> {
+        String path = path(c, section + ".path", false);
+        int features = c.integer(section + ".features", 1, Integer.MAX_VALUE);
+        yield c.at(section + ".path", () -> new LibsvmSource(path, features, tasks));
+      }
       case "moons" -> new MoonsSource(c.integer(section + ".rows", 2, Integer.MAX_VALUE),
           c.number(section + ".noise", 0, 1e6), c.longValue(section + ".seed"));
       default -> null;
@@ -182,12 +200,15 @@ public final class RunSpecs {
     return s;
   }
 
-  /** A data file named on the command line (evaluate --data), with the CSV options of section. */
-  public static RowSource file(Settings c, String section, Path file, Path labels,
-      int features) {
+  /**
+   * A data path named on the command line (evaluate --data, predict --input), with the CSV
+   * options of section; labels: the IDX labels file, or null.
+   */
+  public static RowSource file(Settings c, String section, String file, String labels,
+      int features, boolean csvByDefault, SplitTasks tasks) {
     return DataFormats.byName(file, labels, new DataFormats.Csv(c.integer(section
         + ".label-column", Integer.MIN_VALUE, Integer.MAX_VALUE), c.bool(section + ".header"),
-        delimiter(c, section)), features, false);
+        delimiter(c, section)), features, csvByDefault, tasks);
   }
 
   private static char delimiter(Settings c, String section) {
@@ -199,22 +220,34 @@ public final class RunSpecs {
   }
 
   /**
-   * A data path: relative paths are taken from the current directory, or else from the project
-   * directory (GRADSPARK_HOME, set by submit/gradspark), so the shipped configs work from anywhere.
+   * A data path: a path on any Hadoop file system ("hdfs://...", "file:/..."; a scheme without
+   * a file system on the classpath is refused here, naming its connector), or a local one:
+   * relative local paths are taken from the current directory, or else from the project
+   * directory (GRADSPARK_HOME, set by submit/gradspark), so the shipped configs work from
+   * anywhere. Text formats take a directory of part files or a glob too (single: only a file).
    */
-  static Path path(Settings c, String key) {
+  static String path(Settings c, String key, boolean single) {
     String v = c.string(key).trim();
     if (v.isEmpty()) {
       throw c.bad(key, "a file path");
     }
+    if (HadoopPaths.hasScheme(v)) {
+      return c.at(key, () -> {
+        HadoopPaths.checkScheme(v, "data");
+        return v;
+      });
+    }
     Path p = Path.of(v);
     if (!p.isAbsolute() && !Files.exists(p)) {
       String home = home();
-      if (home != null && Files.exists(Path.of(home).resolve(p))) {
+      if (home != null && (Files.exists(Path.of(home).resolve(p)) || HadoopPaths.isGlob(v))) {
         p = Path.of(home).resolve(p);
       }
     }
-    if (Files.isDirectory(p)) {
+    if (HadoopPaths.isGlob(v) && !single) {
+      return p.toAbsolutePath().normalize().toString(); // what it matches is checked when read
+    }
+    if (Files.isDirectory(p) && single) {
       throw new GradsparkException(key + ": " + v + " is a directory, not a data file",
           "name the file itself");
     }
@@ -222,11 +255,11 @@ public final class RunSpecs {
       throw new GradsparkException(key + ": file " + v + " not found",
           "check the path (relative paths start at the current directory)");
     }
-    if (!Files.isRegularFile(p)) {
+    if (!Files.isRegularFile(p) && !Files.isDirectory(p)) {
       throw new GradsparkException(key + ": " + v + " is not a regular file (a pipe or a device?)",
           "name a regular data file");
     }
-    return p.toAbsolutePath().normalize();
+    return p.toAbsolutePath().normalize().toString();
   }
 
   /** The project directory (GRADSPARK_HOME, or -Dgradspark.home), or null. */

@@ -3,13 +3,16 @@ package io.gradspark.data;
 import java.nio.file.Path;
 
 /**
- * Rows of a delimited text file (optionally gzipped): one row per non-blank line, every cell a finite
- * number, one cell the label and the rest the features. Cells are split at every delimiter; quoting is
- * not supported (numeric data needs none). Lines may end with \n or \r\n; blank lines are ignored.
+ * Rows of delimited text (optionally gzipped): one row per non-blank line, every cell a finite
+ * number, one cell the label and the rest the features. Cells are split at every delimiter; quoting
+ * is not supported (numeric data needs none). Lines end with \n or \r\n; blank lines are ignored.
  *
- * <p>The constructor parses the whole file once, so a bad cell or ragged line is reported before
- * training starts; {@link #load} parses only the requested rows (it still scans earlier lines to count
- * them).
+ * <p>The data is a path on any Hadoop file system: one file, a directory of part files, or a
+ * glob, read in name order (with a header, every file starts with one, as Spark writes them). The
+ * constructor runs the counting pass over the files' splits (through {@link SplitTasks}: on the
+ * executors on Spark) and reads no row itself; {@link #load} reads and checks only the splits that
+ * hold the requested rows, so a bad cell or ragged line is reported, with its file and line, when
+ * the engine loads the data, before training starts.
  */
 public final class CsvSource implements RowSource {
   private static final long serialVersionUID = 1L;
@@ -18,38 +21,58 @@ public final class CsvSource implements RowSource {
   /** labelColumn value for files of features only (to predict on): every cell is a feature. */
   public static final int NO_LABEL = Integer.MIN_VALUE;
 
-  private final String path;
-  private final char delimiter;
-  private final boolean header;
+  private final TextFiles text;
+  private final CsvLines lines;
   private final int cells;
   private final int labelColumn;
   private final int rows;
 
+  /** A local file, counted in this JVM (see the main constructor). */
+  public CsvSource(Path file, int labelColumn, boolean header, char delimiter) {
+    this(DataFiles.local(file, KIND), labelColumn, header, delimiter, SplitTasks.LOCAL);
+  }
+
   /**
    * labelColumn: 0-based, negative counts from the end (-1 = last), or {@link #NO_LABEL} (every
-   * label is then 0). Refuses a delimiter that can occur
-   * in a number or end a line, a missing or empty file (or a header only), fewer than two cells per
-   * line, a label column outside the line, ragged lines and cells that are not finite numbers.
+   * label is then 0). Refuses a delimiter that can occur in a number or end a line, a missing path
+   * or one without data lines (or headers only), fewer than two cells on the first line, and a
+   * label column outside it.
    */
-  public CsvSource(Path file, int labelColumn, boolean header, char delimiter) {
-    this.path = DataFiles.readable(file, KIND);
+  public CsvSource(String path, int labelColumn, boolean header, char delimiter,
+      SplitTasks tasks) {
+    this(path, labelColumn, header, delimiter, tasks, Long.MAX_VALUE);
+  }
+
+  /** As above, with splits of at most maxSplit bytes (tests). */
+  CsvSource(String path, int labelColumn, boolean header, char delimiter, SplitTasks tasks,
+      long maxSplit) {
     if (Character.isLetterOrDigit(delimiter) || ".+-\r\n".indexOf(delimiter) >= 0) {
-      throw new DataException(KIND + " file " + path + ": delimiter '" + delimiter
+      throw new DataException(KIND + " data " + path + ": delimiter '" + delimiter
           + "' can occur inside numbers or end lines", "Use ',', ';', a tab or a space as the delimiter.");
     }
-    this.delimiter = delimiter;
-    this.header = header;
-    this.cells = firstLineCells(labelColumn == NO_LABEL ? 1 : 2);
+    this.lines = new CsvLines(delimiter);
+    this.text = TextFiles.open(path, KIND, lines, header, tasks, maxSplit);
+    int minimum = labelColumn == NO_LABEL ? 1 : 2;
+    this.cells = text.firstCells();
+    if (cells < 0) {
+      throw new DataException(KIND + " data " + text.describe()
+          + ": expected data lines but the data is empty", "Check the path.");
+    }
+    if (cells < minimum) {
+      throw new DataException(KIND + " data " + text.describe()
+          + ": expected a label and at least one feature but found 1 cell on the first line",
+          "Check the delimiter: '" + delimiter + "' does not occur on that line.");
+    }
     int resolved = labelColumn == NO_LABEL ? -1 : labelColumn < 0 ? cells + labelColumn : labelColumn;
     if (labelColumn != NO_LABEL && (resolved < 0 || resolved >= cells)) {
-      throw new DataException(KIND + " file " + path + ": label column " + labelColumn
+      throw new DataException(KIND + " data " + text.describe() + ": label column " + labelColumn
           + " is outside the " + cells + " columns of the first line",
           "Label columns are 0-based from the start (0.." + (cells - 1)
               + ") or negative from the end (-1 = last).");
     }
     this.labelColumn = resolved;
-    this.rows = DataFiles.rowCount(scan(0, 0, null, null), KIND, path,
-        "The file has a header but no data lines; check the path.");
+    this.rows = DataFiles.rowCount(text.rows(), KIND, text.describe(),
+        "The data has a header but no data lines; check the path.");
   }
 
   @Override
@@ -62,105 +85,139 @@ public final class CsvSource implements RowSource {
     return labelColumn < 0 ? cells : cells - 1;
   }
 
-  /** Refuses a range outside [0, rows()]; a line damaged since construction fails naming the line. */
+  /**
+   * Refuses a range outside [0, rows()]; a bad line fails naming its file and line. Features that
+   * are all integers in 0..255 (pixels, as in MNIST's CSV) are held as bytes, 1 byte a value
+   * instead of 8, as IDX data is; the values are the same.
+   */
   @Override
   public RowBlock load(int from, int to) {
     DataFiles.checkRange(from, to, rows);
-    double[] values = new double[DataFiles.cells(to - from, cols(), describe())];
+    int cols = cols();
+    int cells = DataFiles.cells(to - from, cols, describe());
     double[] labels = new double[to - from];
-    long seen = scan(from, to, values, labels);
-    if (seen < to) {
-      throw new DataException(KIND + " file " + path + ": expected " + rows + " data rows but now found only "
-          + seen, "Do not modify data files while a run is using them.");
+    double[] row = new double[cols];
+    Compact block = new Compact(cells);
+    text.read(from, to, lines, new TextFiles.Row() {
+      @Override
+      public void parse(long id, String line, String where) {
+        int i = (int) (id - from);
+        labels[i] = CsvSource.this.parse(line, where, row, 0);
+        block.put(i * cols, row);
+      }
+
+      @Override
+      public void header(String line, String where) {
+        checkCells(line, where);
+      }
+    });
+    return block.bytes != null ? RowBlock.ofBytes(block.bytes, to - from, cols, 1.0, labels)
+        : RowBlock.ofDoubles(block.doubles, to - from, cols, labels);
+  }
+
+  /** Rows as bytes while every value is an integer in 0..255, as doubles from the first that is not. */
+  private static final class Compact {
+    byte[] bytes;
+    double[] doubles;
+
+    Compact(int cells) {
+      bytes = new byte[cells];
     }
-    return RowBlock.ofDoubles(values, to - from, cols(), labels);
+
+    void put(int off, double[] row) {
+      if (bytes != null) {
+        for (int j = 0; j < row.length; j++) {
+          double v = row[j];
+          if (v >= 0 && v <= 255 && v == (int) v && !(v == 0 && 1 / v < 0)) {
+            bytes[off + j] = (byte) (int) v;
+          } else {
+            doubles = new double[bytes.length];
+            for (int k = 0; k < off + j; k++) {
+              doubles[k] = bytes[k] & 0xff;
+            }
+            bytes = null;
+            System.arraycopy(row, j, doubles, off + j, row.length - j);
+            return;
+          }
+        }
+      } else {
+        System.arraycopy(row, 0, doubles, off, row.length);
+      }
+    }
+  }
+
+  /** How many splits the data was cut into (tests). */
+  int splits() {
+    return text.splits();
   }
 
   @Override
   public String describe() {
-    return KIND + " " + path + " (" + rows + " rows, " + cols() + " features, "
+    return KIND + " " + text.describe() + " (" + rows + " rows, " + cols() + " features, "
         + (labelColumn < 0 ? "no label" : "label column " + labelColumn) + ")";
   }
 
-  /** The number of cells on the first non-blank line (the header, if there is one). */
-  private int firstLineCells(int minimum) {
-    try (LineReader in = new LineReader(path, KIND)) {
-      for (String line; (line = in.next()) != null; ) {
-        if (!line.isBlank()) {
-          int found = count(line);
-          if (found < minimum) {
-            throw new DataException(
-                in.where() + ": expected a label and at least one feature but found 1 cell",
-                "Check the delimiter: '" + delimiter + "' does not occur on this line.");
-          }
-          return found;
-        }
+  /** Content lines are the non-blank ones; their cells are counted at every delimiter. */
+  private record CsvLines(char delimiter) implements TextFiles.Lines {
+    @Override
+    public boolean isContent(String line) {
+      return !line.isBlank();
+    }
+
+    @Override
+    public int cells(String line) {
+      int n = 1;
+      for (int i = line.indexOf(delimiter); i >= 0; i = line.indexOf(delimiter, i + 1)) {
+        n++;
       }
+      return n;
     }
-    throw new DataException(KIND + " file " + path + ": expected data lines but the file is empty",
-        "Check the path.");
   }
 
-  /**
-   * Parses data rows [from, to) into values and labels and returns the number of data rows seen. With
-   * values null it parses (validates) every row and counts them all.
-   */
-  private long scan(int from, int to, double[] values, double[] labels) {
-    double[] scratch = new double[cols()];
-    boolean skipHeader = header;
-    long r = 0;
-    try (LineReader in = new LineReader(path, KIND)) {
-      for (String line; (values == null || r < to) && (line = in.next()) != null; ) {
-        if (line.isBlank()) {
-          continue;
-        }
-        if (skipHeader) {
-          checkCells(line, in);
-          skipHeader = false;
-          continue;
-        }
-        if (values == null) {
-          parse(line, in, scratch, 0);
-        } else if (r >= from) {
-          int i = (int) (r - from);
-          labels[i] = parse(line, in, values, i * cols());
-        }
-        r++;
-      }
-      in.verifyRest();
-    }
-    return r;
-  }
-
-  private int count(String line) {
-    int n = 1;
-    for (int i = line.indexOf(delimiter); i >= 0; i = line.indexOf(delimiter, i + 1)) {
-      n++;
-    }
-    return n;
-  }
-
-  private void checkCells(String line, LineReader in) {
-    int found = count(line);
+  private void checkCells(String line, String where) {
+    int found = lines.cells(line);
     if (found != cells) {
-      throw new DataException(in.where() + ": expected " + cells + " cells (as on the first line) but found "
-          + found, "Every line needs the same number of '" + delimiter
+      throw new DataException(where + ": expected " + cells + " cells (as on the first line) but found "
+          + found, "Every line needs the same number of '" + lines.delimiter()
           + "'-separated cells; fix or remove this line (quoted cells are not supported).");
     }
   }
 
+  /**
+   * The value of a cell of 1 to 9 plain digits (pixels, counts, labels: most cells of numeric
+   * CSV), without making a string of it; -1 for any other cell, which Double.parseDouble reads.
+   */
+  private static double smallInteger(String line, int start, int end) {
+    if (end - start < 1 || end - start > 9) {
+      return -1;
+    }
+    int v = 0;
+    for (int i = start; i < end; i++) {
+      int d = line.charAt(i) - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      v = 10 * v + d;
+    }
+    return v;
+  }
+
   /** Writes the line's features to dst[off..] and returns its label. */
-  private double parse(String line, LineReader in, double[] dst, int off) {
-    checkCells(line, in);
+  private double parse(String line, String where, double[] dst, int off) {
+    checkCells(line, where);
+    char delimiter = lines.delimiter();
     double label = 0;
     int start = 0;
     int j = off;
     for (int c = 0; c < cells; c++) {
       int end = line.indexOf(delimiter, start);
       end = end < 0 ? line.length() : end;
-      double v = DataFiles.finite(line.substring(start, end), in.where() + ", column " + (c + 1),
-          "Every cell must be a finite number; fix or remove this line (if it is a header"
-              + " line, declare that the file has a header).");
+      double v = smallInteger(line, start, end);
+      if (v < 0) {
+        v = DataFiles.finite(line.substring(start, end), where + ", column " + (c + 1),
+            "Every cell must be a finite number; fix or remove this line (if it is a header"
+                + " line, declare that the file has a header).");
+      }
       if (c == labelColumn) {
         label = v;
       } else {

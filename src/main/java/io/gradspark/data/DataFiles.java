@@ -1,5 +1,6 @@
 package io.gradspark.data;
 
+import io.gradspark.fs.HadoopPaths;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,11 +16,12 @@ final class DataFiles {
   private DataFiles() {}
 
   /**
-   * The absolute path of a readable regular file, as a string: sources are shipped to executors, which
-   * resolve relative paths against their own working directory. Refuses null and missing or unreadable
+   * The absolute path of a readable local regular file, as a string (a plain path, which {@link
+   * HadoopPaths} reads as a local one): sources are shipped to executors, which would resolve
+   * relative paths against their own working directory. Refuses null and missing or unreadable
    * files.
    */
-  static String readable(Path file, String kind) {
+  static String local(Path file, String kind) {
     if (file == null) {
       throw new IllegalArgumentException("Expected a " + kind + " file path but found null");
     }
@@ -35,19 +37,19 @@ final class DataFiles {
 
   /** True when the file starts with the gzip magic number 0x1f8b (its name is not consulted). */
   static boolean isGzip(String path, String kind) {
-    try (InputStream in = Files.newInputStream(Path.of(path))) {
+    try (InputStream in = HadoopPaths.open(path, 0)) {
       return in.read() == 0x1f && in.read() == 0x8b;
     } catch (IOException e) {
       throw unreadable(kind, path, e);
     }
   }
 
-  /** A buffered stream over the file's content, decompressed when it is gzipped. */
+  /** A buffered stream over the file's content from its start, decompressed when gzipped. */
   static Content open(String path, String kind) {
     boolean gzip = isGzip(path, kind);
     InputStream raw = null;
     try {
-      raw = Files.newInputStream(Path.of(path));
+      raw = HadoopPaths.open(path, 0);
       return new Content(gzip ? new GZIPInputStream(raw, BUFFER) : raw, gzip, kind, path);
     } catch (IOException e) {
       closeQuietly(raw);
@@ -107,8 +109,8 @@ final class DataFiles {
       return null;
     }
     byte[] compressed;
-    try {
-      compressed = Files.readAllBytes(Path.of(path));
+    try (InputStream in = HadoopPaths.open(path, 0)) {
+      compressed = in.readAllBytes();
     } catch (IOException | OutOfMemoryError e) {
       return null;
     }
@@ -149,7 +151,7 @@ final class DataFiles {
 
   static DataException unreadable(String kind, String path, IOException e) {
     return new DataException(
-        kind + " file " + path + ": cannot be read (" + e + ")",
+        kind + " file " + path + ": cannot be read (" + HadoopPaths.reason(e) + ")",
         "Check that the file exists, is readable, and (if gzipped) is a complete gzip file.",
         e);
   }

@@ -1,7 +1,9 @@
 package io.gradspark.data;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.fs.HadoopPaths;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -17,24 +19,47 @@ public final class DataFormats {
   public record Csv(int labelColumn, boolean header, char delimiter) {}
 
   /**
-   * file as a source of rows with `features` features; labels is IDX labels, or null. A name of
-   * no known format is refused, or read as CSV when csvByDefault.
+   * file (a path on any Hadoop file system: a file, or for text formats a directory of part files
+   * or a glob, whose first file's name then tells the format) as a source of rows with
+   * `features` features; labels is the IDX labels file, or null. A name of no known format is
+   * refused, or read as CSV when csvByDefault. Text data is counted by tasks.
    */
-  public static RowSource byName(Path file, Path labels, Csv csv, int features,
-      boolean csvByDefault) {
+  public static RowSource byName(String file, String labels, Csv csv, int features,
+      boolean csvByDefault, SplitTasks tasks) {
     if (labels != null) {
       return new IdxSource(file, labels);
     }
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    String plain = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+    String plain = plainName(HadoopPaths.name(file));
+    if (!known(plain) && !csvByDefault) {
+      List<HadoopPaths.FileEntry> files = HadoopPaths.files(file, "data");
+      plain = plainName(HadoopPaths.name(files.get(0).path()));
+    }
     if (plain.endsWith(".libsvm") || plain.endsWith(".svm")) {
-      return new LibsvmSource(file, features);
+      return new LibsvmSource(file, features, tasks);
     }
     if (csvByDefault || plain.endsWith(".csv") || plain.endsWith(".txt")) {
-      return new CsvSource(file, csv.labelColumn(), csv.header(), csv.delimiter());
+      return new CsvSource(file, csv.labelColumn(), csv.header(), csv.delimiter(), tasks);
     }
     throw new GradsparkException("Cannot tell the format of " + file + " from its name",
         "name CSV files *.csv and LIBSVM files *.libsvm (either may end in .gz); IDX images go "
             + "with a labels file");
+  }
+
+  /** As above, for a local file, counted in this JVM. */
+  public static RowSource byName(Path file, Path labels, Csv csv, int features,
+      boolean csvByDefault) {
+    return byName(file.toAbsolutePath().normalize().toString(),
+        labels == null ? null : labels.toAbsolutePath().normalize().toString(), csv, features,
+        csvByDefault, SplitTasks.LOCAL);
+  }
+
+  private static String plainName(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    return lower.endsWith(".gz") ? lower.substring(0, lower.length() - 3) : lower;
+  }
+
+  private static boolean known(String plain) {
+    return plain.endsWith(".libsvm") || plain.endsWith(".svm") || plain.endsWith(".csv")
+        || plain.endsWith(".txt");
   }
 }

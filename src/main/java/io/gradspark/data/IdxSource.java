@@ -1,9 +1,9 @@
 package io.gradspark.data;
 
+import io.gradspark.fs.HadoopPaths;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -43,10 +43,20 @@ public final class IdxSource implements RowSource {
    * (truncated or with trailing bytes).
    */
   public IdxSource(Path images, Path labels) {
-    this.images = DataFiles.readable(images, "IDX images");
-    this.labels = DataFiles.readable(labels, "IDX labels");
-    int[] img = checkedHeader(this.images, true);
-    int[] lab = checkedHeader(this.labels, false);
+    this(DataFiles.local(images, "IDX images"), DataFiles.local(labels, "IDX labels"));
+  }
+
+  /**
+   * The two files at paths on any Hadoop file system (each one file: a directory or a glob is
+   * refused). Reads only the headers and the files' lengths (and a gzip file's last 4 bytes).
+   */
+  public IdxSource(String images, String labels) {
+    HadoopPaths.FileEntry imageFile = HadoopPaths.file(images, "IDX images");
+    HadoopPaths.FileEntry labelFile = HadoopPaths.file(labels, "IDX labels");
+    this.images = TextFiles.display(imageFile.path());
+    this.labels = TextFiles.display(labelFile.path());
+    int[] img = checkedHeader(this.images, true, imageFile.length());
+    int[] lab = checkedHeader(this.labels, false, labelFile.length());
     if (img[0] != lab[0]) {
       throw new DataException(
           "IDX files " + this.images + " and " + this.labels
@@ -87,7 +97,7 @@ public final class IdxSource implements RowSource {
 
   @Override
   public String describe() {
-    return "MNIST IDX " + images + " + " + Path.of(labels).getFileName() + " (" + count + " rows, " + height
+    return "MNIST IDX " + images + " + " + HadoopPaths.name(labels) + " (" + count + " rows, " + height
         + "x" + width + ")";
   }
 
@@ -100,7 +110,7 @@ public final class IdxSource implements RowSource {
   }
 
   /** {count, rows, cols} (labels: {count, 1, 1}) after checking the header against the file length. */
-  private static int[] checkedHeader(String path, boolean isImages) {
+  private static int[] checkedHeader(String path, boolean isImages, long fileLength) {
     String where = kind(isImages) + " file " + path;
     int size = headerBytes(isImages);
     ByteBuffer head = ByteBuffer.allocate(size);
@@ -141,40 +151,44 @@ public final class IdxSource implements RowSource {
       throw new DataException(where + ": header says each image is " + dims[1] + "x" + dims[2]
           + " pixels, too many for one row", HINT_DAMAGED);
     }
-    checkLength(path, isImages, dims[0], record);
+    checkLength(path, isImages, dims[0], record, fileLength);
     return dims;
   }
 
   /** Refuses a file whose (uncompressed) length is not what the header promises. */
-  private static void checkLength(String path, boolean isImages, int count, long record) {
+  private static void checkLength(String path, boolean isImages, int count, long record,
+      long size) {
     String where = kind(isImages) + " file " + path;
     long expected = headerBytes(isImages) + count * record;
     String promise = where + ": the header promises " + count + " records of " + record + " bytes ("
         + expected + " bytes in all)";
     boolean gzip = DataFiles.isGzip(path, kind(isImages));
-    try (RandomAccessFile file = new RandomAccessFile(path, "r")) {
-      long size = file.length();
-      if (!gzip) {
-        if (size != expected) {
-          throw new DataException(promise + " but the file has " + size + " bytes: "
-              + (size < expected ? "it is truncated" : "it has " + (size - expected) + " trailing bytes"),
-              HINT_DAMAGED);
-        }
-        return;
-      }
-      if (size < 18) {
-        throw new DataException(where + ": truncated: a gzip file has at least 18 bytes but found " + size,
+    if (!gzip) {
+      if (size != expected) {
+        throw new DataException(promise + " but the file has " + size + " bytes: "
+            + (size < expected ? "it is truncated" : "it has " + (size - expected) + " trailing bytes"),
             HINT_DAMAGED);
       }
-      file.seek(size - 4);
-      long isize = Integer.toUnsignedLong(Integer.reverseBytes(file.readInt()));
-      if (isize != (expected & 0xffffffffL)) {
-        throw new DataException(promise + " but the gzip trailer says the content is " + isize
-            + " bytes (mod 2^32): the file is truncated, has trailing bytes, or is not a single gzip member",
-            HINT_DAMAGED);
+      return;
+    }
+    if (size < 18) {
+      throw new DataException(where + ": truncated: a gzip file has at least 18 bytes but found " + size,
+          HINT_DAMAGED);
+    }
+    long isize;
+    try (InputStream in = HadoopPaths.open(path, size - 4)) {
+      byte[] trailer = in.readNBytes(4);
+      if (trailer.length < 4) {
+        throw new EOFException("the file ends before its gzip trailer");
       }
+      isize = Integer.toUnsignedLong(Integer.reverseBytes(ByteBuffer.wrap(trailer).getInt()));
     } catch (IOException e) {
       throw DataFiles.unreadable(kind(isImages), path, e);
+    }
+    if (isize != (expected & 0xffffffffL)) {
+      throw new DataException(promise + " but the gzip trailer says the content is " + isize
+          + " bytes (mod 2^32): the file is truncated, has trailing bytes, or is not a single gzip member",
+          HINT_DAMAGED);
     }
   }
 
@@ -198,20 +212,29 @@ public final class IdxSource implements RowSource {
       return;
     }
     int r = -1;
-    try (DataFiles.Content in = DataFiles.open(path, kind(isImages))) {
-      if (!Arrays.equals(in.readNBytes(headerBytes(isImages)), expectedHeader(isImages))) {
-        throw new DataException(
-            kind(isImages) + " file " + path + ": header changed since the dataset was opened",
-            "Do not modify data files while a run is using them.");
-      }
-      for (r = 0; r < to; r++) {
-        if (r < from) {
+    boolean gzip = DataFiles.isGzip(path, kind(isImages));
+    try (InputStream in = gzip ? DataFiles.open(path, kind(isImages))
+        : HadoopPaths.open(path, headerBytes(isImages) + (long) from * record)) {
+      if (gzip) {
+        // a gzip stream is read from its start: check the header, skip to the range
+        if (!Arrays.equals(in.readNBytes(headerBytes(isImages)), expectedHeader(isImages))) {
+          throw new DataException(
+              kind(isImages) + " file " + path + ": header changed since the dataset was opened",
+              "Do not modify data files while a run is using them.");
+        }
+        for (r = 0; r < from; r++) {
           in.skipNBytes(record);
-        } else if (in.readNBytes(dst, (r - from) * record, record) < record) {
+        }
+      }
+      // a raw file is read from the range's first record (the header and length were checked)
+      for (r = from; r < to; r++) {
+        if (in.readNBytes(dst, (r - from) * record, record) < record) {
           throw new EOFException();
         }
       }
-      in.verifyRest();
+      if (in instanceof DataFiles.Content content) {
+        content.verifyRest();
+      }
     } catch (EOFException e) {
       throw new DataException(kind(isImages) + " file " + path + ": record " + r + " is truncated: expected "
           + record + " bytes per record for " + count + " records but the file ends early", HINT_DAMAGED, e);

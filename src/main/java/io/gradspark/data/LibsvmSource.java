@@ -3,11 +3,14 @@ package io.gradspark.data;
 import java.nio.file.Path;
 
 /**
- * Rows of a LIBSVM (SVMlight) text file, optionally gzipped: {@code label index:value index:value ...}
- * with 1-based, strictly increasing indices, densified to a fixed number of features (absent indices are
- * 0). Text from '#' to the end of a line is a comment; blank and comment-only lines are ignored.
+ * Rows of LIBSVM (SVMlight) text, optionally gzipped: {@code label index:value index:value ...}
+ * with 1-based, strictly increasing indices, densified to a fixed number of features (absent
+ * indices are 0). Text from '#' to the end of a line is a comment; blank and comment-only lines are
+ * ignored.
  *
- * <p>The constructor parses the whole file once so that bad lines are reported before training starts.
+ * <p>As for {@link CsvSource}, the data is a path on any Hadoop file system (a file, a directory of
+ * part files or a glob); the constructor counts the splits' lines and {@link #load} reads and checks
+ * only the splits that hold the requested rows.
  */
 public final class LibsvmSource implements RowSource {
   private static final long serialVersionUID = 1L;
@@ -15,24 +18,26 @@ public final class LibsvmSource implements RowSource {
   private static final String HINT_PAIR =
       "Each feature is written index:value, e.g. 3:0.5, separated by spaces.";
 
-  private final String path;
+  private final TextFiles text;
   private final int features;
   private final int rows;
 
-  /**
-   * Refuses features < 1, a missing or empty file, and lines with a non-numeric label or value, a
-   * malformed pair, an index outside 1..features, or indices that do not strictly increase.
-   */
+  /** A local file, counted in this JVM. */
   public LibsvmSource(Path file, int features) {
-    this.path = DataFiles.readable(file, KIND);
+    this(DataFiles.local(file, KIND), features, SplitTasks.LOCAL);
+  }
+
+  /** Refuses features < 1 and a missing path or one without data lines. */
+  public LibsvmSource(String path, int features, SplitTasks tasks) {
     if (features < 1) {
       throw new DataException(
-          KIND + " file " + path + ": expected a feature count >= 1 but found " + features,
+          KIND + " data " + path + ": expected a feature count >= 1 but found " + features,
           "Declare how many features the rows have (the largest index in the file).");
     }
     this.features = features;
-    this.rows = DataFiles.rowCount(scan(0, 0, null, null), KIND, path,
-        "The file has no data lines; check the path.");
+    this.text = TextFiles.open(path, KIND, LibsvmLines.INSTANCE, false, tasks);
+    this.rows = DataFiles.rowCount(text.rows(), KIND, text.describe(),
+        "The data has no data lines; check the path.");
   }
 
   @Override
@@ -45,58 +50,58 @@ public final class LibsvmSource implements RowSource {
     return features;
   }
 
-  /** Refuses a range outside [0, rows()]; a line damaged since construction fails naming the line. */
+  /** Refuses a range outside [0, rows()]; a bad line fails naming its file and line. */
   @Override
   public RowBlock load(int from, int to) {
     DataFiles.checkRange(from, to, rows);
     double[] values = new double[DataFiles.cells(to - from, features, describe())];
     double[] labels = new double[to - from];
-    long seen = scan(from, to, values, labels);
-    if (seen < to) {
-      throw new DataException(
-          KIND + " file " + path + ": expected " + rows + " data lines but now found only " + seen,
-          "Do not modify data files while a run is using them.");
-    }
+    text.read(from, to, LibsvmLines.INSTANCE, new TextFiles.Row() {
+      @Override
+      public void parse(long id, String line, String where) {
+        int i = (int) (id - from);
+        labels[i] = LibsvmSource.this.parse(content(line), where, values, i * features);
+      }
+
+      @Override
+      public void header(String line, String where) {
+        // LIBSVM has no header
+      }
+    });
     return RowBlock.ofDoubles(values, to - from, features, labels);
   }
 
   @Override
   public String describe() {
-    return KIND + " " + path + " (" + rows + " rows, " + features + " features)";
+    return KIND + " " + text.describe() + " (" + rows + " rows, " + features + " features)";
   }
 
-  /**
-   * Parses data rows [from, to) into values and labels and returns the number of data rows seen. With
-   * values null it parses (validates) every row and counts them all.
-   */
-  private long scan(int from, int to, double[] values, double[] labels) {
-    double[] scratch = new double[features];
-    long r = 0;
-    try (LineReader in = new LineReader(path, KIND)) {
-      for (String line; (values == null || r < to) && (line = in.next()) != null; ) {
-        int hash = line.indexOf('#');
-        String content = (hash < 0 ? line : line.substring(0, hash)).strip();
-        if (content.isEmpty()) {
-          continue;
-        }
-        if (values == null) {
-          parse(content, in, scratch, 0);
-        } else if (r >= from) {
-          int i = (int) (r - from);
-          labels[i] = parse(content, in, values, i * features);
-        }
-        r++;
-      }
-      in.verifyRest();
+  /** The line without its comment, stripped. */
+  private static String content(String line) {
+    int hash = line.indexOf('#');
+    return (hash < 0 ? line : line.substring(0, hash)).strip();
+  }
+
+  /** Content lines are those with something before any '#'. */
+  private enum LibsvmLines implements TextFiles.Lines {
+    INSTANCE;
+
+    @Override
+    public boolean isContent(String line) {
+      return !content(line).isEmpty();
     }
-    return r;
+
+    @Override
+    public int cells(String line) {
+      return -1;
+    }
   }
 
   /** Writes the line's features to dst[off..] (absent ones stay as they are) and returns its label. */
-  private double parse(String content, LineReader in, double[] dst, int off) {
+  private double parse(String content, String where, double[] dst, int off) {
     String[] tokens = content.split("\\s+");
     double label =
-        DataFiles.finite(tokens[0], in.where() + ", label", "The first item of a line is its label.");
+        DataFiles.finite(tokens[0], where + ", label", "The first item of a line is its label.");
     int previous = 0;
     for (int k = 1; k < tokens.length; k++) {
       String pair = tokens[k];
@@ -108,19 +113,19 @@ public final class LibsvmSource implements RowSource {
         index = -1;
       }
       if (index < 0 || colon == pair.length() - 1) {
-        throw new DataException(in.where() + ": expected index:value with an integer index but found \""
+        throw new DataException(where + ": expected index:value with an integer index but found \""
             + DataFiles.abbreviate(pair) + "\"", HINT_PAIR);
       }
       if (index < 1 || index > features) {
-        throw new DataException(in.where() + ": feature index " + index + " is outside 1.." + features
+        throw new DataException(where + ": feature index " + index + " is outside 1.." + features
             + " (the declared feature count)", index < 1 ? "Indices are 1-based: add 1 to 0-based indices."
             : "If the rows really have more features, declare a feature count of at least " + index + ".");
       }
       if (index <= previous) {
-        throw new DataException(in.where() + ": feature indices must strictly increase but " + index
+        throw new DataException(where + ": feature indices must strictly increase but " + index
             + " follows " + previous, "Sort each line's pairs by index and remove duplicate indices.");
       }
-      dst[off + index - 1] = DataFiles.finite(pair.substring(colon + 1), in.where() + ", feature " + index,
+      dst[off + index - 1] = DataFiles.finite(pair.substring(colon + 1), where + ", feature " + index,
           HINT_PAIR);
       previous = index;
     }

@@ -37,9 +37,23 @@ public final class HadoopPaths {
    * application's Hadoop configuration: on the driver {@code sc.hadoopConfiguration()}, on an
    * executor the same settings from its SparkConf).
    */
-  public static void configure(Configuration conf) {
+  public static synchronized void configure(Configuration conf) {
     configuration = failFast(new Configuration(conf));
+    configured = true;
   }
+
+  /** Calls {@link #configure} with conf's value unless configure was called already. */
+  public static void configureIfUnset(java.util.function.Supplier<Configuration> conf) {
+    if (!configured) {
+      synchronized (HadoopPaths.class) {
+        if (!configured) {
+          configure(conf.get());
+        }
+      }
+    }
+  }
+
+  private static volatile boolean configured;
 
   /** The Hadoop configuration in use: the configured one, or the classpath's defaults. */
   public static Configuration configuration() {
@@ -129,10 +143,20 @@ public final class HadoopPaths {
    */
   public static FileSystem fileSystem(String text, String what) {
     Path p = path(text);
+    URI uri = p.toUri();
+    String key = uri.getScheme() + "://" + uri.getAuthority();
+    Configuration conf = configuration();
+    FileSystem cached = FILE_SYSTEMS.get(key);
+    if (cached != null && cached.getConf() == conf) {
+      return cached; // Hadoop's own cache asks for the current user every time: slow per split
+    }
     try {
-      FileSystem fs = p.getFileSystem(configuration());
+      FileSystem fs = p.getFileSystem(conf);
       // the raw local file system: no .crc side files next to every output
-      return fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : fs;
+      FileSystem raw = fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw()
+          : fs;
+      FILE_SYSTEMS.put(key, raw);
+      return raw;
     } catch (UnsupportedFileSystemException e) {
       throw noFileSystem(p.toUri().getScheme(), text, what);
     } catch (IOException | RuntimeException e) {
@@ -144,14 +168,15 @@ public final class HadoopPaths {
     }
   }
 
+  private static final java.util.concurrent.ConcurrentHashMap<String, FileSystem> FILE_SYSTEMS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Whether the classpath has a file system for the scheme of text. */
   public static void checkScheme(String text, String what) {
     Path p = path(text);
     String scheme = p.toUri().getScheme();
     try {
       FileSystem.getFileSystemClass(scheme, configuration());
-    } catch (UnsupportedFileSystemException e) {
-      throw noFileSystem(scheme, text, what);
     } catch (IOException e) {
       throw noFileSystem(scheme, text, what);
     } catch (RuntimeException e) {
@@ -163,14 +188,13 @@ public final class HadoopPaths {
   }
 
   /**
-   * Whether e says a file system class is not on the classpath: Hadoop's core-default.xml names
-   * some connectors' classes (fs.s3a.impl = S3AFileSystem, from hadoop-aws) whether or not they
-   * are there, and Configuration.getClass then throws a RuntimeException around a
-   * ClassNotFoundException rather than UnsupportedFileSystemException.
+   * Whether e says the file system's class is missing: core-default.xml names classes for
+   * s3a:// and others whose jars are not on the classpath.
    */
   private static boolean classMissing(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof ClassNotFoundException || c instanceof NoClassDefFoundError) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof ClassNotFoundException || c instanceof NoClassDefFoundError
+          || c.getMessage() != null && c.getMessage().matches("(?s)Class .* not found.*")) {
         return true;
       }
     }
@@ -261,7 +285,8 @@ public final class HadoopPaths {
     return name.startsWith("_") || name.startsWith(".");
   }
 
-  private static boolean isGlob(String text) {
+  /** Whether text is a glob pattern (has *, ?, [ or {). */
+  public static boolean isGlob(String text) {
     return text.indexOf('*') >= 0 || text.indexOf('?') >= 0 || text.indexOf('[') >= 0
         || text.indexOf('{') >= 0;
   }
@@ -286,9 +311,9 @@ public final class HadoopPaths {
     }
   }
 
-  /** Opens a file (a qualified path from {@link #files}) at byte offset. */
+  /** Opens a file (a path as {@link #files} or the user gives it) at byte offset. */
   public static InputStream open(String path, long offset) throws IOException {
-    Path p = new Path(URI.create(path));
+    Path p = path(path);
     FSDataInputStream in = fileSystem(path, "file").open(p, 1 << 16);
     if (offset > 0) {
       try {
@@ -299,6 +324,11 @@ public final class HadoopPaths {
       }
     }
     return in;
+  }
+
+  /** Moves a stream from {@link #open} to byte offset pos of its file. */
+  public static void seek(InputStream in, long pos) throws IOException {
+    ((org.apache.hadoop.fs.Seekable) in).seek(pos);
   }
 
   /** The whole content of a small file (a model, a config). */

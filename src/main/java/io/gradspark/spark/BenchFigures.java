@@ -95,6 +95,9 @@ public final class BenchFigures {
       m.put("overhead_ms", s.aggregation() == SparkEngine.Aggregation.DIRECT ? median(overhead)
           : Double.NaN);
       m.put("aggregation", s.aggregation().name().toLowerCase(Locale.ROOT));
+      m.put("tree_levels", s.plan().levels());
+      m.put("driver_results", s.plan().driverResults());
+      m.put("aggregation_plan", s.plan().describe());
       m.put("cache_bytes_per_train_row",
           (double) s.cachedBytes(DataSplit.TRAIN) / schedule.rows());
       m.put("partitions", s.partitions());

@@ -75,6 +75,10 @@ final class RddSource implements EngineSource {
 
   @Override
   public GradientEngine create(BatchSchedule schedule) {
+    // refused here, before any row is prepared, when not even one gradient sum fits the driver's
+    // result limit (the parts keep the training RDD's partitions)
+    AggregationPlan plan = SparkEngine.plan(sc, spec.network(),
+        rdds.get(DataSplit.TRAIN).getNumPartitions(), null);
     Map<DataSplit, JavaRDD<Part>> cached = new EnumMap<>(DataSplit.class);
     StorageLevel storage = StorageLevel.fromString(spec.storage().name());
     for (Map.Entry<DataSplit, JavaRDD<LabeledVector>> e : rdds.entrySet()) {
@@ -87,8 +91,7 @@ final class RddSource implements EngineSource {
       parts.count(); // bad rows are refused here, before the first step
       cached.put(e.getKey(), parts);
     }
-    int p = cached.get(DataSplit.TRAIN).getNumPartitions();
-    return new SparkEngine(sc, spec.network(), schedule, cached, SparkEngine.Aggregation.auto(p));
+    return new SparkEngine(sc, spec.network(), schedule, cached, plan);
   }
 
   @Override

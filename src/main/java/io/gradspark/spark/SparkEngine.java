@@ -4,6 +4,7 @@ import io.gradspark.DoubleArrays;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.eval.Evaluation;
+import io.gradspark.fs.HadoopPaths;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.Batches;
@@ -14,12 +15,17 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.ShuffleDependency;
 import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.api.java.function.PairFlatMapFunction;
+import org.apache.spark.api.java.function.PairFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * The data-parallel engine. Each dataset is an RDD of P {@link Part}s, one per partition, built on the
@@ -33,12 +39,15 @@ import org.apache.spark.storage.StorageLevel;
  * depend on which task finishes first; the broadcast is destroyed. Partitions without rows in the
  * batch contribute an empty sum (no array at all).
  *
- * <p>How the sums come back ({@link Aggregation}): {@code TREE} is {@code treeAggregate}, which can
- * merge on the executors in a second stage, the right tool for many partitions. With few partitions
- * that stage only adds cost, and treeAggregate's fixed per-call work (cleaning and serialising
- * closures, cloning zero values) dominates a ~1 ms step, so {@code DIRECT} runs one job with a
- * prepared function object ({@code SparkContext.runJob}) whose per-partition sums the driver merges
- * along the same canonical tree. Both give bit-identical results; {@code bench} compares them.
+ * <p>How the sums come back ({@link Aggregation}, planned by {@link AggregationPlan} from the bytes
+ * they would bring to the driver, against {@code spark.driver.maxResultSize} and the driver's
+ * heap): {@code DIRECT} runs one job with a prepared function object ({@code SparkContext.runJob})
+ * whose P per-partition sums the driver merges along the canonical tree, the cheapest step while
+ * P sums fit comfortably. Else {@code TREE}: executors merge groups of consecutive partitions (the
+ * canonical tree's own subtrees, so each group's sum is one array) in shuffle stages, and only the
+ * last level's few sums reach the driver, whatever P. Both give bit-identical results;
+ * {@code bench} compares them. Where not even one sum fits the limit, the engine refuses before it
+ * caches any data.
  */
 public final class SparkEngine implements GradientEngine {
   private final JavaSparkContext sc;
@@ -46,7 +55,8 @@ public final class SparkEngine implements GradientEngine {
   private final BatchSchedule schedule;
   private final int partitions;
   private final Map<DataSplit, JavaRDD<Part>> data = new EnumMap<>(DataSplit.class);
-  private final Aggregation aggregation;
+  private final AggregationPlan plan;
+  private final AggregationPlan evaluationPlan;
   private final scala.collection.immutable.Seq<Object> allPartitions;
   private final List<StepTimes> times = new ArrayList<>();
 
@@ -54,13 +64,48 @@ public final class SparkEngine implements GradientEngine {
   public enum Aggregation {
     /** One job with a prepared function; the driver merges the P sums in canonical order. */
     DIRECT,
-    /** {@code treeAggregate}, with a second merge stage on executors for many partitions. */
+    /** Executors merge groups of consecutive partitions level by level; few sums reach the driver. */
     TREE;
 
-    /** DIRECT up to 32 partitions (P sums of W doubles reach the driver), TREE above. */
-    public static Aggregation auto(int partitions) {
-      return partitions <= 32 ? DIRECT : TREE;
+    /**
+     * The aggregation for P gradient sums of the given parameters, from the bytes they would
+     * bring to the driver (maxResultSize: spark.driver.maxResultSize in bytes, 0 = no limit;
+     * driverHeap: the driver's maximum heap): see {@link AggregationPlan#choose}, which also
+     * refuses when not even one sum fits.
+     */
+    public static AggregationPlan choose(int partitions, long parameters, long maxResultSize,
+        long driverHeap) {
+      return AggregationPlan.choose(partitions, parameters, maxResultSize, driverHeap);
     }
+  }
+
+  /** spark.driver.maxResultSize of the context in bytes (Spark's default 1g; 0 = no limit). */
+  public static long maxResultSize(JavaSparkContext sc) {
+    return sc.getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
+  }
+
+  /**
+   * The plan for a network's gradient sums over P partitions on this context and driver: forced
+   * null chooses from the bytes ({@link AggregationPlan#choose}), else {@link
+   * AggregationPlan#forced}. Refuses (GradsparkException) when not even one sum fits
+   * spark.driver.maxResultSize. Cheap: call it before any data is read.
+   */
+  public static AggregationPlan plan(JavaSparkContext sc, Network net, int partitions,
+      Aggregation forced) {
+    long limit = maxResultSize(sc);
+    long heap = Runtime.getRuntime().maxMemory();
+    return forced == null
+        ? AggregationPlan.choose(partitions, net.numParams(), limit, heap)
+        : AggregationPlan.forced(forced, partitions, net.numParams(), limit, heap);
+  }
+
+  /** The plan for P evaluations of the network's classes (a confusion matrix each). */
+  private static AggregationPlan evaluationPlan(JavaSparkContext sc, Network net,
+      int partitions) {
+    long classes = net.classes();
+    return AggregationPlan.plan(partitions,
+        8 * (classes * classes + 4) + AggregationPlan.RESULT_OVERHEAD, maxResultSize(sc),
+        Runtime.getRuntime().maxMemory(), null, "evaluation of " + classes + " classes");
   }
 
   /**
@@ -77,28 +122,44 @@ public final class SparkEngine implements GradientEngine {
   public SparkEngine(
       JavaSparkContext sc, Network net, BatchSchedule schedule, RowSource train, RowSource val,
       RowSource test, int partitions, StorageLevel storage) {
-    this(sc, net, schedule, train, val, test, partitions, storage, Aggregation.auto(partitions));
+    this(sc, net, schedule, train, val, test, partitions, storage, (Aggregation) null);
   }
 
-  /** As above, with the aggregation chosen by the caller. */
+  /**
+   * As above, with the aggregation chosen by the caller (null: from the bytes, as above); refuses
+   * before reading any data when not even one gradient sum fits spark.driver.maxResultSize.
+   */
   public SparkEngine(
       JavaSparkContext sc, Network net, BatchSchedule schedule, RowSource train, RowSource val,
       RowSource test, int partitions, StorageLevel storage, Aggregation aggregation) {
-    this(sc, net, schedule, cacheAll(sc, schedule, train, val, test, partitions, storage),
-        aggregation);
+    this(sc, net, schedule, train, val, test, partitions, storage,
+        plan(sc, net, partitions, aggregation));
+  }
+
+  /** As above, with a given plan (for P = partitions). */
+  SparkEngine(
+      JavaSparkContext sc, Network net, BatchSchedule schedule, RowSource train, RowSource val,
+      RowSource test, int partitions, StorageLevel storage, AggregationPlan plan) {
+    this(sc, net, schedule, cacheAll(sc, schedule, train, val, test, partitions, storage), plan);
   }
 
   /**
    * An engine over datasets already cached as one {@link Part} per partition (the training set
-   * must hold schedule.rows() rows with dense ids in partition order).
+   * must hold schedule.rows() rows with dense ids in partition order), with a plan for their
+   * partitions ({@link #plan}).
    */
   SparkEngine(JavaSparkContext sc, Network net, BatchSchedule schedule,
-      Map<DataSplit, JavaRDD<Part>> cached, Aggregation aggregation) {
+      Map<DataSplit, JavaRDD<Part>> cached, AggregationPlan plan) {
     this.sc = sc;
     this.net = net;
     this.schedule = schedule;
     this.partitions = cached.get(DataSplit.TRAIN).getNumPartitions();
-    this.aggregation = aggregation;
+    if (plan.partitions() != partitions) {
+      throw new IllegalArgumentException("A plan for " + plan.partitions()
+          + " partitions, but the training data has " + partitions);
+    }
+    this.plan = plan;
+    this.evaluationPlan = evaluationPlan(sc, net, partitions);
     List<Object> indices = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       indices.add(p);
@@ -123,19 +184,21 @@ public final class SparkEngine implements GradientEngine {
     if (test != null) {
       sources.put(DataSplit.TEST, test);
     }
+    HadoopConf.driver(sc);
     sc.setJobDescription("load and cache data");
     sources.forEach((split, source) -> cached.put(split,
         persisted(sc, source, partitions, storage, split.name().toLowerCase(java.util.Locale.ROOT))));
     // materialise every dataset at once: their tasks share the cores, and the partitions of the
     // training and validation sets, which read the same file, wait for one decompression of it
-    Map<DataSplit, org.apache.spark.api.java.JavaFutureAction<List<Integer>>> counts =
+    Map<DataSplit, org.apache.spark.api.java.JavaFutureAction<List<long[]>>> counts =
         new EnumMap<>(DataSplit.class);
     cached.forEach((split, rdd) -> counts.put(split, rdd.map(new PartRows()).collectAsync()));
     try {
       for (Map.Entry<DataSplit, RowSource> e : sources.entrySet()) {
         long rows = 0;
-        for (int r : counts.get(e.getKey()).get()) {
-          rows += r;
+        for (long[] r : counts.get(e.getKey()).get()) {
+          rows += r[0];
+          LOAD_BYTES.addAndGet(r[1]);
         }
         if (rows != e.getValue().rows()) {
           throw new IllegalStateException("Expected " + e.getValue().rows() + " "
@@ -154,19 +217,32 @@ public final class SparkEngine implements GradientEngine {
     return cached;
   }
 
+  /** Bytes read from files by the executors to build the cached datasets, in this JVM so far. */
+  private static final java.util.concurrent.atomic.AtomicLong LOAD_BYTES =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Bytes the executors read from files to build every Spark engine's cached datasets since this
+   * JVM started (Hadoop's file system statistics of the loading tasks): bench's figure for "the
+   * data is read once, not once per partition".
+   */
+  public static long loadBytesRead() {
+    return LOAD_BYTES.get();
+  }
+
   @SuppressWarnings("unchecked")
   private static <E extends Throwable> E rethrow(Throwable t) throws E {
     throw (E) t;
   }
 
-  /** The rows of each cached part (the job that materialises a dataset). */
+  /** The rows of each cached part and the bytes it read (the job that materialises a dataset). */
   private static final class PartRows
-      implements org.apache.spark.api.java.function.Function<Part, Integer> {
+      implements org.apache.spark.api.java.function.Function<Part, long[]> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public Integer call(Part part) {
-      return part.block().rows();
+    public long[] call(Part part) {
+      return new long[] {part.block().rows(), part.bytesRead()};
     }
   }
 
@@ -205,7 +281,7 @@ public final class SparkEngine implements GradientEngine {
       CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
       long compute = 0;
       long t2;
-      if (aggregation == Aggregation.DIRECT) {
+      if (plan.aggregation() == Aggregation.DIRECT) {
         PartResult[] results = new PartResult[partitions];
         sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), f, allPartitions,
             new Collect(results), scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
@@ -215,9 +291,7 @@ public final class SparkEngine implements GradientEngine {
           compute = Math.max(compute, results[p].nanos());
         }
       } else {
-        Function2<CanonicalSum<GradientSum>, CanonicalSum<GradientSum>, CanonicalSum<GradientSum>>
-            comb = CanonicalSum::merge;
-        sum = data.get(DataSplit.TRAIN).treeAggregate(sum, f, comb, treeDepth(partitions));
+        sum = treeSum(data.get(DataSplit.TRAIN), plan, f, GradientSum::merge);
         t2 = System.nanoTime();
       }
       GradientSum result = sum.result();
@@ -320,15 +394,80 @@ public final class SparkEngine implements GradientEngine {
   }
 
   public Aggregation aggregation() {
-    return aggregation;
+    return plan.aggregation();
+  }
+
+  /** How the gradient sums reach the driver, and why. */
+  public AggregationPlan plan() {
+    return plan;
   }
 
   /**
-   * A second aggregation stage only pays off with many partitions; below that it adds a stage's fixed
-   * cost to every step.
+   * The partition results of rdd (leaf computes partition p's) merged along the plan's tree: each
+   * level's tasks merge groups of 2^shift consecutive, aligned results (canonical subtrees, so a
+   * group's CanonicalSum holds one node: one array), in a shuffle stage; the last level's results
+   * (all P for a plan without levels) come to the driver, which merges them. Each level's shuffle
+   * is removed right after: a step's map outputs are W-sized arrays, and left to the context
+   * cleaner (which waits for the garbage collector) they would pile up on the executors' disks.
    */
-  static int treeDepth(int partitions) {
-    return partitions > 16 ? 2 : 1;
+  private <T> CanonicalSum<T> treeSum(JavaRDD<Part> rdd, AggregationPlan how, PartFunction<T> leaf,
+      CanonicalSum.Merge<T> merge) {
+    int p = rdd.getNumPartitions();
+    List<Integer> shifts = how.shifts();
+    JavaPairRDD<Integer, CanonicalSum<T>> level =
+        rdd.mapPartitionsToPair(new Leaves<>(leaf, merge, p, shifts.isEmpty() ? 0 : shifts.get(0)));
+    List<Integer> shuffles = new ArrayList<>();
+    try {
+      int covered = 0;
+      for (int l = 0; l < shifts.size(); l++) {
+        if (l > 0) {
+          level = level.mapToPair(new Regroup<>(shifts.get(l)));
+        }
+        covered += shifts.get(l);
+        Function2<CanonicalSum<T>, CanonicalSum<T>, CanonicalSum<T>> comb = CanonicalSum::merge;
+        level = level.reduceByKey(
+            new org.apache.spark.HashPartitioner((int) AggregationPlan.groups(p, covered)), comb);
+        if (level.rdd().dependencies().head() instanceof ShuffleDependency<?, ?, ?> d) {
+          shuffles.add(d.shuffleId());
+        }
+      }
+      CanonicalSum<T> sum = new CanonicalSum<>(p, merge);
+      for (CanonicalSum<T> s : level.values().collect()) {
+        sum.merge(s);
+      }
+      return sum;
+    } finally {
+      scala.Option<org.apache.spark.ContextCleaner> cleaner = sc.sc().cleaner();
+      if (cleaner.isDefined()) {
+        shuffles.forEach(id -> cleaner.get().doCleanupShuffle(id, false));
+      }
+    }
+  }
+
+  /** Partition p's result, computed on its executor: a gradient sum, an evaluation. */
+  interface PartFunction<T> extends java.io.Serializable {
+    T apply(Part part);
+  }
+
+  /** A tree's leaves: each partition's result as a CanonicalSum, keyed by its first group. */
+  private record Leaves<T>(PartFunction<T> leaf, CanonicalSum.Merge<T> merge, int partitions,
+      int shift) implements PairFlatMapFunction<java.util.Iterator<Part>, Integer, CanonicalSum<T>> {
+    @Override
+    public java.util.Iterator<Tuple2<Integer, CanonicalSum<T>>> call(
+        java.util.Iterator<Part> parts) {
+      Part part = parts.next();
+      CanonicalSum<T> s = new CanonicalSum<>(partitions, merge).add(part.index(), leaf.apply(part));
+      return List.of(new Tuple2<>(part.index() >> shift, s)).iterator();
+    }
+  }
+
+  /** The next level's key of a group: its index shifted by the level's shift. */
+  private record Regroup<T>(int shift)
+      implements PairFunction<Tuple2<Integer, CanonicalSum<T>>, Integer, CanonicalSum<T>> {
+    @Override
+    public Tuple2<Integer, CanonicalSum<T>> call(Tuple2<Integer, CanonicalSum<T>> group) {
+      return new Tuple2<>(group._1() >> shift, group._2());
+    }
   }
 
   @Override
@@ -345,26 +484,44 @@ public final class SparkEngine implements GradientEngine {
     sc.setJobDescription("evaluate " + split.name().toLowerCase(java.util.Locale.ROOT));
     Broadcast<Params> bc = sc.broadcast(new Params(params));
     try {
-      Network network = net;
-      int classes = net.classes();
-      CanonicalSum<Evaluation> zero =
-          new CanonicalSum<>(rdd.getNumPartitions(), Evaluation::merge);
-      CanonicalSum<Evaluation> sum = rdd.treeAggregate(zero,
-          (acc, part) -> {
-            Evaluation ev = new Evaluation(classes);
-            Batches.evaluate(network, bc.value().values(), part.block(), ev);
-            return acc.add(part.index(), ev);
-          },
-          CanonicalSum::merge, treeDepth(rdd.getNumPartitions()));
-      return sum.result();
+      AggregationPlan how = rdd.getNumPartitions() == partitions ? evaluationPlan
+          : evaluationPlan(sc, net, rdd.getNumPartitions());
+      return treeSum(rdd, how, new EvaluateFunction(bc, net), Evaluation::merge).result();
     } finally {
       bc.destroy();
     }
   }
 
+  /** A partition's evaluation (on its executor). */
+  private record EvaluateFunction(Broadcast<Params> params, Network net)
+      implements PartFunction<Evaluation> {
+    @Override
+    public Evaluation apply(Part part) {
+      Evaluation ev = new Evaluation(net.classes());
+      Batches.evaluate(net, params.value().values(), part.block(), ev);
+      return ev;
+    }
+  }
+
+  /** E.g. "spark local[2], 16 partitions", then the tree's plan when the sums go through one. */
+  /**
+   * Bytes the executors read from files in this JVM (the counting passes of text data, and the
+   * loads that built the cached datasets) and the cache's bytes per training row, as Spark's
+   * block manager estimates them.
+   */
+  @Override
+  public Map<String, Object> dataFigures() {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("data_bytes_read_counting", SparkSplitTasks.bytesReadInThisJvm());
+    m.put("data_bytes_read_caching", loadBytesRead());
+    m.put("cache_bytes_per_row", (double) cachedBytes(DataSplit.TRAIN) / schedule.rows());
+    return m;
+  }
+
   @Override
   public String describe() {
-    return "spark " + sc.master() + ", " + partitions + " partitions";
+    return "spark " + sc.master() + ", " + partitions + " partitions"
+        + (plan.aggregation() == Aggregation.TREE ? ", " + plan.describe() : "");
   }
 
   /** Frees the cached datasets; the SparkContext stays up (it belongs to the caller). */
@@ -386,7 +543,10 @@ public final class SparkEngine implements GradientEngine {
       int n = source.rows();
       int lo = (int) ((long) p * n / partitions);
       int hi = (int) ((long) (p + 1) * n / partitions);
-      return new Part(p, lo, source.load(lo, hi));
+      HadoopConf.executor();
+      long before = HadoopPaths.bytesReadOnThisThread();
+      RowBlock block = source.load(lo, hi);
+      return new Part(p, lo, block, HadoopPaths.bytesReadOnThisThread() - before);
     }
   }
 
@@ -421,13 +581,12 @@ public final class SparkEngine implements GradientEngine {
 
   /**
    * The per-partition work of one step, as a serializable function object: not a closure, so
-   * Spark's closure cleaner has nothing to do, and usable both as runJob's function and as
-   * treeAggregate's sequential operation.
+   * Spark's closure cleaner has nothing to do, and usable both as runJob's function and as a
+   * tree's leaf.
    */
   static final class StepFunction
       extends scala.runtime.AbstractFunction2<TaskContext, scala.collection.Iterator<Part>, PartResult>
-      implements Function2<CanonicalSum<GradientSum>, Part, CanonicalSum<GradientSum>>,
-          java.io.Serializable {
+      implements PartFunction<GradientSum> {
     private static final long serialVersionUID = 1L;
 
     private final Broadcast<Params> params;
@@ -454,11 +613,10 @@ public final class SparkEngine implements GradientEngine {
       return new PartResult(sum, System.nanoTime() - start);
     }
 
-    /** treeAggregate's sequential operation. */
+    /** A tree's leaf: the partition's sum. */
     @Override
-    public CanonicalSum<GradientSum> call(CanonicalSum<GradientSum> acc, Part part) {
-      return acc.add(part.index(),
-          partitionSum(net, schedule, params.value().values(), part, epoch, step));
+    public GradientSum apply(Part part) {
+      return partitionSum(net, schedule, params.value().values(), part, epoch, step);
     }
   }
 

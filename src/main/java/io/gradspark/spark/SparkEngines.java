@@ -38,10 +38,14 @@ public final class SparkEngines implements Engines {
 
   @Override
   public GradientEngine create(RunSpec spec, BatchSchedule schedule, Datasets data) {
-    return create(spec, schedule, data, SparkEngine.Aggregation.auto(partitions(spec)));
+    return create(spec, schedule, data, null);
   }
 
-  /** As above with a given aggregation (bench compares them). */
+  /**
+   * As above with a given aggregation (bench compares them; null: chosen from the bytes the sums
+   * bring to the driver, {@link AggregationPlan}). Refuses before caching any data when not even
+   * one gradient sum fits spark.driver.maxResultSize.
+   */
   public SparkEngine create(RunSpec spec, BatchSchedule schedule, Datasets data,
       SparkEngine.Aggregation aggregation) {
     int rows = data.train().rows();
@@ -51,14 +55,23 @@ public final class SparkEngines implements Engines {
           + " but the training data has " + rows + " rows: a partition needs at least one row",
           "set training.partitions to at most " + rows + " (one per executor core is best)");
     }
-    return new SparkEngine(sc.get(), spec.network(), schedule, data.train(),
-        evaluationSets ? data.validation() : null, evaluationSets ? data.test() : null,
-        partitions(spec), StorageLevel.fromString(spec.storage().name()), aggregation);
+    JavaSparkContext c = sc.get();
+    int p = partitions(spec);
+    return new SparkEngine(c, spec.network(), schedule, data.train(),
+        evaluationSets ? data.validation() : null, evaluationSets ? data.test() : null, p,
+        StorageLevel.fromString(spec.storage().name()),
+        SparkEngine.plan(c, spec.network(), p, aggregation));
   }
 
   /** spec.partitions(), or the context's default parallelism for 0. */
   public int partitions(RunSpec spec) {
     return spec.partitions() > 0 ? spec.partitions() : sc.get().defaultParallelism();
+  }
+
+  /** The counting pass of text data as a Spark job: the executors read the splits. */
+  @Override
+  public SparkSplitTasks splitTasks() {
+    return new SparkSplitTasks(sc.get());
   }
 
   @Override

@@ -36,4 +36,12 @@ public interface GradientEngine extends AutoCloseable {
 
   @Override
   default void close() {}
+
+  /**
+   * What the engine measured of its data, for summary.json (e.g. bytes read to build its cache,
+   * cache bytes per row); empty by default.
+   */
+  default java.util.Map<String, Object> dataFigures() {
+    return java.util.Map.of();
+  }
 }

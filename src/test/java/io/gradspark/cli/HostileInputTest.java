@@ -94,8 +94,11 @@ class HostileInputTest {
   void dataThatIsNotARegularFileIsNamedForWhatItIs() throws Exception {
     Path out = tmp.resolve("never");
     Path dir = Files.createDirectory(tmp.resolve("adir"));
+    // a directory is a dataset of part files: an empty one has none
     assertRefused(trainMoons(out, "data.train.format=csv", "data.train.path=" + dir),
-        "data.train.path: " + dir + " is a directory, not a data file");
+        "CSV data " + dir + ": expected data files but found none");
+    assertRefused(trainMoons(out, "data.train.format=idx", "data.train.images=" + dir),
+        "data.train.images: " + dir + " is a directory, not a data file");
     assertRefused(trainMoons(out, "data.train.format=csv", "data.train.path=/dev/null"),
         "data.train.path: /dev/null is not a regular file (a pipe or a device?)");
     Path fifo = tmp.resolve("fifo");

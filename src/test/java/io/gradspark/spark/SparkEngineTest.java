@@ -198,6 +198,96 @@ class SparkEngineTest {
     }
   }
 
+  /**
+   * The serialized sizes of the result tasks (what reaches the driver, as Spark counts it against
+   * spark.driver.maxResultSize) of the jobs that work runs.
+   */
+  private static List<Long> resultSizes(JavaSparkContext sc, Runnable work) throws Exception {
+    java.util.Queue<Long> sizes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    org.apache.spark.scheduler.SparkListener listener =
+        new org.apache.spark.scheduler.SparkListener() {
+          @Override
+          public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+            if (end.taskType().equals("ResultTask")) {
+              sizes.add(end.taskMetrics().resultSize());
+            }
+          }
+        };
+    sc.sc().listenerBus().waitUntilEmpty(10_000);
+    sc.sc().addSparkListener(listener);
+    try {
+      work.run();
+      sc.sc().listenerBus().waitUntilEmpty(10_000);
+    } finally {
+      sc.sc().removeSparkListener(listener);
+    }
+    return List.copyOf(sizes);
+  }
+
+  /** Shuffles the driver's map output tracker holds (a tree step's W-sized map outputs). */
+  private static int shuffles() {
+    return ((org.apache.spark.MapOutputTrackerMaster) org.apache.spark.SparkEnv.get()
+        .mapOutputTracker()).shuffleStatuses().size();
+  }
+
+  @Test
+  void onlyThePlannedNumberOfSumsReachTheDriverAndTheyMatchTheEstimate() throws Exception {
+    JavaSparkContext sc = SharedSpark.get();
+    Network net = new Network(new int[] {20, 500, 10}, List.of(Activation.RELU),
+        Head.SOFTMAX_CROSS_ENTROPY); // 15,510 parameters: 124,080 bytes a sum
+    long w = net.numParams();
+    int rows = 640;
+    InMemorySource src = ArraySource.random(rows, 20, 10, 5, false);
+    BatchSchedule schedule = new BatchSchedule(rows, rows / 2, 3, true, false);
+    double[] params = net.initialParameters(Initializer.HE_NORMAL, 6);
+    long bytes = AggregationPlan.gradientBytes(w);
+    // limits that leave room for 2 sums (16 partitions: one level of groups of 8) and for 1
+    // (40 partitions: two levels of 8), as a lowered spark.driver.maxResultSize would
+    int[] partitions = {16, 40};
+    long[] limits = {4 * bytes, 2 * bytes};
+    for (int i = 0; i < partitions.length; i++) {
+      int p = partitions[i];
+      AggregationPlan direct = AggregationPlan.forced(SparkEngine.Aggregation.DIRECT, p, w, 0, 0);
+      AggregationPlan tree = SparkEngine.Aggregation.choose(p, w, limits[i], 1L << 32);
+      assertEquals(SparkEngine.Aggregation.TREE, tree.aggregation(), tree.describe());
+      assertTrue(tree.directBytes() > limits[i], "a direct collect would pass the limit");
+      GradientSum[] sums = new GradientSum[2];
+      List<List<Long>> sizes = new java.util.ArrayList<>();
+      for (AggregationPlan plan : List.of(direct, tree)) {
+        try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, p,
+            StorageLevel.MEMORY_ONLY(), plan)) {
+          GradientSum[] got = new GradientSum[1];
+          int shuffles = shuffles();
+          sizes.add(resultSizes(sc, () -> got[0] = spark.gradient(params, 1, 1)));
+          sums[plan == direct ? 0 : 1] = got[0];
+          assertEquals(shuffles, shuffles(), "a step's shuffles are removed after it");
+        }
+      }
+      List<Long> atDriver = sizes.get(1);
+      long total = atDriver.stream().mapToLong(Long::longValue).sum();
+      System.out.printf("P=%d, W=%d: direct %d results of %d..%d bytes; %s: measured %d results, "
+          + "%d bytes (%.2f sums; estimate %d bytes a sum, limit %d)%n", p, w,
+          sizes.get(0).size(), java.util.Collections.min(sizes.get(0)),
+          java.util.Collections.max(sizes.get(0)), tree.describe(), atDriver.size(), total,
+          total / (8.0 * w), bytes, limits[i]);
+      // direct: one sum per partition (every partition has rows of this batch), each within the
+      // estimate: the estimate is what Spark counts
+      assertEquals(p, sizes.get(0).size());
+      for (long size : sizes.get(0)) {
+        assertTrue(size >= 8 * w && size <= bytes, size + " bytes");
+      }
+      // tree: the planned results, each ONE sum (a group's canonical subtree collapses)
+      assertEquals(tree.driverResults(), atDriver.size());
+      for (long size : atDriver) {
+        assertTrue(size >= 8 * w && size <= bytes, size + " bytes: more than one sum");
+      }
+      assertTrue(total <= limits[i] / 2, total + " bytes at the driver");
+      assertArrayEquals(sums[0].grad(), sums[1].grad(), "P=" + p);
+      assertEquals(sums[0].lossSum(), sums[1].lossSum(), 0.0);
+      assertEquals(sums[0].count(), sums[1].count());
+    }
+  }
+
   @Test
   void distributedEvaluationEqualsSingleNodeExactly() {
     JavaSparkContext sc = SharedSpark.get();
