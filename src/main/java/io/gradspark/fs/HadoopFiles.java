@@ -56,7 +56,7 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  */
 public final class HadoopFiles {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final Map<String, FileSystem> FILE_SYSTEMS = new ConcurrentHashMap<>();
+  private static final Map<String, Instance> FILE_SYSTEMS = new ConcurrentHashMap<>();
   private static final Map<String, FileContext> CONTEXTS = new ConcurrentHashMap<>();
 
   private HadoopFiles() {}
@@ -593,22 +593,24 @@ public final class HadoopFiles {
     Path p = HadoopPaths.path(path);
     URI uri = p.toUri();
     String key = uri.getScheme() + "://" + (uri.getAuthority() == null ? "" : uri.getAuthority());
-    FileSystem fs = FILE_SYSTEMS.get(key);
-    if (fs != null) {
-      return fs;
+    Configuration source = HadoopPaths.configuration();
+    Instance had = FILE_SYSTEMS.get(key);
+    if (had != null && had.source() == source) {
+      return had.fs();
     }
     HadoopPaths.checkScheme(path, what);
     try {
-      Configuration conf = new Configuration(HadoopPaths.configuration());
-      conf.setBoolean("fs.automatic.close", false);
-      FileSystem f = FileSystem.newInstance(uri, conf);
+      FileSystem f = FileSystem.newInstance(uri, ownConfiguration(source));
       FileSystem raw = f instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : f;
-      FileSystem had = FILE_SYSTEMS.putIfAbsent(key, raw);
-      if (had != null) {
+      // a configuration set since (the Spark layer's, once Spark is up) gets its own instance;
+      // the earlier one stays open for whoever holds it
+      Instance mine = new Instance(source, raw);
+      Instance now = FILE_SYSTEMS.merge(key, mine,
+          (old, fresh) -> old.source() == source ? old : fresh);
+      if (now != mine) {
         f.close();
-        return had;
       }
-      return raw;
+      return now.fs();
     } catch (IOException | RuntimeException e) {
       if (e instanceof GradsparkException g) {
         throw g;
@@ -619,14 +621,31 @@ public final class HadoopFiles {
     }
   }
 
+  /** A file system instance and the configuration it was made from. */
+  private record Instance(Configuration source, FileSystem fs) {}
+
+  /**
+   * The configuration of this class's instances: the one in use, not closed by Hadoop's shutdown
+   * hook, with the application's spark.hadoop.* settings when they are system properties (as
+   * spark-submit passes them) and Spark, which adds them itself, is not up yet.
+   */
+  private static Configuration ownConfiguration(Configuration source) {
+    Configuration conf = new Configuration(source);
+    conf.setBoolean("fs.automatic.close", false);
+    for (String k : System.getProperties().stringPropertyNames()) {
+      if (k.startsWith("spark.hadoop.") && k.length() > "spark.hadoop.".length()) {
+        conf.setIfUnset(k.substring("spark.hadoop.".length()), System.getProperty(k));
+      }
+    }
+    return conf;
+  }
+
   private static FileContext context(Path p) throws UnsupportedFileSystemException {
     URI uri = p.toUri();
     String key = uri.getScheme() + "://" + (uri.getAuthority() == null ? "" : uri.getAuthority());
     FileContext fc = CONTEXTS.get(key);
     if (fc == null) {
-      Configuration conf = new Configuration(HadoopPaths.configuration());
-      conf.setBoolean("fs.automatic.close", false);
-      fc = FileContext.getFileContext(uri, conf);
+      fc = FileContext.getFileContext(uri, ownConfiguration(HadoopPaths.configuration()));
       FileContext had = CONTEXTS.putIfAbsent(key, fc);
       fc = had != null ? had : fc;
     }
