@@ -133,6 +133,17 @@ public final class SparkModel {
   }
 
   /**
+   * Predicts every row of input on the executors and writes the predictions CSV under target (a
+   * path on any Hadoop file system): see {@link PredictionFiles}. Returns what was written.
+   */
+  public PredictionFiles.Written writePredictions(RowSource input, int partitions, String target,
+      boolean singleFile) {
+    PredictionFiles.checkTarget(target, singleFile);
+    PredictionFiles out = PredictionFiles.create(target, singleFile);
+    return out.write(this, input, partitions);
+  }
+
+  /**
    * The partitions {@link #predict(RowSource, int)} and {@link #evaluate(RowSource, int)} score
    * input in: partitions, or the context's default parallelism for 0; at most one per row.
    */
