@@ -249,14 +249,21 @@ public final class SparkEngine implements GradientEngine {
   /** An RDD of P parts of source, to be cached with the given storage level (not yet computed). */
   static JavaRDD<Part> persisted(
       JavaSparkContext sc, RowSource source, int partitions, StorageLevel storage, String name) {
+    return parts(sc, source, partitions, name).persist(storage);
+  }
+
+  /**
+   * An RDD of P parts of source, not cached (one pass over the data: predict, evaluate): partition
+   * p loads rows [p N / P, (p+1) N / P) on its executor, as the cached datasets do.
+   */
+  static JavaRDD<Part> parts(JavaSparkContext sc, RowSource source, int partitions, String name) {
     List<Integer> indices = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
       indices.add(p);
     }
     return sc.parallelize(indices, partitions)
         .map(new LoadPart(source, partitions))
-        .setName(name + ": " + source.describe())
-        .persist(storage);
+        .setName(name + ": " + source.describe());
   }
 
   @Override
