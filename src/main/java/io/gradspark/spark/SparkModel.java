@@ -113,19 +113,8 @@ public final class SparkModel {
     sc.setJobDescription("evaluate " + s.describe());
     Broadcast<SparkEngine.Params> bc = sc.broadcast(new SparkEngine.Params(model.parameters()));
     try {
-      Network net = model.network();
-      int classes = net.classes();
-      return Gradspark.userErrors(() -> {
-        CanonicalSum<Evaluation> sum = SparkEngine.parts(sc, s, p, "evaluate").treeAggregate(
-            new CanonicalSum<>(p, Evaluation::merge),
-            (acc, part) -> {
-              Evaluation ev = new Evaluation(classes);
-              Batches.evaluate(net, bc.value().values(), part.block(), ev);
-              return acc.add(part.index(), ev);
-            },
-            CanonicalSum::merge, SparkEngine.treeDepth(p));
-        return sum.result();
-      });
+      return Gradspark.userErrors(() -> SparkEngine.evaluateParts(sc,
+          SparkEngine.parts(sc, s, p, "evaluate"), model.network(), bc));
     } finally {
       bc.destroy();
       sc.setJobDescription(null);
