@@ -12,9 +12,11 @@ import io.gradspark.fs.HadoopFiles;
 import io.gradspark.io.ModelFile;
 import io.gradspark.io.Plots;
 import io.gradspark.io.RunFiles;
+import io.gradspark.spark.Gradspark;
+import io.gradspark.spark.SparkModel;
+import io.gradspark.spark.SparkSplitTasks;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -28,10 +30,15 @@ import picocli.CommandLine.Option;
         "Evaluate a trained model on the config's test set (data.test), or on --data: loss, "
             + "accuracy, per-class precision/recall/F1 and the confusion matrix.",
         "Inputs are prepared as in training (the model records its feature scale and "
-            + "one-vs-all class). Runs in this JVM.",
+            + "one-vs-all class). Runs in this JVM by default (small files); with --master on "
+            + "Spark: each task reads and scores its own range of rows, and only the counts "
+            + "come back, merged in a fixed order (the same counts and accuracy as in this JVM; "
+            + "the loss may differ in the last digits, as sums in another order do).",
         "",
         "Example: submit/gradspark evaluate --model runs/mnist-.../model.npz "
-            + "--config conf/mnist.conf"},
+            + "--config conf/mnist.conf",
+        "         submit/gradspark evaluate --master spark://host:7077 --model model.npz "
+            + "--config conf/mnist.conf --data hdfs://nn:8020/data/test/"},
     footer = {"", "With --out DIR: evaluation.json, report.txt, confusion.png."})
 final class EvaluateCommand extends SharedOptions.Settings implements Callable<Integer> {
 
@@ -56,21 +63,31 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
       + "(a local path or a Hadoop one: hdfs://..., file:, s3a:// with its connector).")
   String out;
 
+  @Mixin
+  SharedOptions.Scoring scoring;
+
   @Override
   public Integer call() {
+    scoring.check();
     // where the results go is checked first: a scheme with no file system is refused at once
     String target = out == null ? null : RunDirectory.choose(out, "evaluate");
     TrainedModel m = TrainedModel.load(modelFile.path);
     Settings c = Settings.load(configFile.path, sets);
-    RowSource source = data != null
-        ? RunSpecs.file(c, "data.test", data, labels, m.network().inputSize(), false,
-            SplitTasks.LOCAL)
-        : RunSpecs.source(c, "data.test", SplitTasks.LOCAL);
-    if (source == null) {
-      throw new GradsparkException("There is nothing to evaluate on: data.test.format is none",
-          "set data.test in the config, or pass --data FILE");
+    RowSource source;
+    Evaluation ev;
+    if (scoring.onSpark()) {
+      try (SparkHolder spark = new SparkHolder(scoring.master, "evaluate")) {
+        // the executors count the splits (text data) and read and score their own rows
+        source = source(c, m, new SparkSplitTasks(spark.sc()));
+        SparkModel model = Gradspark.of(spark.sc(), m);
+        ev = model.evaluate(source, scoring.partitions);
+        System.out.printf(Locale.ROOT, "Scored on Spark %s in %d partitions%n",
+            spark.sc().master(), model.partitions(source, scoring.partitions));
+      }
+    } else {
+      source = source(c, m, SplitTasks.LOCAL);
+      ev = m.evaluate(source);
     }
-    Evaluation ev = m.evaluate(source);
 
     System.out.printf(Locale.ROOT, "%s on %s%n%,d rows: mean loss %.6f", modelFile.path,
         source.describe(), ev.count(), ev.meanLoss());
@@ -106,5 +123,17 @@ final class EvaluateCommand extends SharedOptions.Settings implements Callable<I
       System.out.println("Results in " + target);
     }
     return 0;
+  }
+
+  /** --data, else the config's data.test; text data counted by tasks. */
+  private RowSource source(Settings c, TrainedModel m, SplitTasks tasks) {
+    RowSource source = data != null
+        ? RunSpecs.file(c, "data.test", data, labels, m.network().inputSize(), false, tasks)
+        : RunSpecs.source(c, "data.test", tasks);
+    if (source == null) {
+      throw new GradsparkException("There is nothing to evaluate on: data.test.format is none",
+          "set data.test in the config, or pass --data FILE");
+    }
+    return source;
   }
 }

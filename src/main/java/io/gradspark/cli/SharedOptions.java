@@ -55,6 +55,40 @@ final class SharedOptions {
     int count;
   }
 
+  /**
+   * --master and --partitions of a command that scores rows (predict, evaluate): in this JVM, or
+   * with --master on Spark, where each executor reads and scores its own rows.
+   */
+  static final class Scoring {
+    @Option(names = "--master", paramLabel = "URL",
+        description = "Score on Spark: the data is cut into --partitions row ranges, and each "
+            + "task reads and scores its own (e.g. local[4], spark://host:7077, yarn). Default: "
+            + "in this JVM, without Spark (fine for small files).")
+    String master;
+
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "0",
+        description = "With --master: score in P tasks, each a range of rows in input order "
+            + "(default: the context's default parallelism; at most one per row). More "
+            + "partitions: less memory per task.")
+    int partitions;
+
+    /** Refuses a negative --partitions, and --partitions without --master. */
+    void check() {
+      if (partitions < 0) {
+        throw new GradsparkException("--partitions must be >= 0 but was " + partitions,
+            "e.g. --partitions 8, or leave it out for the Spark context's default parallelism");
+      }
+      if (partitions > 0 && master == null) {
+        throw new GradsparkException("--partitions " + partitions + " needs --master: without "
+            + "it the rows are scored in this JVM", "add --master URL, e.g. --master local[4]");
+      }
+    }
+
+    boolean onSpark() {
+      return master != null;
+    }
+  }
+
   /** Commands that read settings: --set. */
   abstract static class Settings {
     @Option(names = "--set", paramLabel = "KEY=VALUE",

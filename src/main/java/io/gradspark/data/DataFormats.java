@@ -20,9 +20,9 @@ public final class DataFormats {
 
   /**
    * file (a path on any Hadoop file system: a file, or for text formats a directory of part files
-   * or a glob, whose first file's name then tells the format) as a source of rows with
-   * `features` features; labels is the IDX labels file, or null. A name of no known format is
-   * refused, or read as CSV when csvByDefault. Text data is counted by tasks.
+   * or a glob, whose first file's name then tells the format when the path's own does not) as a
+   * source of rows with `features` features; labels is the IDX labels file, or null. A name of
+   * no known format is refused, or read as CSV when csvByDefault. Text data is counted by tasks.
    */
   public static RowSource byName(String file, String labels, Csv csv, int features,
       boolean csvByDefault, SplitTasks tasks) {
@@ -30,7 +30,9 @@ public final class DataFormats {
       return new IdxSource(file, labels);
     }
     String plain = plainName(HadoopPaths.name(file));
-    if (!known(plain) && !csvByDefault) {
+    if (!known(plain)) {
+      // a directory (or a file of no known name): its first file's name tells the format, so a
+      // directory of *.libsvm parts is LIBSVM even where unknown names default to CSV
       List<HadoopPaths.FileEntry> files = HadoopPaths.files(file, "data");
       plain = plainName(HadoopPaths.name(files.get(0).path()));
     }

@@ -249,14 +249,21 @@ public final class SparkEngine implements GradientEngine {
   /** An RDD of P parts of source, to be cached with the given storage level (not yet computed). */
   static JavaRDD<Part> persisted(
       JavaSparkContext sc, RowSource source, int partitions, StorageLevel storage, String name) {
+    return parts(sc, source, partitions, name).persist(storage);
+  }
+
+  /**
+   * An RDD of P parts of source, not cached (one pass over the data: predict, evaluate): partition
+   * p loads rows [p N / P, (p+1) N / P) on its executor, as the cached datasets do.
+   */
+  static JavaRDD<Part> parts(JavaSparkContext sc, RowSource source, int partitions, String name) {
     List<Integer> indices = new ArrayList<>(partitions);
     for (int p = 0; p < partitions; p++) {
       indices.add(p);
     }
     return sc.parallelize(indices, partitions)
         .map(new LoadPart(source, partitions))
-        .setName(name + ": " + source.describe())
-        .persist(storage);
+        .setName(name + ": " + source.describe());
   }
 
   @Override
@@ -291,7 +298,7 @@ public final class SparkEngine implements GradientEngine {
           compute = Math.max(compute, results[p].nanos());
         }
       } else {
-        sum = treeSum(data.get(DataSplit.TRAIN), plan, f, GradientSum::merge);
+        sum = treeSum(sc, data.get(DataSplit.TRAIN), plan, f, GradientSum::merge);
         t2 = System.nanoTime();
       }
       GradientSum result = sum.result();
@@ -410,8 +417,8 @@ public final class SparkEngine implements GradientEngine {
    * is removed right after: a step's map outputs are W-sized arrays, and left to the context
    * cleaner (which waits for the garbage collector) they would pile up on the executors' disks.
    */
-  private <T> CanonicalSum<T> treeSum(JavaRDD<Part> rdd, AggregationPlan how, PartFunction<T> leaf,
-      CanonicalSum.Merge<T> merge) {
+  private static <T> CanonicalSum<T> treeSum(JavaSparkContext sc, JavaRDD<Part> rdd,
+      AggregationPlan how, PartFunction<T> leaf, CanonicalSum.Merge<T> merge) {
     int p = rdd.getNumPartitions();
     List<Integer> shifts = how.shifts();
     JavaPairRDD<Integer, CanonicalSum<T>> level =
@@ -486,10 +493,20 @@ public final class SparkEngine implements GradientEngine {
     try {
       AggregationPlan how = rdd.getNumPartitions() == partitions ? evaluationPlan
           : evaluationPlan(sc, net, rdd.getNumPartitions());
-      return treeSum(rdd, how, new EvaluateFunction(bc, net), Evaluation::merge).result();
+      return treeSum(sc, rdd, how, new EvaluateFunction(bc, net), Evaluation::merge).result();
     } finally {
       bc.destroy();
     }
+  }
+
+  /**
+   * The evaluation of every part of rdd (not cached: each task loads its part) with the
+   * broadcast parameters, merged in the fixed order, as {@link #evaluate} does.
+   */
+  static Evaluation evaluateParts(JavaSparkContext sc, JavaRDD<Part> rdd, Network net,
+      Broadcast<Params> bc) {
+    return treeSum(sc, rdd, evaluationPlan(sc, net, rdd.getNumPartitions()),
+        new EvaluateFunction(bc, net), Evaluation::merge).result();
   }
 
   /** A partition's evaluation (on its executor). */
@@ -503,7 +520,6 @@ public final class SparkEngine implements GradientEngine {
     }
   }
 
-  /** E.g. "spark local[2], 16 partitions", then the tree's plan when the sums go through one. */
   /**
    * Bytes the executors read from files in this JVM (the counting passes of text data, and the
    * loads that built the cached datasets) and the cache's bytes per training row, as Spark's
@@ -518,6 +534,7 @@ public final class SparkEngine implements GradientEngine {
     return m;
   }
 
+  /** E.g. "spark local[2], 16 partitions", then the tree's plan when the sums go through one. */
   @Override
   public String describe() {
     return "spark " + sc.master() + ", " + partitions + " partitions"

@@ -17,8 +17,13 @@ public final class SparkSplitTasks implements SplitTasks {
   private final JavaSparkContext sc;
   private final AtomicLong bytesRead = new AtomicLong();
 
+  /**
+   * Also makes the application's Hadoop configuration the driver's, before the data source that
+   * takes these tasks lists its files.
+   */
   public SparkSplitTasks(JavaSparkContext sc) {
     this.sc = sc;
+    HadoopConf.driver(sc);
   }
 
   @Override

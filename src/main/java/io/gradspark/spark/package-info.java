@@ -2,7 +2,9 @@
  * Spark: the data-parallel {@link io.gradspark.spark.SparkEngine} (one job per step, sums merged in
  * a fixed order), its factory {@link io.gradspark.spark.SparkEngines}, training on an
  * application's RDDs ({@link io.gradspark.spark.Gradspark#fit}, {@link
- * io.gradspark.spark.SparkModel} to predict and evaluate on executors), starting or joining a
+ * io.gradspark.spark.SparkModel} to predict and evaluate on executors, on RDDs or on data
+ * paths the tasks read themselves; {@link io.gradspark.spark.PredictionFiles}: predictions as
+ * part files, published whole), starting or joining a
  * SparkContext ({@link io.gradspark.spark.SparkContexts}), checkpoints on any Hadoop file
  * system, and bench's figures ({@link io.gradspark.spark.BenchFigures}, which read the Spark
  * engine's step times). With cli, the only package that imports org.apache.spark, org.apache.hadoop or scala.
