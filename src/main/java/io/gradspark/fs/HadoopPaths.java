@@ -22,9 +22,12 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
 
 /**
  * Paths on any Hadoop file system, as strings. A path with a scheme ({@code hdfs://nn:8020/x},
- * {@code file:/x}, {@code s3a://bucket/x}) is a URI; anything else is a local path, resolved
- * against the current directory (so a plain path means what it always meant, whatever
- * {@code fs.defaultFS} says). Every method names the path in its errors.
+ * {@code file:/x}, {@code s3a://bucket/x}) is read as Hadoop reads it ({@code hdfs dfs},
+ * {@code spark.read}): characters as written, no %-escapes, {@code ? * [ ] { }} are glob
+ * characters; anything else is a local path, resolved against the current directory (so a plain
+ * path means what it always meant, whatever {@code fs.defaultFS} says). The qualified paths this
+ * class returns ({@link #qualified}, {@link FileEntry#path}) read back as the same path, spaces
+ * and all. Every method names the path in its errors.
  */
 public final class HadoopPaths {
   private static final Pattern SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]+:");
@@ -123,17 +126,22 @@ public final class HadoopPaths {
     }
     try {
       if (hasScheme(text)) {
-        URI uri = new URI(text);
-        if (uri.getScheme().equals("file") && uri.getPath() == null) {
-          throw new URISyntaxException(text, "a file: URI needs an absolute path, e.g. file:/data/x");
+        // Hadoop's own parser, not java.net.URI: "?" is a glob character there, not a query, and
+        // "{a,b}", "[0-9]" and spaces are allowed; Path.toString() parses back to the same path
+        Path p = new Path(text);
+        URI uri = p.toUri();
+        if (uri.getScheme().equals("file") && (uri.getPath() == null
+            || !uri.getPath().startsWith("/"))) {
+          throw new URISyntaxException(text,
+              "a file: URI needs an absolute path, e.g. file:/data/x");
         }
-        return new Path(uri);
+        return p;
       }
       return new Path(java.nio.file.Path.of(text).toAbsolutePath().normalize().toUri());
     } catch (URISyntaxException | IllegalArgumentException e) {
       throw new GradsparkException("Cannot read \"" + text + "\" as a path: " + e.getMessage(),
-          "write a local path, or a URI such as hdfs://namenode:8020/data/x.csv (spaces and other "
-              + "special characters in a URI are written %20 and so on)");
+          "write a local path, or one with a scheme such as file:/data/x.csv or "
+              + "hdfs://namenode:8020/data/x.csv");
     }
   }
 
@@ -159,8 +167,12 @@ public final class HadoopPaths {
       return raw;
     } catch (UnsupportedFileSystemException e) {
       throw noFileSystem(p.toUri().getScheme(), text, what);
+    } catch (NoClassDefFoundError e) {
+      throw missingLibrary(p.toUri().getScheme(), text, what, e);
     } catch (IOException | RuntimeException e) {
-      if (classMissing(e)) {
+      if (classNotFound(e)) {
+        // core-default.xml names classes for s3a, abfs, wasb, adl, ...: a scheme whose
+        // connector is missing fails with ClassNotFoundException, not as an unknown scheme
         throw noFileSystem(p.toUri().getScheme(), text, what);
       }
       throw new GradsparkException("Cannot open the file system of " + what + " " + text + ": "
@@ -171,7 +183,24 @@ public final class HadoopPaths {
   private static final java.util.concurrent.ConcurrentHashMap<String, FileSystem> FILE_SYSTEMS =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Whether the classpath has a file system for the scheme of text. */
+  private static boolean classNotFound(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ClassNotFoundException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The connector is there but a library it needs is not (hadoop-aws without the AWS SDK). */
+  private static GradsparkException missingLibrary(String scheme, String text, String what,
+      NoClassDefFoundError e) {
+    GradsparkException noFs = noFileSystem(scheme, text, what);
+    return new GradsparkException("The Hadoop file system for scheme \"" + scheme + "\" (" + what
+        + " " + text + ") cannot load: class " + e.getMessage() + " is missing", noFs.hint());
+  }
+
+  /** Refuses a path whose scheme has no file system on the classpath, naming the connector. */
   public static void checkScheme(String text, String what) {
     Path p = path(text);
     String scheme = p.toUri().getScheme();
@@ -179,26 +208,14 @@ public final class HadoopPaths {
       FileSystem.getFileSystemClass(scheme, configuration());
     } catch (IOException e) {
       throw noFileSystem(scheme, text, what);
+    } catch (NoClassDefFoundError e) {
+      throw missingLibrary(scheme, text, what, e);
     } catch (RuntimeException e) {
-      if (classMissing(e)) {
-        throw noFileSystem(scheme, text, what);
+      if (classNotFound(e)) {
+        throw noFileSystem(scheme, text, what); // named in core-default.xml, class missing
       }
       throw e;
     }
-  }
-
-  /**
-   * Whether e says the file system's class is missing: core-default.xml names classes for
-   * s3a:// and others whose jars are not on the classpath.
-   */
-  private static boolean classMissing(Throwable e) {
-    for (Throwable c = e; c != null; c = c.getCause()) {
-      if (c instanceof ClassNotFoundException || c instanceof NoClassDefFoundError
-          || c.getMessage() != null && c.getMessage().matches("(?s)Class .* not found.*")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Connectors by scheme: the artifact that provides each and how to add it. */
@@ -206,6 +223,7 @@ public final class HadoopPaths {
       "s3a", "hadoop-aws (org.apache.hadoop:hadoop-aws:%s, which needs the AWS SDK bundle)",
       "gs", "the Cloud Storage connector (com.google.cloud.bigdataoss:gcs-connector)",
       "abfs", "hadoop-azure (org.apache.hadoop:hadoop-azure:%s)",
+      "adl", "hadoop-azure-datalake (org.apache.hadoop:hadoop-azure-datalake:%s)",
       "abfss", "hadoop-azure (org.apache.hadoop:hadoop-azure:%s)",
       "wasb", "hadoop-azure (org.apache.hadoop:hadoop-azure:%s)",
       "wasbs", "hadoop-azure (org.apache.hadoop:hadoop-azure:%s)",
@@ -311,7 +329,7 @@ public final class HadoopPaths {
     }
   }
 
-  /** Opens a file (a path as {@link #files} or the user gives it) at byte offset. */
+  /** Opens a file (a qualified path from {@link #files}, or any path) at byte offset. */
   public static InputStream open(String path, long offset) throws IOException {
     Path p = path(path);
     FSDataInputStream in = fileSystem(path, "file").open(p, 1 << 16);

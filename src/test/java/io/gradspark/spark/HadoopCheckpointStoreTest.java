@@ -1,10 +1,15 @@
 package io.gradspark.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.api.RunSpec;
+import io.gradspark.eval.EpochStats;
+import io.gradspark.fs.MiniHdfs;
+import io.gradspark.io.CheckpointFile;
 import io.gradspark.train.TrainingState;
 import java.io.IOException;
 import java.net.URI;
@@ -19,7 +24,10 @@ import org.apache.hadoop.util.Progressable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A full disk while writing a checkpoint (issue 12): a user error, and no file left behind. */
+/**
+ * Checkpoints in a run directory on HDFS (issue 11); a full disk while writing a checkpoint
+ * (issue 12): a user error, and no file left behind.
+ */
 class HadoopCheckpointStoreTest {
   @TempDir
   Path tmp;
@@ -92,5 +100,62 @@ class HadoopCheckpointStoreTest {
         () -> store.save(at(2, 5, velocity), params));
     assertTrue(step.getMessage().contains("ckpt-e00002-s0000005.npz"), step.getMessage());
     assertEquals(List.of("ckpt-e00001-s0000000.npz"), names(dir));
+  }
+
+  @Test
+  void onHdfsCheckpointsAreSavedListedPrunedToTwoAndTheNewestLoaded() throws IOException {
+    MiniHdfs hdfs = MiniHdfs.get();
+    String run = hdfs.path("/runs/checkpoint-store");
+    HadoopCheckpointStore store =
+        HadoopCheckpointStore.of(new RunSpec.Checkpoints(1, 0, ""), run);
+    assertEquals(run + "/checkpoints", store.location());
+    store.checkWritable();
+    assertEquals(List.of(), store.list());
+    long tempsBefore = localTemps();
+    int n = 300_000; // 2.4 MB of parameters: each checkpoint spans several 1 MiB blocks
+    for (int epoch = 1; epoch <= 4; epoch++) {
+      double[] params = new double[n];
+      double[] velocity = new double[n];
+      for (int i = 0; i < n; i++) {
+        params[i] = epoch + i * 1e-6;
+        velocity[i] = -epoch - i * 1e-7;
+      }
+      List<EpochStats> history = new java.util.ArrayList<>();
+      for (int e = 1; e <= epoch; e++) {
+        history.add(new EpochStats(e, 10, 1.0 / e, 1.1 / e, 0.9, Double.NaN, Double.NaN, 1, 100));
+      }
+      store.save(TrainingState.builder().at(epoch, 0).velocity(velocity)
+          .done(history, epoch, 10L * epoch).build(), params);
+    }
+    assertEquals(List.of(run + "/checkpoints/ckpt-e00004-s0000000.npz",
+            run + "/checkpoints/ckpt-e00003-s0000000.npz"),
+        store.list().stream().map(Object::toString).toList(), "the newest two, newest first");
+    List<String> onHdfs = new java.util.ArrayList<>();
+    for (org.apache.hadoop.fs.FileStatus f : hdfs.fileSystem()
+        .listStatus(new org.apache.hadoop.fs.Path(run + "/checkpoints"))) {
+      onHdfs.add(f.getPath().getName());
+    }
+    java.util.Collections.sort(onHdfs);
+    assertEquals(List.of("ckpt-e00003-s0000000.npz", "ckpt-e00004-s0000000.npz"), onHdfs,
+        "no temporary or probe file left");
+    // 4.8 MB in 1 MiB blocks (the JVM's client for the cluster is MiniHdfs's)
+    int blocks = hdfs.blocks(run + "/checkpoints/ckpt-e00004-s0000000.npz");
+    System.out.println("checkpoint on HDFS: " + blocks + " blocks");
+    assertTrue(blocks >= 4, blocks + " blocks");
+
+    CheckpointFile.Loaded newest = store.newest(n);
+    assertEquals(4, newest.state().epoch());
+    assertEquals(0, newest.state().step());
+    assertEquals(40, newest.state().steps());
+    assertEquals(4, newest.state().history().size());
+    assertEquals(4.0, newest.params()[0]);
+    assertEquals(4 + (n - 1) * 1e-6, newest.params()[n - 1]);
+    assertEquals(-4 - (n - 1) * 1e-7, newest.state().velocity()[n - 1]);
+    // a second store on the same directory (a resumed run) finds the same checkpoint
+    HadoopCheckpointStore resumed =
+        HadoopCheckpointStore.of(new RunSpec.Checkpoints(1, 0, ""), run);
+    assertArrayEquals(newest.params(), resumed.newest(n).params());
+    assertEquals(tempsBefore, localTemps(), "the local copies are gone");
+    hdfs.delete(run);
   }
 }
