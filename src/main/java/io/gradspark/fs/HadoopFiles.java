@@ -585,26 +585,30 @@ public final class HadoopFiles {
 
   /**
    * The Hadoop file system of a path with a scheme: this class's own instance for its scheme and
-   * authority (not closed by Hadoop's shutdown hook; for file:, the raw local file system, which
-   * writes no .crc side files). Refuses a scheme with no file system on the classpath, naming the
-   * connector; what says which path it is ("--out", "training.checkpoint-dir").
+   * authority, made with the settings of the client every other part of this JVM gets for it
+   * (Hadoop caches one per scheme and authority: the data readers', Spark's), the application's
+   * spark.hadoop.* system properties over them, and one difference: Hadoop's shutdown hook does
+   * not close it, so a run stopped by a signal can still tidy its directory. For file:, the raw
+   * local file system (no .crc side files). Refuses a scheme with no file system on the
+   * classpath, naming the connector; what says which path it is ("--out").
    */
   public static FileSystem fileSystem(String path, String what) {
     Path p = HadoopPaths.path(path);
     URI uri = p.toUri();
     String key = uri.getScheme() + "://" + (uri.getAuthority() == null ? "" : uri.getAuthority());
-    Configuration source = HadoopPaths.configuration();
     Instance had = FILE_SYSTEMS.get(key);
-    if (had != null && had.source() == source) {
+    if (had != null && had.source() == HadoopPaths.configuration()) {
       return had.fs();
     }
-    HadoopPaths.checkScheme(path, what);
+    Configuration source = HadoopPaths.configuration();
+    FileSystem shared = HadoopPaths.fileSystem(path, what); // refuses an unknown scheme
     try {
-      FileSystem f = FileSystem.newInstance(uri, ownConfiguration(source));
+      Configuration base = shared.getConf() != null ? shared.getConf() : source;
+      FileSystem f = FileSystem.newInstance(uri, ownConfiguration(base));
       FileSystem raw = f instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : f;
       // a configuration set since (the Spark layer's, once Spark is up) gets its own instance;
       // the earlier one stays open for whoever holds it
-      Instance mine = new Instance(source, raw);
+      Instance mine = new Instance(source, raw, ownConfiguration(base));
       Instance now = FILE_SYSTEMS.merge(key, mine,
           (old, fresh) -> old.source() == source ? old : fresh);
       if (now != mine) {
@@ -621,20 +625,20 @@ public final class HadoopFiles {
     }
   }
 
-  /** A file system instance and the configuration it was made from. */
-  private record Instance(Configuration source, FileSystem fs) {}
+  /** A file system instance, the configuration in use when it was made, and its own. */
+  private record Instance(Configuration source, FileSystem fs, Configuration conf) {}
 
   /**
-   * The configuration of this class's instances: the one in use, not closed by Hadoop's shutdown
-   * hook, with the application's spark.hadoop.* settings when they are system properties (as
-   * spark-submit passes them) and Spark, which adds them itself, is not up yet.
+   * The configuration of this class's instances: base (the shared client's), not closed by
+   * Hadoop's shutdown hook, with the application's spark.hadoop.* settings when they are system
+   * properties (as spark-submit passes them; Spark adds them to its own configuration itself).
    */
-  private static Configuration ownConfiguration(Configuration source) {
-    Configuration conf = new Configuration(source);
+  private static Configuration ownConfiguration(Configuration base) {
+    Configuration conf = new Configuration(base);
     conf.setBoolean("fs.automatic.close", false);
     for (String k : System.getProperties().stringPropertyNames()) {
       if (k.startsWith("spark.hadoop.") && k.length() > "spark.hadoop.".length()) {
-        conf.setIfUnset(k.substring("spark.hadoop.".length()), System.getProperty(k));
+        conf.set(k.substring("spark.hadoop.".length()), System.getProperty(k));
       }
     }
     return conf;
@@ -645,7 +649,9 @@ public final class HadoopFiles {
     String key = uri.getScheme() + "://" + (uri.getAuthority() == null ? "" : uri.getAuthority());
     FileContext fc = CONTEXTS.get(key);
     if (fc == null) {
-      fc = FileContext.getFileContext(uri, ownConfiguration(HadoopPaths.configuration()));
+      Instance i = FILE_SYSTEMS.get(key);
+      fc = FileContext.getFileContext(uri, i != null ? i.conf()
+          : ownConfiguration(HadoopPaths.configuration()));
       FileContext had = CONTEXTS.putIfAbsent(key, fc);
       fc = had != null ? had : fc;
     }
@@ -653,11 +659,11 @@ public final class HadoopFiles {
   }
 
   /**
-   * A Hadoop path as text that reads back as the same path: its URI, escaped (Path.toString()
-   * writes a space as a space, which is no URI).
+   * A Hadoop path as text that reads back as the same path ({@link HadoopPaths} reads a path as
+   * Hadoop does: characters as written, no %-escapes).
    */
   private static String uri(Path p) {
-    return p.toUri().toString();
+    return p.toString();
   }
 
   private static boolean isLocal(FileSystem fs) {

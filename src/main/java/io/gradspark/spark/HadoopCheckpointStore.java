@@ -8,7 +8,6 @@ import io.gradspark.io.CheckpointFile;
 import io.gradspark.train.Trainer;
 import io.gradspark.train.TrainingState;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,15 +40,16 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
         + "(training.checkpoint-dir)");
     try {
       // a plain path (spaces and all) is a local one; only "scheme:..." is a URI
+      // read as HadoopPaths reads it: Hadoop's parser, characters as written
       this.dir = SCHEME.matcher(dir).lookingAt()
-          ? new org.apache.hadoop.fs.Path(new URI(dir))
+          ? new org.apache.hadoop.fs.Path(dir)
           : new org.apache.hadoop.fs.Path(Path.of(dir).toAbsolutePath().normalize().toUri());
       // the outputs' own instance (not closed by Hadoop's shutdown hook, so a signal's tidying
       // can still remove temporary files); for a local path the raw local file system, without
       // .crc side files (checkpoints carry their own checksums)
-      this.fs = HadoopFiles.fileSystem(this.dir.toUri().toString(), "checkpoint directory "
+      this.fs = HadoopFiles.fileSystem(this.dir.toString(), "checkpoint directory "
           + "(training.checkpoint-dir)");
-    } catch (java.net.URISyntaxException | RuntimeException e) {
+    } catch (RuntimeException e) {
       if (e instanceof GradsparkException g) {
         throw g;
       }

@@ -64,11 +64,12 @@ class HadoopOutputsTest {
     Path local = tmp.resolve("local");
     assertEquals(0, trainMoons(local.toString()).exitCode());
 
-    Path dir = tmp.resolve("on hadoop"); // a space: %20 in the URI
-    String uri = dir.toUri().toString();
+    Path dir = tmp.resolve("on hadoop"); // a space, as Hadoop writes paths: no %-escapes
+    String uri = "file://" + dir + "/"; // the same directory as file:/...
+
     CliRun r = trainMoons(uri);
     assertEquals(0, r.exitCode(), r.err());
-    String location = "file:" + dir.toUri().getRawPath().replaceAll("/$", "");
+    String location = "file:" + dir;
     assertTrue(r.out().contains("Run directory " + location), r.out());
     assertTrue(r.out().contains("Outputs in " + location), r.out());
     assertEquals(List.of("checkpoints", "config.conf", "confusion.png", "curves.png",
@@ -151,7 +152,7 @@ class HadoopOutputsTest {
   @Test
   void anUnfinishedRunOnAHadoopFileSystemKeepsOnlyWhatResumes() throws Exception {
     Path dir = tmp.resolve("run");
-    String uri = dir.toUri().toString();
+    String uri = "file:" + dir;
     assertEquals(0, trainMoons(uri).exitCode());
     for (String f : names(dir)) {
       if (!f.matches("config.conf|checkpoints")) {
@@ -168,12 +169,12 @@ class HadoopOutputsTest {
 
     // a fresh run refused for its settings creates nothing there
     Path never = tmp.resolve("never");
-    assertRefused(trainMoons(never.toUri().toString(), "model.layers=[3,4,2]"),
+    assertRefused(trainMoons("file:" + never, "model.layers=[3,4,2]"),
         "the network's input size is 3");
     assertFalse(Files.exists(never));
     // a finished run is not resumed
     assertRefused(CliRun.run("train", "--resume", uri), "finished (summary.json exists)");
-    assertRefused(CliRun.run("train", "--resume", tmp.resolve("nothing").toUri().toString()),
+    assertRefused(CliRun.run("train", "--resume", "file:" + tmp.resolve("nothing")),
         "is not a run directory (no config.conf)");
   }
 
@@ -220,7 +221,7 @@ class HadoopOutputsTest {
     Path dir = tmp.resolve("repeat");
     CliRun r = CliRun.run("repeat", "--config", MOONS, "--trials", "2", "--set",
         "training.engine=local", "--set", "training.epochs=1", "--set", "data.train.rows=300",
-        "--out", dir.toUri().toString());
+        "--out", "file:" + dir);
     assertEquals(0, r.exitCode(), r.err());
     assertEquals(List.of("repeat.csv", "repeat.json", "trial-0", "trial-1"), names(dir));
     assertNotNull(ModelFile.load(dir.resolve("trial-1/model.npz")));
@@ -229,6 +230,6 @@ class HadoopOutputsTest {
           "no hidden copy left beside it");
     }
     assertRefused(CliRun.run("repeat", "--config", MOONS, "--trials", "1", "--set",
-        "training.engine=local", "--out", dir.toUri().toString()), "exists and is not empty");
+        "training.engine=local", "--out", "file:" + dir), "exists and is not empty");
   }
 }

@@ -23,8 +23,9 @@ class HadoopFilesTest {
   @TempDir
   Path tmp;
 
-  private String uri(Path p) {
-    return p.toUri().toString();
+  /** The file: path of a local one, as Hadoop writes it (characters as written). */
+  private static String uri(Path p) {
+    return "file:" + p.toAbsolutePath();
   }
 
   private static HadoopPaths.Body text(String s) {
@@ -33,7 +34,7 @@ class HadoopFilesTest {
 
   @Test
   void aFileUriIsWrittenAtomicallyThroughHadoop() throws IOException {
-    Path dir = tmp.resolve("run dir"); // a space: %20 in the URI
+    Path dir = tmp.resolve("run dir"); // a space, as written
     String file = HadoopFiles.resolve(uri(dir), "summary.json");
     assertTrue(HadoopFiles.viaHadoop(file), file);
     HadoopFiles.write(file, "summary", text("one"));
@@ -77,8 +78,8 @@ class HadoopFilesTest {
     String fileUri = uri(dir);
     assertFalse(HadoopFiles.viaHadoop(plain));
     assertEquals(plain, HadoopFiles.location(plain));
-    assertEquals("file:" + dir + "/x", java.net.URLDecoder.decode(
-        HadoopFiles.resolve(fileUri, "x"), StandardCharsets.UTF_8));
+    assertEquals("file:" + dir + "/x", HadoopFiles.resolve(fileUri, "x"));
+    assertEquals("file:" + dir, HadoopFiles.location("file://" + dir + "/"));
     assertEquals(dir.resolve("x").toString(), HadoopFiles.resolve(plain, "x"));
     assertEquals("x", HadoopFiles.name(HadoopFiles.resolve(fileUri, "x")));
     assertEquals(HadoopFiles.location(fileUri),

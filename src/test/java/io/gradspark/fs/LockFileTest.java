@@ -18,7 +18,7 @@ class LockFileTest {
   Path tmp;
 
   private String lockFile() {
-    return HadoopFiles.resolve(tmp.toUri().toString(), ".lock");
+    return HadoopFiles.resolve("file:" + tmp, ".lock");
   }
 
   @Test
