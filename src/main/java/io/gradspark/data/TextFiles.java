@@ -30,7 +30,7 @@ final class TextFiles implements Serializable {
   private static final int TARGET_SPLITS = 64;
 
   /** What the counting pass found in one split. */
-  record Count(long lines, long content, int firstCells) implements Serializable {}
+  record Count(long lines, long content, int firstCells, boolean gzip) implements Serializable {}
 
   /** Which lines are data: the format's rule (blank lines, comments) and its cell count. */
   interface Lines extends Serializable {
@@ -51,12 +51,14 @@ final class TextFiles implements Serializable {
   private final long[] linesBefore;
   private final long[] rowsBefore;
   private final boolean[] headerIn;
+  /** Per file: gzipped (its first split's first two bytes), after counting. */
+  private final boolean[] gzipped;
   private final long rows;
   private final int firstCells;
 
   private TextFiles(String path, String kind, String[] files, int[] splitFile, long[] splitStart,
-      long[] splitEnd, long[] linesBefore, long[] rowsBefore, boolean[] headerIn, long rows,
-      int firstCells) {
+      long[] splitEnd, long[] linesBefore, long[] rowsBefore, boolean[] headerIn,
+      boolean[] gzipped, long rows, int firstCells) {
     this.path = path;
     this.kind = kind;
     this.files = files;
@@ -66,6 +68,7 @@ final class TextFiles implements Serializable {
     this.linesBefore = linesBefore;
     this.rowsBefore = rowsBefore;
     this.headerIn = headerIn;
+    this.gzipped = gzipped;
     this.rows = rows;
     this.firstCells = firstCells;
   }
@@ -121,7 +124,7 @@ final class TextFiles implements Serializable {
       end[i] = ranges.get(i)[1];
     }
     TextFiles plan = new TextFiles(HadoopPaths.qualified(path), kind, files, splitFile, start, end,
-        null, null, null, 0, -1);
+        null, null, null, null, 0, -1);
     List<Count> counts = tasks.run("count the lines of " + display(plan.path) + " (" + n
         + " splits)", n, split -> plan.count(split, lines));
     return plan.counted(counts, header);
@@ -132,7 +135,9 @@ final class TextFiles implements Serializable {
     long all = 0;
     long content = 0;
     int cells = -1;
-    try (Reader in = new Reader(split)) {
+    boolean gzip;
+    try (Reader in = new Reader(split, null)) {
+      gzip = in.gzip;
       for (String line; (line = in.next()) != null; ) {
         all++;
         if (lines.isContent(line)) {
@@ -143,7 +148,7 @@ final class TextFiles implements Serializable {
         }
       }
     }
-    return new Count(all, content, cells);
+    return new Count(all, content, cells, gzip);
   }
 
   private TextFiles counted(List<Count> counts, boolean header) {
@@ -152,11 +157,19 @@ final class TextFiles implements Serializable {
     long[] rowsBefore = new long[n + 1];
     boolean[] headerIn = new boolean[n];
     boolean[] fileHasHeader = new boolean[files.length];
+    boolean[] gzipped = new boolean[files.length];
+    for (int i = 0; i < n; i++) {
+      if (splitStart[i] == 0) {
+        gzipped[splitFile[i]] = counts.get(i).gzip();
+      }
+    }
     int cells = -1;
     long lines = 0;
     long r = 0;
     for (int i = 0; i < n; i++) {
-      Count c = counts.get(i);
+      // a gzipped file's first split read it all: what its other splits saw is not lines
+      Count c = gzipped[splitFile[i]] && splitStart[i] > 0 ? new Count(0, 0, -1, true)
+          : counts.get(i);
       if (i > 0 && splitFile[i] != splitFile[i - 1]) {
         lines = 0;
       }
@@ -176,7 +189,7 @@ final class TextFiles implements Serializable {
     }
     rowsBefore[n] = r;
     return new TextFiles(path, kind, files, splitFile, splitStart, splitEnd, linesBefore,
-        rowsBefore, headerIn, r, cells);
+        rowsBefore, headerIn, gzipped, r, cells);
   }
 
   /** Data rows, counted. */
@@ -239,7 +252,7 @@ final class TextFiles implements Serializable {
       }
       boolean skipHeader = headerIn[s];
       long stop = Math.min(to, rowsBefore[s + 1]); // lines added since the count are not rows
-      try (Reader in = new Reader(s)) {
+      try (Reader in = new Reader(s, gzipped[splitFile[s]])) {
         for (String line; id < stop && (line = in.next()) != null; ) {
           if (!lines.isContent(line)) {
             continue;
@@ -291,22 +304,33 @@ final class TextFiles implements Serializable {
     private long lineNo;
     private boolean done;
 
-    Reader(int split) {
+    /** Whether the file is gzipped. */
+    final boolean gzip;
+
+    /**
+     * The lines of split; gzip: whether its file is gzipped, or null when not known yet (the
+     * counting pass: a first split looks at the file's first two bytes; later splits take the
+     * file as plain, and their counts are dropped if the first split finds gzip).
+     */
+    Reader(int split, Boolean gzip) {
       this.file = files[splitFile[split]];
       long start = splitStart[split];
       // small splits (tests) need no 64 KiB buffer
       buf = new byte[(int) Math.min(1 << 16, Math.max(1 << 10, splitEnd[split] - start + 256))];
+      boolean gz = gzip != null && gzip;
       try {
-        // one open per split: the file's first two bytes tell gzip, then seek to the split
         in = HadoopPaths.open(file, 0);
-        boolean gzip = in.read() == 0x1f && in.read() == 0x8b;
-        if (gzip) {
+        if (gzip == null && start == 0) {
+          gz = in.read() == 0x1f && in.read() == 0x8b;
+          HadoopPaths.seek(in, 0);
+        }
+        this.gzip = gz;
+        if (gz) {
           this.end = Long.MAX_VALUE;
           if (start > 0) {
             done = true; // the first split owns a gzipped file
             return;
           }
-          HadoopPaths.seek(in, 0);
           in = new GZIPInputStream(in, 1 << 16);
           offset = 0;
         } else {
@@ -388,7 +412,11 @@ final class TextFiles implements Serializable {
 
     private int nextByte() throws IOException {
       if (pos == len) {
-        len = in.read(buf, 0, buf.length);
+        // up to the split's end in big reads, then small ones for the last line's rest: the
+        // next split's bytes are that split's to read
+        long left = end - offset;
+        int want = left > 0 ? (int) Math.min(buf.length, left) : Math.min(buf.length, 1024);
+        len = in.read(buf, 0, want);
         pos = 0;
         if (len <= 0) {
           len = 0;

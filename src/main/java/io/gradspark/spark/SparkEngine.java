@@ -210,7 +210,9 @@ public final class SparkEngine implements GradientEngine {
       throw new IllegalStateException("interrupted while caching the data", e);
     } catch (java.util.concurrent.ExecutionException e) {
       // what the job failed with, as a synchronous job would have thrown it (bad data included)
-      throw SparkEngine.<RuntimeException>rethrow(e.getCause());
+      // a bad data file, as the executor found it (Spark wraps it in its job failure)
+      io.gradspark.GradsparkException bad = io.gradspark.GradsparkException.find(e.getCause());
+      throw SparkEngine.<RuntimeException>rethrow(bad != null ? bad : e.getCause());
     } finally {
       counts.values().forEach(f -> f.cancel(true));
     }
