@@ -90,7 +90,8 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
       fs.create(probe, true).close();
       fs.delete(probe, false);
     } catch (IOException | RuntimeException | org.apache.hadoop.fs.FSError e) {
-      throw new GradsparkException("Cannot write checkpoints to " + dir + ": " + reason(e),
+      throw new GradsparkException("Cannot write checkpoints to " + dir + ": "
+          + HadoopPaths.reason(e),
           "choose a writable checkpoint directory (training.checkpoint-dir), or set "
               + "training.checkpoint-every = off");
     }
@@ -136,7 +137,8 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
     } catch (IOException | org.apache.hadoop.fs.FSError e) {
       // FSError: Hadoop's local file system wraps the IOException of a full disk in an Error
       throw new GradsparkException("Cannot write checkpoint " + name + " to " + dir + ": "
-          + reason(e), "free space there, or choose another training.checkpoint-dir, or set "
+          + HadoopPaths.reason(e), "free space there, or choose another "
+          + "training.checkpoint-dir, or set "
           + "training.checkpoint-every = off");
     } finally {
       if (!saved) {
@@ -186,16 +188,6 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
     } catch (IOException | RuntimeException | org.apache.hadoop.fs.FSError ignored) {
       // best effort
     }
-  }
-
-  /** The root cause's message: "No space left on device", "Connection refused". */
-  private static String reason(Throwable e) {
-    Throwable c = e;
-    while (c.getCause() != null && c.getCause() != c) {
-      c = c.getCause();
-    }
-    String m = c.getMessage() != null ? c.getMessage() : c.toString();
-    return m.length() > 300 ? m.substring(0, 300) + "..." : m;
   }
 
   /** Whether the checkpoints go inside the local directory dir (the run directory). */

@@ -17,6 +17,13 @@ final class Launcher {
 
   private Launcher() {}
 
+  /** base followed by more: a test's fixed arguments and one run's own. */
+  static String[] with(String[] base, String... more) {
+    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+
   /** Starts the launcher with args; env adds to the environment; output to log. */
   static Process start(Path log, Map<String, String> env, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();

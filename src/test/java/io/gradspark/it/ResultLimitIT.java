@@ -33,9 +33,7 @@ class ResultLimitIT {
   Path tmp;
 
   private static String[] with(String... more) {
-    String[] all = java.util.Arrays.copyOf(RUN, RUN.length + more.length);
-    System.arraycopy(more, 0, all, RUN.length, more.length);
-    return all;
+    return Launcher.with(RUN, more);
   }
 
   @Test
