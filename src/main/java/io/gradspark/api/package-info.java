@@ -9,7 +9,7 @@
  * so this package does not see Spark. Training on an application's RDDs is {@code
  * io.gradspark.spark.Gradspark}.
  *
- * <p>Imports: root, nn, optim, data, eval, train, io, onnx. Imported by: config, experiment,
+ * <p>Imports: root, nn, optim, data, eval, train, io, onnx, fs. Imported by: config, experiment,
  * spark, cli, and applications.
  */
 package io.gradspark.api;

@@ -5,6 +5,6 @@
  * io.gradspark.config.RunSpecs}. The only code that knows key names: it adds the key and the file
  * and line a value came from to the core's own message about the value.
  *
- * <p>Imports: root, nn, optim, data, train, api. Imported by: experiment, cli.
+ * <p>Imports: root, nn, optim, data, train, api, fs. Imported by: experiment, cli.
  */
 package io.gradspark.config;

@@ -6,6 +6,6 @@
  * {@link io.gradspark.experiment.Sweep}). Engines come in through
  * {@link io.gradspark.api.Engines}, never from Spark directly.
  *
- * <p>Imports: root, nn, data, eval, train, io, api, config. Imported by: cli.
+ * <p>Imports: root, nn, data, eval, train, io, api, config, fs. Imported by: cli.
  */
 package io.gradspark.experiment;

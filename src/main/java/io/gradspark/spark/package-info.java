@@ -5,10 +5,13 @@
  * io.gradspark.spark.SparkModel} to predict and evaluate on executors, on RDDs or on data
  * paths the tasks read themselves; {@link io.gradspark.spark.PredictionFiles}: predictions as
  * part files, published whole), starting or joining a
- * SparkContext ({@link io.gradspark.spark.SparkContexts}), checkpoints on any Hadoop file
- * system, and bench's figures ({@link io.gradspark.spark.BenchFigures}, which read the Spark
- * engine's step times). With cli, the only package that imports org.apache.spark, org.apache.hadoop or scala.
+ * SparkContext ({@link io.gradspark.spark.SparkContexts}), the counting pass of text data as a
+ * job ({@link io.gradspark.spark.SparkSplitTasks}), how the gradient sums come back within the
+ * driver's result limit ({@link io.gradspark.spark.AggregationPlan}), checkpoints on any Hadoop
+ * file system, and bench's figures ({@link io.gradspark.spark.BenchFigures}, which read the Spark
+ * engine's step times). With cli, the only package that imports org.apache.spark or scala (and, with fs,
+ * org.apache.hadoop).
  *
- * <p>Imports: root, nn, optim, data, eval, train, io, api. Imported by: cli, and applications.
+ * <p>Imports: root, nn, optim, data, eval, train, io, api, fs. Imported by: cli, and applications.
  */
 package io.gradspark.spark;
