@@ -4,6 +4,7 @@ import io.gradspark.GradsparkException;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
+import io.gradspark.data.SplitTasks;
 import io.gradspark.data.Views;
 import io.gradspark.nn.Network;
 
@@ -27,12 +28,21 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
    * (so executors refuse bad labels too).
    */
   public static Datasets prepare(RunSpec spec, RowSource all, RowSource test) {
-    return prepare(spec, all, null, test);
+    return prepare(spec, all, null, test, SplitTasks.LOCAL);
   }
 
   /** As above, with a validation set of the caller's own (then spec.data().holdout() must be 0). */
   public static Datasets prepare(RunSpec spec, RowSource all, RowSource validation,
       RowSource test) {
+    return prepare(spec, all, validation, test, SplitTasks.LOCAL);
+  }
+
+  /**
+   * As above; what reads rows to check them (the one-vs-all class) runs as tasks (on Spark, on
+   * an executor: the driver reads no data row).
+   */
+  public static Datasets prepare(RunSpec spec, RowSource all, RowSource validation,
+      RowSource test, SplitTasks tasks) {
     RunSpec.DataPrep d = spec.data();
     Network net = spec.network();
     int holdout = d.holdout();
@@ -55,7 +65,7 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
       validation = Views.randomSplit(all, holdout, d.splitSeed(), true);
     }
     if (d.oneVsAll() >= 0) {
-      requireClass(train, d.oneVsAll());
+      requireClass(train, d.oneVsAll(), tasks);
     }
     return new Datasets(input(train, net, d.oneVsAll(), d.scale(), "training"),
         validation == null ? null
@@ -68,7 +78,22 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
    * model would score 100%. Reads growing slices from the start and stops at the first row of
    * class k (usually in the first slice); only a refused class reads all rows.
    */
-  static void requireClass(RowSource train, int k) {
+  static void requireClass(RowSource train, int k, SplitTasks tasks) {
+    double[] seen = tasks.run("look for class " + k + " among the training labels", 1,
+        task -> labelsUntil(train, k)).get(0);
+    if (seen[0] == 1) {
+      return;
+    }
+    double min = seen[1];
+    double max = seen[2];
+    throw new GradsparkException("data.one-vs-all is " + k + " but no training row has label "
+        + k + " (the labels of " + train.describe() + " run from " + fmt(min) + " to "
+        + fmt(max) + "): every label would become 0",
+        "set data.one-vs-all to a class the training data has, or -1 for all classes");
+  }
+
+  /** {1, ...} once a row of class k is found, else {0, smallest label, largest label}. */
+  private static double[] labelsUntil(RowSource train, int k) {
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     int n = train.rows();
@@ -77,16 +102,13 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
       for (int r = 0; r < b.rows(); r++) {
         double y = b.label(r);
         if (y == k) {
-          return;
+          return new double[] {1, min, max};
         }
         min = Math.min(min, y);
         max = Math.max(max, y);
       }
     }
-    throw new GradsparkException("data.one-vs-all is " + k + " but no training row has label "
-        + k + " (the labels of " + train.describe() + " run from " + fmt(min) + " to "
-        + fmt(max) + "): every label would become 0",
-        "set data.one-vs-all to a class the training data has, or -1 for all classes");
+    return new double[] {0, min, max};
   }
 
   private static String fmt(double d) {

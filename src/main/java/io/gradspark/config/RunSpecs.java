@@ -168,7 +168,7 @@ public final class RunSpecs {
           + all.rows() + ")");
     }
     // refusals of the data itself (features, one-vs-all class) name their own setting
-    return Datasets.prepare(spec, all, test);
+    return Datasets.prepare(spec, all, null, test, tasks);
   }
 
   /** The data source of section (data.train or data.test), or null for format = none. */

@@ -114,6 +114,29 @@ class HdfsDataTest {
   }
 
   @Test
+  void theOneVsAllClassCheckReadsOnAnExecutorToo() {
+    MiniHdfs hdfs = MiniHdfs.get();
+    String remote = hdfs.write("/hdfs-data-test/ova.csv",
+        csv(0, 3_000).getBytes(StandardCharsets.UTF_8), BLOCK);
+    SparkSplitTasks tasks = new SparkSplitTasks(SharedSpark.get());
+    long before = HadoopPaths.bytesReadOnThisThread();
+    CsvSource s = new CsvSource(remote, 0, false, ',', tasks);
+    RunSpec ok = spec().toBuilder()
+        .prepare(new RunSpec.DataPrep(1.0 / 97, 2, 0, RunSpec.ValidationMode.LAST, 1, false))
+        .build();
+    Datasets.prepare(ok, s, null, null, tasks);
+    assertEquals(0, HadoopPaths.bytesReadOnThisThread() - before, "the driver reads no data");
+    RunSpec bad = spec().toBuilder()
+        .prepare(new RunSpec.DataPrep(1.0 / 97, 5, 0, RunSpec.ValidationMode.LAST, 1, false))
+        .build();
+    GradsparkException e = assertThrows(GradsparkException.class,
+        () -> Datasets.prepare(bad, s, null, null, tasks));
+    System.out.println(e.getMessage());
+    assertTrue(e.getMessage().contains("no training row has label 5"), e.getMessage());
+    assertTrue(e.getMessage().contains("run from 0 to 2"), e.getMessage());
+  }
+
+  @Test
   void aBadLineDeepInTheThirdSplitIsReportedWithItsFileAndLine() throws IOException {
     MiniHdfs hdfs = MiniHdfs.get();
     String good = csv(0, 12_000);
