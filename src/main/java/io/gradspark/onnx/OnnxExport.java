@@ -95,7 +95,7 @@ public final class OnnxExport {
 
   /** Writes a model file's network as ONNX to out (atomically), with its description as metadata. */
   public static void write(ModelFile.Loaded m, DType dtype, Path out) {
-    write(m.net(), m.params(), m.inputScale(), metadata(m), dtype, out);
+    write(m, dtype, out.toString());
   }
 
   /**
@@ -104,8 +104,7 @@ public final class OnnxExport {
    */
   public static void write(Network net, double[] params, double inputScale,
       Map<String, String> metadata, DType dtype, Path out) {
-    ModelProto model = model(net, params, inputScale, metadata, dtype);
-    AtomicFiles.write(out, "ONNX model", model::writeTo);
+    write(net, params, inputScale, metadata, dtype, out.toString());
   }
 
   /** {@link #write(ModelFile.Loaded, DType, Path)} to a local path or a Hadoop one (a URI). */

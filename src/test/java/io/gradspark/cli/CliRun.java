@@ -11,6 +11,17 @@ import java.nio.charset.StandardCharsets;
  */
 record CliRun(int exitCode, String out, String err) {
 
+  /** Exit 2, the message contains every part, no stack trace, no "this is a bug". */
+  void assertRefused(String... parts) {
+    org.junit.jupiter.api.Assertions.assertEquals(2, exitCode, out + err);
+    for (String p : parts) {
+      org.junit.jupiter.api.Assertions.assertTrue(err.contains(p),
+          "expected '" + p + "' in:\n" + err);
+    }
+    org.junit.jupiter.api.Assertions.assertFalse(err.contains("\tat "), "no stack trace: " + err);
+    org.junit.jupiter.api.Assertions.assertFalse(err.contains("bug"), err);
+  }
+
   static CliRun run(String... args) {
     SharedSpark.get();
     PrintStream oldOut = System.out;
