@@ -103,20 +103,9 @@ public final class HadoopPaths {
     return java.nio.file.Path.of(path(text).toUri());
   }
 
-  /** text/child. */
-  public static String child(String text, String child) {
-    return new Path(path(text), child).toString();
-  }
-
   /** The last name of the path ("part-00000.csv"). */
   public static String name(String text) {
     return path(text).getName();
-  }
-
-  /** The parent directory, qualified, or null for a root. */
-  public static String parent(String text) {
-    Path p = path(text).getParent();
-    return p == null ? null : p.toString();
   }
 
   static Path path(String text) {
@@ -347,26 +336,6 @@ public final class HadoopPaths {
   /** Moves a stream from {@link #open} to byte offset pos of its file. */
   public static void seek(InputStream in, long pos) throws IOException {
     ((org.apache.hadoop.fs.Seekable) in).seek(pos);
-  }
-
-  /** The whole content of a small file (a model, a config). */
-  public static byte[] readAllBytes(String text, String what) {
-    FileEntry f = file(text, what);
-    if (f.length() > Integer.MAX_VALUE - 8) {
-      throw new GradsparkException(what + " " + text + " is too large (" + f.length()
-          + " bytes)", "name the right file");
-    }
-    try (InputStream in = open(f.path(), 0)) {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new GradsparkException("Cannot read " + what + " " + text + ": " + reason(e),
-          "check the path and that its file system is reachable");
-    }
-  }
-
-  /** Whether the path exists (a file or a directory). */
-  public static boolean exists(String text) throws IOException {
-    return fileSystem(text, "path").exists(path(text));
   }
 
   /** Writes the bytes body produces to a new file, replacing none (the caller renames). */

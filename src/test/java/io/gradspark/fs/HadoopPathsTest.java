@@ -234,7 +234,7 @@ class HadoopPathsTest {
         "expected data files but found none");
     refused(() -> HadoopPaths.file(r + "/missing.csv", "model"), r + "/missing.csv",
         "no such file");
-    refused(() -> HadoopPaths.readAllBytes(r + "/missing.npz", "model"), r + "/missing.npz");
+    refused(() -> HadoopFiles.readAllBytes(r + "/missing.npz", "model"), r + "/missing.npz");
   }
 
   @ParameterizedTest
@@ -260,8 +260,8 @@ class HadoopPathsTest {
     try (InputStream in = HadoopPaths.open(path, 1000)) {
       assertArrayEquals(Arrays.copyOfRange(content, 1000, content.length), in.readAllBytes());
     }
-    assertArrayEquals(content, HadoopPaths.readAllBytes(file, "model"));
-    assertArrayEquals(content, HadoopPaths.readAllBytes(path, "model"));
+    assertArrayEquals(content, HadoopFiles.readAllBytes(file, "model"));
+    assertArrayEquals(content, HadoopFiles.readAllBytes(path, "model"));
   }
 
   @ParameterizedTest
@@ -278,11 +278,11 @@ class HadoopPathsTest {
     try (InputStream in = HadoopPaths.open(path, 2000)) {
       assertArrayEquals(Arrays.copyOfRange(content, 2000, 3000), in.readAllBytes());
     }
-    assertArrayEquals(content, HadoopPaths.readAllBytes(path, "model"));
+    assertArrayEquals(content, HadoopFiles.readAllBytes(path, "model"));
     assertEquals("part 1%20x.csv", HadoopPaths.name(path));
-    assertEquals(at.qualified("my data"), HadoopPaths.parent(path));
-    assertEquals(path, HadoopPaths.child(HadoopPaths.parent(path), "part 1%20x.csv"));
-    assertTrue(HadoopPaths.exists(path));
+    assertEquals(at.qualified("my data"), HadoopFiles.parent(path));
+    assertEquals(path, HadoopFiles.resolve(HadoopFiles.parent(path), "part 1%20x.csv"));
+    assertTrue(HadoopFiles.exists(path));
     assertEquals(kind.equals("local"), HadoopPaths.isLocal(path));
   }
 
@@ -375,7 +375,7 @@ class HadoopPathsTest {
     }
     long part = HadoopPaths.bytesReadOnThisThread() - before;
     // another thread's reads are not this thread's
-    Thread other = new Thread(() -> HadoopPaths.readAllBytes(path, "data"));
+    Thread other = new Thread(() -> HadoopFiles.readAllBytes(path, "data"));
     before = HadoopPaths.bytesReadOnThisThread();
     other.start();
     try {

@@ -62,7 +62,7 @@ class MiniHdfsTest {
     // every client of this JVM is the cluster's own (HadoopPaths asks with its configuration)
     assertSame(hdfs.fileSystem(), HadoopPaths.fileSystem(uri, "data"));
     hdfs.delete("/mini-hdfs-test");
-    assertFalse(HadoopPaths.exists(uri));
+    assertFalse(HadoopFiles.exists(uri));
   }
 
   @Test
