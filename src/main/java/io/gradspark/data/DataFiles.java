@@ -44,9 +44,11 @@ final class DataFiles {
     }
   }
 
-  /** A buffered stream over the file's content from its start, decompressed when gzipped. */
-  static Content open(String path, String kind) {
-    boolean gzip = isGzip(path, kind);
+  /**
+   * A buffered stream over the file's content from its start, decompressed when gzip (the file's
+   * {@link #isGzip}, which the caller found once).
+   */
+  static Content open(String path, String kind, boolean gzip) {
     InputStream raw = null;
     try {
       raw = HadoopPaths.open(path, 0);
@@ -101,11 +103,12 @@ final class DataFiles {
    * decompress MNIST's 47 MB of pixels once instead of once each, and concurrent loaders wait for
    * the one decompression. The compressed file is read and its CRC-32 taken on every call (~10 ms
    * for MNIST's 10 MB), so a file changed in any byte since is decompressed again, whatever its
-   * size and time stamp say. Null when the file is not gzipped, is larger than maxLength, or
-   * cannot be read whole (the caller then streams it and reports what is wrong).
+   * size and time stamp say. Null when the file is not gzipped (gzip: its {@link #isGzip}), is
+   * larger than maxLength, or cannot be read whole (the caller then streams it and reports what
+   * is wrong).
    */
-  static byte[] verified(String path, String kind, long length, long maxLength) {
-    if (length > maxLength || length > Integer.MAX_VALUE - 8 || !isGzip(path, kind)) {
+  static byte[] verified(String path, boolean gzip, long length, long maxLength) {
+    if (length > maxLength || length > Integer.MAX_VALUE - 8 || !gzip) {
       return null;
     }
     byte[] compressed;

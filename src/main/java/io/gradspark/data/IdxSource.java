@@ -36,6 +36,9 @@ public final class IdxSource implements RowSource {
   private final int count;
   private final int height;
   private final int width;
+  /** Whether each file is gzipped (its magic number, read once when the source is made). */
+  private final boolean imagesGzip;
+  private final boolean labelsGzip;
 
   /**
    * Refuses missing files, wrong magic numbers (e.g. the two files swapped), zero or negative
@@ -55,8 +58,10 @@ public final class IdxSource implements RowSource {
     HadoopPaths.FileEntry labelFile = HadoopPaths.file(labels, "IDX labels");
     this.images = TextFiles.display(imageFile.path());
     this.labels = TextFiles.display(labelFile.path());
-    int[] img = checkedHeader(this.images, true, imageFile.length());
-    int[] lab = checkedHeader(this.labels, false, labelFile.length());
+    this.imagesGzip = DataFiles.isGzip(this.images, kind(true));
+    this.labelsGzip = DataFiles.isGzip(this.labels, kind(false));
+    int[] img = checkedHeader(this.images, true, imagesGzip, imageFile.length());
+    int[] lab = checkedHeader(this.labels, false, labelsGzip, labelFile.length());
     if (img[0] != lab[0]) {
       throw new DataException(
           "IDX files " + this.images + " and " + this.labels
@@ -110,11 +115,12 @@ public final class IdxSource implements RowSource {
   }
 
   /** {count, rows, cols} (labels: {count, 1, 1}) after checking the header against the file length. */
-  private static int[] checkedHeader(String path, boolean isImages, long fileLength) {
+  private static int[] checkedHeader(String path, boolean isImages, boolean gzip,
+      long fileLength) {
     String where = kind(isImages) + " file " + path;
     int size = headerBytes(isImages);
     ByteBuffer head = ByteBuffer.allocate(size);
-    InputStream in = DataFiles.open(path, kind(isImages));
+    InputStream in = DataFiles.open(path, kind(isImages), gzip);
     try (in) {
       head.put(in.readNBytes(size));
     } catch (IOException e) {
@@ -151,18 +157,17 @@ public final class IdxSource implements RowSource {
       throw new DataException(where + ": header says each image is " + dims[1] + "x" + dims[2]
           + " pixels, too many for one row", HINT_DAMAGED);
     }
-    checkLength(path, isImages, dims[0], record, fileLength);
+    checkLength(path, isImages, gzip, dims[0], record, fileLength);
     return dims;
   }
 
   /** Refuses a file whose (uncompressed) length is not what the header promises. */
-  private static void checkLength(String path, boolean isImages, int count, long record,
-      long size) {
+  private static void checkLength(String path, boolean isImages, boolean gzip, int count,
+      long record, long size) {
     String where = kind(isImages) + " file " + path;
     long expected = headerBytes(isImages) + count * record;
     String promise = where + ": the header promises " + count + " records of " + record + " bytes ("
         + expected + " bytes in all)";
-    boolean gzip = DataFiles.isGzip(path, kind(isImages));
     if (!gzip) {
       if (size != expected) {
         throw new DataException(promise + " but the file has " + size + " bytes: "
@@ -205,15 +210,15 @@ public final class IdxSource implements RowSource {
   private void read(String path, boolean isImages, int from, int to, byte[] dst) {
     int record = isImages ? cols() : 1;
     long length = headerBytes(isImages) + (long) count * record;
-    byte[] whole = DataFiles.verified(path, kind(isImages), length, VERIFIED_MAX_BYTES);
+    boolean gzip = isImages ? imagesGzip : labelsGzip;
+    byte[] whole = DataFiles.verified(path, gzip, length, VERIFIED_MAX_BYTES);
     if (whole != null && Arrays.equals(whole, 0, headerBytes(isImages), expectedHeader(isImages),
         0, headerBytes(isImages))) {
       System.arraycopy(whole, headerBytes(isImages) + from * record, dst, 0, (to - from) * record);
       return;
     }
     int r = -1;
-    boolean gzip = DataFiles.isGzip(path, kind(isImages));
-    try (InputStream in = gzip ? DataFiles.open(path, kind(isImages))
+    try (InputStream in = gzip ? DataFiles.open(path, kind(isImages), true)
         : HadoopPaths.open(path, headerBytes(isImages) + (long) from * record)) {
       if (gzip) {
         // a gzip stream is read from its start: check the header, skip to the range
