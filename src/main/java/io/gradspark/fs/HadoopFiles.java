@@ -604,11 +604,12 @@ public final class HadoopFiles {
     FileSystem shared = HadoopPaths.fileSystem(path, what); // refuses an unknown scheme
     try {
       Configuration base = shared.getConf() != null ? shared.getConf() : source;
-      FileSystem f = FileSystem.newInstance(uri, ownConfiguration(base));
+      Configuration own = ownConfiguration(base);
+      FileSystem f = FileSystem.newInstance(uri, own);
       FileSystem raw = f instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : f;
       // a configuration set since (the Spark layer's, once Spark is up) gets its own instance;
       // the earlier one stays open for whoever holds it
-      Instance mine = new Instance(source, raw, ownConfiguration(base));
+      Instance mine = new Instance(source, raw, own);
       Instance now = FILE_SYSTEMS.merge(key, mine,
           (old, fresh) -> old.source() == source ? old : fresh);
       if (now != mine) {
