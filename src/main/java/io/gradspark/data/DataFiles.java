@@ -35,6 +35,11 @@ final class DataFiles {
     return abs.toString();
   }
 
+  /** The path as users write it: a local path for file:, else the URI. */
+  static String display(String qualified) {
+    return qualified.startsWith("file:") ? HadoopPaths.localPath(qualified).toString() : qualified;
+  }
+
   /** True when the file starts with the gzip magic number 0x1f8b (its name is not consulted). */
   static boolean isGzip(String path, String kind) {
     try (InputStream in = HadoopPaths.open(path, 0)) {

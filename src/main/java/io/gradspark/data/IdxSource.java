@@ -56,8 +56,8 @@ public final class IdxSource implements RowSource {
   public IdxSource(String images, String labels) {
     HadoopPaths.FileEntry imageFile = HadoopPaths.file(images, "IDX images");
     HadoopPaths.FileEntry labelFile = HadoopPaths.file(labels, "IDX labels");
-    this.images = TextFiles.display(imageFile.path());
-    this.labels = TextFiles.display(labelFile.path());
+    this.images = DataFiles.display(imageFile.path());
+    this.labels = DataFiles.display(labelFile.path());
     this.imagesGzip = DataFiles.isGzip(this.images, kind(true));
     this.labelsGzip = DataFiles.isGzip(this.labels, kind(false));
     int[] img = checkedHeader(this.images, true, imagesGzip, imageFile.length());

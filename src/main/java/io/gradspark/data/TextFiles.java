@@ -90,8 +90,7 @@ final class TextFiles implements Serializable {
       total += e.length();
     }
     long target = Math.max(MIN_SPLIT, total / TARGET_SPLITS);
-    List<int[]> owner = new ArrayList<>();
-    List<long[]> ranges = new ArrayList<>();
+    List<long[]> splits = new ArrayList<>(); // {file, start, end}
     String[] files = new String[entries.size()];
     for (int f = 0; f < entries.size(); f++) {
       HadoopPaths.FileEntry e = entries.get(f);
@@ -100,33 +99,31 @@ final class TextFiles implements Serializable {
           e.blockSize() > 0 ? e.blockSize() : target));
       boolean gz = e.path().toLowerCase(Locale.ROOT).endsWith(".gz");
       if (gz || e.length() == 0) {
-        owner.add(new int[] {f});
-        ranges.add(new long[] {0, Math.max(e.length(), 1)});
+        splits.add(new long[] {f, 0, Math.max(e.length(), 1)});
         continue;
       }
       for (long s = 0; s < e.length(); s += size) {
         // the last split takes a small remainder (as Hadoop's 10% slop does)
         long end = e.length() - (s + size) < size / 10 ? e.length() : Math.min(e.length(), s + size);
-        owner.add(new int[] {f});
-        ranges.add(new long[] {s, end});
+        splits.add(new long[] {f, s, end});
         if (end == e.length()) {
           break;
         }
       }
     }
-    int n = owner.size();
+    int n = splits.size();
     int[] splitFile = new int[n];
     long[] start = new long[n];
     long[] end = new long[n];
     for (int i = 0; i < n; i++) {
-      splitFile[i] = owner.get(i)[0];
-      start[i] = ranges.get(i)[0];
-      end[i] = ranges.get(i)[1];
+      splitFile[i] = (int) splits.get(i)[0];
+      start[i] = splits.get(i)[1];
+      end[i] = splits.get(i)[2];
     }
     TextFiles plan = new TextFiles(HadoopPaths.qualified(path), kind, files, splitFile, start, end,
         null, null, null, null, 0, -1);
-    List<Count> counts = tasks.run("count the lines of " + display(plan.path) + " (" + n
-        + " splits)", n, split -> plan.count(split, lines));
+    List<Count> counts = tasks.run("count the lines of " + DataFiles.display(plan.path) + " ("
+        + n + " splits)", n, split -> plan.count(split, lines));
     return plan.counted(counts, header);
   }
 
@@ -212,12 +209,7 @@ final class TextFiles implements Serializable {
 
   /** "hdfs://nn/data/x.csv", or the local path for file: paths; "(3 files)" for several. */
   String describe() {
-    return display(path) + (files.length > 1 ? " (" + files.length + " files)" : "");
-  }
-
-  /** The path as users write it: a local path for file:, else the URI. */
-  static String display(String qualified) {
-    return qualified.startsWith("file:") ? HadoopPaths.localPath(qualified).toString() : qualified;
+    return DataFiles.display(path) + (files.length > 1 ? " (" + files.length + " files)" : "");
   }
 
   /** A data line handed to a format's parser. */
@@ -284,7 +276,8 @@ final class TextFiles implements Serializable {
 
   /** "CSV file hdfs://nn/x/part-00002 line 12345" for line n (1-based) of split s. */
   private String where(int s, long n) {
-    return kind + " file " + display(files[splitFile[s]]) + " line " + (linesBefore[s] + n);
+    return kind + " file " + DataFiles.display(files[splitFile[s]]) + " line "
+        + (linesBefore[s] + n);
   }
 
   /**
@@ -347,7 +340,7 @@ final class TextFiles implements Serializable {
         }
       } catch (IOException e) {
         close();
-        throw DataFiles.unreadable(kind, display(file), e);
+        throw DataFiles.unreadable(kind, DataFiles.display(file), e);
       }
     }
 
@@ -380,9 +373,9 @@ final class TextFiles implements Serializable {
         lineNo++;
         return new String(line, 0, n, StandardCharsets.UTF_8);
       } catch (java.util.zip.ZipException | java.io.EOFException e) {
-        throw DataFiles.damagedGzip(kind, display(file), e);
+        throw DataFiles.damagedGzip(kind, DataFiles.display(file), e);
       } catch (IOException e) {
-        throw new DataException(kind + " file " + display(file) + ": cannot be read ("
+        throw new DataException(kind + " file " + DataFiles.display(file) + ": cannot be read ("
             + HadoopPaths.reason(e) + ")", "Check that the file is complete and readable.", e);
       }
     }
