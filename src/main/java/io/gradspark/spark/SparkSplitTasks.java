@@ -28,7 +28,6 @@ public final class SparkSplitTasks implements SplitTasks {
 
   @Override
   public <R extends Serializable> List<R> run(String description, int n, Task<R> task) {
-    HadoopConf.driver(sc);
     List<Integer> splits = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       splits.add(i);
