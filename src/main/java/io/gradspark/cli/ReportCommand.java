@@ -7,13 +7,19 @@ import io.gradspark.config.RunSpecs;
 import io.gradspark.experiment.Experiments;
 import io.gradspark.experiment.Format;
 import io.gradspark.experiment.Report;
+import io.gradspark.experiment.Grid;
+import io.gradspark.experiment.Sweep;
 import io.gradspark.experiment.Trials;
+import io.gradspark.api.Engines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,32 +95,18 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
     Path confDir = confDir(experimentsDir);
     List<Report.Entry> planned = new ArrayList<>();
     for (Experiments.Experiment e : chosen()) {
-      Path conf = confDir.resolve(e.id() + ".conf");
-      if (!Files.isRegularFile(conf)) {
-        throw new GradsparkException("No conf for experiment " + e.id() + ": " + conf
-            + " is missing", "restore it from git, or leave the experiment out with --only");
-      }
-      List<String> all = new ArrayList<>(quick ? quickSets(conf) : List.of());
-      all.add("training.engine=" + (engine.equals("auto") ? e.engine() : engine));
-      all.addAll(sets);
-      int r = trials != null ? trials : quick ? 2 : e.trials();
-      planned.add(new Report.Entry(e, conf, Trials.plan(conf, all, r, e.id()), null));
+      planned.add(plan(e, confDir));
     }
     String target = RunDirectory.choose(outDir.path, "report");
     String runsTarget = runs == null ? null : RunDirectory.choose(runs, "report-runs");
     RunDirectory dir = RunDirectory.create(target);
     RunDirectory runsDir = runsTarget == null ? null : RunDirectory.create(runsTarget);
     try (SparkHolder spark = new SparkHolder(this.master, "report")) {
-      for (int k = 0; k < planned.size(); k++) {
-        Report.Entry p = planned.get(k);
-        String label = String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, planned.size(), p.id());
-        Trials.Outcome o = Trials.run(p.plan(), TrainCommand.engines(p.plan().first(), spark),
-            parallel, runsDir == null ? null : runsDir.file(p.id()), label);
-        planned.set(k, p.withOutcome(o));
-        System.out.println(label + planned.get(k).summaryLine());
-      }
+      Report.Concurrency concurrency = measureConcurrency(planned, spark);
+      List<Report.Entry> done = runLanes(planned, spark, runsDir);
       double seconds = (System.nanoTime() - started) / 1e9;
-      new Report(planned, commandLine, quick, engine, seconds).write(dir.file(""));
+      new Report(done, commandLine, quick, engine, seconds, concurrency).write(dir.file(""));
+      planned = done;
       dir.publish();
       if (runsDir != null) {
         runsDir.publish();
@@ -133,6 +125,160 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
     System.out.printf(Locale.ROOT, "Report in %s (%s)%n", HadoopFiles.resolve(target, "report.md"),
         Format.duration((System.nanoTime() - started) / 1e9));
     return 0;
+  }
+
+  /** An experiment's plan (a sweep's: one per point), its settings read and checked. */
+  private Report.Entry plan(Experiments.Experiment e, Path confDir) {
+    Path conf = confDir.resolve(e.id() + ".conf");
+    if (!Files.isRegularFile(conf)) {
+      throw new GradsparkException("No conf for experiment " + e.id() + ": " + conf
+          + " is missing", "restore it from git, or leave the experiment out with --only");
+    }
+    String chosenEngine = engine.equals("auto") ? e.engine() : engine;
+    List<String> all = new ArrayList<>(quick ? quickSets(conf) : List.of());
+    all.add("training.engine=" + chosenEngine);
+    if (chosenEngine.equals("spark")) {
+      all.addAll(e.sparkSets());
+    }
+    all.addAll(sets);
+    int r = trials != null ? trials : quick ? 2 : e.trials();
+    if (!e.isSweep()) {
+      return new Report.Entry(e, conf, Trials.plan(conf, all, r, e.id()), null);
+    }
+    Grid grid = Grid.parse(e.grid());
+    List<Sweep.Point> points = new ArrayList<>();
+    for (int k = 0; k < grid.size(); k++) {
+      List<String> s = new ArrayList<>(all);
+      s.addAll(grid.sets(k));
+      points.add(new Sweep.Point(k, grid.point(k), Trials.plan(conf, s, r, e.id()), null, null));
+    }
+    Sweep sweep = new Sweep(e.id(), conf.toString(), all, grid, r, points, 0);
+    return new Report.Entry(e, conf, points.get(0).plan(), null, sweep);
+  }
+
+  /**
+   * Runs the experiments in two lanes at the same time: those on Spark one after another (their
+   * latency-bound trials side by side in FAIR pools: the JVM's cores are mostly idle while a
+   * Spark step waits on the scheduler), and every trial of those on the local engine, sweep points
+   * included, in one pool of threads, one per core, the costliest first. Returns the entries with
+   * their outcomes, in table order.
+   */
+  private List<Report.Entry> runLanes(List<Report.Entry> planned, SparkHolder spark,
+      RunDirectory runsDir) {
+    List<Trials.Plan> localPlans = new ArrayList<>();
+    List<Engines> localEngines = new ArrayList<>();
+    List<Path> localDirs = new ArrayList<>();
+    List<String> localLabels = new ArrayList<>();
+    int n = planned.size();
+    for (int k = 0; k < n; k++) {
+      Report.Entry p = planned.get(k);
+      String label = String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, n, p.id());
+      Path runDir = runsDir == null ? null : runsDir.file(p.id());
+      if (p.sweep() != null) {
+        for (Sweep.Point pt : p.sweep().points()) {
+          localPlans.add(pt.plan());
+          localEngines.add(TrainCommand.engines(pt.plan().first(), spark));
+          localDirs.add(runDir == null ? null : runDir.resolve("point-" + pt.index()));
+          localLabels.add(label + String.join(" ", p.sweep().grid().sets(pt.index())) + " ");
+        }
+      } else if (!p.onSpark()) {
+        localPlans.add(p.plan());
+        localEngines.add(TrainCommand.engines(p.plan().first(), spark));
+        localDirs.add(runDir);
+        localLabels.add(label);
+      }
+    }
+    Report.Entry[] done = planned.toArray(new Report.Entry[0]);
+    CompletableFuture<Void> sparkLane = CompletableFuture.runAsync(() -> {
+      for (int k = 0; k < n; k++) {
+        Report.Entry p = planned.get(k);
+        if (p.sweep() == null && p.onSpark()) {
+          String label = String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, n, p.id());
+          Trials.Outcome o = Trials.run(p.plan(), TrainCommand.engines(p.plan().first(), spark),
+              parallel, runsDir == null ? null : runsDir.file(p.id()), label);
+          done[k] = p.withOutcome(o);
+          System.out.println(label + done[k].summaryLine());
+        }
+      }
+    }, command -> {
+      Thread t = new Thread(command, "gradspark-report-spark");
+      t.setDaemon(true);
+      t.start();
+    });
+    int threads = parallel > 0 ? parallel : Runtime.getRuntime().availableProcessors();
+    List<Trials.Outcome> outcomes = localPlans.isEmpty() ? List.of()
+        : Trials.runAll(localPlans, localEngines, threads, localDirs, localLabels);
+    try {
+      sparkLane.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e.getCause() instanceof RuntimeException re ? re : e;
+    }
+    int next = 0;
+    for (int k = 0; k < n; k++) {
+      Report.Entry p = planned.get(k);
+      if (p.sweep() != null) {
+        List<Sweep.Point> points = new ArrayList<>();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (Sweep.Point pt : p.sweep().points()) {
+          Trials.Outcome o = outcomes.get(next++);
+          points.add(pt.withOutcome(o));
+          first = Math.min(first, o.started());
+          last = Math.max(last, o.ended());
+        }
+        Sweep s = p.sweep();
+        done[k] = p.withSweep(new Sweep(s.name(), s.config(), s.sets(), s.grid(), s.trials(),
+            points, (last - first) / 1e9));
+      } else if (!p.onSpark()) {
+        done[k] = p.withOutcome(outcomes.get(next++));
+      } else {
+        continue;
+      }
+      System.out.println(String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, n, p.id())
+          + done[k].summaryLine());
+    }
+    return List.of(done);
+  }
+
+  /**
+   * Runs the trials of the first latency-bound experiment on Spark twice for one epoch, after an
+   * untimed trial that warms up the JIT and Spark: one after another, then side by side. How
+   * much running them at once saves, and that it changes no result. Null when no such experiment
+   * is in the report.
+   */
+  private Report.Concurrency measureConcurrency(List<Report.Entry> planned, SparkHolder spark) {
+    Report.Entry probe = planned.stream()
+        .filter(p -> p.sweep() == null && p.onSpark() && p.plan().trials() > 1)
+        .filter(p -> TrainCommand.engines(p.plan().first(), spark)
+            .concurrentTrials(p.plan().first()) > 1)
+        .findFirst().orElse(null);
+    if (probe == null) {
+      return null;
+    }
+    List<String> s = new ArrayList<>(probe.plan().sets());
+    s.addAll(List.of("training.epochs=1", "training.early-stopping.patience=0"));
+    Trials.Plan plan = Trials.plan(probe.conf(), s, probe.plan().trials(), probe.id());
+    Engines engines = TrainCommand.engines(plan.first(), spark);
+    String label = "[concurrency " + probe.id() + "] ";
+    Trials.run(Trials.plan(probe.conf(), s, 1, probe.id()), engines, 1, null,
+        label + "warm-up, untimed: ");
+    Trials.Outcome alone = Trials.run(plan, engines, 1, null, label + "one at a time: ");
+    Trials.Outcome shared = Trials.run(plan, engines, plan.trials(), null, label + "at once: ");
+    boolean identical = true;
+    for (int i = 0; i < plan.trials(); i++) {
+      identical &= alone.results().get(i).ok() && shared.results().get(i).ok()
+          && Arrays.equals(alone.results().get(i).params(), shared.results().get(i).params());
+    }
+    long steps = (long) alone.results().get(0).metric("steps");
+    Report.Concurrency c = new Report.Concurrency(probe.id(), plan.trials(), steps,
+        alone.wallSeconds(), shared.wallSeconds(), shared.parallel(), identical);
+    System.out.printf(Locale.ROOT, "%s%d trials one at a time %.1f s, %d at once %.1f s: %.2fx, "
+            + "results %s%n", label, c.trials(), c.sequentialSeconds(), c.parallel(),
+        c.concurrentSeconds(), c.speedUp(), identical ? "bit-identical" : "DIFFERENT");
+    return c;
   }
 
   /** The experiments to run, in table order. */

@@ -1,45 +1,125 @@
 package io.gradspark.experiment;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The from-scratch experiments the report reproduces, one conf each under conf/experiments/, with
- * the published test accuracy to reach or beat. The figures are facts about other people's runs,
- * so they live here, not in the confs (which hold only what our runs need).
+ * the published figures to compare with. The figures are facts about other people's runs, so they
+ * live here, not in the confs (which hold only what our runs need).
  */
 public final class Experiments {
   private Experiments() {}
+
+  /**
+   * Where a published study says a loss stops falling: which loss, and the epochs it names.
+   *
+   * @param loss "validation" or "test"
+   * @param published the published statement, as quoted
+   * @param from the first epoch the statement allows
+   * @param to the last epoch it allows (from = to for "about N")
+   */
+  public record Turn(String loss, String published, int from, int to) {}
 
   /**
    * One experiment.
    *
    * @param id the conf's name (conf/experiments/ID.conf)
    * @param published the published figure as quoted
-   * @param target the published test accuracy as a fraction, to compare with
-   * @param trials trials of a full report (moons: the published figure is a mean of 10)
-   * @param engine the engine of a full report with --engine auto: spark where a step is big
-   *     enough for Spark's per-step cost (about 15-20 ms of scheduling on this kind of machine) not
-   *     to dominate, i.e. full batch; local (the same math in one JVM, equal to round-off) for
-   *     thousands of small mini-batch steps
+   * @param target the published test accuracy as a fraction, to compare with (NaN: none)
+   * @param atLeast whether the published figure is a bound ("97.2% or better"): ours above it is
+   *     no difference to explain
+   * @param trials trials of a full report (per grid point for a sweep)
+   * @param engine the engine of a full report with --engine auto: spark where the whole
+   *     experiment fits the report's budget at Spark's per-step cost here, local (the same math in
+   *     one JVM, equal to round-off) where its thousands of small steps would not
    * @param baseline the experiment this one is compared with on one chart (the same network with
    *     momentum), or null
+   * @param longOf the experiment this one trains for longer (the same network and settings), or
+   *     null
+   * @param turn where the published study saw the loss turn, or null
+   * @param grid a sweep's --grid values (one point per value), empty for a plain experiment
+   * @param sparkSets settings added when the experiment runs on Spark (e.g. one partition for a
+   *     step too small to split)
    */
-  public record Experiment(String id, String published, double target, int trials, String engine,
-      String baseline) {}
+  public record Experiment(String id, String published, double target, boolean atLeast,
+      int trials, String engine, String baseline, String longOf, Turn turn, List<String> grid,
+      List<String> sparkSets) {
+
+    public Experiment {
+      grid = List.copyOf(grid);
+      sparkSets = List.copyOf(sparkSets);
+    }
+
+    /** A plain experiment: no long version of another, no turn, no grid, no Spark settings. */
+    public Experiment(String id, String published, double target, int trials, String engine,
+        String baseline) {
+      this(id, published, target, false, trials, engine, baseline, null, null, List.of(),
+          List.of());
+    }
+
+    public boolean isSweep() {
+      return !grid.isEmpty();
+    }
+  }
+
+  /** One partition per trial: a step of a few hundred thousand flops is not worth splitting. */
+  private static final List<String> ONE_PARTITION = List.of("training.partitions=1");
+
+  private static final Turn VAL_TURN_20_30 = new Turn("validation",
+      "validation loss lowest after 20-30 epochs, rising later", 20, 30);
+
+  /** The hidden-layer widths of the two-moons sweep: every h from 3 to 40. */
+  public static final String MOONS_GRID = "model.layers=" + IntStream.rangeClosed(3, 40)
+      .mapToObj(h -> "[2," + h + ",2]").collect(Collectors.joining(";"));
 
   public static final List<Experiment> ALL = List.of(
-      new Experiment("neuron-0", "99.24%", 0.9924, 3, "local", null),
-      new Experiment("neuron-7", "98.40%", 0.9840, 3, "local", null),
+      new Experiment("neuron-0", "99.24%", 0.9924, false, 3, "spark", null, null, null,
+          List.of(), ONE_PARTITION),
+      new Experiment("neuron-7", "98.40%", 0.9840, false, 3, "spark", null, null, null,
+          List.of(), ONE_PARTITION),
       new Experiment("hidden64-0", "99.17%", 0.9917, 3, "local", null),
       new Experiment("hidden64-7", "98.24%", 0.9824, 3, "local", null),
-      new Experiment("multiclass-64", "97.2% or better", 0.972, 3, "local", null),
+      new Experiment("multiclass-64", "97.2% or better", 0.972, true, 3, "local", null, null,
+          null, List.of(), List.of()),
       new Experiment("relu-deep", "98.42% (reference implementations ~98.0%)", 0.9842, 3,
           "local", null),
       new Experiment("relu-deep-nomomentum", "97.51%", 0.9751, 3, "local", "relu-deep"),
       new Experiment("full-batch", "84.13%", 0.8413, 3, "spark", null),
       new Experiment("full-batch-nomomentum", "65.16%", 0.6516, 3, "spark", "full-batch"),
-      new Experiment("wide-1000", ">= 98%", 0.98, 3, "local", null),
-      new Experiment("moons", ">= 97% (mean of 10 trials)", 0.97, 10, "local", null));
+      new Experiment("wide-1000", ">= 98%", 0.98, true, 3, "local", null, null, null, List.of(),
+          List.of()),
+      new Experiment("moons", ">= 97% (mean of 10 trials)", 0.97, true, 10, "local", null, null,
+          null, List.of(), List.of()),
+      new Experiment("moons-sweep", "mean test accuracy rises with h, then falls once "
+          + "overfitting sets in", Double.NaN, false, 3, "local", null, null, null,
+          List.of(MOONS_GRID), List.of()),
+      new Experiment("neuron-0-long", "99.24%", 0.9924, false, 3, "local", null, "neuron-0",
+          VAL_TURN_20_30, List.of(), List.of()),
+      new Experiment("neuron-7-long", "98.40%", 0.9840, false, 3, "local", null, "neuron-7",
+          VAL_TURN_20_30, List.of(), List.of()),
+      new Experiment("hidden64-0-long", "99.17%", 0.9917, false, 3, "local", null, "hidden64-0",
+          VAL_TURN_20_30, List.of(), List.of()),
+      new Experiment("hidden64-7-long", "98.24%", 0.9824, false, 2, "local", null, "hidden64-7",
+          VAL_TURN_20_30, List.of(), List.of()),
+      new Experiment("neuron-0-10k", "test loss rising after ~2,400 epochs", Double.NaN, false,
+          1, "local", null, "neuron-0", new Turn("test", "test loss rising after ~2,400 epochs",
+              2400, 2400), List.of(), List.of()));
+
+  /**
+   * Causes found by hand for an experiment's difference from its published figure, by id: what
+   * was tried, and what it showed. The report adds what its own long runs show.
+   */
+  private static final Map<String, String> REASONS = Map.of(
+      "relu-deep", "The study quotes ~98.0% for its reference implementations of the same "
+          + "network beside its own 98.42%: the figure a faithful reimplementation compares with.");
+
+  /** The cause found for an experiment's difference from the published figure, or null. */
+  public static String reason(String id) {
+    return REASONS.get(id);
+  }
 
   /** The experiment with this id, or null. */
   public static Experiment byId(String id) {

@@ -22,18 +22,35 @@ import java.util.function.ToDoubleFunction;
  * @param seconds wall time of the whole run
  */
 public record Report(List<Entry> entries, String commandLine, boolean quick, String engine,
-    double seconds) {
+    double seconds, Concurrency concurrency) {
 
   public Report {
     entries = List.copyOf(entries);
   }
 
-  /** An experiment, its conf, its plan and, once run, its outcome (null before). */
+  public Report(List<Entry> entries, String commandLine, boolean quick, String engine,
+      double seconds) {
+    this(entries, commandLine, quick, engine, seconds, null);
+  }
+
+  /**
+   * An experiment, its conf, its plan and, once run, its outcome (null before). A sweep has its
+   * points in sweep (each with its plan and outcome), plan is its first point's and outcome null.
+   */
   public record Entry(Experiments.Experiment experiment, Path conf, Trials.Plan plan,
-      Trials.Outcome outcome) {
+      Trials.Outcome outcome, Sweep sweep) {
+
+    public Entry(Experiments.Experiment experiment, Path conf, Trials.Plan plan,
+        Trials.Outcome outcome) {
+      this(experiment, conf, plan, outcome, null);
+    }
 
     public Entry withOutcome(Trials.Outcome o) {
-      return new Entry(experiment, conf, plan, o);
+      return new Entry(experiment, conf, plan, o, sweep);
+    }
+
+    public Entry withSweep(Sweep s) {
+      return new Entry(experiment, conf, plan, outcome, s);
     }
 
     public String id() {
@@ -48,12 +65,48 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
       return outcome.results().size() - outcome.failed();
     }
 
+    /** Whether it ran on the Spark engine. */
+    public boolean onSpark() {
+      return spec().engine() == RunSpec.Engine.SPARK;
+    }
+
     /** "test accuracy 97.12% ± 0.10% (published ...), 3 trials, 1 min 02 s", as printed. */
     public String summaryLine() {
+      if (sweep != null) {
+        Sweep.Point best = sweep.best();
+        return String.format(Locale.ROOT, "best %s: test accuracy %s, %d points x %d trials, %s",
+            best == null ? "none" : String.join(" ", best.values()),
+            best == null ? "-" : Format.meanStd(best.stats("test_accuracy")),
+            sweep.points().size(), sweep.trials(), Format.duration(sweep.seconds()));
+      }
       return String.format(Locale.ROOT, "test accuracy %s (published %s), %d trials, %s%s",
           Format.meanStd(outcome.stats("test_accuracy")), experiment.published(),
           outcome.results().size(), Format.duration(outcome.wallSeconds()),
           outcome.failed() > 0 ? ", " + outcome.status() : "");
+    }
+  }
+
+  /**
+   * The measured effect of running latency-bound Spark trials at the same time: the same trials
+   * of experiment id, one after another and then parallel at a time on the one SparkContext.
+   *
+   * @param identical whether every trial ended with bit-identical parameters both ways
+   */
+  public record Concurrency(String id, int trials, long stepsPerTrial, double sequentialSeconds,
+      double concurrentSeconds, int parallel, boolean identical) {
+
+    /** Milliseconds per step of one trial running alone. */
+    public double msPerStepAlone() {
+      return 1000 * sequentialSeconds / (trials * (double) stepsPerTrial);
+    }
+
+    /** Milliseconds of wall time per step when the trials share the context. */
+    public double msPerStepShared() {
+      return 1000 * concurrentSeconds / (trials * (double) stepsPerTrial);
+    }
+
+    public double speedUp() {
+      return sequentialSeconds / concurrentSeconds;
     }
   }
 
@@ -68,7 +121,7 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
   String master() {
     String master = "";
     for (Entry e : entries) {
-      if (e.outcome().engine().startsWith("spark")) {
+      if (e.outcome() != null && e.outcome().engine().startsWith("spark")) {
         master = e.outcome().engine().replaceFirst("^spark ", "");
       }
     }
@@ -79,7 +132,8 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
   Entry baseline(Entry e) {
     String id = e.experiment().baseline();
     return entries.stream()
-        .filter(x -> x.id().equals(id) && !meanHistory(x.outcome()).isEmpty())
+        .filter(x -> x.id().equals(id) && x.outcome() != null
+            && !meanHistory(x.outcome()).isEmpty())
         .findFirst().orElse(null);
   }
 
@@ -90,15 +144,23 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
   /** &lt;id&gt;.png per experiment with curves, momentum-&lt;baseline&gt;.png per comparison. */
   private void charts(Path dir) {
     for (Entry p : entries) {
+      if (p.sweep() != null) {
+        p.sweep().write(dir, p.id());
+        continue;
+      }
       List<EpochStats> mean = meanHistory(p.outcome());
       if (mean.isEmpty()) {
         continue;
       }
       RunSpec s = p.spec();
+      int lowestTest = p.experiment().turn() != null
+          && p.experiment().turn().loss().equals("test") ? lowestTestLoss(mean) : 0;
       ExperimentPlots.overfitting(dir.resolve(p.id() + ".png"),
-          p.id() + ": " + s.network().describe() + ", mean of " + p.okTrials() + " trials",
-          ReportWriter.optimizerText(p.plan()) + "; dashed grey line: lowest mean validation loss",
-          mean, bestEpoch(mean));
+          p.id() + ": " + s.network().describe() + ", mean of " + p.okTrials() + " trial"
+              + (p.okTrials() == 1 ? "" : "s"),
+          ReportWriter.optimizerText(p.plan()) + "; dashed grey line: lowest mean validation loss"
+              + (lowestTest > 0 ? ", dotted: lowest test loss" : ""),
+          mean, bestEpoch(mean), lowestTest);
       Entry base = baseline(p);
       if (base != null) {
         ExperimentPlots.compare(dir.resolve(comparisonPng(base)),
@@ -143,6 +205,24 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
 
   private static double mean(List<EpochStats> at, ToDoubleFunction<EpochStats> metric) {
     return Stats.of(at.stream().mapToDouble(metric).toArray()).mean();
+  }
+
+  /** The epoch of the lowest test loss, 0 without a test set. */
+  public static int lowestTestLoss(List<EpochStats> history) {
+    int best = 0;
+    double lowest = Double.POSITIVE_INFINITY;
+    for (EpochStats s : history) {
+      if (Double.isFinite(s.testLoss()) && s.testLoss() < lowest) {
+        lowest = s.testLoss();
+        best = s.epoch();
+      }
+    }
+    return best;
+  }
+
+  /** The entry of this id, or null. */
+  Entry entry(String id) {
+    return entries.stream().filter(e -> e.id().equals(id)).findFirst().orElse(null);
   }
 
   /** The epoch of the lowest validation loss, 0 without validation. */

@@ -28,9 +28,13 @@ final class ReportWriter {
       sections.add(section(report, e));
     }
     String master = report.master().isEmpty() ? "" : " (`" + report.master() + "`)";
-    String engines = report.engine().equals("auto")
+    String engines = (report.engine().equals("auto")
         ? TEMPLATE.render("engines-auto", Map.of("master", master))
-        : TEMPLATE.render("engines-one", Map.of("engine", report.engine(), "master", master));
+        : TEMPLATE.render("engines-one", Map.of("engine", report.engine(), "master", master)))
+        + "\n\n" + TEMPLATE.render("engines-lanes", Map.of("table", engineTable(report)));
+    if (report.concurrency() != null) {
+      engines += "\n\n" + concurrencyText(report.concurrency());
+    }
     return TEMPLATE.render("report", Map.of(
         "command", report.commandLine(),
         "date", ZonedDateTime.now(ZoneOffset.UTC).format(
@@ -40,6 +44,7 @@ final class ReportWriter {
         "duration", Format.duration(report.seconds()),
         "quick", report.quick() ? " " + TEMPLATE.render("quick") : "",
         "summary", summary(report),
+        "differences", differences(report),
         "engines", engines,
         "sections", String.join("\n\n", sections))) + "\n";
   }
@@ -51,12 +56,26 @@ final class ReportWriter {
         + "published | trials | epochs | engine | wall time |\n");
     b.append("|---|---|---|---|---|---|---|---|---|---|");
     for (Report.Entry p : report.entries()) {
+      if (p.sweep() != null) {
+        b.append("\n").append(sweepRow(p));
+        continue;
+      }
       Trials.Outcome o = p.outcome();
       Stats acc = o.stats("test_accuracy");
+      Experiments.Turn turn = p.experiment().turn();
+      List<EpochStats> mean = Report.meanHistory(o);
+      String ours = Double.isFinite(p.experiment().target()) || !Double.isFinite(acc.mean())
+          ? "**" + Format.meanStd(acc) + "**" : Format.meanStd(acc);
+      if (turn != null && !mean.isEmpty()) {
+        ours += "; " + turn.loss() + " loss lowest at epoch **" + turnEpoch(turn, mean) + "**";
+      }
       b.append("\n| [").append(p.id()).append("](#").append(p.id()).append(") | ")
           .append(p.spec().network().describe()).append(" | ")
-          .append(p.experiment().published()).append(" | **").append(Format.meanStd(acc))
-          .append("**").append(o.failed() > 0 ? " (" + escape(o.status()) + ")" : "")
+          .append(p.experiment().published())
+          .append(turn != null && !p.experiment().published().equals(turn.published())
+              ? "; " + turn.published() : "")
+          .append(" | ").append(ours)
+          .append(o.failed() > 0 ? " (" + escape(o.status()) + ")" : "")
           .append(" | ").append(Format.metric(acc.min(), true)).append(" – ")
           .append(Format.metric(acc.max(), true)).append(" | ")
           .append(difference(acc.mean(), p.experiment().target())).append(" | ")
@@ -69,6 +88,9 @@ final class ReportWriter {
 
   /** An experiment's section: figures, settings, per-trial table, curves, comparison. */
   private static String section(Report report, Report.Entry p) {
+    if (p.sweep() != null) {
+      return sweepSection(p);
+    }
     Experiments.Experiment e = p.experiment();
     Trials.Outcome o = p.outcome();
     Stats acc = o.stats("test_accuracy");
@@ -88,6 +110,9 @@ final class ReportWriter {
     }
     text += "\n\n" + TEMPLATE.render("curves", Map.of("id", e.id(),
         "overfitting", overfittingText(mean)));
+    if (e.turn() != null) {
+      text += "\n\n" + turnText(e.turn(), mean);
+    }
     Report.Entry base = report.baseline(p);
     if (base != null) {
       RunSpec.Optimizer momentum = base.spec().optimizer();
@@ -265,6 +290,276 @@ final class ReportWriter {
       return "-";
     }
     return String.format(Locale.ROOT, "%+.2f pp", 100 * (ours - published));
+  }
+
+  /** The epoch where the turn's loss is lowest in the mean curve. */
+  static int turnEpoch(Experiments.Turn turn, List<EpochStats> mean) {
+    return turn.loss().equals("test") ? Report.lowestTestLoss(mean) : Report.bestEpoch(mean);
+  }
+
+  /** Where the long run's loss turned, against where the study saw it turn. */
+  static String turnText(Experiments.Turn turn, List<EpochStats> mean) {
+    int epoch = turnEpoch(turn, mean);
+    if (epoch == 0) {
+      return "";
+    }
+    boolean test = turn.loss().equals("test");
+    EpochStats at = mean.get(epoch - 1);
+    EpochStats last = mean.get(mean.size() - 1);
+    double lowest = test ? at.testLoss() : at.valLoss();
+    double end = test ? last.testLoss() : last.valLoss();
+    int best = Report.bestEpoch(mean);
+    return TEMPLATE.render("turn", Map.ofEntries(
+        Map.entry("published", turn.published()),
+        Map.entry("loss", turn.loss()),
+        Map.entry("epoch", Integer.toString(epoch)),
+        Map.entry("epochs", Integer.toString(last.epoch())),
+        Map.entry("lowest", loss(lowest)),
+        Map.entry("after", end > lowest ? String.format(Locale.ROOT, "rises to %s (+%.0f%%)",
+            loss(end), 100 * (end / lowest - 1)) : "has not risen"),
+        Map.entry("train_then", loss(at.trainLoss())),
+        Map.entry("train_last", loss(last.trainLoss())),
+        Map.entry("acc_last", Format.metric(last.testAccuracy(), true)),
+        Map.entry("acc_best", best == 0 ? "-" : Format.metric(mean.get(best - 1).testAccuracy(),
+            true))));
+  }
+
+  /** The summary row of a sweep: its best point and the accuracies at the ends of the grid. */
+  private static String sweepRow(Report.Entry p) {
+    Sweep sw = p.sweep();
+    Sweep.Point best = sw.best();
+    Stats means = Stats.of(sw.points().stream()
+        .mapToDouble(pt -> pt.stats("test_accuracy").mean()).filter(Double::isFinite).toArray());
+    int trials = 0;
+    for (Sweep.Point pt : sw.points()) {
+      trials += pt.outcome() == null ? 0 : pt.outcome().results().size();
+    }
+    return "| [" + p.id() + "](#" + p.id() + ") | " + sweepNetwork(p) + " | "
+        + p.experiment().published() + " | best " + (best == null ? "-" : "**" + width(best)
+        + ": " + Format.meanStd(best.stats("test_accuracy")) + "**") + " | "
+        + Format.metric(means.min(), true) + " – " + Format.metric(means.max(), true)
+        + " (means over h) | - | " + sw.trials() + " per h (" + trials + ") | "
+        + p.spec().epochs() + " | " + (p.onSpark() ? "spark" : "local") + " | "
+        + Format.duration(sw.seconds()) + " |";
+  }
+
+  private static String sweepNetwork(Report.Entry p) {
+    List<Sweep.Point> pts = p.sweep().points();
+    String first = width(pts.get(0));
+    String last = width(pts.get(pts.size() - 1));
+    String net = p.spec().network().describe();
+    return "2-h-2" + net.substring(net.indexOf(' ')) + ", " + first + " to " + last;
+  }
+
+  /** "h = 17" for a point whose model.layers is [2,17,2]. */
+  static String width(Sweep.Point pt) {
+    String v = pt.values().get(0).replaceAll("[\\[\\] ]", "");
+    String[] parts = v.split(",");
+    return parts.length == 3 ? "h = " + parts[1] : v;
+  }
+
+  private static String sweepSection(Report.Entry p) {
+    Sweep sw = p.sweep();
+    Sweep.Point best = sw.best();
+    Sweep.Point first = sw.points().get(0);
+    Sweep.Point last = sw.points().get(sw.points().size() - 1);
+    StringBuilder table = new StringBuilder();
+    for (Sweep.Point pt : sw.points()) {
+      Stats acc = pt.stats("test_accuracy");
+      table.append(table.length() == 0 ? "" : "\n").append("| ")
+          .append(width(pt).replace("h = ", "")).append(" | ")
+          .append(pt.outcome() == null || pt.outcome().failed() > 0 ? escape(pt.status()) + " "
+              : "").append(Format.meanStd(acc)).append(" | ")
+          .append(Format.metric(acc.min(), true)).append(" – ")
+          .append(Format.metric(acc.max(), true)).append(" | ")
+          .append(Format.metric(pt.stats("test_loss").mean(), false)).append(" | ")
+          .append(Format.metric(pt.stats("train_seconds").mean(), false)).append(" |");
+    }
+    return TEMPLATE.render("sweep", Map.ofEntries(
+        Map.entry("id", p.id()),
+        Map.entry("published", p.experiment().published()),
+        Map.entry("best", best == null ? "-" : width(best)),
+        Map.entry("best_acc", best == null ? "-" : Format.meanStd(best.stats("test_accuracy"))),
+        Map.entry("trials", sw.trials() + (sw.trials() == 1 ? " trial" : " trials")),
+        Map.entry("first", width(first)),
+        Map.entry("first_acc", Format.meanStd(first.stats("test_accuracy"))),
+        Map.entry("last", width(last)),
+        Map.entry("last_acc", Format.meanStd(last.stats("test_accuracy"))),
+        Map.entry("shape", sweepShape(sw)),
+        Map.entry("settings", "| setting | value |\n|---|---|\n"
+            + "| conf | `conf/experiments/" + p.id() + ".conf`, model.layers = [2, h, 2] per "
+            + "point |\n"
+            + "| data | " + dataText(p.plan()) + " |\n"
+            + "| optimizer | " + optimizerText(p.plan()) + " |\n"
+            + "| epochs | " + p.spec().epochs() + " |\n"
+            + "| engine | " + (p.onSpark() ? "spark" : "local") + " |\n"
+            + "| wall time | " + Format.duration(sw.seconds()) + " for " + sw.points().size()
+            + " points |"),
+        Map.entry("table", table.toString())));
+  }
+
+  /**
+   * Whether the mean accuracy falls after its best point by more than the noise: the largest
+   * drop below the best mean, in standard errors of the difference of the two means.
+   */
+  static String sweepShape(Sweep sw) {
+    Sweep.Point best = sw.best();
+    if (best == null) {
+      return "";
+    }
+    Stats b = best.stats("test_accuracy");
+    Sweep.Point worst = null;
+    double drop = 0;
+    for (Sweep.Point pt : sw.points()) {
+      Stats s = pt.stats("test_accuracy");
+      if (pt.index() > best.index() && Double.isFinite(s.mean()) && b.mean() - s.mean() > drop) {
+        drop = b.mean() - s.mean();
+        worst = pt;
+      }
+    }
+    if (worst == null) {
+      return "No wider network does better or worse: the best is the widest.";
+    }
+    Stats w = worst.stats("test_accuracy");
+    double se = Math.sqrt(b.std() * b.std() / b.n() + w.std() * w.std() / w.n());
+    double z = se > 0 ? (b.mean() - w.mean()) / se : Double.POSITIVE_INFINITY;
+    return String.format(Locale.ROOT, "Past the best, the lowest mean is %s at %s, %.2f pp below "
+            + "it (%s standard errors of the difference): %s.", Format.meanStd(w), width(worst),
+        100 * drop, Double.isFinite(z) ? String.format(Locale.ROOT, "%.1f", z) : "many",
+        z > 2 ? "accuracy falls again past the best width, as the study saw"
+            : "within the trials' noise, so no fall past the best width shows at this noise level "
+                + "and data size");
+  }
+
+  /** One row per experiment: its engine, steps, trials at a time and why. */
+  private static String engineTable(Report report) {
+    StringBuilder b = new StringBuilder();
+    for (Report.Entry p : report.entries()) {
+      b.append(b.length() == 0 ? "" : "\n").append("| ").append(p.id()).append(" | ");
+      if (p.sweep() != null) {
+        long steps = 0;
+        int trials = 0;
+        for (Sweep.Point pt : p.sweep().points()) {
+          for (Trials.TrialResult r : pt.outcome() == null ? List.<Trials.TrialResult>of()
+              : pt.outcome().results()) {
+            steps += (long) r.metric("steps");
+            trials++;
+          }
+        }
+        b.append(p.onSpark() ? "spark" : "local").append(" | ")
+            .append(String.format(Locale.ROOT, "%,d", trials == 0 ? 0 : steps / trials))
+            .append(" | ").append(p.sweep().points().isEmpty() ? 0
+                : p.sweep().points().get(0).outcome().parallel())
+            .append(" (pool) | ").append(why(report, p, steps, 1)).append(" |");
+        continue;
+      }
+      Trials.Outcome o = p.outcome();
+      long steps = Math.round(o.stats("steps").mean());
+      b.append(engineText(o)).append(" | ").append(String.format(Locale.ROOT, "%,d", steps))
+          .append(" | ").append(o.parallel()).append(p.onSpark() ? "" : " (pool)").append(" | ")
+          .append(why(report, p, steps, o.results().size())).append(" |");
+    }
+    return b.toString();
+  }
+
+  /** Why an experiment ran on its engine, from its steps and Spark's measured cost per step. */
+  private static String why(Report report, Report.Entry p, long stepsPerTrial, int trials) {
+    Report.Concurrency c = report.concurrency();
+    RunSpec s = p.spec();
+    boolean fullBatch = s.batchSize() >= p.plan().data().train().rows();
+    if (p.onSpark() && fullBatch) {
+      return "full batch: one step per epoch, a job whose arithmetic dwarfs its fixed cost";
+    }
+    long total = stepsPerTrial * trials;
+    String estimate = c == null ? "" : " ≈ " + Format.duration(total * c.msPerStepShared() / 1000)
+        + " at the " + Format.metric(c.msPerStepShared(), false) + " ms of wall time a shared "
+        + "Spark step took (measured below)";
+    if (p.onSpark()) {
+      return String.format(Locale.ROOT, "%,d steps in all%s: fits the budget", total, estimate);
+    }
+    return String.format(Locale.ROOT, "%,d steps in all%s, a lower bound for this network, "
+        + "against %s on the local engine", total,
+        estimate.isEmpty() ? " at Spark's ~10 ms a step" : estimate,
+        p.sweep() != null ? Format.duration(p.sweep().seconds())
+            : Format.duration(p.outcome().wallSeconds()));
+  }
+
+  private static String concurrencyText(Report.Concurrency c) {
+    return TEMPLATE.render("concurrency", Map.of(
+        "id", c.id(),
+        "steps", String.format(Locale.ROOT, "%,d", c.stepsPerTrial()),
+        "trials", Integer.toString(c.trials()),
+        "alone", String.format(Locale.ROOT, "%.1f", c.sequentialSeconds()),
+        "ms_alone", Format.metric(c.msPerStepAlone(), false),
+        "parallel", Integer.toString(c.parallel()),
+        "shared", String.format(Locale.ROOT, "%.1f", c.concurrentSeconds()),
+        "ms_shared", Format.metric(c.msPerStepShared(), false),
+        "speedup", String.format(Locale.ROOT, "%.2f", c.speedUp()),
+        "identical", c.identical() ? "every trial's parameters bit-identical both ways"
+            : "**different parameters between the two ways (a determinism bug)**"));
+  }
+
+  /**
+   * The experiments whose mean is more than two standard deviations from the published figure
+   * (below it, for a bound), each with the reason found.
+   */
+  static String differences(Report report) {
+    StringBuilder b = new StringBuilder();
+    for (Report.Entry p : report.entries()) {
+      Experiments.Experiment e = p.experiment();
+      if (p.sweep() != null || !Double.isFinite(e.target())) {
+        continue;
+      }
+      Stats acc = p.outcome().stats("test_accuracy");
+      double diff = acc.mean() - e.target();
+      if (!(acc.n() > 1 && acc.std() > 0) || !Double.isFinite(diff)
+          || (e.atLeast() ? -diff : Math.abs(diff)) <= 2 * acc.std()) {
+        continue;
+      }
+      b.append(String.format(Locale.ROOT, "- **%s**: ours %s against %s, %s (%.1f σ). %s%n",
+          e.id(), Format.meanStd(acc), e.published(), difference(acc.mean(), e.target()),
+          Math.abs(diff) / acc.std(), reason(report, p)));
+    }
+    return b.length() == 0 ? TEMPLATE.render("differences-none")
+        : TEMPLATE.render("differences-intro") + "\n\n" + b.toString().stripTrailing();
+  }
+
+  /**
+   * The reason for an experiment's difference: what its long (or short) twin in this run shows
+   * about the training length, then what was found by hand (Experiments.reason).
+   */
+  private static String reason(Report report, Report.Entry p) {
+    Experiments.Experiment e = p.experiment();
+    StringBuilder b = new StringBuilder();
+    Report.Entry longer = report.entries().stream()
+        .filter(x -> p.id().equals(x.experiment().longOf()) && x.outcome() != null
+            && x.spec().epochs() == 500).findFirst().orElse(null);
+    Report.Entry shorter = e.longOf() == null ? null : report.entry(e.longOf());
+    if (longer != null) {
+      Stats l = longer.outcome().stats("test_accuracy");
+      boolean explains = Math.abs(l.mean() - e.target()) <= 2 * l.std()
+          || Math.abs(l.mean() - e.target()) < Math.abs(p.outcome().stats("test_accuracy")
+              .mean() - e.target()) / 2;
+      b.append(String.format(Locale.ROOT, "Training length: after the published %d epochs "
+              + "without early stopping (%s) ours is %s, %s from the published figure: %s",
+          longer.spec().epochs(), longer.id(), Format.meanStd(l), difference(l.mean(),
+              e.target()), explains ? "most of the difference is the epochs trained, the "
+              + "published figure being that of the long run." : "the epochs trained do not "
+              + "explain it."));
+    } else if (shorter != null && shorter.outcome() != null) {
+      Stats sh = shorter.outcome().stats("test_accuracy");
+      b.append(String.format(Locale.ROOT, "Training length: stopped early at the lowest "
+          + "validation loss (%s) ours is %s, %s from the published figure.", shorter.id(),
+          Format.meanStd(sh), difference(sh.mean(), e.target())));
+    }
+    String found = Experiments.reason(e.id());
+    if (found != null) {
+      b.append(b.length() == 0 ? "" : " ").append(found);
+    } else if (b.length() == 0 || !b.toString().contains("most of the difference")) {
+      b.append(b.length() == 0 ? "" : " ").append("No other cause found: the conf follows the "
+          + "published settings as far as they are stated.");
+    }
+    return b.toString();
   }
 
   private static String escape(String text) {

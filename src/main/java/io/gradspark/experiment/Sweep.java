@@ -59,8 +59,13 @@ public record Sweep(String name, String config, List<String> sets, Grid grid, in
 
   /** Writes sweep.csv, sweep.json and sweep.png into dir. */
   public void write(Path dir) {
+    write(dir, "sweep");
+  }
+
+  /** Writes NAME.csv, NAME.json and NAME.png into dir. */
+  void write(Path dir, String name) {
     byte[] csv = csv().getBytes(StandardCharsets.UTF_8);
-    AtomicFiles.write(dir.resolve("sweep.csv"), "sweep table", os -> os.write(csv));
+    AtomicFiles.write(dir.resolve(name + ".csv"), "sweep table", os -> os.write(csv));
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("name", name);
     json.put("config", config);
@@ -94,8 +99,20 @@ public record Sweep(String name, String config, List<String> sets, Grid grid, in
       rows.add(row);
     }
     json.put("points", rows);
-    RunFiles.writeJson(dir.resolve("sweep.json"), json);
-    plot(dir.resolve("sweep.png"));
+    RunFiles.writeJson(dir.resolve(name + ".json"), json);
+    plot(dir.resolve(name + ".png"));
+  }
+
+  /** The point of the highest mean test accuracy (the first of equals), null when none ran. */
+  Point best() {
+    Point best = null;
+    for (Point p : points) {
+      double m = p.stats("test_accuracy").mean();
+      if (Double.isFinite(m) && (best == null || m > best.stats("test_accuracy").mean())) {
+        best = p;
+      }
+    }
+    return best;
   }
 
   /** The metric to plot: test accuracy, else validation accuracy, else test or validation loss. */

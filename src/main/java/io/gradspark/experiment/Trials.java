@@ -18,6 +18,8 @@ import io.gradspark.train.TrainingListener;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -115,9 +117,21 @@ public final class Trials {
     }
   }
 
-  /** All trials of a plan, in trial order, with how they ran. */
-  public record Outcome(Plan plan, List<TrialResult> results, int parallel, double wallSeconds,
-      String engine) {
+  /**
+   * All trials of a plan, in trial order, with how they ran: at most parallel at a time, from
+   * System.nanoTime() started to ended.
+   */
+  public record Outcome(Plan plan, List<TrialResult> results, int parallel, String engine,
+      long started, long ended) {
+
+    public Outcome(Plan plan, List<TrialResult> results, int parallel, double wallSeconds,
+        String engine) {
+      this(plan, results, parallel, engine, 0, Math.round(wallSeconds * 1e9));
+    }
+
+    public double wallSeconds() {
+      return (ended - started) / 1e9;
+    }
 
     public Stats stats(String key) {
       return Stats.of(results.stream().mapToDouble(r -> r.metric(key)).toArray());
@@ -166,7 +180,7 @@ public final class Trials {
       m.put("trials", results.size());
       m.put("parallel", parallel);
       m.put("status", status());
-      m.put("wall_seconds", wallSeconds);
+      m.put("wall_seconds", wallSeconds());
       m.put("blas", TrainingJob.blasName());
       m.put("finished_at", Instant.now().toString());
       m.put("stats", statsMap());
@@ -203,8 +217,7 @@ public final class Trials {
     RunSpec first = plan.first();
     int p = parallel > 0 ? Math.min(parallel, plan.trials())
         : Math.max(1, Math.min(engines.concurrentTrials(first), plan.trials()));
-    String engine = first.engine() == RunSpec.Engine.SPARK ? "spark " + engines.master()
-        : "local";
+    String engine = engineName(first, engines);
     System.out.printf(Locale.ROOT, "%s%d trial%s of %s (%s, %,d parameters), seeds %d..%d, %s, "
             + "%d at a time%n", label, plan.trials(), plan.trials() == 1 ? "" : "s", plan.name(),
         first.network().describe(), first.network().numParams(), first.seed(),
@@ -234,19 +247,106 @@ public final class Trials {
         Thread.currentThread().interrupt();
         throw new GradsparkException("Interrupted while trials were running");
       } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException re) {
-          throw re;
-        }
-        if (cause instanceof Error err) {
-          throw err;
-        }
-        throw new IllegalStateException(cause);
+        throw rethrow(e);
       } finally {
         pool.shutdownNow();
       }
     }
-    return new Outcome(plan, List.copyOf(results), p, (System.nanoTime() - started) / 1e9, engine);
+    return new Outcome(plan, List.copyOf(results), p, engine, started, System.nanoTime());
+  }
+
+  /**
+   * Runs the trials of several plans in one pool of {@code threads} threads, the costliest trials
+   * first ({@link #cost}), so that one long trial does not leave the other threads idle at the
+   * end: plans.get(k) runs on engines.get(k), its trials' files in dirs.get(k) (null: none). Each
+   * plan's outcome counts its wall time from its first trial's start to its last one's end. The
+   * results are those of {@link #run}: a trial depends only on its seed and partitioning.
+   */
+  public static List<Outcome> runAll(List<Plan> plans, List<Engines> engines, int threads,
+      List<Path> dirs, List<String> labels) {
+    record Task(int plan, int trial, double cost) {}
+    List<Task> tasks = new ArrayList<>();
+    for (int k = 0; k < plans.size(); k++) {
+      for (int i = 0; i < plans.get(k).trials(); i++) {
+        tasks.add(new Task(k, i, cost(plans.get(k))));
+      }
+    }
+    tasks.sort((a, b) -> Double.compare(b.cost(), a.cost()));
+    int p = Math.max(1, Math.min(threads, tasks.size()));
+    long[] first = new long[plans.size()];
+    long[] last = new long[plans.size()];
+    Arrays.fill(first, Long.MAX_VALUE);
+    AtomicInteger names = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(p, r -> {
+      Thread t = new Thread(r, "gradspark-trial-" + names.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    });
+    List<List<Future<TrialResult>>> futures = new ArrayList<>();
+    for (int k = 0; k < plans.size(); k++) {
+      futures.add(new ArrayList<>(Collections.nCopies(plans.get(k).trials(), null)));
+    }
+    try {
+      for (Task t : tasks) {
+        futures.get(t.plan()).set(t.trial(), pool.submit(() -> {
+          long start = System.nanoTime();
+          synchronized (first) {
+            first[t.plan()] = Math.min(first[t.plan()], start);
+          }
+          TrialResult r = trial(plans.get(t.plan()), t.trial(), engines.get(t.plan()),
+              dirs.get(t.plan()), labels.get(t.plan()));
+          synchronized (first) {
+            last[t.plan()] = Math.max(last[t.plan()], System.nanoTime());
+          }
+          return r;
+        }));
+      }
+      List<Outcome> outcomes = new ArrayList<>();
+      for (int k = 0; k < plans.size(); k++) {
+        List<TrialResult> results = new ArrayList<>();
+        for (Future<TrialResult> f : futures.get(k)) {
+          results.add(f.get());
+        }
+        Plan plan = plans.get(k);
+        outcomes.add(new Outcome(plan, List.copyOf(results), p,
+            engineName(plan.first(), engines.get(k)), first[k], last[k]));
+      }
+      return outcomes;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GradsparkException("Interrupted while trials were running");
+    } catch (ExecutionException e) {
+      throw rethrow(e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A trial's relative cost, to run the costliest first: its epochs times the rows it reads per
+   * epoch times what a row costs (reading its features plus the network's multiply-adds).
+   */
+  static double cost(Plan plan) {
+    RunSpec s = plan.first();
+    Datasets d = plan.data();
+    double rows = d.train().rows() + (d.validation() == null ? 0 : d.validation().rows())
+        + (d.test() == null ? 0 : d.test().rows());
+    return (double) s.epochs() * rows * (4.0 * s.network().inputSize() + s.network().numParams());
+  }
+
+  private static String engineName(RunSpec spec, Engines engines) {
+    return spec.engine() == RunSpec.Engine.SPARK ? "spark " + engines.master() : "local";
+  }
+
+  private static RuntimeException rethrow(ExecutionException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof RuntimeException re) {
+      return re;
+    }
+    if (cause instanceof Error err) {
+      throw err;
+    }
+    return new IllegalStateException(cause);
   }
 
   /** One trial, in this thread, as trial-i of the engines (its own Spark scheduler pool). */

@@ -152,6 +152,16 @@ public final class ExperimentPlots {
    */
   public static void overfitting(Path png, String title, String subtitle,
       List<EpochStats> history, int bestEpoch) {
+    overfitting(png, title, subtitle, history, bestEpoch, 0);
+  }
+
+  /**
+   * As above, and a dotted line at lowestTestEpoch (0 = none). Runs of more than 200 epochs get a
+   * logarithmic epoch axis, so the first tens of epochs, where the validation loss turns, keep
+   * their room beside the hundreds after.
+   */
+  public static void overfitting(Path png, String title, String subtitle,
+      List<EpochStats> history, int bestEpoch, int lowestTestEpoch) {
     XYChart loss = chart("Loss", "Epoch", "Loss (mean per row)");
     add(loss, "train", history, EpochStats::trainLoss, COLORS[0], false);
     add(loss, "validation", history, EpochStats::valLoss, COLORS[4], false);
@@ -176,7 +186,24 @@ public final class ExperimentPlots {
       line.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
           new float[] {3f, 4f}, 0f));
     }
+    if (lowestTestEpoch > 0 && hi > 0) {
+      XYSeries line = loss.addSeries("lowest test loss (epoch " + lowestTestEpoch + ")",
+          new double[] {lowestTestEpoch, lowestTestEpoch}, new double[] {lo, hi});
+      line.setMarker(SeriesMarkers.NONE);
+      line.setLineColor(Color.BLACK);
+      line.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+          new float[] {1f, 3f}, 0f));
+    }
+    boolean logEpochs = history.size() > 200;
+    loss.getStyler().setXAxisLogarithmic(logEpochs);
+    if (logEpochs) {
+      loss.setXAxisTitle("Epoch (log scale)");
+    }
     XYChart acc = chart("Accuracy", "Epoch", "Accuracy (%)");
+    acc.getStyler().setXAxisLogarithmic(logEpochs);
+    if (logEpochs) {
+      acc.setXAxisTitle("Epoch (log scale)");
+    }
     add(acc, "validation", history, e -> 100 * e.valAccuracy(), COLORS[4], false);
     add(acc, "test", history, e -> 100 * e.testAccuracy(), COLORS[2], true);
     write(png, title, subtitle, acc.getSeriesMap().isEmpty() ? List.of(loss) : List.of(loss, acc));

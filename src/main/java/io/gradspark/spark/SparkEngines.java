@@ -93,12 +93,30 @@ public final class SparkEngines implements Engines {
   }
 
   /**
+   * A step of at most this many multiply-adds (rows of the batch times parameters) is
+   * latency-bound: its arithmetic takes well under a millisecond, far less than the fixed cost of
+   * the Spark job that runs it (about 10 ms on a 2-core machine), so a trial spends most of its
+   * time waiting on the scheduler.
+   */
+  static final double LATENCY_BOUND_MACS = 2e7;
+
+  /**
    * As many trials as fit side by side in the cluster's cores at spec.partitions() each (with the
-   * default of one partition per core, one: the cluster has no room for a second).
+   * default of one partition per core, one: the cluster has no room for a second). Latency-bound
+   * trials ({@link #LATENCY_BOUND_MACS}) run two per core: while one waits for its job to be
+   * scheduled, another's task computes.
    */
   @Override
   public int concurrentTrials(RunSpec spec) {
     int slots = sc.get().defaultParallelism();
-    return Math.max(1, slots / (spec.partitions() > 0 ? spec.partitions() : slots));
+    int partitions = spec.partitions() > 0 ? spec.partitions() : slots;
+    if (latencyBound(spec)) {
+      return Math.max(1, 2 * slots / partitions);
+    }
+    return Math.max(1, slots / partitions);
+  }
+
+  static boolean latencyBound(RunSpec spec) {
+    return (double) spec.batchSize() * spec.network().numParams() <= LATENCY_BOUND_MACS;
   }
 }
