@@ -31,31 +31,38 @@ import picocli.CommandLine.Spec;
         "Reproduce the from-scratch experiments (every conf of conf/experiments/ with a "
             + "published figure: single neurons, 784-64-1, 784-64-10, the deep ReLU network with "
             + "and without momentum, full batch with and without momentum, 784-1000-10, two "
-            + "moons), R trials each with seeds training.seed + i as in repeat, and write one "
-            + "markdown report: per experiment the published test accuracy, ours as mean +- std "
-            + "over the trials, epochs, wall time, per-trial figures, and loss/accuracy curves "
-            + "(train vs validation loss with the epoch where overfitting starts; momentum vs "
-            + "none on one chart).",
-        "--engine auto runs full-batch experiments on Spark and the mini-batch ones on the local "
-            + "engine (equal to round-off), because thousands of small steps cost more in "
-            + "Spark's per-step scheduling than in arithmetic on a small machine. --quick runs a "
-            + "reduced version (1 epoch, 1,200 training rows, 2 trials) to check the pipeline.",
+            + "moons; the two-moons sweep of the hidden layer's width h = 3..40; the single "
+            + "neurons and 784-64-1 for the published 500 epochs and one neuron for 10,000), R "
+            + "trials each with seeds training.seed + i as in repeat, and write one markdown "
+            + "report: per experiment the published figure, ours as mean +- std over the trials, "
+            + "epochs, engine and why, wall time, per-trial figures, loss/accuracy curves (train "
+            + "vs validation loss with the epoch where it turns; momentum vs none on one chart), "
+            + "the sweep's chart with error bars, and every difference from a published figure "
+            + "beyond two standard deviations with what the run shows about it.",
+        "--engine auto runs on Spark the experiments that fit the report's budget at Spark's cost "
+            + "per step (full batch, the single neurons with their trials side by side) and the "
+            + "others on the local engine (equal to round-off), both lanes at the same time; "
+            + "before them it measures what running latency-bound trials side by side on the one "
+            + "SparkContext saves. --quick runs a reduced version (1 epoch, 1,200 training rows, "
+            + "2 trials) to check the pipeline.",
         "",
         "Example: submit/gradspark report --out src/site/markdown/experiments",
         "         submit/gradspark report --quick --only moons,neuron-0 --out /tmp/report"},
     footer = {"", "Outputs (in --out): report.md, <id>.png per experiment (mean curves over the "
-        + "trials), momentum-<id>.png (with vs without momentum). With --runs DIR, every trial's "
-        + "files (history, model, summary) under DIR/<id>/trial-<i>/. The command line that "
-        + "produced the report is written at its top. Exit codes: 0 done (failed experiments "
-        + "are marked in the report), 2 bad input or settings (nothing written), 1 internal "
-        + "error."})
+        + "trials), momentum-<id>.png (with vs without momentum), moons-sweep.png, .csv and .json "
+        + "(the sweep's points). With --runs DIR, every trial's files (history, model, summary) "
+        + "under DIR/<id>/trial-<i>/ (a sweep's under DIR/<id>/point-<k>/trial-<i>/). The "
+        + "command line that produced the report is written at its top. Exit codes: 0 done "
+        + "(failed experiments are marked in the report), 2 bad input or settings (nothing "
+        + "written), 1 internal error."})
 final class ReportCommand extends SharedOptions.Trials implements Callable<Integer> {
 
   @Spec
   CommandSpec commandSpec;
 
   @Option(names = "--trials", paramLabel = "R",
-      description = "Trials per experiment (default: 3, moons 10; 2 with --quick).")
+      description = "Trials per experiment, per point of a sweep (default: 3; moons 10, "
+          + "hidden64-7-long 2, neuron-0-10k 1; 2 with --quick).")
   Integer trials;
 
   @Mixin
@@ -75,8 +82,8 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
   List<String> only;
 
   @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
-      description = "auto (Spark for full batch, local for mini-batch), spark or local "
-          + "(default: ${DEFAULT-VALUE}).")
+      description = "auto (each experiment's engine as the report's Engines table says), spark "
+          + "or local (default: ${DEFAULT-VALUE}).")
   String engine;
 
   @Option(names = "--experiments", paramLabel = "DIR", defaultValue = "conf/experiments",

@@ -348,7 +348,8 @@ final class ReportWriter {
     String first = width(pts.get(0));
     String last = width(pts.get(pts.size() - 1));
     String net = p.spec().network().describe();
-    return "2-h-2" + net.substring(net.indexOf(' ')) + ", " + first + " to " + last;
+    return "2-h-2" + net.substring(net.indexOf(' ')) + ", " + first + " to "
+        + last.replace("h = ", "");
   }
 
   /** "h = 17" for a point whose model.layers is [2,17,2]. */

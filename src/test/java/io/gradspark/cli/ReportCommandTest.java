@@ -34,8 +34,28 @@ class ReportCommandTest {
       assertTrue(md.contains("](" + e.id() + ".png)"), e.id());
       BufferedImage png = ImageIO.read(out.resolve(e.id() + ".png").toFile());
       assertTrue(png.getWidth() >= 800 && png.getHeight() >= 400, e.id());
-      assertTrue(Files.isRegularFile(runs.resolve(e.id()).resolve("trial-1/history.json")));
+      Path trial = e.isSweep() ? runs.resolve(e.id()).resolve("point-37/trial-1")
+          : runs.resolve(e.id()).resolve("trial-1");
+      assertTrue(Files.isRegularFile(trial.resolve("history.json")), trial.toString());
+      assertTrue(md.contains("| " + e.id() + " | " + e.engine() + " | "), "engine row " + e.id());
     }
+    // the sweep: every h from 3 to 40 in its table and csv, the best one in the summary
+    List<String> csv = Files.readAllLines(out.resolve("moons-sweep.csv"));
+    assertEquals(39, csv.size(), "header and 38 points");
+    for (int h = 3; h <= 40; h++) {
+      assertTrue(md.contains("\n| " + h + " | "), "h = " + h);
+      assertTrue(csv.get(h - 2).contains("\"[2," + h + ",2]\""), csv.get(h - 2));
+    }
+    assertTrue(md.contains("| [moons-sweep](#moons-sweep) | 2-h-2 relu/softmax, h = 3 to 40"
+        + " | mean test accuracy rises with h, then falls once overfitting sets in | best **h = "),
+        md);
+    // the long runs name where their loss turns, against the published epochs
+    assertTrue(md.contains("validation loss lowest after 20-30 epochs, rising later | "), md);
+    assertTrue(md.contains("**The turn.** Published: test loss rising after ~2,400 epochs."), md);
+    // the concurrent trials on Spark were measured, and changed nothing
+    assertTrue(md.contains("**Concurrent trials on one SparkContext.**")
+        && md.contains("with every trial's parameters bit-identical both ways"), md);
+    assertTrue(md.contains("## Differences from the published figures\n"), md);
     for (String compared : List.of("relu-deep", "full-batch")) {
       assertTrue(md.contains("](momentum-" + compared + ".png)"), compared);
       assertTrue(ImageIO.read(out.resolve("momentum-" + compared + ".png").toFile()) != null);

@@ -71,6 +71,97 @@ class ReportTest {
     assertThrows(IllegalStateException.class, () -> t.render("c", Map.of()));
   }
 
+  @Test
+  void differencesListOnlyMeansBeyondTwoStandardDeviationsWithWhatTheLongRunShows() {
+    Trials.Plan plan = Trials.plan(MOONS, List.of(), 3, "moons");
+    Trials.Plan longPlan = Trials.plan(MOONS, List.of("training.epochs=500"), 3, "moons-long");
+    // ours 95.00% +- 0.10%: 2 pp from 97% is 20 sigma; the long twin reaches 97.0% +- 0.1%
+    Report.Entry far = entry(new Experiments.Experiment("far", "97%", 0.97, 3, "local", null),
+        plan, 0.95, 0.001);
+    Report.Entry farLong = entry(new Experiments.Experiment("far-long", "97%", 0.97, false, 3,
+        "local", null, "far", null, List.of(), List.of()), longPlan, 0.97, 0.001);
+    // ours 95.00% +- 1.00%: 1.5 pp from 96.5% is 1.5 sigma, not listed
+    Report.Entry near = entry(new Experiments.Experiment("near", "96.5%", 0.965, 3, "local",
+        null), plan, 0.95, 0.01);
+    // a bound we exceed by 20 sigma is no difference; one we miss by 20 sigma is
+    Report.Entry above = entry(new Experiments.Experiment("above", ">= 90%", 0.90, true, 3,
+        "local", null, null, null, List.of(), List.of()), plan, 0.95, 0.001);
+    Report.Entry below = entry(new Experiments.Experiment("below", ">= 97%", 0.97, true, 3,
+        "local", null, null, null, List.of(), List.of()), plan, 0.95, 0.001);
+    String d = ReportWriter.differences(new Report(List.of(far, farLong, near, above, below),
+        "report", false, "auto", 1));
+    System.out.println(d);
+    assertTrue(d.contains("- **far**: ours 95.00% ± 0.10% against 97%, -2.00 pp (20.0 σ)"), d);
+    assertTrue(d.contains("(far-long) ours is 97.00% ± 0.10%, +0.00 pp from the published figure:"
+        + " most of the difference is the epochs trained"), d);
+    assertTrue(d.contains("- **below**:"), d);
+    assertFalse(d.contains("**near**") || d.contains("**above**") || d.contains("**far-long**"),
+        d);
+    String none = ReportWriter.differences(new Report(List.of(near, above), "report", false,
+        "auto", 1));
+    assertTrue(none.startsWith("No experiment differs"), none);
+  }
+
+  @Test
+  void theLongRunNamesTheEpochWhereItsLossTurns() {
+    List<EpochStats> h = new ArrayList<>();
+    for (int e = 1; e <= 300; e++) {
+      double val = 0.1 + Math.pow(e - 25, 2) / 1e4; // lowest at epoch 25
+      double test = 0.1 + Math.pow(e - 240, 2) / 1e5; // lowest at epoch 240
+      h.add(new EpochStats(e, 10, 1.0 / e, val, 0.9, test, 0.9 + e / 1e4, 1, 1));
+    }
+    String val = ReportWriter.turnText(new Experiments.Turn("validation", "lowest at 20-30", 20,
+        30), h);
+    assertTrue(val.contains("the mean validation loss is lowest at epoch 25 of 300 (0.1000), and "
+        + "rises to 7.6625 (+7562%) by the last epoch"), val);
+    String test = ReportWriter.turnText(new Experiments.Turn("test", "rising after ~240", 240,
+        240), h);
+    assertTrue(test.contains("the mean test loss is lowest at epoch 240 of 300"), test);
+    assertEquals(240, Report.lowestTestLoss(h));
+  }
+
+  @Test
+  void theSweepSaysWhetherAccuracyFallsPastTheBestWidthBeyondTheNoise() {
+    Grid grid = Grid.parse(List.of("model.layers=[2,3,2];[2,10,2];[2,40,2]"));
+    double[][] clear = {{0.90, 0.91, 0.89}, {0.99, 0.99, 0.98}, {0.95, 0.96, 0.95}};
+    double[][] noisy = {{0.90, 0.91, 0.89}, {0.99, 0.97, 0.98}, {0.98, 0.99, 0.96}};
+    String falls = ReportWriter.sweepShape(sweep(grid, clear));
+    assertTrue(falls.contains("lowest mean is 95.33% ± 0.58% at h = 40")
+        && falls.contains("accuracy falls again past the best width"), falls);
+    String flat = ReportWriter.sweepShape(sweep(grid, noisy));
+    assertTrue(flat.contains("within the trials' noise"), flat);
+    assertEquals("h = 10", ReportWriter.width(sweep(grid, clear).best()));
+  }
+
+  private static Sweep sweep(Grid grid, double[][] accuracies) {
+    List<Sweep.Point> points = new ArrayList<>();
+    for (int k = 0; k < grid.size(); k++) {
+      Trials.Plan plan = Trials.plan(MOONS, grid.sets(k), 3, "moons");
+      points.add(new Sweep.Point(k, grid.point(k), plan, null,
+          withAccuracies(plan, accuracies[k])));
+    }
+    return new Sweep("moons", MOONS.toString(), List.of(), grid, 3, points, 1);
+  }
+
+  /** An entry whose trials' test accuracies have this mean and sample standard deviation. */
+  private static Report.Entry entry(Experiments.Experiment e, Trials.Plan plan, double mean,
+      double std) {
+    return new Report.Entry(e, MOONS, plan, withAccuracies(plan, new double[] {mean - std, mean,
+        mean + std}));
+  }
+
+  private static Trials.Outcome withAccuracies(Trials.Plan plan, double[] accuracies) {
+    Trials.Outcome o = outcome(plan, 0.30);
+    List<Trials.TrialResult> results = new ArrayList<>();
+    for (Trials.TrialResult r : o.results()) {
+      Map<String, Object> summary = new LinkedHashMap<>(r.summary());
+      summary.put("test_accuracy", accuracies[r.trial()]);
+      results.add(new Trials.TrialResult(r.trial(), r.seed(), r.status(), null, r.history(),
+          r.keptEpoch(), summary, null));
+    }
+    return new Trials.Outcome(plan, results, 1, 9.5, "local");
+  }
+
   /** Two epochs per trial with the validation loss lowest at epoch 2, or no validation (NaN). */
   private static Trials.Outcome outcome(Trials.Plan plan, double valLoss) {
     List<Trials.TrialResult> results = new ArrayList<>();
