@@ -553,6 +553,16 @@ final class ReportWriter {
           + "validation loss (%s) ours is %s, %s from the published figure.", shorter.id(),
           Format.meanStd(sh), difference(sh.mean(), e.target())));
     }
+    List<EpochStats> mean = Report.meanHistory(p.outcome());
+    double ours = p.outcome().stats("test_accuracy").mean();
+    for (EpochStats at : mean) {
+      if (ours > e.target() && at.testAccuracy() >= e.target() && at.epoch() < mean.size()) {
+        b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "Our mean test "
+            + "accuracy first reaches the published figure at epoch %d of %d (%s).", at.epoch(),
+            mean.size(), Format.metric(at.testAccuracy(), true)));
+        break;
+      }
+    }
     String found = Experiments.reason(e.id());
     if (found != null) {
       b.append(b.length() == 0 ? "" : " ").append(found);
