@@ -209,15 +209,7 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
 
   /** The epoch of the lowest test loss, 0 without a test set. */
   public static int lowestTestLoss(List<EpochStats> history) {
-    int best = 0;
-    double lowest = Double.POSITIVE_INFINITY;
-    for (EpochStats s : history) {
-      if (Double.isFinite(s.testLoss()) && s.testLoss() < lowest) {
-        lowest = s.testLoss();
-        best = s.epoch();
-      }
-    }
-    return best;
+    return lowest(history, EpochStats::testLoss);
   }
 
   /** The entry of this id, or null. */
@@ -227,11 +219,17 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
 
   /** The epoch of the lowest validation loss, 0 without validation. */
   public static int bestEpoch(List<EpochStats> history) {
+    return lowest(history, EpochStats::valLoss);
+  }
+
+  /** The (first) epoch where loss is lowest, 0 when it is nowhere finite. */
+  private static int lowest(List<EpochStats> history, ToDoubleFunction<EpochStats> loss) {
     int best = 0;
     double lowest = Double.POSITIVE_INFINITY;
     for (EpochStats s : history) {
-      if (Double.isFinite(s.valLoss()) && s.valLoss() < lowest) {
-        lowest = s.valLoss();
+      double v = loss.applyAsDouble(s);
+      if (Double.isFinite(v) && v < lowest) {
+        lowest = v;
         best = s.epoch();
       }
     }

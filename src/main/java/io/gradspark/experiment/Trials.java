@@ -222,35 +222,13 @@ public final class Trials {
             + "%d at a time%n", label, plan.trials(), plan.trials() == 1 ? "" : "s", plan.name(),
         first.network().describe(), first.network().numParams(), first.seed(),
         plan.specs().get(plan.trials() - 1).seed(), engine, p);
+    if (p > 1) {
+      return runAll(List.of(plan), List.of(engines), p, Collections.singletonList(dir),
+          List.of(label)).get(0);
+    }
     List<TrialResult> results = new ArrayList<>();
-    if (p == 1) {
-      for (int i = 0; i < plan.trials(); i++) {
-        results.add(trial(plan, i, engines, dir, label));
-      }
-    } else {
-      AtomicInteger threads = new AtomicInteger();
-      ExecutorService pool = Executors.newFixedThreadPool(p, r -> {
-        Thread t = new Thread(r, "gradspark-trial-" + threads.getAndIncrement());
-        t.setDaemon(true);
-        return t;
-      });
-      try {
-        List<Future<TrialResult>> futures = new ArrayList<>();
-        for (int i = 0; i < plan.trials(); i++) {
-          int trial = i;
-          futures.add(pool.submit(() -> trial(plan, trial, engines, dir, label)));
-        }
-        for (Future<TrialResult> f : futures) {
-          results.add(f.get());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new GradsparkException("Interrupted while trials were running");
-      } catch (ExecutionException e) {
-        throw rethrow(e);
-      } finally {
-        pool.shutdownNow();
-      }
+    for (int i = 0; i < plan.trials(); i++) {
+      results.add(trial(plan, i, engines, dir, label));
     }
     return new Outcome(plan, List.copyOf(results), p, engine, started, System.nanoTime());
   }

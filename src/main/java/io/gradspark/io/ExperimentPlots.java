@@ -179,20 +179,12 @@ public final class ExperimentPlots {
     boolean log = lo > 0 && hi / lo > 20;
     loss.getStyler().setYAxisLogarithmic(log);
     if (bestEpoch > 0 && hi > 0) {
-      XYSeries line = loss.addSeries("lowest validation loss (epoch " + bestEpoch + ")",
-          new double[] {bestEpoch, bestEpoch}, new double[] {lo, hi});
-      line.setMarker(SeriesMarkers.NONE);
-      line.setLineColor(Color.GRAY);
-      line.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-          new float[] {3f, 4f}, 0f));
+      markEpoch(loss, "lowest validation loss (epoch " + bestEpoch + ")", bestEpoch, lo, hi,
+          Color.GRAY, new float[] {3f, 4f});
     }
     if (lowestTestEpoch > 0 && hi > 0) {
-      XYSeries line = loss.addSeries("lowest test loss (epoch " + lowestTestEpoch + ")",
-          new double[] {lowestTestEpoch, lowestTestEpoch}, new double[] {lo, hi});
-      line.setMarker(SeriesMarkers.NONE);
-      line.setLineColor(Color.BLACK);
-      line.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-          new float[] {1f, 3f}, 0f));
+      markEpoch(loss, "lowest test loss (epoch " + lowestTestEpoch + ")", lowestTestEpoch, lo, hi,
+          Color.BLACK, new float[] {1f, 3f});
     }
     boolean logEpochs = history.size() > 200;
     loss.getStyler().setXAxisLogarithmic(logEpochs);
@@ -207,6 +199,16 @@ public final class ExperimentPlots {
     add(acc, "validation", history, e -> 100 * e.valAccuracy(), COLORS[4], false);
     add(acc, "test", history, e -> 100 * e.testAccuracy(), COLORS[2], true);
     write(png, title, subtitle, acc.getSeriesMap().isEmpty() ? List.of(loss) : List.of(loss, acc));
+  }
+
+  /** A vertical line at epoch from lo to hi, in color, dashed with dash. */
+  private static void markEpoch(XYChart c, String name, int epoch, double lo, double hi,
+      Color color, float[] dash) {
+    XYSeries line = c.addSeries(name, new double[] {epoch, epoch}, new double[] {lo, hi});
+    line.setMarker(SeriesMarkers.NONE);
+    line.setLineColor(color);
+    line.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+        dash, 0f));
   }
 
   /** The project's chart style, a little more compact: several of these share one image. */
