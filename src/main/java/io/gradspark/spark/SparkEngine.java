@@ -38,8 +38,8 @@ import scala.Tuple2;
  * sums come back and are combined in a fixed order ({@link CanonicalSum}) so the result does not
  * depend on which task finishes first; the broadcast is destroyed. Partitions without rows in the
  * batch contribute an empty sum (no array at all). On a local master, whose executor is this JVM,
- * a DIRECT step hands the parameters and the sums over in memory instead ({@link SameJvm}): no
- * broadcast, and no W-sized task results; bit-identical.
+ * a step hands the parameters (and a DIRECT step's sums) over in memory instead ({@link
+ * SameJvm}): no broadcast, and no W-sized task results; bit-identical.
  *
  * <p>How the sums come back ({@link Aggregation}, planned by {@link AggregationPlan} from the bytes
  * they would bring to the driver, against {@code spark.driver.maxResultSize} and the driver's
@@ -174,8 +174,8 @@ public final class SparkEngine implements GradientEngine {
   }
 
   /**
-   * Whether the DIRECT step hands the parameters and sums over in this JVM (the default on a
-   * local master, where the executor is this JVM; see {@link SameJvm}) or through Spark (a
+   * Whether a step hands the parameters (and a DIRECT step's sums) over in this JVM (the default
+   * on a local master, where the executor is this JVM; see {@link SameJvm}) or through Spark (a
    * broadcast and the tasks' results, as on a cluster). For tests of the cluster path on local.
    */
   void sameJvmHandoff(boolean on) {
@@ -299,14 +299,14 @@ public final class SparkEngine implements GradientEngine {
   public GradientSum gradient(double[] params, int epoch, int step) {
     sc.setJobDescription(
         "epoch " + (epoch + 1) + " step " + (step + 1) + "/" + schedule.stepsPerEpoch());
-    if (sameJvm && plan.aggregation() == Aggregation.DIRECT) {
-      return sameJvmStep(params, epoch, step);
-    }
     long t0 = System.nanoTime();
-    Broadcast<Params> bc = sc.broadcast(new Params(params));
+    // on a local master the executor is this JVM: the parameters (and a DIRECT step's sums) are
+    // handed over in memory, see SameJvm; elsewhere, a broadcast
+    long slot = sameJvm ? SameJvm.open(params, partitions) : 0;
+    Broadcast<Params> bc = sameJvm ? null : sc.broadcast(new Params(params));
     long t1 = System.nanoTime();
     try {
-      StepFunction f = new StepFunction(bc, net, schedule, epoch, step);
+      StepFunction f = new StepFunction(bc, slot, net, schedule, epoch, step);
       CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
       long compute = 0;
       long t2;
@@ -316,7 +316,7 @@ public final class SparkEngine implements GradientEngine {
             new Collect(results), scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
         t2 = System.nanoTime();
         for (int p = 0; p < partitions; p++) {
-          sum.add(p, results[p].sum());
+          sum.add(p, slot != 0 ? SameJvm.sum(slot, p) : results[p].sum());
           compute = Math.max(compute, results[p].nanos());
         }
       } else {
@@ -325,50 +325,32 @@ public final class SparkEngine implements GradientEngine {
       }
       GradientSum result = sum.result();
       long t3 = System.nanoTime();
-      bc.destroy();
+      if (bc != null) {
+        bc.destroy();
+      }
       times.add(new StepTimes(t1 - t0, t2 - t1, compute, t3 - t2, System.nanoTime() - t3));
       return result;
     } catch (RuntimeException e) {
-      bc.destroy();
-      throw e;
-    }
-  }
-
-  /**
-   * A DIRECT step on a local master, whose executor is this JVM: the tasks read the parameters
-   * from, and leave their sums in, a {@link SameJvm} slot, so the step creates and destroys no
-   * broadcast (its serialisation, checksum and block manager round trips, ~5 ms a step for
-   * 152,650 parameters here) and the W-sized sums skip Spark's result path (serialised, copied
-   * about five times and deserialised on the driver); the tasks return only their times. The same
-   * arrays, merged in the same canonical order: bit-identical to the path through Spark.
-   */
-  private GradientSum sameJvmStep(double[] params, int epoch, int step) {
-    long t0 = System.nanoTime();
-    long key = SameJvm.open(params, partitions);
-    try {
-      PartResult[] results = new PartResult[partitions];
-      sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(),
-          new SameJvmStepFunction(key, net, schedule, epoch, step), allPartitions,
-          new Collect(results), scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
-      long t1 = System.nanoTime();
-      CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
-      long compute = 0;
-      for (int p = 0; p < partitions; p++) {
-        sum.add(p, SameJvm.sum(key, p));
-        compute = Math.max(compute, results[p].nanos());
+      if (bc != null) {
+        bc.destroy();
       }
-      GradientSum result = sum.result();
-      times.add(new StepTimes(0, t1 - t0, compute, System.nanoTime() - t1, 0));
-      return result;
+      throw e;
     } finally {
-      SameJvm.close(key);
+      if (slot != 0) {
+        SameJvm.close(slot);
+      }
     }
   }
 
   /**
-   * The slots of the steps under way on a local master: each holds the step's parameters (the
-   * driver's array, not copied: it is not changed while the job runs, as a broadcast's value is
-   * not) and its partitions' sums. A step opens its slot before its job and closes it after, also
+   * The slots of the steps under way on a local master, whose executor is this JVM: each holds
+   * the step's parameters (the driver's array, not copied: it is not changed while the job runs,
+   * as a broadcast's value is not) and, for a DIRECT step, its partitions' sums. So a step there
+   * creates and destroys no broadcast (its serialisation, checksum and block manager round trips:
+   * ~4.7 ms a step for 152,650 parameters here) and a DIRECT step's W-sized sums skip Spark's
+   * result path (serialised, copied about five times, deserialised on the driver): the tasks
+   * return only their times. The same arrays, merged in the same canonical order: bit-identical
+   * to the path through Spark. A step opens its slot before its job and closes it after, also
    * when the job fails; a task that finds no slot (its job was already given up) fails.
    */
   static final class SameJvm {
@@ -421,39 +403,6 @@ public final class SparkEngine implements GradientEngine {
     /** Steps under way (for tests: none once a step has returned or failed). */
     static int open() {
       return SLOTS.size();
-    }
-  }
-
-  /**
-   * A step's per-partition work on a local master: the parameters come from, and the sum goes to,
-   * the step's {@link SameJvm} slot; the result is the time alone. Serialises as the slot's key.
-   */
-  private static final class SameJvmStepFunction
-      extends scala.runtime.AbstractFunction2<TaskContext, scala.collection.Iterator<Part>, PartResult>
-      implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-
-    private final long key;
-    private final Network net;
-    private final BatchSchedule schedule;
-    private final int epoch;
-    private final int step;
-
-    SameJvmStepFunction(long key, Network net, BatchSchedule schedule, int epoch, int step) {
-      this.key = key;
-      this.net = net;
-      this.schedule = schedule;
-      this.epoch = epoch;
-      this.step = step;
-    }
-
-    @Override
-    public PartResult apply(TaskContext context, scala.collection.Iterator<Part> parts) {
-      Part part = parts.next();
-      long start = System.nanoTime();
-      GradientSum sum = partitionSum(net, schedule, SameJvm.params(key), part, epoch, step);
-      SameJvm.put(key, part.index(), sum);
-      return new PartResult(null, System.nanoTime() - start);
     }
   }
 
@@ -744,7 +693,9 @@ public final class SparkEngine implements GradientEngine {
   /**
    * The per-partition work of one step, as a serializable function object: not a closure, so
    * Spark's closure cleaner has nothing to do, and usable both as runJob's function and as a
-   * tree's leaf.
+   * tree's leaf. The parameters come from a broadcast, or on a local master from the step's
+   * {@link SameJvm} slot (slot != 0), where runJob's tasks also leave their sums (their results
+   * are then only their times).
    */
   static final class StepFunction
       extends scala.runtime.AbstractFunction2<TaskContext, scala.collection.Iterator<Part>, PartResult>
@@ -752,18 +703,24 @@ public final class SparkEngine implements GradientEngine {
     private static final long serialVersionUID = 1L;
 
     private final Broadcast<Params> params;
+    private final long slot;
     private final Network net;
     private final BatchSchedule schedule;
     private final int epoch;
     private final int step;
 
-    StepFunction(
-        Broadcast<Params> params, Network net, BatchSchedule schedule, int epoch, int step) {
+    StepFunction(Broadcast<Params> params, long slot, Network net, BatchSchedule schedule,
+        int epoch, int step) {
       this.params = params;
+      this.slot = slot;
       this.net = net;
       this.schedule = schedule;
       this.epoch = epoch;
       this.step = step;
+    }
+
+    private double[] values() {
+      return slot != 0 ? SameJvm.params(slot) : params.value().values();
     }
 
     /** runJob: the partition holds exactly one Part. */
@@ -771,14 +728,19 @@ public final class SparkEngine implements GradientEngine {
     public PartResult apply(TaskContext context, scala.collection.Iterator<Part> parts) {
       Part part = parts.next();
       long start = System.nanoTime();
-      GradientSum sum = partitionSum(net, schedule, params.value().values(), part, epoch, step);
-      return new PartResult(sum, System.nanoTime() - start);
+      GradientSum sum = partitionSum(net, schedule, values(), part, epoch, step);
+      long nanos = System.nanoTime() - start;
+      if (slot != 0) {
+        SameJvm.put(slot, part.index(), sum);
+        return new PartResult(null, nanos);
+      }
+      return new PartResult(sum, nanos);
     }
 
     /** A tree's leaf: the partition's sum. */
     @Override
     public GradientSum apply(Part part) {
-      return partitionSum(net, schedule, params.value().values(), part, epoch, step);
+      return partitionSum(net, schedule, values(), part, epoch, step);
     }
   }
 
