@@ -198,6 +198,45 @@ class SparkEngineTest {
     }
   }
 
+  @Test
+  void sameJvmHandOffIsBitIdenticalToTheSumsThroughSpark() throws Exception {
+    JavaSparkContext sc = SharedSpark.get();
+    // 4,003 parameters: a sum's 32 KB dwarf the ~1 KB of a task result's own metrics
+    Network net = new Network(new int[] {6, 400, 3}, List.of(Activation.TANH),
+        Head.SOFTMAX_CROSS_ENTROPY);
+    InMemorySource src = ArraySource.random(ROWS, 6, 3, 23, false);
+    BatchSchedule schedule = new BatchSchedule(ROWS, BATCH, 13, true, false);
+    double[] params = net.initialParameters(Initializer.XAVIER_UNIFORM, 9);
+    for (int partitions : PARTITIONS) {
+      for (SparkEngine.Aggregation a : SparkEngine.Aggregation.values()) {
+        try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, partitions,
+            StorageLevel.MEMORY_ONLY(), a)) {
+          for (int step = 0; step < schedule.stepsPerEpoch(); step++) {
+            final int k = step;
+            GradientSum[] sums = new GradientSum[2];
+            List<List<Long>> sizes = new java.util.ArrayList<>();
+            for (boolean sameJvm : new boolean[] {true, false}) {
+              spark.sameJvmHandoff(sameJvm);
+              sizes.add(
+                  resultSizes(sc, () -> sums[sameJvm ? 0 : 1] = spark.gradient(params, 0, k)));
+            }
+            String at = a + " P=" + partitions + " step " + k;
+            assertArrayEquals(sums[1].grad(), sums[0].grad(), at);
+            assertEquals(sums[1].lossSum(), sums[0].lossSum(), 0.0, at);
+            assertEquals(sums[1].count(), sums[0].count(), at);
+            if (a == SparkEngine.Aggregation.DIRECT) {
+              // handed over in this JVM, a sum does not come back as a task's result
+              for (long size : sizes.get(0)) {
+                assertTrue(size < 8 * net.numParams(), at + ": " + size + " bytes");
+              }
+            }
+            assertEquals(0, SparkEngine.SameJvm.open(), "a step's slot is closed after it");
+          }
+        }
+      }
+    }
+  }
+
   /**
    * The serialized sizes of the result tasks (what reaches the driver, as Spark counts it against
    * spark.driver.maxResultSize) of the jobs that work runs.
@@ -256,6 +295,7 @@ class SparkEngineTest {
       for (AggregationPlan plan : List.of(direct, tree)) {
         try (SparkEngine spark = new SparkEngine(sc, net, schedule, src, null, null, p,
             StorageLevel.MEMORY_ONLY(), plan)) {
+          spark.sameJvmHandoff(false); // the sums through Spark's result path, as on a cluster
           GradientSum[] got = new GradientSum[1];
           int shuffles = shuffles();
           sizes.add(resultSizes(sc, () -> got[0] = spark.gradient(params, 1, 1)));
