@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.spark.ShuffleDependency;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -237,8 +240,8 @@ public final class SparkEngine implements GradientEngine {
   }
 
   /** Bytes read from files by the executors to build the cached datasets, in this JVM so far. */
-  private static final java.util.concurrent.atomic.AtomicLong LOAD_BYTES =
-      new java.util.concurrent.atomic.AtomicLong();
+  private static final AtomicLong LOAD_BYTES =
+      new AtomicLong();
 
   /**
    * Bytes the executors read from files to build every Spark engine's cached datasets since this
@@ -357,17 +360,17 @@ public final class SparkEngine implements GradientEngine {
     private SameJvm() {}
 
     private record Slot(double[] params,
-        java.util.concurrent.atomic.AtomicReferenceArray<GradientSum> sums) {}
+        AtomicReferenceArray<GradientSum> sums) {}
 
-    private static final java.util.concurrent.atomic.AtomicLong NEXT =
-        new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.ConcurrentHashMap<Long, Slot> SLOTS =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    private static final AtomicLong NEXT =
+        new AtomicLong();
+    private static final ConcurrentHashMap<Long, Slot> SLOTS =
+        new ConcurrentHashMap<>();
 
     static long open(double[] params, int partitions) {
       long key = NEXT.incrementAndGet();
       SLOTS.put(key, new Slot(params,
-          new java.util.concurrent.atomic.AtomicReferenceArray<>(partitions)));
+          new AtomicReferenceArray<>(partitions)));
       return key;
     }
 
