@@ -79,9 +79,10 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
             best == null ? "-" : Format.meanStd(best.stats("test_accuracy")),
             sweep.points().size(), sweep.trials(), Format.duration(sweep.seconds()));
       }
-      return String.format(Locale.ROOT, "test accuracy %s (published %s), %d trials, %s%s",
+      return String.format(Locale.ROOT, "test accuracy %s (published %s), %d trial%s, %s%s",
           Format.meanStd(outcome.stats("test_accuracy")), experiment.published(),
-          outcome.results().size(), Format.duration(outcome.wallSeconds()),
+          outcome.results().size(), outcome.results().size() == 1 ? "" : "s",
+          Format.duration(outcome.wallSeconds()),
           outcome.failed() > 0 ? ", " + outcome.status() : "");
     }
   }

@@ -98,7 +98,7 @@ class ReportTest {
     System.out.println(d);
     assertTrue(d.contains("- **far**: ours 95.00% ± 0.10% against 97%, -2.00 pp (20.0 σ)"), d);
     assertTrue(d.contains("(far-long) ours is 97.00% ± 0.10%, +0.00 pp from the published figure:"
-        + " most of the difference is the epochs trained"), d);
+        + " within two of its standard deviations, so the difference is the epochs trained"), d);
     assertTrue(d.contains("- **below**:"), d);
     assertFalse(d.contains("**near**") || d.contains("**above**") || d.contains("**far-long**"),
         d);
@@ -136,6 +136,38 @@ class ReportTest {
     String flat = ReportWriter.sweepShape(sweep(grid, noisy));
     assertTrue(flat.contains("within the trials' noise"), flat);
     assertEquals("h = 10", ReportWriter.width(sweep(grid, clear).best()));
+  }
+
+  @Test
+  void aTrialWhoseTrainingLossClimbsBackToAConstantOutputsIsCalledCollapsed() {
+    Trials.Plan plan = Trials.plan(MOONS, List.of(), 2, "moons");
+    double chance = Math.log(2); // two classes
+    List<Trials.TrialResult> results = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      List<EpochStats> h = new ArrayList<>();
+      for (int e = 1; e <= 6; e++) {
+        double train = i == 0 && e > 3 ? chance : 0.3 / e;
+        h.add(new EpochStats(e, 10, train, train + 0.05, 0.9, train + 0.05, 0.9, 1, 1));
+      }
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("test_accuracy", i == 0 ? 0.5 : 0.99);
+      results.add(new Trials.TrialResult(i, plan.specs().get(i).seed(), "ok", null, h, 6,
+          summary, null));
+    }
+    Trials.Outcome o = new Trials.Outcome(plan, results, 1, 1, "local");
+    assertEquals(List.of(results.get(0)), ReportWriter.collapsed(o));
+    Report.Entry e = new Report.Entry(new Experiments.Experiment("moons", "97%", 0.97, 2, "local",
+        null), MOONS, plan, o);
+    String md = ReportWriter.markdown(new Report(List.of(e), "report", false, "auto", 1));
+    assertTrue(md.contains("**Trial 0 (seed 1) collapsed**: its training loss went from 0.1000 "
+        + "(epoch 3) to 0.6931 by epoch 6, the loss of a network that gives every row the same "
+        + "output (ln 2 = 0.6931), with test accuracy 50.00%"), md);
+    assertTrue(md.contains("Without it, ours is 99.00% ± - over 1 trial") || md.contains(
+        "Without it, ours is 99.00%"), md);
+    assertTrue(md.contains("- **moons**: ours 74.50% ± 34.65% against 97%: 1 of 2 trials "
+        + "collapsed (trial 0, seed 1"), md);
+    assertTrue(md.contains("**The training loss rises too** after epoch 3"), md);
+    assertFalse(md.contains("keeps falling"), md);
   }
 
   private static Sweep sweep(Grid grid, double[][] accuracies) {
