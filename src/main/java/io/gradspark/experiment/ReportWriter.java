@@ -200,16 +200,9 @@ final class ReportWriter {
           "epochs", Integer.toString(last.epoch()),
           "val_loss", loss(b.valLoss())));
     }
-    if (last.trainLoss() > b.trainLoss()) {
-      return TEMPLATE.render("training-rises", Map.of(
-          "best", Integer.toString(best),
-          "val_loss", loss(b.valLoss()),
-          "last_val_loss", loss(last.valLoss()),
-          "epochs", Integer.toString(last.epoch()),
-          "train_loss", loss(b.trainLoss()),
-          "last_train_loss", loss(last.trainLoss())));
-    }
-    return TEMPLATE.render("overfitting-starts", Map.of(
+    // the same figures either way; a training loss that rose too is a failed trial, not overfitting
+    return TEMPLATE.render(last.trainLoss() > b.trainLoss() ? "training-rises"
+        : "overfitting-starts", Map.of(
         "best", Integer.toString(best),
         "val_loss", loss(b.valLoss()),
         "last_val_loss", loss(last.valLoss()),
