@@ -179,7 +179,7 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
     int n = planned.size();
     for (int k = 0; k < n; k++) {
       Report.Entry p = planned.get(k);
-      String label = String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, n, p.id());
+      String label = label(k, n, p.id());
       Path runDir = runsDir == null ? null : runsDir.file(p.id());
       if (p.sweep() != null) {
         for (Sweep.Point pt : p.sweep().points()) {
@@ -200,7 +200,7 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
       for (int k = 0; k < n; k++) {
         Report.Entry p = planned.get(k);
         if (p.sweep() == null && p.onSpark()) {
-          String label = String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, n, p.id());
+          String label = label(k, n, p.id());
           Trials.Outcome o = Trials.run(p.plan(), TrainCommand.engines(p.plan().first(), spark),
               parallel, runsDir == null ? null : runsDir.file(p.id()), label);
           done[k] = p.withOutcome(o);
@@ -244,10 +244,14 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
       } else {
         continue;
       }
-      System.out.println(String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, n, p.id())
-          + done[k].summaryLine());
+      System.out.println(label(k, n, p.id()) + done[k].summaryLine());
     }
     return List.of(done);
+  }
+
+  /** "[k+1/n id] ", the prefix of an experiment's printed lines. */
+  private static String label(int k, int n, String id) {
+    return String.format(Locale.ROOT, "[%d/%d %s] ", k + 1, n, id);
   }
 
   /**

@@ -14,14 +14,12 @@ public final class Experiments {
   private Experiments() {}
 
   /**
-   * Where a published study says a loss stops falling: which loss, and the epochs it names.
+   * Where a published study says a loss stops falling: which loss, and the statement.
    *
    * @param loss "validation" or "test"
-   * @param published the published statement, as quoted
-   * @param from the first epoch the statement allows
-   * @param to the last epoch it allows (from = to for "about N")
+   * @param published the published statement, as quoted (with the epochs it names)
    */
-  public record Turn(String loss, String published, int from, int to) {}
+  public record Turn(String loss, String published) {}
 
   /**
    * One experiment.
@@ -69,7 +67,7 @@ public final class Experiments {
   private static final List<String> ONE_PARTITION = List.of("training.partitions=1");
 
   private static final Turn VAL_TURN_20_30 = new Turn("validation",
-      "validation loss lowest after 20-30 epochs, rising later", 20, 30);
+      "validation loss lowest after 20-30 epochs, rising later");
 
   /** The hidden-layer widths of the two-moons sweep: every h from 3 to 40. */
   public static final String MOONS_GRID = "model.layers=" + IntStream.rangeClosed(3, 40)
@@ -105,8 +103,8 @@ public final class Experiments {
       new Experiment("hidden64-7-long", "98.24%", 0.9824, false, 2, "local", null, "hidden64-7",
           VAL_TURN_20_30, List.of(), List.of()),
       new Experiment("neuron-0-10k", "test loss rising after ~2,400 epochs", Double.NaN, false,
-          1, "local", null, "neuron-0", new Turn("test", "test loss rising after ~2,400 epochs",
-              2400, 2400), List.of(), List.of()));
+          1, "local", null, "neuron-0", new Turn("test", "test loss rising after ~2,400 epochs"),
+          List.of(), List.of()));
 
   private static final String FULL_BATCH_RATE = "The learning rate is not among the published "
       + "settings, so ours is a choice (1.0 with EMA momentum; 0.5 without, where plain "

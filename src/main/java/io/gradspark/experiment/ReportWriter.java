@@ -80,7 +80,7 @@ final class ReportWriter {
           .append(Format.metric(acc.max(), true)).append(" | ")
           .append(difference(acc.mean(), p.experiment().target())).append(" | ")
           .append(o.results().size()).append(" | ").append(epochsText(p)).append(" | ")
-          .append(engineText(o)).append(" | ").append(Format.duration(o.wallSeconds()))
+          .append(engineText(p)).append(" | ").append(Format.duration(o.wallSeconds()))
           .append(" (").append(Format.metric(secondsPerEpoch(o), false)).append(" s/epoch) |");
     }
     return b.toString();
@@ -110,8 +110,9 @@ final class ReportWriter {
     }
     text += "\n\n" + TEMPLATE.render("curves", Map.of("id", e.id(),
         "overfitting", overfittingText(mean)));
-    for (Trials.TrialResult r : collapsed(o)) {
-      text += "\n\n" + collapsedText(p, r);
+    List<Trials.TrialResult> collapsed = collapsed(o);
+    for (Trials.TrialResult r : collapsed) {
+      text += "\n\n" + collapsedText(p, r, collapsed);
     }
     if (e.turn() != null) {
       text += "\n\n" + turnText(e.turn(), mean);
@@ -149,7 +150,7 @@ final class ReportWriter {
         + "| data | " + dataText(p.plan()) + " |\n"
         + "| optimizer | " + optimizerText(p.plan()) + " |\n"
         + "| epochs | " + epochsText(p) + " |\n"
-        + "| engine | " + engineText(o) + ", " + o.parallel() + " trial"
+        + "| engine | " + engineText(p) + ", " + o.parallel() + " trial"
         + (o.parallel() == 1 ? "" : "s") + " at a time |\n"
         + String.format(Locale.ROOT, "| wall time | %s (training %.1f s per trial, %s s per "
             + "epoch) |", Format.duration(o.wallSeconds()), train.mean(),
@@ -286,8 +287,8 @@ final class ReportWriter {
         : Format.metric(s.min(), false) + "–" + Format.metric(s.max(), false);
   }
 
-  private static String engineText(Trials.Outcome o) {
-    return o.engine().startsWith("spark") ? "spark" : "local";
+  private static String engineText(Report.Entry p) {
+    return p.onSpark() ? "spark" : "local";
   }
 
   private static String difference(double ours, double published) {
@@ -327,11 +328,11 @@ final class ReportWriter {
     };
   }
 
-  private static String collapsedText(Report.Entry p, Trials.TrialResult r) {
+  private static String collapsedText(Report.Entry p, Trials.TrialResult r,
+      List<Trials.TrialResult> collapsed) {
     EpochStats low = r.history().stream()
         .min(java.util.Comparator.comparingDouble(EpochStats::trainLoss)).orElseThrow();
     EpochStats last = r.history().get(r.history().size() - 1);
-    List<Trials.TrialResult> collapsed = collapsed(p.outcome());
     Stats without = Stats.of(p.outcome().results().stream().filter(x -> !collapsed.contains(x))
         .mapToDouble(x -> x.metric("test_accuracy")).toArray());
     return TEMPLATE.render("collapsed", Map.of(
@@ -395,7 +396,7 @@ final class ReportWriter {
         + ": " + Format.meanStd(best.stats("test_accuracy")) + "**") + " | "
         + Format.metric(means.min(), true) + " – " + Format.metric(means.max(), true)
         + " (means over h) | - | " + sw.trials() + " per h (" + trials + ") | "
-        + p.spec().epochs() + " | " + (p.onSpark() ? "spark" : "local") + " | "
+        + p.spec().epochs() + " | " + engineText(p) + " | "
         + Format.duration(sw.seconds()) + " |";
   }
 
@@ -449,7 +450,7 @@ final class ReportWriter {
             + "| data | " + dataText(p.plan()) + " |\n"
             + "| optimizer | " + optimizerText(p.plan()) + " |\n"
             + "| epochs | " + p.spec().epochs() + " |\n"
-            + "| engine | " + (p.onSpark() ? "spark" : "local") + " |\n"
+            + "| engine | " + engineText(p) + " |\n"
             + "| wall time | " + Format.duration(sw.seconds()) + " for " + sw.points().size()
             + " points |"),
         Map.entry("table", table.toString())));
@@ -503,7 +504,7 @@ final class ReportWriter {
             trials++;
           }
         }
-        b.append(p.onSpark() ? "spark" : "local").append(" | ")
+        b.append(engineText(p)).append(" | ")
             .append(String.format(Locale.ROOT, "%,d", trials == 0 ? 0 : steps / trials))
             .append(" | ").append(p.sweep().points().isEmpty() ? 0
                 : p.sweep().points().get(0).outcome().parallel())
@@ -512,7 +513,7 @@ final class ReportWriter {
       }
       Trials.Outcome o = p.outcome();
       long steps = Math.round(o.stats("steps").mean());
-      b.append(engineText(o)).append(" | ").append(String.format(Locale.ROOT, "%,d", steps))
+      b.append(engineText(p)).append(" | ").append(String.format(Locale.ROOT, "%,d", steps))
           .append(" | ").append(o.parallel()).append(p.onSpark() ? "" : " (pool)").append(" | ")
           .append(why(report, p, steps, o.results().size())).append(" |");
     }

@@ -115,12 +115,10 @@ class ReportTest {
       double test = 0.1 + Math.pow(e - 240, 2) / 1e5; // lowest at epoch 240
       h.add(new EpochStats(e, 10, 1.0 / e, val, 0.9, test, 0.9 + e / 1e4, 1, 1));
     }
-    String val = ReportWriter.turnText(new Experiments.Turn("validation", "lowest at 20-30", 20,
-        30), h);
+    String val = ReportWriter.turnText(new Experiments.Turn("validation", "lowest at 20-30"), h);
     assertTrue(val.contains("the mean validation loss is lowest at epoch 25 of 300 (0.1000), and "
         + "rises to 7.6625 (+7562%) by the last epoch"), val);
-    String test = ReportWriter.turnText(new Experiments.Turn("test", "rising after ~240", 240,
-        240), h);
+    String test = ReportWriter.turnText(new Experiments.Turn("test", "rising after ~240"), h);
     assertTrue(test.contains("the mean test loss is lowest at epoch 240 of 300"), test);
     assertEquals(240, Report.lowestTestLoss(h));
   }
