@@ -29,8 +29,11 @@ import picocli.CommandLine.Option;
         "Benchmark: train the config with each engine in one run and print, per engine, seconds "
             + "per epoch (median), samples/s, achieved GFLOP/s of the matrix products, time to a "
             + "target accuracy, and for Spark where a step's time goes (median ms). Engines: "
-            + "local (one JVM), spark (the aggregation chosen from the bytes the sums bring to "
-            + "the driver) and spark-tree (a tree aggregation, forced, for comparison).",
+            + "local (one JVM); spark (as train runs: the aggregation chosen from the bytes the "
+            + "sums bring to the driver and, where the cluster has a task slot per partition, "
+            + "steps in a step session, tasks that stay up from step to step); spark-jobs (a "
+            + "Spark job per step, for comparison) and spark-tree (a tree aggregation, forced, "
+            + "one job per step).",
         "",
         "After each Spark engine's run, bench times bare jobs over the same cached partitions "
             + "(Spark's floor for a step here) and prints the step's overhead as a multiple of "
@@ -60,7 +63,7 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
   SharedOptions.Partitions partitions;
 
   @Option(names = "--engines", paramLabel = "LIST", split = ",",
-      defaultValue = "local,spark,spark-tree",
+      defaultValue = "local,spark,spark-jobs",
       description = "Engines to run, in order (default: ${DEFAULT-VALUE}).")
   List<String> engines;
 
@@ -101,9 +104,9 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
   public Integer call() {
     long started = System.nanoTime();
     for (String e : engines) {
-      if (!List.of("local", "spark", "spark-tree").contains(e)) {
+      if (!List.of("local", "spark", "spark-jobs", "spark-tree").contains(e)) {
         throw new GradsparkException("Unknown engine '" + e + "' in --engines",
-            "use local, spark and/or spark-tree, e.g. --engines local,spark");
+            "use local, spark, spark-jobs and/or spark-tree, e.g. --engines local,spark");
       }
     }
     RunSpecs.Run run = RunSpecs.load(configFile.path, sets, TrainCommand.baseName(configFile.path));
@@ -127,10 +130,13 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
       for (String name : engines) {
         Engines factory = name.equals("local") ? Engines.local()
             : name.equals("spark") ? sparkEngines
-            : new Engines() { // spark-tree: the tree aggregation, even where direct fits
+            : new Engines() { // a job per step: spark-jobs as chosen, spark-tree forced
               @Override
               public GradientEngine create(RunSpec s, BatchSchedule b, Datasets d) {
-                return sparkEngines.create(s, b, d, SparkEngine.Aggregation.TREE);
+                SparkEngine e = sparkEngines.create(s, b, d,
+                    name.equals("spark-tree") ? SparkEngine.Aggregation.TREE : null);
+                e.stepSessions(false);
+                return e;
               }
 
               @Override

@@ -55,6 +55,13 @@ import scala.Tuple2;
  * caches any data.
  */
 public final class SparkEngine implements GradientEngine {
+  /**
+   * The Spark property that turns step sessions off (false: a job per step, as before them), e.g.
+   * JAVA_OPTS=-Dspark.gradspark.stepSessions=false for submit/gradspark.
+   */
+  public static final String STEP_SESSIONS = "spark.gradspark.stepSessions";
+  private static final org.slf4j.Logger SESSION_LOG =
+      org.slf4j.LoggerFactory.getLogger(StepSession.class);
   private final JavaSparkContext sc;
   private final Network net;
   private final BatchSchedule schedule;
@@ -66,6 +73,10 @@ public final class SparkEngine implements GradientEngine {
   private final List<StepTimes> times = new ArrayList<>();
   /** Whether a step hands parameters and sums over in this JVM ({@link SameJvm}). */
   private boolean sameJvm;
+  /** Whether DIRECT steps run in a {@link StepSession} (a local master with a slot per part). */
+  private boolean sessions;
+  /** The session under way, if any. */
+  private StepSession session;
 
   /** How per-partition sums come back to the driver (see the class comment). */
   public enum Aggregation {
@@ -173,7 +184,37 @@ public final class SparkEngine implements GradientEngine {
     }
     this.allPartitions = scala.jdk.javaapi.CollectionConverters.asScala(indices).toList();
     this.sameJvm = sc.isLocal();
+    this.sessions = plan.aggregation() == Aggregation.DIRECT
+        && sc.getConf().getBoolean(STEP_SESSIONS, true);
     data.putAll(cached);
+  }
+
+  /**
+   * Whether steps may run in a {@link StepSession}, tasks that stay up from step to step (the
+   * default for the DIRECT aggregation; a step still runs as a job when the cluster has fewer task
+   * slots than partitions, see {@link StepSession#fits}), or as a job each (false). Both give
+   * bit-identical sums; bench compares them.
+   */
+  public void stepSessions(boolean on) {
+    endSession();
+    sessions = on && plan.aggregation() == Aggregation.DIRECT;
+  }
+
+  /**
+   * Whether steps run in a {@link StepSession} now: allowed ({@link #stepSessions(boolean)}) and
+   * fitting the context (its task slots, see {@link StepSession#fits}).
+   */
+  public boolean stepSessions() {
+    return sessions && StepSession.fits(sc, partitions);
+  }
+
+  /** Ends the step session under way, freeing its task slots for other jobs. */
+  private void endSession() {
+    if (session != null) {
+      StepSession s = session;
+      session = null;
+      s.end();
+    }
   }
 
   /**
@@ -185,6 +226,7 @@ public final class SparkEngine implements GradientEngine {
     if (on && !sc.isLocal()) {
       throw new IllegalArgumentException("the same-JVM hand-off needs a local master");
     }
+    endSession();
     sameJvm = on;
   }
 
@@ -252,8 +294,9 @@ public final class SparkEngine implements GradientEngine {
     return LOAD_BYTES.get();
   }
 
+  /** Throws t as it is, checked or not (the compiler takes it for an E). */
   @SuppressWarnings("unchecked")
-  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+  static <E extends Throwable> E rethrow(Throwable t) throws E {
     throw (E) t;
   }
 
@@ -300,6 +343,12 @@ public final class SparkEngine implements GradientEngine {
 
   @Override
   public GradientSum gradient(double[] params, int epoch, int step) {
+    if (sessions && (session != null && session.live() || StepSession.fits(sc, partitions))) {
+      GradientSum g = sessionStep(params, epoch, step);
+      if (g != null) {
+        return g;
+      }
+    }
     sc.setJobDescription(
         "epoch " + (epoch + 1) + " step " + (step + 1) + "/" + schedule.stepsPerEpoch());
     long t0 = System.nanoTime();
@@ -343,6 +392,57 @@ public final class SparkEngine implements GradientEngine {
         SameJvm.close(slot);
       }
     }
+  }
+
+  /**
+   * A step in the step session, started if none is up (or the last one ended idle): the tasks'
+   * sums merged in the canonical order, as a DIRECT job's are; null when a new session was needed
+   * and the cluster has fewer task slots than partitions now (an executor lost and not yet
+   * replaced): the step then runs as a job.
+   */
+  private GradientSum sessionStep(double[] params, int epoch, int step) {
+    long t1 = System.nanoTime();
+    StepSession.Sums r = null;
+    // Spark does not rerun a failed barrier result stage: a session whose task failed (its
+    // executor lost, say) is replaced by a new one that computes the same step, up to
+    // spark.task.maxFailures sessions in all; a session that ended idle since the last step
+    // returns null once and is replaced too
+    int failures = 0;
+    int allowed = Math.max(1, sc.getConf().getInt("spark.task.maxFailures", 4));
+    int ended = 0;
+    while (r == null) {
+      try {
+        if (session == null || !session.live()) {
+          if (!StepSession.fits(sc, partitions)) {
+            return null;
+          }
+          sc.setJobDescription("steps from epoch " + (epoch + 1) + " step " + (step + 1) + "/"
+              + schedule.stepsPerEpoch());
+          session = sameJvm ? StepSession.inJvm(sc, trainRdd(), net, schedule)
+              : StepSession.overTcp(sc, trainRdd(), net, schedule);
+        }
+        r = session.step(params, epoch, step);
+        if (r == null && ++ended > 2) {
+          throw new IllegalStateException("step sessions ended before their first step");
+        }
+      } catch (Exception e) {
+        endSession();
+        if (++failures >= allowed || Thread.currentThread().isInterrupted()) {
+          throw SparkEngine.<RuntimeException>rethrow(e);
+        }
+        SESSION_LOG.warn("Step {} of epoch {}: its step session failed ({}); computing it again "
+            + "in a new session ({} of {} attempts)", step + 1, epoch + 1, e.toString(),
+            failures + 1, allowed);
+      }
+    }
+    long t2 = System.nanoTime();
+    CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
+    for (int p = 0; p < partitions; p++) {
+      sum.add(p, r.sums()[p]);
+    }
+    GradientSum result = sum.result();
+    times.add(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
+    return result;
   }
 
   /**
@@ -447,6 +547,7 @@ public final class SparkEngine implements GradientEngine {
    * A step cannot cost less than one of them.
    */
   public long[] bareJobs(int n) {
+    endSession();
     sc.setJobDescription("bare job");
     long[] nanos = new long[n];
     for (int i = 0; i < n; i++) {
@@ -585,6 +686,7 @@ public final class SparkEngine implements GradientEngine {
     if (rdd == null) {
       throw new IllegalArgumentException("No " + split + " data in this engine");
     }
+    endSession();
     sc.setJobDescription("evaluate " + split.name().toLowerCase(java.util.Locale.ROOT));
     Broadcast<Params> bc = sc.broadcast(new Params(params));
     try {
@@ -631,16 +733,22 @@ public final class SparkEngine implements GradientEngine {
     return m;
   }
 
-  /** E.g. "spark local[2], 16 partitions", then the tree's plan when the sums go through one. */
+  /**
+   * E.g. "spark local[2], 2 partitions, steps in a session (tasks kept from step to step)"; with a
+   * job per step, the tree's plan when the sums go through one.
+   */
   @Override
   public String describe() {
     return "spark " + sc.master() + ", " + partitions + " partitions"
-        + (plan.aggregation() == Aggregation.TREE ? ", " + plan.describe() : "");
+        + (stepSessions() ? ", steps in a session (tasks kept from step to step"
+            + (sameJvm ? ")" : ", over TCP)")
+            : plan.aggregation() == Aggregation.TREE ? ", " + plan.describe() : ", a job per step");
   }
 
   /** Frees the cached datasets; the SparkContext stays up (it belongs to the caller). */
   @Override
   public void close() {
+    endSession();
     data.values().forEach(rdd -> rdd.unpersist(false));
     data.clear();
   }

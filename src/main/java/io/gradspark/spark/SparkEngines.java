@@ -103,14 +103,23 @@ public final class SparkEngines implements Engines {
   /**
    * As many trials as fit side by side in the cluster's cores at spec.partitions() each (with the
    * default of one partition per core, one: the cluster has no room for a second). Latency-bound
-   * trials ({@link #LATENCY_BOUND_MACS}) run two per core: while one waits for its job to be
-   * scheduled, another's task computes.
+   * trials ({@link #LATENCY_BOUND_MACS}) whose steps are jobs (step sessions off, or more
+   * partitions than slots) run two per core: while one waits for its job to be scheduled,
+   * another's task computes. In a step session there is no such wait, and a session holds its
+   * slots: one trial per slot.
    */
   @Override
   public int concurrentTrials(RunSpec spec) {
-    int slots = sc.get().defaultParallelism();
+    JavaSparkContext c = sc.get();
+    return concurrentTrials(spec, c.defaultParallelism(),
+        c.getConf().getBoolean(SparkEngine.STEP_SESSIONS, true));
+  }
+
+  /** As above, for a cluster of the given slots, with step sessions allowed or not. */
+  static int concurrentTrials(RunSpec spec, int slots, boolean sessions) {
     int partitions = spec.partitions() > 0 ? spec.partitions() : slots;
-    if (latencyBound(spec)) {
+    boolean jobs = !sessions || partitions > slots;
+    if (jobs && latencyBound(spec)) {
       return Math.max(1, 2 * slots / partitions);
     }
     return Math.max(1, slots / partitions);

@@ -50,8 +50,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Gradspark on a real Spark standalone cluster on this machine: submit/local-cluster starts a
  * Master and two Workers (separate JVMs, loopback only, authentication on with a generated
  * secret); submit/gradspark trains on it in client mode. The cluster's model must be bit for bit
- * the model of local[2] with the same partitions, also when an executor JVM is killed in the middle
- * of the run. The numbers (per-step time, recovery after the kill) are printed at the end.
+ * the model of local[2] with the same partitions: with 4 partitions, more than the 2 task slots,
+ * each step is a job; with 2, the steps run in a step session (tasks kept from step to step, in
+ * local[2]'s JVM, over TCP to the cluster's driver). With sessions, also when an executor JVM is
+ * killed in the middle of the run. The numbers (per-step time, recovery after the kill) are
+ * printed at the end.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -61,8 +64,11 @@ class ClusterIT {
   /** MNIST subsets: 7,000 training rows (55 steps of 128 per epoch), 1,000 val, 2,000 test. */
   private static final List<String> CONFIG = List.of("--config", "conf/mnist.conf",
       "--set", "data.train.limit=8000", "--set", "data.validation.holdout=1000",
-      "--set", "data.test.limit=2000", "--set", "training.epochs=" + EPOCHS,
-      "--set", "training.partitions=4");
+      "--set", "data.test.limit=2000", "--set", "training.epochs=" + EPOCHS);
+  /** What train's first line says of a step session over TCP, and of a job per step. */
+  private static final String OVER_TCP = "steps in a session (tasks kept from step to step, over TCP)";
+  private static final String IN_JVM = "steps in a session (tasks kept from step to step)";
+  private static final String JOBS = "a job per step";
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(240);
   /** How the driver (at WARN) reports a lost executor. */
   private static final Pattern EXECUTOR_LOST = Pattern.compile(
@@ -206,11 +212,19 @@ class ClusterIT {
   @Test
   @Order(2)
   void theClusterTrainsBitForBitWhatLocalTrains() throws Exception {
-    TrainRun local = run("local[2]", "local[2]");
-    TrainRun onCluster = run("cluster", cluster.masterUrl());
-    assertIdentical(local.out, onCluster.out, "local[2] vs the cluster");
-    undisturbedModel = onCluster.out.resolve("model.npz");
-    undisturbedHistory = onCluster.history();
+    TrainRun local = run("local[2]", "local[2]", 4, JOBS);
+    TrainRun onCluster = run("cluster", cluster.masterUrl(), 4, JOBS);
+    assertIdentical(local.out, onCluster.out, "local[2] vs the cluster, a job per step");
+    TrainRun localSession = run("local[2] session", "local[2]", 2, IN_JVM);
+    TrainRun clusterSession = run("cluster session", cluster.masterUrl(), 2, OVER_TCP);
+    assertIdentical(localSession.out, clusterSession.out,
+        "local[2] vs the cluster, steps in a session (in the JVM vs over TCP)");
+    undisturbedModel = clusterSession.out.resolve("model.npz");
+    undisturbedHistory = clusterSession.history();
+    results.put("cluster per step, step session over TCP (train_seconds / steps)",
+        perStep(clusterSession.summary()));
+    results.put("local[2] per step, step session in the JVM (train_seconds / steps)",
+        perStep(localSession.summary()));
 
     JsonNode l = local.summary();
     JsonNode c = onCluster.summary();
@@ -234,12 +248,13 @@ class ClusterIT {
     if (undisturbedModel == null) {
       // test 2 failed or was not run: make the reference here, so that this test fails (not skips)
       // when the undisturbed run fails, and runs on its own
-      TrainRun reference = run("cluster reference", cluster.masterUrl());
+      TrainRun reference = run("cluster reference", cluster.masterUrl(), 2, OVER_TCP);
       undisturbedModel = reference.out.resolve("model.npz");
       undisturbedHistory = reference.history();
     }
     Path out = RUNS.resolve("cluster-kill");
-    TrainRun run = TrainRun.start("kill", out, cluster.env(), master(cluster.masterUrl()));
+    // 2 partitions: the steps run in a session over TCP, whose task on the killed executor is lost
+    TrainRun run = TrainRun.start("kill", out, cluster.env(), args(cluster.masterUrl(), 2));
     synchronized (runs) {
       runs.add(run);
     }
@@ -348,24 +363,28 @@ class ClusterIT {
   }
 
   /** Runs the config on master to the end; fails unless it exits with 0. */
-  private static TrainRun run(String name, String master) throws Exception {
+  /** A run to its end on master with P partitions, whose first line names how steps run. */
+  private static TrainRun run(String name, String master, int partitions, String steps)
+      throws Exception {
     TrainRun run = TrainRun.start(name, RUNS.resolve(name.replaceAll("[^a-z0-9]", "")),
-        cluster.env(), master(master));
+        cluster.env(), args(master, partitions));
     synchronized (runs) {
       runs.add(run);
     }
     try {
       assertEquals(0, run.waitFor(RUN_TIMEOUT), name + " failed");
+      TrainRun.Line first = run.await(l -> l.contains("Training "), 0, Duration.ofSeconds(1));
+      assertNotNull(first, name + ": no first line");
+      assertTrue(first.text().contains(partitions + " partitions, " + steps), first.text());
       return run;
     } finally {
       run.close();
     }
   }
 
-  private static List<String> master(String url) {
+  private static List<String> args(String url, int partitions) {
     List<String> args = new ArrayList<>(CONFIG);
-    args.add("--master");
-    args.add(url);
+    args.addAll(List.of("--set", "training.partitions=" + partitions, "--master", url));
     return args;
   }
 

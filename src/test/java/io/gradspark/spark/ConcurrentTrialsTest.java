@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** How many trials share the cluster: latency-bound ones two per core, others by partitions. */
+/**
+ * How many trials share the cluster: one per set of partitions, and latency-bound ones two per
+ * core where their steps are jobs (no step sessions).
+ */
 class ConcurrentTrialsTest {
   private static RunSpec spec(String conf, String... sets) {
     return RunSpecs.load(Path.of("conf/experiments/" + conf + ".conf"), List.of(sets), conf)
@@ -18,7 +21,7 @@ class ConcurrentTrialsTest {
   }
 
   @Test
-  void latencyBoundTrialsRunTwoPerCoreAndBigStepsOnePerPartitionSet() {
+  void latencyBoundJobStepsRunTwoPerCoreAndSessionsOnePerPartitionSet() {
     SparkEngines engines = new SparkEngines(SharedSpark.get());
     int slots = SharedSpark.get().defaultParallelism();
     RunSpec neuron = spec("neuron-0", "training.partitions=1");
@@ -27,10 +30,19 @@ class ConcurrentTrialsTest {
     assertTrue(SparkEngines.latencyBound(neuron), "128 x 785 multiply-adds a step");
     assertFalse(SparkEngines.latencyBound(fullBatch), "60,000 x 84,060");
     assertFalse(SparkEngines.latencyBound(wide), "100 x 795,010");
-    assertEquals(2 * slots, engines.concurrentTrials(neuron));
+    // SharedSpark allows step sessions: a session holds its slot, one trial per slot
+    assertEquals(slots, engines.concurrentTrials(neuron));
     assertEquals(slots, engines.concurrentTrials(fullBatch));
-    assertEquals(2, engines.concurrentTrials(spec("neuron-0",
-        "training.partitions=" + slots)));
+    // with a job per step, a latency-bound trial's task waits on the scheduler: two per core
+    assertEquals(2 * slots, SparkEngines.concurrentTrials(neuron, slots, false));
+    assertEquals(slots, SparkEngines.concurrentTrials(fullBatch, slots, false));
+    RunSpec tooMany = spec("neuron-0", "training.partitions=" + (slots + 1));
+    assertEquals(1, SparkEngines.concurrentTrials(tooMany, slots, true),
+        "more partitions than slots: steps are jobs, " + 2 * slots / (slots + 1) + " at a time");
+    assertEquals(1, engines.concurrentTrials(spec("neuron-0",
+        "training.partitions=" + slots)), "a session on every slot");
+    assertEquals(2, SparkEngines.concurrentTrials(spec("neuron-0",
+        "training.partitions=" + slots), slots, false));
     assertEquals(1, engines.concurrentTrials(spec("full-batch")));
   }
 }

@@ -1,0 +1,637 @@
+package io.gradspark.spark;
+
+import io.gradspark.DoubleArrays;
+import io.gradspark.nn.Network;
+import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.GradientSum;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+
+/**
+ * Steps without a Spark job each: one barrier job whose P tasks, one per cached training partition
+ * and all started together, stay up and compute their partition's sums for step after step, as a
+ * DIRECT step's tasks would ({@link SparkEngine#partitionSum}). The driver posts a step, each task
+ * computes its sum and hands it back, and the driver merges the P sums in the canonical order:
+ * bit-identical to a job per step, without a job's fixed cost (its task binary, scheduling,
+ * (de)serialisation and result path: ~10 ms on a 2-core machine) at every step. This is how
+ * training libraries on Spark avoid a job per step (XGBoost's and Horovod's barrier stages).
+ *
+ * <p>How a step travels: on a local master, whose executor is this JVM, in memory ({@link #inJvm}:
+ * the tasks read the driver's parameter array, not copied, as the trainer does not change it until
+ * the step returns, and leave their sums in the session: two thread hand-offs a step). Elsewhere
+ * over one TCP connection per task to a server socket of the driver ({@link #overTcp}), bound to
+ * {@code spark.driver.bindAddress} and reached at {@code spark.driver.host}: the parameters go
+ * out as bytes, each task's sum comes back. A task proves it belongs to the session with a random
+ * 256-bit token that reaches it inside the task itself (Spark's own, authenticated channel when
+ * {@code spark.authenticate} is on); the bytes themselves are not encrypted, so with {@code
+ * spark.network.crypto.enabled} the engine keeps a job per step ({@link #fits}).
+ *
+ * <p>Slots: the barrier stage is Spark's gang scheduling, so a session's tasks start only when all
+ * P can, never holding some slots while waiting for others; a session starts only when the cluster
+ * has P slots at all. A session holds its slots while it is up, so it ends before anything else
+ * needs them: before an evaluation, at the engine's close, and on its own after {@link
+ * #IDLE_NANOS} without a step (a driver busy elsewhere, or a second engine on the same context,
+ * then finds them free; the next step starts a new session). Failures: a task that throws fails
+ * the step with its exception. A lost executor breaks its connection; Spark reruns the barrier
+ * stage (all P tasks, {@code spark.stage.maxConsecutiveAttempts} times), whose tasks connect again
+ * and compute the step under way: the same sums, as a job per step's retried task gives.
+ */
+abstract class StepSession {
+  /** A session whose tasks get no step for this long ends and frees its slots. */
+  static final long IDLE_NANOS = 1_000_000_000L;
+
+  /** Sessions of this JVM by id, for the in-JVM tasks to find theirs (and tests to count). */
+  private static final ConcurrentHashMap<Long, StepSession> OPEN = new ConcurrentHashMap<>();
+  private static final AtomicLong NEXT = new AtomicLong();
+
+  final long id = NEXT.incrementAndGet();
+  final int partitions;
+  final ReentrantLock lock = new ReentrantLock();
+  /** Signalled when a step is posted or the session closes (in-JVM tasks wait on it). */
+  final Condition posted = lock.newCondition();
+  /** Signalled when the last sum of a step arrives or a task fails (the driver waits on it). */
+  private final Condition done = lock.newCondition();
+  private JavaFutureAction<Long> job;
+
+  // guarded by lock
+  long seq;
+  double[] params;
+  int epoch;
+  int step;
+  final GradientSum[] sums;
+  private final long[] nanos;
+  int pending;
+  long idleSince = System.nanoTime();
+  boolean closed;
+  private Throwable failure;
+
+  StepSession(int partitions) {
+    this.partitions = partitions;
+    this.sums = new GradientSum[partitions];
+    this.nanos = new long[partitions];
+  }
+
+  /**
+   * Whether steps over P partitions can run in a session on this context now: a DIRECT plan's
+   * steps (the caller checks), P task slots in the cluster (barrier stages need them at once),
+   * no dynamic allocation (barrier stages refuse it) and, off a local master, no encryption asked
+   * of Spark's network (the TCP channel does not encrypt).
+   */
+  static boolean fits(JavaSparkContext sc, int partitions) {
+    org.apache.spark.SparkConf conf = sc.getConf();
+    if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+      return false;
+    }
+    if (!sc.isLocal() && conf.getBoolean("spark.network.crypto.enabled", false)) {
+      return false;
+    }
+    return partitions <= slots(sc);
+  }
+
+  /** The task slots of the context's executors now (what Spark checks a barrier stage against). */
+  static int slots(JavaSparkContext sc) {
+    return sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
+  }
+
+  /** A session whose tasks run in this JVM (a local master), the step handed over in memory. */
+  static StepSession inJvm(JavaSparkContext sc, RDD<Part> train, Network net,
+      BatchSchedule schedule) {
+    StepSession s = new InJvm(train.getNumPartitions());
+    return s.submit(sc, train, new InJvmTask(s.id, net, schedule));
+  }
+
+  /** A session whose tasks reach the driver over TCP (any master). */
+  static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
+      BatchSchedule schedule) {
+    org.apache.spark.SparkConf conf = sc.getConf();
+    String host = conf.get("spark.driver.host", "127.0.0.1");
+    String bind = conf.get("spark.driver.bindAddress", host);
+    Tcp s = new Tcp(train.getNumPartitions(), bind);
+    try {
+      return s.submit(sc, train, new TcpTask(host, s.server.getLocalPort(), s.token,
+          net, schedule));
+    } catch (RuntimeException e) {
+      s.stop();
+      throw e;
+    }
+  }
+
+  /** The driver's port that tasks connect to; -1 for a session in this JVM. */
+  int port() {
+    return this instanceof Tcp t ? t.server.getLocalPort() : -1;
+  }
+
+  /** Submits the session's barrier job of task over train's partitions; returns this. */
+  final StepSession submit(JavaSparkContext sc, RDD<Part> train,
+      scala.Function1<scala.collection.Iterator<Part>, scala.collection.Iterator<Object>> task) {
+    OPEN.put(id, this);
+    RDD<Object> tasks = train.barrier().mapPartitions(task, false,
+        scala.reflect.ClassTag$.MODULE$.apply(Object.class));
+    try {
+      job = JavaRDD.fromRDD(tasks, scala.reflect.ClassTag$.MODULE$.apply(Object.class))
+          .countAsync();
+    } catch (RuntimeException e) {
+      OPEN.remove(id);
+      throw e;
+    }
+    return this;
+  }
+
+  /** The sums of one step and the slowest partition's compute nanoseconds. */
+  record Sums(GradientSum[] sums, long computeNanos) {}
+
+  /**
+   * Runs step (epoch, step) at params on the session's tasks and returns each partition's sum;
+   * null when the session had ended (idle) before or while the step was posted, so that the
+   * caller starts another. Throws what a task or the job failed with.
+   */
+  final Sums step(double[] params, int epoch, int step) {
+    lock.lock();
+    try {
+      if (closed) {
+        return null;
+      }
+      this.params = params;
+      this.epoch = epoch;
+      this.step = step;
+      java.util.Arrays.fill(sums, null);
+      pending = partitions;
+      seq++;
+      post();
+      while (pending > 0 && failure == null) {
+        done.await(100, TimeUnit.MILLISECONDS);
+        if (pending > 0 && failure == null && job.isDone()) {
+          failure = jobFailure();
+          if (failure == null) {
+            close(); // every task ended (idle) as the step came: the caller starts another
+            return null;
+          }
+        }
+      }
+      if (failure != null) {
+        close();
+        throw SparkEngine.<RuntimeException>rethrow(failure);
+      }
+      this.params = null;
+      long slowest = 0;
+      for (long n : nanos) {
+        slowest = Math.max(slowest, n);
+      }
+      return new Sums(sums.clone(), slowest);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IllegalStateException("interrupted while waiting for a step's sums", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Hands the step just posted (under the lock) to the tasks; may release the lock while it
+   * writes, and holds it again on return.
+   */
+  abstract void post();
+
+  /** Releases what the transport holds (under the lock or not); idempotent. */
+  void stop() {}
+
+  /** Marks the session ended (under the lock): no step is posted to it again. */
+  final void close() {
+    closed = true;
+    OPEN.remove(id);
+    posted.signalAll();
+    stop();
+  }
+
+  /** Why the job ended while a step was under way: its failure, null when it ended normally. */
+  private Throwable jobFailure() {
+    try {
+      job.get();
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause() != null ? e.getCause() : e;
+    } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+      return e;
+    }
+  }
+
+  /** Whether the session can take another step (it has not ended, idle or failed). */
+  final boolean live() {
+    lock.lock();
+    try {
+      return !closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Ends the session: its tasks return, and this waits (bounded) until the job has ended and its
+   * slots are free; a job that does not end in time is cancelled.
+   */
+  final void end() {
+    lock.lock();
+    try {
+      close();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      job.get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      job.cancel(true);
+    } catch (TimeoutException | ExecutionException
+        | java.util.concurrent.CancellationException e) {
+      // a failed job failed its step already; one that hangs is given up
+      job.cancel(true);
+    }
+  }
+
+  /** Sessions whose tasks may still look them up (for tests: none once every engine closed). */
+  static int open() {
+    return OPEN.size();
+  }
+
+  /** A task's sum for step number at (ignored when the session moved on, or a duplicate). */
+  final void reply(long at, int partition, GradientSum sum, long computeNanos) {
+    lock.lock();
+    try {
+      if (at != seq || closed || sums[partition] != null) {
+        return;
+      }
+      sums[partition] = sum;
+      nanos[partition] = computeNanos;
+      if (--pending == 0) {
+        idleSince = System.nanoTime();
+        done.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A task failed: the step under way fails with t. */
+  final void fail(Throwable t) {
+    lock.lock();
+    try {
+      if (failure == null && !closed) {
+        failure = t;
+      }
+      done.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The step a task takes: its number, parameters and batch. */
+  record Posted(long seq, double[] params, int epoch, int step) {}
+
+  /** Partition p's sums of a posted step, on its task, timed. */
+  private static GradientSum compute(Network net, BatchSchedule schedule, Part part, Posted p) {
+    return SparkEngine.partitionSum(net, schedule, p.params(), part, p.epoch(), p.step());
+  }
+
+  /** The in-JVM transport: the tasks wait on the session itself. */
+  private static final class InJvm extends StepSession {
+    InJvm(int partitions) {
+      super(partitions);
+    }
+
+    @Override
+    void post() {
+      posted.signalAll();
+    }
+
+    /**
+     * A task's next step after the one numbered seen, or null when the session has ended (and
+     * ends it when no step came for IDLE_NANOS). Checks for the task being killed while it waits.
+     */
+    Posted next(long seen, TaskContext context) throws InterruptedException {
+      lock.lock();
+      try {
+        while (seq == seen && !closed) {
+          long idle = System.nanoTime() - idleSince;
+          if (pending == 0 && idle >= IDLE_NANOS) {
+            close();
+            break;
+          }
+          posted.await(Math.min(IDLE_NANOS - idle, 50_000_000L), TimeUnit.NANOSECONDS);
+          if (context != null) {
+            context.killTaskIfInterrupted();
+          }
+        }
+        return closed ? null : new Posted(seq, params, epoch, step);
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** An in-JVM session's task: computes every step posted until the session ends. */
+  private record InJvmTask(long session, Network net, BatchSchedule schedule) implements
+      SessionTask {
+    @Override
+    public void run(Part part, TaskContext context) throws Exception {
+      if (!(OPEN.get(session) instanceof InJvm s)) {
+        return; // ended before this task started
+      }
+      try {
+        for (Posted p = s.next(0, context); p != null; p = s.next(p.seq(), context)) {
+          long start = System.nanoTime();
+          GradientSum sum = compute(net, schedule, part, p);
+          s.reply(p.seq(), part.index(), sum, System.nanoTime() - start);
+        }
+      } catch (Throwable t) {
+        s.fail(t);
+        throw t;
+      }
+    }
+  }
+
+  /**
+   * A session's task body over its partition's one Part; as a Spark function it returns no rows.
+   * A named class, not a closure (see SparkEngine.StepFunction).
+   */
+  private interface SessionTask extends scala.Function1<scala.collection.Iterator<Part>,
+      scala.collection.Iterator<Object>>, java.io.Serializable {
+    void run(Part part, TaskContext context) throws Exception;
+
+    @Override
+    default scala.collection.Iterator<Object> apply(scala.collection.Iterator<Part> parts) {
+      try {
+        run(parts.next(), TaskContext.get());
+      } catch (Exception e) {
+        throw SparkEngine.<RuntimeException>rethrow(e);
+      }
+      return scala.collection.Iterator$.MODULE$.empty();
+    }
+  }
+
+  // ---- over TCP ----
+
+  /** Messages from the driver: a step (then epoch, step, params), or the end of the session. */
+  private static final long STOP = -1;
+  private static final int TOKEN_BYTES = 32;
+
+  /**
+   * The TCP transport: a server socket on the driver, one connection per task (a reconnecting
+   * task, of a rerun stage, replaces its partition's connection and is sent the step under way),
+   * one reader thread per connection that hands the sums to the session.
+   */
+  private static final class Tcp extends StepSession {
+    final ServerSocket server;
+    final byte[] token = new byte[TOKEN_BYTES];
+    private final Connection[] connections;
+    private final Thread acceptor;
+
+    Tcp(int partitions, String bindHost) {
+      super(partitions);
+      new java.security.SecureRandom().nextBytes(token);
+      connections = new Connection[partitions];
+      try {
+        server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0), partitions);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot open the step server on " + bindHost, e);
+      }
+      acceptor = new Thread(this::accept, "gradspark-step-server-" + id);
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    private void accept() {
+      while (!server.isClosed()) {
+        Socket socket;
+        try {
+          socket = server.accept();
+        } catch (IOException e) {
+          return; // closed
+        }
+        try {
+          socket.setTcpNoDelay(true);
+          socket.setSoTimeout(10_000); // for the hello only
+          DataInputStream in = new DataInputStream(
+              new BufferedInputStream(socket.getInputStream(), 1 << 16));
+          byte[] presented = new byte[TOKEN_BYTES];
+          in.readFully(presented);
+          int partition = in.readInt();
+          if (!java.security.MessageDigest.isEqual(token, presented) || partition < 0
+              || partition >= partitions) {
+            socket.close();
+            continue;
+          }
+          socket.setSoTimeout(0);
+          register(new Connection(this, partition, socket, in));
+        } catch (IOException e) {
+          closeQuietly(socket);
+        }
+      }
+    }
+
+    /** A task connected: it replaces its partition's earlier connection and gets the step. */
+    private void register(Connection c) throws IOException {
+      Connection old;
+      boolean send;
+      lock.lock();
+      try {
+        if (closed) {
+          c.close();
+          return;
+        }
+        old = connections[c.partition];
+        connections[c.partition] = c;
+        send = pending > 0 && sums[c.partition] == null;
+        if (send) {
+          c.send(seq, epoch, step, params);
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (old != null) {
+        old.close();
+      }
+      c.start();
+    }
+
+    @Override
+    void post() {
+      // under the lock: a connection registering meanwhile is sent this step by register
+      for (Connection c : connections) {
+        if (c != null) {
+          try {
+            c.send(seq, epoch, step, params);
+          } catch (IOException e) {
+            c.close(); // its task is gone: the stage's rerun connects again, or the job fails
+          }
+        }
+      }
+    }
+
+    @Override
+    void stop() {
+      closeQuietly(server);
+      for (Connection c : connections) {
+        if (c != null) {
+          try {
+            c.out.writeLong(STOP);
+            c.out.flush();
+          } catch (IOException e) {
+            // gone already
+          }
+          c.close();
+        }
+      }
+    }
+  }
+
+  /** The driver's end of one task's connection, and its reader thread. */
+  private static final class Connection implements Runnable {
+    final Tcp session;
+    final int partition;
+    final Socket socket;
+    final DataInputStream in;
+    final DataOutputStream out;
+
+    Connection(Tcp session, int partition, Socket socket, DataInputStream in)
+        throws IOException {
+      this.session = session;
+      this.partition = partition;
+      this.socket = socket;
+      this.in = in;
+      this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+    }
+
+    void send(long seq, int epoch, int step, double[] params) throws IOException {
+      out.writeLong(seq);
+      out.writeInt(epoch);
+      out.writeInt(step);
+      DoubleArrays.write(out, params);
+      out.flush();
+    }
+
+    void start() {
+      Thread t = new Thread(this, "gradspark-step-reader-" + session.id + "-" + partition);
+      t.setDaemon(true);
+      t.start();
+    }
+
+    /** Reads the task's sums until the connection ends. */
+    @Override
+    public void run() {
+      try {
+        while (true) {
+          long seq = in.readLong();
+          double loss = in.readDouble();
+          long count = in.readLong();
+          long nanos = in.readLong();
+          double[] grad = DoubleArrays.read(in);
+          session.reply(seq, partition,
+              grad == null ? new GradientSum() : new GradientSum(loss, count, grad), nanos);
+        }
+      } catch (IOException e) {
+        close(); // the task ended (idle, the session's end, its executor lost)
+      }
+    }
+
+    void close() {
+      closeQuietly(socket);
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // nothing to keep
+    }
+  }
+
+  /**
+   * A TCP session's task: connects to the driver, presents the token and its partition, and
+   * computes every step it is sent until the driver ends the session or no step comes for
+   * IDLE_NANOS. Polls for a step in short waits, to notice the task being killed.
+   */
+  private record TcpTask(String host, int port, byte[] token, Network net,
+      BatchSchedule schedule) implements SessionTask {
+    @Override
+    public void run(Part part, TaskContext context) throws Exception {
+      try (Socket socket = new Socket()) {
+        socket.setTcpNoDelay(true);
+        socket.connect(new InetSocketAddress(host, port), 30_000);
+        DataInputStream in = new DataInputStream(
+            new BufferedInputStream(socket.getInputStream(), 1 << 16));
+        DataOutputStream out = new DataOutputStream(
+            new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+        out.write(token);
+        out.writeInt(part.index());
+        out.flush();
+        double[] params = new double[net.numParams()];
+        long idleSince = System.nanoTime();
+        socket.setSoTimeout(50);
+        while (true) {
+          // wait for a message's first byte in short timeouts (one that times out consumes
+          // nothing, so the stream stays in step); the rest follows without a timeout
+          int first;
+          try {
+            first = in.read();
+          } catch (SocketTimeoutException e) {
+            context.killTaskIfInterrupted();
+            if (System.nanoTime() - idleSince >= IDLE_NANOS) {
+              return; // the driver sees the connection end; its next step starts a session
+            }
+            continue;
+          }
+          if (first < 0) {
+            return; // the driver closed the session
+          }
+          socket.setSoTimeout(0);
+          byte[] rest = new byte[Long.BYTES - 1];
+          in.readFully(rest);
+          long seq = first;
+          for (byte b : rest) {
+            seq = seq << 8 | (b & 0xff);
+          }
+          if (seq == STOP) {
+            return;
+          }
+          int epoch = in.readInt();
+          int step = in.readInt();
+          DoubleArrays.readInto(in, params);
+          long start = System.nanoTime();
+          GradientSum sum = compute(net, schedule, part, new Posted(seq, params, epoch, step));
+          long nanos = System.nanoTime() - start;
+          out.writeLong(seq);
+          out.writeDouble(sum.lossSum());
+          out.writeLong(sum.count());
+          out.writeLong(nanos);
+          DoubleArrays.write(out, sum.count() == 0 ? null : sum.grad());
+          out.flush();
+          idleSince = System.nanoTime();
+          socket.setSoTimeout(50);
+        }
+      }
+    }
+  }
+}
