@@ -40,10 +40,10 @@ import picocli.CommandLine.Spec;
             + "the sweep's chart with error bars, and every difference from a published figure "
             + "beyond two standard deviations with what the run shows about it.",
         "--engine auto runs on Spark the experiments that fit the report's budget at Spark's cost "
-            + "per step (full batch, the single neurons with their trials side by side) and the "
-            + "others on the local engine (equal to round-off), both lanes at the same time; "
-            + "before them it measures what running latency-bound trials side by side on the one "
-            + "SparkContext saves. --quick runs a reduced version (1 epoch, 1,200 training rows, "
+            + "per step (every one of a few thousand steps, its trials side by side, one per "
+            + "task slot) and the others (the sweep, the 500- and 10,000-epoch runs) on the local "
+            + "engine (equal to round-off), both lanes at the same time; before them it measures "
+            + "what running trials side by side on the one SparkContext saves. --quick runs a reduced version (1 epoch, 1,200 training rows, "
             + "2 trials) to check the pipeline.",
         "",
         "Example: submit/gradspark report --out src/site/markdown/experiments",
@@ -165,10 +165,9 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
 
   /**
    * Runs the experiments in two lanes at the same time: those on Spark one after another (their
-   * latency-bound trials side by side in FAIR pools: the JVM's cores are mostly idle while a
-   * Spark step waits on the scheduler), and every trial of those on the local engine, sweep points
-   * included, in one pool of threads, one per core, the costliest first. Returns the entries with
-   * their outcomes, in table order.
+   * trials side by side in FAIR pools, one per task slot), and every trial of those on the local
+   * engine, sweep points included, in one pool of threads, one per core, the costliest first.
+   * Returns the entries with their outcomes, in table order.
    */
   private List<Report.Entry> runLanes(List<Report.Entry> planned, SparkHolder spark,
       RunDirectory runsDir) {
@@ -255,9 +254,9 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
   }
 
   /**
-   * Runs the trials of the first latency-bound experiment on Spark twice for one epoch, after an
-   * untimed trial that warms up the JIT and Spark: one after another, then side by side. How
-   * much running them at once saves, and that it changes no result. Null when no such experiment
+   * Runs the trials of the first experiment on Spark with room for two at once twice for one
+   * epoch, after an untimed trial that warms up the JIT and Spark: one after another, then side
+   * by side. How much running them at once saves, and that it changes no result. Null when no such experiment
    * is in the report.
    */
   private Report.Concurrency measureConcurrency(List<Report.Entry> planned, SparkHolder spark) {

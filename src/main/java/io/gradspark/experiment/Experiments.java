@@ -32,7 +32,7 @@ public final class Experiments {
    * @param trials trials of a full report (per grid point for a sweep)
    * @param engine the engine of a full report with --engine auto: spark where the whole
    *     experiment fits the report's budget at Spark's per-step cost here, local (the same math in
-   *     one JVM, equal to round-off) where its thousands of small steps would not
+   *     one JVM, equal to round-off) where its hundreds of thousands of small steps would not
    * @param baseline the experiment this one is compared with on one chart (the same network with
    *     momentum), or null
    * @param longOf the experiment this one trains for longer (the same network and settings), or
@@ -63,7 +63,10 @@ public final class Experiments {
     }
   }
 
-  /** One partition per trial: a step of a few hundred thousand flops is not worth splitting. */
+  /**
+   * One partition per trial: the trials of an experiment run side by side, one per task slot (a
+   * step session holds its slots), which keeps every core busy without splitting a step.
+   */
   private static final List<String> ONE_PARTITION = List.of("training.partitions=1");
 
   private static final Turn VAL_TURN_20_30 = new Turn("validation",
@@ -78,19 +81,22 @@ public final class Experiments {
           List.of(), ONE_PARTITION),
       new Experiment("neuron-7", "98.40%", 0.9840, false, 3, "spark", null, null, null,
           List.of(), ONE_PARTITION),
-      new Experiment("hidden64-0", "99.17%", 0.9917, 3, "local", null),
-      new Experiment("hidden64-7", "98.24%", 0.9824, 3, "local", null),
-      new Experiment("multiclass-64", "97.2% or better", 0.972, true, 3, "local", null, null,
-          null, List.of(), List.of()),
-      new Experiment("relu-deep", "98.42% (reference implementations ~98.0%)", 0.9842, 3,
-          "local", null),
-      new Experiment("relu-deep-nomomentum", "97.51%", 0.9751, 3, "local", "relu-deep"),
+      new Experiment("hidden64-0", "99.17%", 0.9917, false, 3, "spark", null, null, null,
+          List.of(), ONE_PARTITION),
+      new Experiment("hidden64-7", "98.24%", 0.9824, false, 3, "spark", null, null, null,
+          List.of(), ONE_PARTITION),
+      new Experiment("multiclass-64", "97.2% or better", 0.972, true, 3, "spark", null, null,
+          null, List.of(), ONE_PARTITION),
+      new Experiment("relu-deep", "98.42% (reference implementations ~98.0%)", 0.9842, false, 3,
+          "spark", null, null, null, List.of(), ONE_PARTITION),
+      new Experiment("relu-deep-nomomentum", "97.51%", 0.9751, false, 3, "spark", "relu-deep",
+          null, null, List.of(), ONE_PARTITION),
       new Experiment("full-batch", "84.13%", 0.8413, 3, "spark", null),
       new Experiment("full-batch-nomomentum", "65.16%", 0.6516, 3, "spark", "full-batch"),
-      new Experiment("wide-1000", ">= 98%", 0.98, true, 3, "local", null, null, null, List.of(),
-          List.of()),
-      new Experiment("moons", ">= 97% (mean of 10 trials)", 0.97, true, 10, "local", null, null,
-          null, List.of(), List.of()),
+      new Experiment("wide-1000", ">= 98%", 0.98, true, 3, "spark", null, null, null, List.of(),
+          ONE_PARTITION),
+      new Experiment("moons", ">= 97% (mean of 10 trials)", 0.97, true, 10, "spark", null, null,
+          null, List.of(), ONE_PARTITION),
       new Experiment("moons-sweep", "mean test accuracy rises with h, then falls once "
           + "overfitting sets in", Double.NaN, false, 3, "local", null, null, null,
           List.of(MOONS_GRID), List.of()),

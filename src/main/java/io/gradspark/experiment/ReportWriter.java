@@ -529,15 +529,23 @@ final class ReportWriter {
       return "full batch: one step per epoch, a job whose arithmetic dwarfs its fixed cost";
     }
     long total = stepsPerTrial * trials;
-    String estimate = c == null ? "" : " ≈ " + Format.duration(total * c.msPerStepShared() / 1000)
-        + " at the " + Format.metric(c.msPerStepShared(), false) + " ms of wall time a shared "
-        + "Spark step took (measured below)";
     if (p.onSpark()) {
-      return String.format(Locale.ROOT, "%,d steps in all%s: fits the budget", total, estimate);
+      return String.format(Locale.ROOT, "%,d steps in all, in step sessions: fits the budget",
+          total);
     }
-    return String.format(Locale.ROOT, "%,d steps in all%s, a lower bound for this network, "
-        + "against %s on the local engine", total,
-        estimate.isEmpty() ? " at Spark's ~10 ms a step" : estimate,
+    String estimate = c == null ? " at ~0.1 ms or more a step"
+        : " ≈ " + Format.duration(total * c.msPerStepShared() / 1000) + " at the "
+            + Format.metric(c.msPerStepShared(), false) + " ms of wall time a shared Spark step of "
+            + c.id() + " took (measured below)";
+    double lane = 0;
+    for (Report.Entry e : report.entries()) {
+      if (e.onSpark() && e.outcome() != null) {
+        lane += e.outcome().wallSeconds();
+      }
+    }
+    return String.format(Locale.ROOT, "%,d steps in all%s, a lower bound for this network, on "
+        + "top of the Spark lane's %s (they run one after another; the budget is 45 min), "
+        + "against %s on the local engine beside it", total, estimate, Format.duration(lane),
         p.sweep() != null ? Format.duration(p.sweep().seconds())
             : Format.duration(p.outcome().wallSeconds()));
   }
