@@ -77,6 +77,8 @@ public final class SparkEngine implements GradientEngine {
   private boolean sessions;
   /** The session under way, if any. */
   private StepSession session;
+  /** Where a TCP session's tasks connect (null: spark.driver.host); for tests. */
+  private String stepHost;
 
   /** How per-partition sums come back to the driver (see the class comment). */
   public enum Aggregation {
@@ -206,6 +208,12 @@ public final class SparkEngine implements GradientEngine {
    */
   public boolean stepSessions() {
     return sessions && StepSession.fits(sc, partitions);
+  }
+
+  /** Tells a TCP session's tasks to connect to host (for tests of an unreachable driver). */
+  void stepHost(String host) {
+    endSession();
+    stepHost = host;
   }
 
   /** Ends the step session under way, freeing its task slots for other jobs. */
@@ -419,14 +427,26 @@ public final class SparkEngine implements GradientEngine {
           sc.setJobDescription("steps from epoch " + (epoch + 1) + " step " + (step + 1) + "/"
               + schedule.stepsPerEpoch());
           session = sameJvm ? StepSession.inJvm(sc, trainRdd(), net, schedule)
-              : StepSession.overTcp(sc, trainRdd(), net, schedule);
+              : StepSession.overTcp(sc, trainRdd(), net, schedule,
+                  sc.getConf().getBoolean("spark.network.crypto.enabled", false), stepHost);
         }
         r = session.step(params, epoch, step);
         if (r == null && ++ended > 2) {
           throw new IllegalStateException("step sessions ended before their first step");
         }
       } catch (Exception e) {
+        StepSession failed = session;
         endSession();
+        if (failed != null && !failed.reached()) {
+          // no task ever reached the driver's step server: a network that lets executors reach
+          // only some of the driver's ports; the steps run as jobs from here on
+          sessions = false;
+          SESSION_LOG.warn("No task of the step session reached the driver's step server at "
+              + "port {} ({}); steps run as Spark jobs from here on. Open a port of the driver "
+              + "to the executors and set {} to it, or set {}=false", failed.port(), e.toString(),
+              StepSession.PORT, STEP_SESSIONS);
+          return null;
+        }
         if (++failures >= allowed || Thread.currentThread().isInterrupted()) {
           throw SparkEngine.<RuntimeException>rethrow(e);
         }

@@ -5,7 +5,6 @@ import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientSum;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,20 +39,22 @@ import org.apache.spark.rdd.RDD;
  * the step returns, and leave their sums in the session: two thread hand-offs a step). Elsewhere
  * over one TCP connection per task to a server socket of the driver ({@link #overTcp}), bound to
  * {@code spark.driver.bindAddress} and reached at {@code spark.driver.host}: the parameters go
- * out as bytes, each task's sum comes back. A task proves it belongs to the session with a random
- * 256-bit token that reaches it inside the task itself (Spark's own, authenticated channel when
- * {@code spark.authenticate} is on); the bytes themselves are not encrypted, so with {@code
- * spark.network.crypto.enabled} the engine keeps a job per step ({@link #fits}).
+ * out as bytes, each task's sum comes back ({@link Frames}). A task proves it belongs to the
+ * session with a random 256-bit secret that reaches it inside the task itself (Spark's own
+ * channel, authenticated with {@code spark.authenticate}); with {@code
+ * spark.network.crypto.enabled}, as Spark's own traffic, every frame is sealed with AES-GCM under
+ * a key of the connection's own.
  *
  * <p>Slots: the barrier stage is Spark's gang scheduling, so a session's tasks start only when all
  * P can, never holding some slots while waiting for others; a session starts only when the cluster
  * has P slots at all. A session holds its slots while it is up, so it ends before anything else
  * needs them: before an evaluation, at the engine's close, and on its own after {@link
  * #IDLE_NANOS} without a step (a driver busy elsewhere, or a second engine on the same context,
- * then finds them free; the next step starts a new session). Failures: a task that throws fails
- * the step with its exception. A lost executor breaks its connection; Spark reruns the barrier
- * stage (all P tasks, {@code spark.stage.maxConsecutiveAttempts} times), whose tasks connect again
- * and compute the step under way: the same sums, as a job per step's retried task gives.
+ * then finds them free; the next step starts a new session). Failures: a task that throws, or
+ * whose executor is lost, fails the session's job (Spark does not rerun a failed barrier result
+ * stage), and the step with it; {@link SparkEngine} then computes the step again in a new session
+ * (or as a job while the cluster lacks the slots): the same sums, as a job per step's retried
+ * task gives.
  */
 abstract class StepSession {
   /** A session whose tasks get no step for this long ends and frees its slots. */
@@ -93,16 +93,12 @@ abstract class StepSession {
 
   /**
    * Whether steps over P partitions can run in a session on this context now: a DIRECT plan's
-   * steps (the caller checks), P task slots in the cluster (barrier stages need them at once),
-   * no dynamic allocation (barrier stages refuse it) and, off a local master, no encryption asked
-   * of Spark's network (the TCP channel does not encrypt).
+   * steps (the caller checks), P task slots in the cluster (barrier stages need them at once)
+   * and no dynamic allocation (barrier stages refuse it).
    */
   static boolean fits(JavaSparkContext sc, int partitions) {
     org.apache.spark.SparkConf conf = sc.getConf();
     if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
-      return false;
-    }
-    if (!sc.isLocal() && conf.getBoolean("spark.network.crypto.enabled", false)) {
       return false;
     }
     return partitions <= slots(sc);
@@ -120,15 +116,25 @@ abstract class StepSession {
     return s.submit(sc, train, new InJvmTask(s.id, net, schedule));
   }
 
-  /** A session whose tasks reach the driver over TCP (any master). */
+  /**
+   * A session whose tasks reach the driver over TCP (any master), its frames encrypted when
+   * encrypt (the default where Spark's own network is: {@code spark.network.crypto.enabled}).
+   */
   static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
-      BatchSchedule schedule) {
+      BatchSchedule schedule, boolean encrypt) {
+    return overTcp(sc, train, net, schedule, encrypt, null);
+  }
+
+  /** As above, the tasks told to connect to host (null: spark.driver.host; other for tests). */
+  static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
+      BatchSchedule schedule, boolean encrypt, String connectTo) {
     org.apache.spark.SparkConf conf = sc.getConf();
-    String host = conf.get("spark.driver.host", "127.0.0.1");
-    String bind = conf.get("spark.driver.bindAddress", host);
-    Tcp s = new Tcp(train.getNumPartitions(), bind);
+    String driverHost = conf.get("spark.driver.host", "127.0.0.1");
+    String host = connectTo != null ? connectTo : driverHost;
+    String bind = conf.get("spark.driver.bindAddress", driverHost);
+    Tcp s = new Tcp(train.getNumPartitions(), bind, conf.getInt(PORT, 0), encrypt);
     try {
-      return s.submit(sc, train, new TcpTask(host, s.server.getLocalPort(), s.token,
+      return s.submit(sc, train, new TcpTask(host, s.server.getLocalPort(), s.secret, encrypt,
           net, schedule));
     } catch (RuntimeException e) {
       s.stop();
@@ -136,9 +142,25 @@ abstract class StepSession {
     }
   }
 
+  /**
+   * The Spark property for the driver's port that a TCP session's tasks connect to (default 0:
+   * any free port; one session at a time per port), for networks that let executors reach only
+   * given ports of the driver.
+   */
+  static final String PORT = "spark.gradspark.stepSessions.port";
+
   /** The driver's port that tasks connect to; -1 for a session in this JVM. */
   int port() {
     return this instanceof Tcp t ? t.server.getLocalPort() : -1;
+  }
+
+  /**
+   * Whether any task ever reached the session (always for one in this JVM): a TCP session that
+   * failed before any did points at a network that does not let executors reach the driver's
+   * step port.
+   */
+  boolean reached() {
+    return !(this instanceof Tcp t) || t.reached;
   }
 
   /** Submits the session's barrier job of task over train's partitions; returns this. */
@@ -207,10 +229,7 @@ abstract class StepSession {
     }
   }
 
-  /**
-   * Hands the step just posted (under the lock) to the tasks; may release the lock while it
-   * writes, and holds it again on return.
-   */
+  /** Hands the step just posted to the tasks (under the lock). */
   abstract void post();
 
   /** Releases what the transport holds (under the lock or not); idempotent. */
@@ -393,35 +412,39 @@ abstract class StepSession {
 
   /** Messages from the driver: a step (then epoch, step, params), or the end of the session. */
   private static final long STOP = -1;
-  private static final int TOKEN_BYTES = 32;
 
   /**
-   * The TCP transport: a server socket on the driver, one connection per task (a reconnecting
-   * task, of a rerun stage, replaces its partition's connection and is sent the step under way),
-   * one reader thread per connection that hands the sums to the session.
+   * The TCP transport: a server socket on the driver, one connection per task (a task that
+   * connects after a step was posted is sent it; a second connection for a partition replaces
+   * the first), one reader thread per connection that hands the sums to the session.
    */
   private static final class Tcp extends StepSession {
     final ServerSocket server;
-    final byte[] token = new byte[TOKEN_BYTES];
+    final byte[] secret = new byte[Frames.SECRET_BYTES];
+    final boolean encrypt;
     private final Connection[] connections;
-    private final Thread acceptor;
+    volatile boolean reached;
 
-    Tcp(int partitions, String bindHost) {
+    Tcp(int partitions, String bindHost, int port, boolean encrypt) {
       super(partitions);
-      new java.security.SecureRandom().nextBytes(token);
+      this.encrypt = encrypt;
+      new java.security.SecureRandom().nextBytes(secret);
       connections = new Connection[partitions];
       try {
         server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0), partitions);
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), port), partitions);
       } catch (IOException e) {
-        throw new IllegalStateException("cannot open the step server on " + bindHost, e);
+        throw new IllegalStateException("cannot open the step server on " + bindHost + ":" + port
+            + " (" + e.getMessage() + ")", e);
       }
-      acceptor = new Thread(this::accept, "gradspark-step-server-" + id);
+      Thread acceptor = new Thread(this::accept, "gradspark-step-server-" + id);
       acceptor.setDaemon(true);
       acceptor.start();
     }
 
     private void accept() {
+      byte[] token = Frames.authToken(secret);
       while (!server.isClosed()) {
         Socket socket;
         try {
@@ -432,18 +455,23 @@ abstract class StepSession {
         try {
           socket.setTcpNoDelay(true);
           socket.setSoTimeout(10_000); // for the hello only
-          DataInputStream in = new DataInputStream(
-              new BufferedInputStream(socket.getInputStream(), 1 << 16));
-          byte[] presented = new byte[TOKEN_BYTES];
-          in.readFully(presented);
-          int partition = in.readInt();
+          java.io.PushbackInputStream raw = new java.io.PushbackInputStream(
+              new BufferedInputStream(socket.getInputStream(), 1 << 16), 1);
+          DataInputStream hello = new DataInputStream(raw);
+          byte[] presented = new byte[token.length];
+          hello.readFully(presented);
+          int partition = hello.readInt();
+          byte[] nonce = new byte[Frames.NONCE_BYTES];
+          hello.readFully(nonce);
           if (!java.security.MessageDigest.isEqual(token, presented) || partition < 0
               || partition >= partitions) {
             socket.close();
             continue;
           }
           socket.setSoTimeout(0);
-          register(new Connection(this, partition, socket, in));
+          reached = true;
+          register(new Connection(this, partition, new Frames(socket, raw,
+              encrypt ? Frames.connectionKey(secret, partition, nonce) : null, true)));
         } catch (IOException e) {
           closeQuietly(socket);
         }
@@ -453,24 +481,22 @@ abstract class StepSession {
     /** A task connected: it replaces its partition's earlier connection and gets the step. */
     private void register(Connection c) throws IOException {
       Connection old;
-      boolean send;
       lock.lock();
       try {
         if (closed) {
-          c.close();
+          c.frames.close();
           return;
         }
         old = connections[c.partition];
         connections[c.partition] = c;
-        send = pending > 0 && sums[c.partition] == null;
-        if (send) {
+        if (pending > 0 && sums[c.partition] == null) {
           c.send(seq, epoch, step, params);
         }
       } finally {
         lock.unlock();
       }
       if (old != null) {
-        old.close();
+        old.frames.close();
       }
       c.start();
     }
@@ -483,7 +509,7 @@ abstract class StepSession {
           try {
             c.send(seq, epoch, step, params);
           } catch (IOException e) {
-            c.close(); // its task is gone: the stage's rerun connects again, or the job fails
+            c.frames.close(); // its task is gone: the job fails, and a new session computes it
           }
         }
       }
@@ -495,12 +521,12 @@ abstract class StepSession {
       for (Connection c : connections) {
         if (c != null) {
           try {
-            c.out.writeLong(STOP);
-            c.out.flush();
+            c.frames.message().writeLong(STOP);
+            c.frames.send();
           } catch (IOException e) {
             // gone already
           }
-          c.close();
+          c.frames.close();
         }
       }
     }
@@ -510,25 +536,21 @@ abstract class StepSession {
   private static final class Connection implements Runnable {
     final Tcp session;
     final int partition;
-    final Socket socket;
-    final DataInputStream in;
-    final DataOutputStream out;
+    final Frames frames;
 
-    Connection(Tcp session, int partition, Socket socket, DataInputStream in)
-        throws IOException {
+    Connection(Tcp session, int partition, Frames frames) {
       this.session = session;
       this.partition = partition;
-      this.socket = socket;
-      this.in = in;
-      this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+      this.frames = frames;
     }
 
     void send(long seq, int epoch, int step, double[] params) throws IOException {
-      out.writeLong(seq);
-      out.writeInt(epoch);
-      out.writeInt(step);
-      DoubleArrays.write(out, params);
-      out.flush();
+      DataOutputStream m = frames.message();
+      m.writeLong(seq);
+      m.writeInt(epoch);
+      m.writeInt(step);
+      DoubleArrays.write(m, params);
+      frames.send();
     }
 
     void start() {
@@ -542,21 +564,18 @@ abstract class StepSession {
     public void run() {
       try {
         while (true) {
-          long seq = in.readLong();
-          double loss = in.readDouble();
-          long count = in.readLong();
-          long nanos = in.readLong();
-          double[] grad = DoubleArrays.read(in);
+          DataInputStream m = frames.receive();
+          long seq = m.readLong();
+          double loss = m.readDouble();
+          long count = m.readLong();
+          long nanos = m.readLong();
+          double[] grad = DoubleArrays.read(m);
           session.reply(seq, partition,
               grad == null ? new GradientSum() : new GradientSum(loss, count, grad), nanos);
         }
       } catch (IOException e) {
-        close(); // the task ended (idle, the session's end, its executor lost)
+        frames.close(); // the task ended (idle, the session's end, its executor lost)
       }
-    }
-
-    void close() {
-      closeQuietly(socket);
     }
   }
 
@@ -569,68 +588,59 @@ abstract class StepSession {
   }
 
   /**
-   * A TCP session's task: connects to the driver, presents the token and its partition, and
-   * computes every step it is sent until the driver ends the session or no step comes for
-   * IDLE_NANOS. Polls for a step in short waits, to notice the task being killed.
+   * A TCP session's task: connects to the driver, presents the hash of the session's secret, its
+   * partition and a nonce for its connection's key, and computes every step it is sent until the
+   * driver ends the session or no step comes for IDLE_NANOS. Waits for a step in short polls, to
+   * notice the task being killed.
    */
-  private record TcpTask(String host, int port, byte[] token, Network net,
+  private record TcpTask(String host, int port, byte[] secret, boolean encrypt, Network net,
       BatchSchedule schedule) implements SessionTask {
     @Override
     public void run(Part part, TaskContext context) throws Exception {
       try (Socket socket = new Socket()) {
         socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress(host, port), 30_000);
-        DataInputStream in = new DataInputStream(
-            new BufferedInputStream(socket.getInputStream(), 1 << 16));
-        DataOutputStream out = new DataOutputStream(
-            new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
-        out.write(token);
-        out.writeInt(part.index());
-        out.flush();
+        byte[] nonce = new byte[Frames.NONCE_BYTES];
+        new java.security.SecureRandom().nextBytes(nonce);
+        DataOutputStream hello = new DataOutputStream(socket.getOutputStream());
+        hello.write(Frames.authToken(secret));
+        hello.writeInt(part.index());
+        hello.write(nonce);
+        hello.flush();
+        Frames frames = new Frames(socket,
+            encrypt ? Frames.connectionKey(secret, part.index(), nonce) : null, false);
         double[] params = new double[net.numParams()];
         long idleSince = System.nanoTime();
-        socket.setSoTimeout(50);
         while (true) {
-          // wait for a message's first byte in short timeouts (one that times out consumes
-          // nothing, so the stream stays in step); the rest follows without a timeout
-          int first;
-          try {
-            first = in.read();
-          } catch (SocketTimeoutException e) {
+          if (!frames.await(50)) {
             context.killTaskIfInterrupted();
             if (System.nanoTime() - idleSince >= IDLE_NANOS) {
               return; // the driver sees the connection end; its next step starts a session
             }
             continue;
           }
-          if (first < 0) {
-            return; // the driver closed the session
-          }
-          socket.setSoTimeout(0);
-          byte[] rest = new byte[Long.BYTES - 1];
-          in.readFully(rest);
-          long seq = first;
-          for (byte b : rest) {
-            seq = seq << 8 | (b & 0xff);
-          }
+          DataInputStream m = frames.receive();
+          long seq = m.readLong();
           if (seq == STOP) {
             return;
           }
-          int epoch = in.readInt();
-          int step = in.readInt();
-          DoubleArrays.readInto(in, params);
+          int epoch = m.readInt();
+          int step = m.readInt();
+          DoubleArrays.readInto(m, params);
           long start = System.nanoTime();
           GradientSum sum = compute(net, schedule, part, new Posted(seq, params, epoch, step));
           long nanos = System.nanoTime() - start;
+          DataOutputStream out = frames.message();
           out.writeLong(seq);
           out.writeDouble(sum.lossSum());
           out.writeLong(sum.count());
           out.writeLong(nanos);
           DoubleArrays.write(out, sum.count() == 0 ? null : sum.grad());
-          out.flush();
+          frames.send();
           idleSince = System.nanoTime();
-          socket.setSoTimeout(50);
         }
+      } catch (java.io.EOFException e) {
+        // the driver closed the session
       }
     }
   }

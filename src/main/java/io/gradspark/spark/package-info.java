@@ -1,6 +1,7 @@
 /**
- * Spark: the data-parallel {@link io.gradspark.spark.SparkEngine} (one job per step, sums merged in
- * a fixed order), its factory {@link io.gradspark.spark.SparkEngines}, training on an
+ * Spark: the data-parallel {@link io.gradspark.spark.SparkEngine} (each step in a step session,
+ * {@link io.gradspark.spark.StepSession}: a barrier job whose tasks stay up from step to step, in
+ * the JVM or over TCP; else one job per step; sums merged in a fixed order), its factory {@link io.gradspark.spark.SparkEngines}, training on an
  * application's RDDs ({@link io.gradspark.spark.Gradspark#fit}, {@link
  * io.gradspark.spark.SparkModel} to predict and evaluate on executors, on RDDs or on data
  * paths the tasks read themselves; {@link io.gradspark.spark.PredictionFiles}: predictions as

@@ -137,25 +137,93 @@ class StepSessionTest {
   void aTaskWithoutTheTokenIsRefused() throws Exception {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 8);
     try (SparkEngine engine = engine(2)) {
-      StepSession s = StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE);
-      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
-        java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
-        out.write(new byte[32]); // not the session's token
-        out.writeInt(0);
-        out.flush();
-        socket.setSoTimeout(10_000);
-        assertEquals(-1, socket.getInputStream().read(), "the driver hangs up");
+      StepSession s =
+          StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, false);
+      GradientSum[] parts;
+      try {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+          java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
+          out.write(new byte[32]); // not the hash of the session's secret
+          out.writeInt(0);
+          out.write(new byte[Frames.NONCE_BYTES]);
+          out.flush();
+          socket.setSoTimeout(10_000);
+          assertEquals(-1, socket.getInputStream().read(), "the driver hangs up");
+        }
+        parts = s.step(params, 0, 2).sums();
+      } finally {
+        s.end();
       }
-      StepSession.Sums sums = s.step(params, 0, 2);
-      GradientSum[] parts = sums.sums();
-      GradientSum viaJobs;
       engine.stepSessions(false);
-      s.end();
-      viaJobs = engine.gradient(params, 0, 2);
+      GradientSum viaJobs = engine.gradient(params, 0, 2);
       GradientSum merged = new CanonicalSum<GradientSum>(2, GradientSum::merge)
           .add(0, parts[0]).add(1, parts[1]).result();
       assertArrayEquals(viaJobs.grad(), merged.grad(), "the real tasks' sums still came");
     }
+  }
+
+  @Test
+  void encryptedFramesCarryTheSameSumsAndRefuseATamperedOne() throws Exception {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 9);
+    try (SparkEngine engine = engine(2)) {
+      engine.stepSessions(false);
+      GradientSum viaJobs = engine.gradient(params, 1, 3);
+      double[] expected = viaJobs.grad().clone();
+      for (boolean encrypt : new boolean[] {false, true}) {
+        StepSession s =
+            StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, encrypt);
+        try {
+          GradientSum[] parts = s.step(params, 1, 3).sums();
+          GradientSum merged = new CanonicalSum<GradientSum>(2, GradientSum::merge)
+              .add(0, parts[0]).add(1, parts[1]).result();
+          assertArrayEquals(expected, merged.grad(), "encrypt " + encrypt);
+        } finally {
+          s.end();
+        }
+      }
+    }
+    // a frame sealed under one connection's key does not open under another's, nor altered
+    byte[] secret = new byte[Frames.SECRET_BYTES];
+    byte[] nonce = new byte[Frames.NONCE_BYTES];
+    assertFalse(java.util.Arrays.equals(Frames.connectionKey(secret, 0, nonce),
+        Frames.connectionKey(secret, 1, nonce)), "each partition's connection has its own key");
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress());
+        java.net.Socket a = new java.net.Socket(server.getInetAddress(), server.getLocalPort());
+        java.net.Socket b = server.accept()) {
+      byte[] key = Frames.connectionKey(secret, 0, nonce);
+      Frames driver = new Frames(a, key, true);
+      Frames task = new Frames(b, key, false);
+      driver.message().writeLong(42);
+      driver.send();
+      assertEquals(42, task.receive().readLong(), "sealed and opened");
+      // the same frame again (a replay: the same key, counter and bytes); the task's counter has
+      // moved on, so the tag fails
+      Frames replayer = new Frames(a, key, true);
+      replayer.message().writeLong(42);
+      replayer.send();
+      java.io.IOException e = assertThrows(java.io.IOException.class, task::receive);
+      System.out.println("a replayed frame: " + e.getMessage());
+    }
+  }
+
+  @Test
+  void tasksThatCannotReachTheDriverLeaveTheStepsToJobs() {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 10);
+    try (SparkEngine jobs = engine(2); SparkEngine engine = engine(2)) {
+      jobs.stepSessions(false);
+      double[] expected = jobs.gradient(params, 0, 4).grad().clone();
+      jobs.close();
+      engine.sameJvmHandoff(false);
+      // the step server listens on 127.0.0.1 only: 127.0.0.2 refuses the tasks' connections
+      engine.stepHost("127.0.0.2");
+      assertTrue(engine.stepSessions());
+      assertArrayEquals(expected, engine.gradient(params, 0, 4).grad(), "the step as a job");
+      assertFalse(engine.stepSessions(), "sessions are off for this engine from here on");
+      assertTrue(engine.describe().endsWith("a job per step"), engine.describe());
+      assertArrayEquals(expected, engine.gradient(params, 0, 4).grad());
+    }
+    assertEquals(0, StepSession.open());
   }
 
   @Test

@@ -1,0 +1,185 @@
+package io.gradspark.spark;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PushbackInputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * One step-session connection's messages ({@link StepSession}, over TCP): each a length-prefixed
+ * frame, sealed with AES-GCM when the session encrypts (as Spark's own traffic is with {@code
+ * spark.network.crypto.enabled}). The key is the connection's own, derived (HMAC-SHA256) from the
+ * session's 256-bit secret, the task's partition and a random nonce the task sends when it
+ * connects, so a task that connects again (a rerun stage) never reuses a key; each direction
+ * counts its frames into the GCM nonce, so no nonce repeats under a key, and a frame that was
+ * altered, replayed or reordered fails its tag. The secret reaches the task inside the task
+ * itself (over Spark's channel, encrypted there too); the connection's first bytes carry only a
+ * hash of it, which proves the task holds it and gives nothing of the key away.
+ */
+final class Frames {
+  static final int SECRET_BYTES = 32;
+  static final int NONCE_BYTES = 16;
+  private static final int TAG_BITS = 128;
+  /** The largest frame accepted: a Java array's limit, less the tag. */
+  private static final int MAX_FRAME = Integer.MAX_VALUE - 64;
+
+  private final Socket socket;
+  private final PushbackInputStream raw;
+  private final DataInputStream in;
+  private final DataOutputStream out;
+  private final SecretKeySpec key;
+  private final byte sendDirection;
+  private long sent;
+  private long received;
+  private final Buffer message = new Buffer();
+  private final DataOutputStream messageData = new DataOutputStream(message);
+
+  /**
+   * Frames over socket: key null for plain frames; driver: whether this is the driver's end (the
+   * two directions' nonces differ in their first byte).
+   */
+  Frames(Socket socket, byte[] key, boolean driver) throws IOException {
+    this(socket, new PushbackInputStream(
+        new BufferedInputStream(socket.getInputStream(), 1 << 16), 1), key, driver);
+  }
+
+  /** As above, over an input stream already opened on the socket (the hello was read from it). */
+  Frames(Socket socket, PushbackInputStream raw, byte[] key, boolean driver) throws IOException {
+    this.socket = socket;
+    this.raw = raw;
+    this.in = new DataInputStream(raw);
+    this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+    this.key = key == null ? null : new SecretKeySpec(key, "AES");
+    this.sendDirection = (byte) (driver ? 0 : 1);
+  }
+
+  /** The hash of the session's secret that a task presents when it connects. */
+  static byte[] authToken(byte[] secret) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update("gradspark step session: auth".getBytes(StandardCharsets.US_ASCII));
+      return d.digest(secret);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** The AES-256 key of one connection: HMAC-SHA256(secret, partition || the task's nonce). */
+  static byte[] connectionKey(byte[] secret, int partition, byte[] nonce) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      mac.update("gradspark step session: key".getBytes(StandardCharsets.US_ASCII));
+      mac.update(ByteBuffer.allocate(4).putInt(partition).array());
+      return mac.doFinal(nonce);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+    }
+  }
+
+  /** Starts the next outgoing message: write it to the stream returned, then {@link #send}. */
+  DataOutputStream message() {
+    message.reset();
+    return messageData;
+  }
+
+  /** Sends the message written since {@link #message} as one frame. */
+  void send() throws IOException {
+    messageData.flush();
+    byte[] body = message.array();
+    int length = message.size();
+    if (key != null) {
+      body = crypt(Cipher.ENCRYPT_MODE, sendDirection, sent++, body, length);
+      length = body.length;
+    }
+    out.writeInt(length);
+    out.write(body, 0, length);
+    out.flush();
+  }
+
+  /**
+   * Waits up to millis for the next frame to begin (nothing is consumed when none does); false
+   * on a timeout. Throws EOFException when the other end has closed.
+   */
+  boolean await(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    int first;
+    try {
+      first = raw.read();
+    } catch (SocketTimeoutException e) {
+      return false;
+    } finally {
+      socket.setSoTimeout(0);
+    }
+    if (first < 0) {
+      throw new java.io.EOFException("the connection was closed");
+    }
+    raw.unread(first);
+    return true;
+  }
+
+  /** The next frame's message (blocks until it has arrived whole). */
+  DataInputStream receive() throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > MAX_FRAME) {
+      throw new IOException("a frame of " + length + " bytes: not a step session's stream");
+    }
+    byte[] body = new byte[length];
+    in.readFully(body);
+    if (key != null) {
+      body = crypt(Cipher.DECRYPT_MODE, (byte) (1 - sendDirection), received++, body, length);
+      length = body.length;
+    }
+    return new DataInputStream(new ByteArrayInputStream(body, 0, length));
+  }
+
+  /** AES-GCM of bytes[0, length) with the nonce (direction, counter). */
+  private byte[] crypt(int mode, byte direction, long counter, byte[] bytes, int length)
+      throws IOException {
+    byte[] nonce = ByteBuffer.allocate(12).put(direction).put(new byte[3]).putLong(counter)
+        .array();
+    try {
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
+      return c.doFinal(bytes, 0, length);
+    } catch (javax.crypto.AEADBadTagException e) {
+      throw new IOException("a step session's frame failed its authentication tag "
+          + "(altered, replayed or not from this session)", e);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("AES-GCM failed: " + e, e);
+    }
+  }
+
+  void close() {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // nothing to keep
+    }
+  }
+
+  /** A ByteArrayOutputStream whose array is read in place. */
+  private static final class Buffer extends ByteArrayOutputStream {
+    Buffer() {
+      super(1 << 16);
+    }
+
+    byte[] array() {
+      return buf;
+    }
+  }
+}
