@@ -116,6 +116,10 @@ final class ReportWriter {
     }
     if (e.turn() != null) {
       text += "\n\n" + turnText(e.turn(), mean);
+      // without an accuracy to compare, what was found about the turn goes with it
+      if (!Double.isFinite(e.target()) && Experiments.reason(e.id()) != null) {
+        text += " " + Experiments.reason(e.id());
+      }
     }
     Report.Entry base = report.baseline(p);
     if (base != null) {

@@ -52,6 +52,8 @@ class ReportCommandTest {
     // the long runs name where their loss turns, against the published epochs
     assertTrue(md.contains("validation loss lowest after 20-30 epochs, rising later | "), md);
     assertTrue(md.contains("**The turn.** Published: test loss rising after ~2,400 epochs."), md);
+    // with no accuracy to compare, what was found about the 10,000-epoch turn goes with it
+    assertTrue(md.contains(io.gradspark.experiment.Experiments.reason("neuron-0-10k")), md);
     // the concurrent trials on Spark were measured, and changed nothing
     assertTrue(md.contains("**Concurrent trials on one SparkContext.**")
         && md.contains("with every trial's parameters bit-identical both ways"), md);
