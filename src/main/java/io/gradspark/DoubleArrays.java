@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * double[] through Java serialization (or any DataOutput: a socket) in bulk. ObjectOutputStream writes a double[] one value at a
- * time (8 byte stores each), which made serialising a step's broadcast parameters and gradient sums
+ * double[] through Java serialization (or any DataOutput: a socket) in bulk. ObjectOutputStream
+ * writes a double[] one value at a time (8 byte stores each), which made serialising a step's broadcast parameters and gradient sums
  * the largest single cost of a Spark step; streamed as little-endian bytes through a 64 KB buffer
  * the array is one copy each way and never held twice, with every bit kept (NaN payloads too).
  */

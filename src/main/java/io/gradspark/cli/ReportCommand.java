@@ -43,8 +43,8 @@ import picocli.CommandLine.Spec;
             + "per step (every one of a few thousand steps, its trials side by side, one per "
             + "task slot) and the others (the sweep, the 500- and 10,000-epoch runs) on the local "
             + "engine (equal to round-off), both lanes at the same time; before them it measures "
-            + "what running trials side by side on the one SparkContext saves. --quick runs a reduced version (1 epoch, 1,200 training rows, "
-            + "2 trials) to check the pipeline.",
+            + "what running trials side by side on the one SparkContext saves. --quick runs a "
+            + "reduced version (1 epoch, 1,200 training rows, 2 trials) to check the pipeline.",
         "",
         "Example: submit/gradspark report --out src/site/markdown/experiments",
         "         submit/gradspark report --quick --only moons,neuron-0 --out /tmp/report"},
@@ -256,8 +256,8 @@ final class ReportCommand extends SharedOptions.Trials implements Callable<Integ
   /**
    * Runs the trials of the first experiment on Spark with room for two at once twice for one
    * epoch, after an untimed trial that warms up the JIT and Spark: one after another, then side
-   * by side. How much running them at once saves, and that it changes no result. Null when no such experiment
-   * is in the report.
+   * by side. How much running them at once saves, and that it changes no result. Null when no
+   * such experiment is in the report.
    */
   private Report.Concurrency measureConcurrency(List<Report.Entry> planned, SparkHolder spark) {
     Report.Entry probe = planned.stream()

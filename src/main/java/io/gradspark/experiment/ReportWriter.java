@@ -495,6 +495,13 @@ final class ReportWriter {
 
   /** One row per experiment: its engine, steps, trials at a time and why. */
   private static String engineTable(Report report) {
+    // the Spark lane's experiments run one after another: its time is theirs added up
+    double lane = 0;
+    for (Report.Entry e : report.entries()) {
+      if (e.onSpark() && e.outcome() != null) {
+        lane += e.outcome().wallSeconds();
+      }
+    }
     StringBuilder b = new StringBuilder();
     for (Report.Entry p : report.entries()) {
       b.append(b.length() == 0 ? "" : "\n").append("| ").append(p.id()).append(" | ");
@@ -512,20 +519,24 @@ final class ReportWriter {
             .append(String.format(Locale.ROOT, "%,d", trials == 0 ? 0 : steps / trials))
             .append(" | ").append(p.sweep().points().isEmpty() ? 0
                 : p.sweep().points().get(0).outcome().parallel())
-            .append(" (pool) | ").append(why(report, p, steps, 1)).append(" |");
+            .append(" (pool) | ").append(why(report, p, steps, 1, lane)).append(" |");
         continue;
       }
       Trials.Outcome o = p.outcome();
       long steps = Math.round(o.stats("steps").mean());
       b.append(engineText(p)).append(" | ").append(String.format(Locale.ROOT, "%,d", steps))
           .append(" | ").append(o.parallel()).append(p.onSpark() ? "" : " (pool)").append(" | ")
-          .append(why(report, p, steps, o.results().size())).append(" |");
+          .append(why(report, p, steps, o.results().size(), lane)).append(" |");
     }
     return b.toString();
   }
 
-  /** Why an experiment ran on its engine, from its steps and Spark's measured cost per step. */
-  private static String why(Report report, Report.Entry p, long stepsPerTrial, int trials) {
+  /**
+   * Why an experiment ran on its engine, from its steps, Spark's measured cost per step and the
+   * Spark lane's seconds (lane).
+   */
+  private static String why(Report report, Report.Entry p, long stepsPerTrial, int trials,
+      double lane) {
     Report.Concurrency c = report.concurrency();
     RunSpec s = p.spec();
     boolean fullBatch = s.batchSize() >= p.plan().data().train().rows();
@@ -541,12 +552,6 @@ final class ReportWriter {
         : " ≈ " + Format.duration(total * c.msPerStepShared() / 1000) + " at the "
             + Format.metric(c.msPerStepShared(), false) + " ms of wall time a shared Spark step of "
             + c.id() + " took (measured below)";
-    double lane = 0;
-    for (Report.Entry e : report.entries()) {
-      if (e.onSpark() && e.outcome() != null) {
-        lane += e.outcome().wallSeconds();
-      }
-    }
     return String.format(Locale.ROOT, "%,d steps in all%s, a lower bound for this network, on "
         + "top of the Spark lane's %s (they run one after another; the budget is 45 min), "
         + "against %s on the local engine beside it", total, estimate, Format.duration(lane),

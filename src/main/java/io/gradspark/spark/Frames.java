@@ -53,8 +53,12 @@ final class Frames {
    * two directions' nonces differ in their first byte).
    */
   Frames(Socket socket, byte[] key, boolean driver) throws IOException {
-    this(socket, new PushbackInputStream(
-        new BufferedInputStream(socket.getInputStream(), 1 << 16), 1), key, driver);
+    this(socket, input(socket), key, driver);
+  }
+
+  /** A connection's buffered input, one byte of which {@link #await} can push back. */
+  static PushbackInputStream input(Socket socket) throws IOException {
+    return new PushbackInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16), 1);
   }
 
   /** As above, over an input stream already opened on the socket (the hello was read from it). */

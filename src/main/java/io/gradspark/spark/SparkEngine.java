@@ -73,7 +73,7 @@ public final class SparkEngine implements GradientEngine {
   private final List<StepTimes> times = new ArrayList<>();
   /** Whether a step hands parameters and sums over in this JVM ({@link SameJvm}). */
   private boolean sameJvm;
-  /** Whether DIRECT steps run in a {@link StepSession} (a local master with a slot per part). */
+  /** Whether DIRECT steps may run in a {@link StepSession} (where the cluster has the slots). */
   private boolean sessions;
   /** The session under way, if any. */
   private StepSession session;
@@ -351,7 +351,7 @@ public final class SparkEngine implements GradientEngine {
 
   @Override
   public GradientSum gradient(double[] params, int epoch, int step) {
-    if (sessions && (session != null && session.live() || StepSession.fits(sc, partitions))) {
+    if (sessions) {
       GradientSum g = sessionStep(params, epoch, step);
       if (g != null) {
         return g;

@@ -134,7 +134,7 @@ abstract class StepSession {
     String bind = conf.get("spark.driver.bindAddress", driverHost);
     Tcp s = new Tcp(train.getNumPartitions(), bind, conf.getInt(PORT, 0), encrypt);
     try {
-      return s.submit(sc, train, new TcpTask(host, s.server.getLocalPort(), s.secret, encrypt,
+      return s.submit(sc, train, new TcpTask(host, s.port(), s.secret, encrypt,
           net, schedule));
     } catch (RuntimeException e) {
       s.stop();
@@ -151,7 +151,7 @@ abstract class StepSession {
 
   /** The driver's port that tasks connect to; -1 for a session in this JVM. */
   int port() {
-    return this instanceof Tcp t ? t.server.getLocalPort() : -1;
+    return -1;
   }
 
   /**
@@ -160,7 +160,7 @@ abstract class StepSession {
    * step port.
    */
   boolean reached() {
-    return !(this instanceof Tcp t) || t.reached;
+    return true;
   }
 
   /** Submits the session's barrier job of task over train's partitions; returns this. */
@@ -423,7 +423,7 @@ abstract class StepSession {
     final byte[] secret = new byte[Frames.SECRET_BYTES];
     final boolean encrypt;
     private final Connection[] connections;
-    volatile boolean reached;
+    private volatile boolean reached;
 
     Tcp(int partitions, String bindHost, int port, boolean encrypt) {
       super(partitions);
@@ -455,8 +455,7 @@ abstract class StepSession {
         try {
           socket.setTcpNoDelay(true);
           socket.setSoTimeout(10_000); // for the hello only
-          java.io.PushbackInputStream raw = new java.io.PushbackInputStream(
-              new BufferedInputStream(socket.getInputStream(), 1 << 16), 1);
+          java.io.PushbackInputStream raw = Frames.input(socket);
           DataInputStream hello = new DataInputStream(raw);
           byte[] presented = new byte[token.length];
           hello.readFully(presented);
@@ -513,6 +512,16 @@ abstract class StepSession {
           }
         }
       }
+    }
+
+    @Override
+    int port() {
+      return server.getLocalPort();
+    }
+
+    @Override
+    boolean reached() {
+      return reached;
     }
 
     @Override

@@ -66,7 +66,8 @@ class ClusterIT {
       "--set", "data.train.limit=8000", "--set", "data.validation.holdout=1000",
       "--set", "data.test.limit=2000", "--set", "training.epochs=" + EPOCHS);
   /** What train's first line says of a step session over TCP, and of a job per step. */
-  private static final String OVER_TCP = "steps in a session (tasks kept from step to step, over TCP)";
+  private static final String OVER_TCP =
+      "steps in a session (tasks kept from step to step, over TCP)";
   private static final String IN_JVM = "steps in a session (tasks kept from step to step)";
   private static final String JOBS = "a job per step";
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(240);

@@ -18,6 +18,8 @@ import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Steps in a {@link StepSession} (tasks that stay up from step to step) against a job per step:
@@ -36,14 +38,10 @@ class StepSessionTest {
         StorageLevel.MEMORY_ONLY(), SparkEngine.Aggregation.DIRECT);
   }
 
-  @Test
-  void sessionStepsAreBitIdenticalToAJobPerStepInThisJvmAndOverTcp() {
-    for (boolean inJvm : new boolean[] {true, false}) {
-      sessionStepsAreBitIdenticalToAJobPerStep(inJvm);
-    }
-  }
-
-  private static void sessionStepsAreBitIdenticalToAJobPerStep(boolean inJvm) {
+  /** inJvm: the step handed over in this JVM; else the tasks connect to the driver over TCP. */
+  @ParameterizedTest(name = "in this JVM: {0}")
+  @ValueSource(booleans = {true, false})
+  void sessionStepsAreBitIdenticalToAJobPerStep(boolean inJvm) {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 5);
     // SharedSpark is local[3]: 7 partitions do not fit a barrier stage, so steps stay jobs
     for (int partitions : new int[] {1, 2, 3, 7}) {
@@ -111,14 +109,9 @@ class StepSessionTest {
     assertEquals(0, StepSession.open());
   }
 
-  @Test
-  void aFailingTaskFailsTheStepAndTheNextStepStartsAFreshSession() {
-    for (boolean inJvm : new boolean[] {true, false}) {
-      aFailingTaskFailsTheStep(inJvm);
-    }
-  }
-
-  private static void aFailingTaskFailsTheStep(boolean inJvm) {
+  @ParameterizedTest(name = "in this JVM: {0}")
+  @ValueSource(booleans = {true, false})
+  void aFailingTaskFailsTheStepAndTheNextStepStartsAFreshSession(boolean inJvm) {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 7);
     try (SparkEngine engine = engine(2)) {
       engine.sameJvmHandoff(inJvm);
