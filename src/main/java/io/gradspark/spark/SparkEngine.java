@@ -434,6 +434,9 @@ public final class SparkEngine implements GradientEngine {
         if (r == null && ++ended > 2) {
           throw new IllegalStateException("step sessions ended before their first step");
         }
+      } catch (io.gradspark.GradsparkException e) {
+        endSession();
+        throw e; // a setting to fix (the step server's port), not a task to retry
       } catch (Exception e) {
         StepSession failed = session;
         endSession();

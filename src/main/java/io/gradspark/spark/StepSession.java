@@ -430,13 +430,19 @@ abstract class StepSession {
       this.encrypt = encrypt;
       new java.security.SecureRandom().nextBytes(secret);
       connections = new Connection[partitions];
+      if (port < 0 || port > 65535) {
+        throw new io.gradspark.GradsparkException(PORT + " is " + port + ", not a TCP port",
+            "set it to a port from 1 to 65535 that the executors can reach, or 0 for any");
+      }
       try {
         server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), port), partitions);
       } catch (IOException e) {
-        throw new IllegalStateException("cannot open the step server on " + bindHost + ":" + port
-            + " (" + e.getMessage() + ")", e);
+        throw new io.gradspark.GradsparkException("Cannot open the driver's step server on "
+            + bindHost + ":" + port + " (" + e.getMessage() + ")", port == 0
+            ? "check spark.driver.bindAddress / spark.driver.host"
+            : "set " + PORT + " to a free port (one session at a time uses it), or 0 for any", e);
       }
       Thread acceptor = new Thread(this::accept, "gradspark-step-server-" + id);
       acceptor.setDaemon(true);
