@@ -165,7 +165,8 @@ public record Report(List<Entry> entries, String commandLine, boolean quick, Str
       Entry base = baseline(p);
       if (base != null) {
         ExperimentPlots.compare(dir.resolve(comparisonPng(base)),
-            base.id() + " vs " + p.id() + ": momentum against none, " + s.network().describe(),
+            base.id() + " vs " + p.id() + ": " + ReportWriter.momentumText(base.spec())
+                + " against " + ReportWriter.momentumText(s) + ", " + s.network().describe(),
             runLabel(base) + ", " + runLabel(p) + "; mean of the trials per epoch; loss: "
                 + "training solid, test dashed",
             List.of(new ExperimentPlots.Run(base.id(), meanHistory(base.outcome())),

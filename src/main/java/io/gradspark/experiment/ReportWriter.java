@@ -123,8 +123,9 @@ final class ReportWriter {
     }
     Report.Entry base = report.baseline(p);
     if (base != null) {
-      RunSpec.Optimizer momentum = base.spec().optimizer();
-      String ema = momentum.form().configName().equals("ema")
+      RunSpec.Optimizer momentum = isEma(base.spec()) ? base.spec().optimizer()
+          : p.spec().optimizer();
+      String ema = isEma(base.spec()) || isEma(p.spec())
           ? " " + TEMPLATE.render("ema", Map.of("growth",
               Format.metric(1 / (1 - momentum.momentum()), false)))
           : "";
@@ -135,8 +136,10 @@ final class ReportWriter {
           Map.entry("id", e.id()),
           Map.entry("momentum", momentumText(p.spec())),
           Map.entry("ours", Format.meanStd(acc)),
-          Map.entry("base_published", base.experiment().published()),
-          Map.entry("published", e.published()),
+          Map.entry("published", base.experiment().published().equals(e.published())
+              ? "Published: " + e.published() + ", one figure, its momentum form not stated."
+              : "Published: " + base.experiment().published() + " against " + e.published()
+                  + "."),
           Map.entry("ema", ema),
           Map.entry("chart", Report.comparisonPng(base))));
     }
@@ -240,6 +243,10 @@ final class ReportWriter {
       b.append("; ").append(s.network().outputSize()).append(" classes");
     }
     return b.toString();
+  }
+
+  private static boolean isEma(RunSpec s) {
+    return s.optimizer().momentum() > 0 && s.optimizer().form().configName().equals("ema");
   }
 
   static String momentumText(RunSpec s) {
@@ -646,14 +653,49 @@ final class ReportWriter {
         break;
       }
     }
+    boolean explained = b.toString().contains("so the difference is the epochs");
+    for (Report.Entry c : report.entries()) {
+      Experiments.Check check = Experiments.checkOf(c.id());
+      if (check != null && check.of().equals(e.id()) && c.outcome() != null) {
+        explained |= appendCheck(b, e, ours, c, check);
+      }
+    }
+    Experiments.Check isCheck = Experiments.checkOf(e.id());
+    if (isCheck != null) {
+      b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "This is %s with "
+          + "%s, run to test it as the cause of %s's difference: see %s.", isCheck.of(),
+          isCheck.change(), isCheck.of(), isCheck.of()));
+      explained = true;
+    }
     String found = Experiments.reason(e.id());
     if (found != null) {
       b.append(b.length() == 0 ? "" : " ").append(found);
-    } else if (b.length() == 0 || !b.toString().contains("so the difference is the epochs")) {
+    } else if (!explained) {
       b.append(b.length() == 0 ? "" : " ").append("No other cause found: the conf follows the "
           + "published settings as far as they are stated.");
     }
     return b.toString();
+  }
+
+  /**
+   * What a check run in this report shows about e's difference: whether e with the check's change
+   * comes within two standard deviations of the published figure (ours: e's mean without it).
+   * Returns whether it does.
+   */
+  private static boolean appendCheck(StringBuilder b, Experiments.Experiment e, double ours,
+      Report.Entry c, Experiments.Check check) {
+    Stats s = c.outcome().stats("test_accuracy");
+    double diff = s.mean() - e.target();
+    boolean explains = (e.atLeast() ? -diff : Math.abs(diff)) <= 2 * s.std();
+    b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "Tested by a run in "
+            + "this report, [%s](#%s): with %s ours is %s, %s from the published figure: %s",
+        c.id(), c.id(), check.change(), Format.meanStd(s), difference(s.mean(), e.target()),
+        explains ? "within two of its standard deviations: the published figure is what "
+            + "that change gives."
+            : String.format(Locale.ROOT, "it moves the difference from %s to %s, still %.1f "
+                + "of its standard deviations.", difference(ours, e.target()),
+                difference(s.mean(), e.target()), Math.abs(diff) / s.std())));
+    return explains;
   }
 
   private static String escape(String text) {

@@ -58,7 +58,8 @@ class ReportCommandTest {
     assertTrue(md.contains("**Concurrent trials on one SparkContext.**")
         && md.contains("with every trial's parameters bit-identical both ways"), md);
     assertTrue(md.contains("## Differences from the published figures\n"), md);
-    for (String compared : List.of("relu-deep", "full-batch")) {
+    for (String compared : List.of("relu-deep", "full-batch", "neuron-0", "neuron-7",
+        "hidden64-0", "hidden64-7")) {
       assertTrue(md.contains("](momentum-" + compared + ".png)"), compared);
       assertTrue(ImageIO.read(out.resolve("momentum-" + compared + ".png").toFile()) != null);
     }

@@ -108,6 +108,40 @@ class ReportTest {
   }
 
   @Test
+  void aCheckRunInTheReportSaysWhetherItsChangeAccountsForTheDifference() {
+    Trials.Plan plan = Trials.plan(MOONS, List.of(), 3, "moons");
+    // neuron-0 2.3 sigma below 99.24%; with the check's change 99.22% +- 0.02%, within 2 sigma
+    Report.Entry neuron = entry(Experiments.byId("neuron-0"), plan, 0.9917, 0.0003);
+    Report.Entry neuronEma = entry(Experiments.byId("neuron-0-ema"), plan, 0.9922, 0.0002);
+    // hidden64-7 far above 98.24%; its check brings it nearer, not within 2 sigma
+    Report.Entry hidden = entry(Experiments.byId("hidden64-7"), plan, 0.9932, 0.0003);
+    Report.Entry hiddenEma = entry(Experiments.byId("hidden64-7-ema"), plan, 0.9850, 0.0004);
+    String d = ReportWriter.differences(new Report(List.of(neuron, hidden, neuronEma,
+        hiddenEma), "report", false, "auto", 1));
+    System.out.println(d);
+    String neuronLine = line(d, "- **neuron-0**:");
+    assertTrue(neuronLine.contains("Tested by a run in this report, [neuron-0-ema](#neuron-0-ema):"
+        + " with the EMA form of momentum") && neuronLine.contains("ours is 99.22% ± 0.02%, "
+        + "-0.02 pp from the published figure: within two of its standard deviations: the "
+        + "published figure is what that change gives."), neuronLine);
+    assertFalse(neuronLine.contains("No other cause found"), neuronLine);
+    String hiddenLine = line(d, "- **hidden64-7**:");
+    assertTrue(hiddenLine.contains("ours is 98.50% ± 0.04%, +0.26 pp from the published figure:"
+        + " it moves the difference from +1.08 pp to +0.26 pp, still 6.5 of its standard "
+        + "deviations."), hiddenLine);
+    assertTrue(line(d, "- **hidden64-7-ema**:").contains("This is hidden64-7 with the EMA form"),
+        d);
+    assertFalse(d.contains("**neuron-0-ema**"), "within 2 sigma of the published figure: " + d);
+    assertEquals("neuron-0", Experiments.byId("neuron-0-ema").baseline(), "one chart with it");
+    assertEquals(Experiments.byId("neuron-0").target(), Experiments.byId("neuron-0-ema").target());
+  }
+
+  private static String line(String text, String start) {
+    return text.lines().filter(l -> l.startsWith(start)).findFirst().orElse("(no line " + start
+        + ")");
+  }
+
+  @Test
   void theLongRunNamesTheEpochWhereItsLossTurns() {
     List<EpochStats> h = new ArrayList<>();
     for (int e = 1; e <= 300; e++) {
