@@ -29,7 +29,8 @@ final class ReportWriter {
     }
     String master = report.master().isEmpty() ? "" : " (`" + report.master() + "`)";
     String engines = (report.engine().equals("auto")
-        ? TEMPLATE.render("engines-auto", Map.of("master", master))
+        ? TEMPLATE.render("engines-auto", Map.of("master", master, "longest",
+            longestLocal(report)))
         : TEMPLATE.render("engines-one", Map.of("engine", report.engine(), "master", master)))
         + "\n\n" + TEMPLATE.render("engines-lanes", Map.of("table", engineTable(report)));
     if (report.concurrency() != null) {
@@ -144,6 +145,20 @@ final class ReportWriter {
           Map.entry("chart", Report.comparisonPng(base))));
     }
     return text;
+  }
+
+  /**
+   * ", and the local lane's longest experiment (id, its wall time) sets most of the report's
+   * length", or "" when no experiment ran on the local engine.
+   */
+  static String longestLocal(Report report) {
+    return report.entries().stream()
+        .filter(p -> p.outcome() != null && p.sweep() == null && !p.onSpark())
+        .max(java.util.Comparator.comparingDouble(p -> p.outcome().wallSeconds()))
+        .map(p -> String.format(Locale.ROOT, ", and the local lane's longest experiment (%s, %s "
+            + "of the %s in all) sets most of the report's length", p.id(),
+            Format.duration(p.outcome().wallSeconds()), Format.duration(report.seconds())))
+        .orElse("");
   }
 
   private static String settings(Report.Entry p) {
@@ -690,7 +705,7 @@ final class ReportWriter {
     b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "Tested by a run in "
             + "this report, [%s](#%s): with %s ours is %s, %s from the published figure: %s",
         c.id(), c.id(), check.change(), Format.meanStd(s), difference(s.mean(), e.target()),
-        explains ? "within two of its standard deviations: the published figure is what "
+        explains ? "within two of its standard deviations, so the published figure is what "
             + "that change gives."
             : String.format(Locale.ROOT, "it moves the difference from %s to %s, still %.1f "
                 + "of its standard deviations.", difference(ours, e.target()),

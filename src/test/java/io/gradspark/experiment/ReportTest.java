@@ -37,7 +37,8 @@ class ReportTest {
         "local", "moons-ema");
     Trials.Plan emaPlan = Trials.plan(MOONS, List.of("optimizer.form=ema",
         "optimizer.momentum=0.8"), 2, "moons-ema");
-    Trials.Plan nonePlan = Trials.plan(MOONS, List.of("optimizer.momentum=0"), 1, "moons-none");
+    Trials.Plan nonePlan = Trials.plan(MOONS, List.of("optimizer.momentum=0",
+        "training.engine=local"), 1, "moons-none");
     List<Report.Entry> entries = List.of(
         new Report.Entry(ema, MOONS, emaPlan, outcome(emaPlan, 0.30)),
         new Report.Entry(none, MOONS, nonePlan, outcome(nonePlan, Double.NaN)));
@@ -53,6 +54,8 @@ class ReportTest {
         assertTrue(md.contains("1/(1 − μ) = 5 times"), md); // momentum 0.8
         assertTrue(md.contains("](momentum-moons-ema.png)"), md);
         assertTrue(md.contains("1 min 15 s in all"), md);
+        assertEquals(engine.equals("auto"), md.contains("the local lane's longest experiment "
+            + "(moons-none, 9.5 s of the 1 min 15 s in all)"), md);
       }
     }
   }
@@ -122,7 +125,7 @@ class ReportTest {
     String neuronLine = line(d, "- **neuron-0**:");
     assertTrue(neuronLine.contains("Tested by a run in this report, [neuron-0-ema](#neuron-0-ema):"
         + " with the EMA form of momentum") && neuronLine.contains("ours is 99.22% ± 0.02%, "
-        + "-0.02 pp from the published figure: within two of its standard deviations: the "
+        + "-0.02 pp from the published figure: within two of its standard deviations, so the "
         + "published figure is what that change gives."), neuronLine);
     assertFalse(neuronLine.contains("No other cause found"), neuronLine);
     String hiddenLine = line(d, "- **hidden64-7**:");
