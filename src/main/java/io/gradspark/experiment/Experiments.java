@@ -110,7 +110,7 @@ public final class Experiments {
           VAL_TURN_20_30, List.of(), List.of()),
       new Experiment("neuron-7-long", "98.40%", 0.9840, false, 3, "local", null, "neuron-7",
           VAL_TURN_20_30, List.of(), List.of()),
-      new Experiment("hidden64-0-long", "99.17%", 0.9917, false, 3, "local", null, "hidden64-0",
+      new Experiment("hidden64-0-long", "99.17%", 0.9917, false, 2, "local", null, "hidden64-0",
           VAL_TURN_20_30, List.of(), List.of()),
       new Experiment("hidden64-7-long", "98.24%", 0.9824, false, 2, "local", null, "hidden64-7",
           VAL_TURN_20_30, List.of(), List.of()),
