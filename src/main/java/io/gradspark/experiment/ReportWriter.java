@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -154,7 +155,7 @@ final class ReportWriter {
   static String longestLocal(Report report) {
     return report.entries().stream()
         .filter(p -> p.outcome() != null && p.sweep() == null && !p.onSpark())
-        .max(java.util.Comparator.comparingDouble(p -> p.outcome().wallSeconds()))
+        .max(Comparator.comparingDouble(p -> p.outcome().wallSeconds()))
         .map(p -> String.format(Locale.ROOT, ", and the local lane's longest experiment (%s, %s "
             + "of the %s in all) sets most of the report's length", p.id(),
             Format.duration(p.outcome().wallSeconds()), Format.duration(report.seconds())))
@@ -643,9 +644,11 @@ final class ReportWriter {
         .filter(x -> p.id().equals(x.experiment().longOf()) && x.outcome() != null
             && x.spec().epochs() == 500).findFirst().orElse(null);
     Report.Entry shorter = e.longOf() == null ? null : report.entry(e.longOf());
+    boolean explained = false;
     if (longer != null) {
       Stats l = longer.outcome().stats("test_accuracy");
       boolean explains = Math.abs(l.mean() - e.target()) <= 2 * l.std();
+      explained = explains;
       b.append(String.format(Locale.ROOT, "Training length: after the published %d epochs "
               + "without early stopping (%s) ours is %s, %s from the published figure: %s",
           longer.spec().epochs(), longer.id(), Format.meanStd(l), difference(l.mean(),
@@ -662,13 +665,12 @@ final class ReportWriter {
     double ours = p.outcome().stats("test_accuracy").mean();
     for (EpochStats at : mean) {
       if (ours > e.target() && at.testAccuracy() >= e.target() && at.epoch() < mean.size()) {
-        b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "Our mean test "
+        sentence(b, String.format(Locale.ROOT, "Our mean test "
             + "accuracy first reaches the published figure at epoch %d of %d (%s).", at.epoch(),
             mean.size(), Format.metric(at.testAccuracy(), true)));
         break;
       }
     }
-    boolean explained = b.toString().contains("so the difference is the epochs");
     for (Report.Entry c : report.entries()) {
       Experiments.Check check = Experiments.checkOf(c.id());
       if (check != null && check.of().equals(e.id()) && c.outcome() != null) {
@@ -677,16 +679,16 @@ final class ReportWriter {
     }
     Experiments.Check isCheck = Experiments.checkOf(e.id());
     if (isCheck != null) {
-      b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "This is %s with "
+      sentence(b, String.format(Locale.ROOT, "This is %s with "
           + "%s, run to test it as the cause of %s's difference: see %s.", isCheck.of(),
           isCheck.change(), isCheck.of(), isCheck.of()));
       explained = true;
     }
     String found = Experiments.reason(e.id());
     if (found != null) {
-      b.append(b.length() == 0 ? "" : " ").append(found);
+      sentence(b, found);
     } else if (!explained) {
-      b.append(b.length() == 0 ? "" : " ").append("No other cause found: the conf follows the "
+      sentence(b, "No other cause found: the conf follows the "
           + "published settings as far as they are stated.");
     }
     return b.toString();
@@ -702,7 +704,7 @@ final class ReportWriter {
     Stats s = c.outcome().stats("test_accuracy");
     double diff = s.mean() - e.target();
     boolean explains = (e.atLeast() ? -diff : Math.abs(diff)) <= 2 * s.std();
-    b.append(b.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "Tested by a run in "
+    sentence(b, String.format(Locale.ROOT, "Tested by a run in "
             + "this report, [%s](#%s): with %s ours is %s, %s from the published figure: %s",
         c.id(), c.id(), check.change(), Format.meanStd(s), difference(s.mean(), e.target()),
         explains ? "within two of its standard deviations, so the published figure is what "
@@ -711,6 +713,11 @@ final class ReportWriter {
                 + "of its standard deviations.", difference(ours, e.target()),
                 difference(s.mean(), e.target()), Math.abs(diff) / s.std())));
     return explains;
+  }
+
+  /** Appends sentence to b, after a space when b has text already. */
+  private static void sentence(StringBuilder b, String sentence) {
+    b.append(b.length() == 0 ? "" : " ").append(sentence);
   }
 
   private static String escape(String text) {
