@@ -1,7 +1,10 @@
 package io.gradspark.cli;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
@@ -11,7 +14,8 @@ import org.apache.logging.log4j.core.config.Configurator;
  * running what the command registered ({@link #onSignal}): a run directory says where its newest
  * checkpoint is and removes its partial outputs and temporary files. What fails in the command's
  * own thread meanwhile (Spark stops its context in its shutdown hook) is not reported as an error,
- * and Spark's log lines are silenced: the interruption is the user's, not a bug.
+ * and Spark's log lines and other threads' writes to stderr are silenced: the interruption is the
+ * user's, not a bug.
  */
 final class Signals {
   private static volatile String received;
@@ -23,19 +27,22 @@ final class Signals {
   /** Installs the handlers (Main.main only: a test JVM or an embedding application keeps its own). */
   @SuppressWarnings("removal")
   static void install() {
+    Thread main = Thread.currentThread();
+    Thread hook = new Thread(Signals::runActions, "gradspark-signal");
     for (String name : List.of("INT", "TERM")) {
       try {
         sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
           exitCode = 128 + s.getNumber();
           received = "SIG" + s.getName();
           quiet();
+          System.setErr(ownThreadsOnly(System.err, Set.of(main, hook)));
           System.exit(128 + s.getNumber());
         });
       } catch (IllegalArgumentException e) {
         // the JVM reserves the signal (e.g. -Xrs): keep its default
       }
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(Signals::runActions, "gradspark-signal"));
+    Runtime.getRuntime().addShutdownHook(hook);
   }
 
   /** The signal that is stopping this JVM ("SIGINT", "SIGTERM"), or null. */
@@ -83,6 +90,34 @@ final class Signals {
       }
     }
     System.err.flush();
+  }
+
+  /**
+   * err for the threads in ours only: once a signal stops the JVM, what other threads print while
+   * Spark stops its context (a pool's stack trace for a task it rejects while shutting down) is
+   * the consequence of the user's interruption, not news for the user.
+   */
+  static PrintStream ownThreadsOnly(PrintStream err, Set<Thread> ours) {
+    return new PrintStream(new OutputStream() {
+      @Override
+      public void write(int b) {
+        if (ours.contains(Thread.currentThread())) {
+          err.write(b);
+        }
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        if (ours.contains(Thread.currentThread())) {
+          err.write(b, off, len);
+        }
+      }
+
+      @Override
+      public void flush() {
+        err.flush();
+      }
+    }, true);
   }
 
   /** Spark and Netty log their own view of a stopped context: not for the user. */
