@@ -621,13 +621,12 @@ final class ReportWriter {
             Experiments.reason(e.id()) == null ? "" : Experiments.reason(e.id())));
         continue;
       }
-      if (!(acc.n() > 1 && acc.std() > 0) || !Double.isFinite(diff)
-          || (e.atLeast() ? -diff : Math.abs(diff)) <= 2 * acc.std()) {
+      if (acc.n() < 2 || !Double.isFinite(diff) || within(diff, acc.std(), e.atLeast())) {
         continue;
       }
-      b.append(String.format(Locale.ROOT, "- **%s**: ours %s against %s, %s (%.1f σ). %s%n",
+      b.append(String.format(Locale.ROOT, "- **%s**: ours %s against %s, %s (%s). %s%n",
           e.id(), Format.meanStd(acc), e.published(), difference(acc.mean(), e.target()),
-          Math.abs(diff) / acc.std(), reason(report, p)));
+          sigmas(diff, acc.std()), reason(report, p)));
     }
     return b.length() == 0 ? TEMPLATE.render("differences-none")
         : TEMPLATE.render("differences-intro") + "\n\n" + b.toString().stripTrailing();
@@ -647,7 +646,7 @@ final class ReportWriter {
     boolean explained = false;
     if (longer != null) {
       Stats l = longer.outcome().stats("test_accuracy");
-      boolean explains = Math.abs(l.mean() - e.target()) <= 2 * l.std();
+      boolean explains = within(l.mean() - e.target(), l.std(), false);
       explained = explains;
       b.append(String.format(Locale.ROOT, "Training length: after the published %d epochs "
               + "without early stopping (%s) ours is %s, %s from the published figure: %s",
@@ -703,16 +702,31 @@ final class ReportWriter {
       Report.Entry c, Experiments.Check check) {
     Stats s = c.outcome().stats("test_accuracy");
     double diff = s.mean() - e.target();
-    boolean explains = (e.atLeast() ? -diff : Math.abs(diff)) <= 2 * s.std();
+    boolean explains = within(diff, s.std(), e.atLeast());
     sentence(b, String.format(Locale.ROOT, "Tested by a run in "
             + "this report, [%s](#%s): with %s ours is %s, %s from the published figure: %s",
         c.id(), c.id(), check.change(), Format.meanStd(s), difference(s.mean(), e.target()),
         explains ? "within two of its standard deviations, so the published figure is what "
             + "that change gives."
-            : String.format(Locale.ROOT, "it moves the difference from %s to %s, still %.1f "
-                + "of its standard deviations.", difference(ours, e.target()),
-                difference(s.mean(), e.target()), Math.abs(diff) / s.std())));
+            : String.format(Locale.ROOT, "it moves the difference from %s to %s, still "
+                + "beyond two of its standard deviations (%s).",
+                difference(ours, e.target()), difference(s.mean(), e.target()),
+                sigmas(diff, s.std()))));
     return explains;
+  }
+
+  /**
+   * Whether a mean diff from the published figure is within two standard deviations of it (for
+   * a bound, short of it by no more). Trials that all agree (std 0) are within only at diff 0.
+   */
+  static boolean within(double diff, double std, boolean atLeast) {
+    return (atLeast ? -diff : Math.abs(diff)) <= 2 * std;
+  }
+
+  /** diff in standard deviations ("2.6 σ"), or that the trials agree and std is 0. */
+  static String sigmas(double diff, double std) {
+    return std > 0 ? String.format(Locale.ROOT, "%.1f σ", Math.abs(diff) / std)
+        : "every trial gives the same figure, std 0";
   }
 
   /** Appends sentence to b, after a space when b has text already. */

@@ -130,13 +130,40 @@ class ReportTest {
     assertFalse(neuronLine.contains("No other cause found"), neuronLine);
     String hiddenLine = line(d, "- **hidden64-7**:");
     assertTrue(hiddenLine.contains("ours is 98.50% ± 0.04%, +0.26 pp from the published figure:"
-        + " it moves the difference from +1.08 pp to +0.26 pp, still 6.5 of its standard "
-        + "deviations."), hiddenLine);
+        + " it moves the difference from +1.08 pp to +0.26 pp, still beyond two of its standard "
+        + "deviations (6.5 σ)."), hiddenLine);
     assertTrue(line(d, "- **hidden64-7-ema**:").contains("This is hidden64-7 with the EMA form"),
         d);
     assertFalse(d.contains("**neuron-0-ema**"), "within 2 sigma of the published figure: " + d);
     assertEquals("neuron-0", Experiments.byId("neuron-0-ema").baseline(), "one chart with it");
     assertEquals(Experiments.byId("neuron-0").target(), Experiments.byId("neuron-0-ema").target());
+  }
+
+  @Test
+  void trialsThatAllGiveTheSameFigureAwayFromThePublishedOneAreADifference() {
+    Trials.Plan plan = Trials.plan(MOONS, List.of(), 2, "moons");
+    // stop 20's report: hidden64-0-long's two seeds both gave 99.79%, +0.62 pp, std 0
+    Report.Entry same = new Report.Entry(Experiments.byId("hidden64-0-long"), MOONS, plan,
+        withAccuracies(plan, new double[] {0.9979, 0.9979}));
+    Report.Entry exact = new Report.Entry(Experiments.byId("neuron-0-long"), MOONS, plan,
+        withAccuracies(plan, new double[] {0.9924, 0.9924}));
+    Report.Entry check = new Report.Entry(Experiments.byId("hidden64-0-ema"), MOONS, plan,
+        withAccuracies(plan, new double[] {0.9930, 0.9930}));
+    Report.Entry hidden = entry(Experiments.byId("hidden64-0"), Trials.plan(MOONS, List.of(), 3,
+        "moons"), 0.9967, 0.0002);
+    String d = ReportWriter.differences(new Report(List.of(hidden, check, same, exact), "report",
+        false, "auto", 1));
+    System.out.println(d);
+    String longLine = line(d, "- **hidden64-0-long**:");
+    assertTrue(longLine.contains("ours 99.79% ± 0.00% against 99.17%, +0.62 pp (every trial "
+        + "gives the same figure, std 0)."), longLine);
+    assertFalse(d.contains("Infinity") || d.contains("NaN"), d);
+    assertTrue(line(d, "- **hidden64-0**:").contains("it moves the difference from +0.50 pp to "
+        + "+0.13 pp, still beyond two of its standard deviations (every trial gives the same "
+        + "figure, std 0)."), d);
+    assertFalse(d.contains("**neuron-0-long**"), "equal to the published figure: " + d);
+    assertTrue(ReportWriter.within(0, 0, false) && !ReportWriter.within(1e-4, 0, false)
+        && ReportWriter.within(1e-4, 0, true), "a bound exceeded is within it");
   }
 
   private static String line(String text, String start) {
