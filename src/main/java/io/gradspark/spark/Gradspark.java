@@ -68,7 +68,7 @@ public final class Gradspark {
   }
 
   @SuppressWarnings("unchecked")
-  private static <E extends Exception> E sneaky(Exception e) throws E {
+  static <E extends Exception> E sneaky(Exception e) throws E {
     throw (E) e;
   }
 

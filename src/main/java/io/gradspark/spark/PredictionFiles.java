@@ -19,11 +19,18 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.JobExecutionStatus;
+import org.apache.spark.SparkJobInfo;
+import org.apache.spark.SparkStageInfo;
 import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.JavaSparkStatusTracker;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
@@ -36,8 +43,8 @@ import org.apache.spark.broadcast.Broadcast;
  * hidden staging directory next to the target, {@code .NAME.partial-<random>}: first under a
  * hidden name of its own attempt, then renamed, so that a retried or speculative attempt never
  * leaves half a part. When every part is there the driver writes {@code _SUCCESS} in the staging
- * directory and renames it to the target. A failed job removes the staging directory: nothing
- * appears under the target's name. The target must not exist, or be an empty directory ({@link
+ * directory and renames it to the target. A failed job removes the staging directory, once its
+ * other tasks have ended ({@link #collectAll}): nothing appears under the target's name. The target must not exist, or be an empty directory ({@link
  * #checkTarget}, before any work).
  *
  * <p>With singleFile, the target is one file instead: the parts are written by the executors as
@@ -159,8 +166,8 @@ public final class PredictionFiles {
           m.parameters()));
       List<Long> rows;
       try {
-        rows = Gradspark.userErrors(() -> SparkEngine.parts(sc, input, p, "predict")
-            .map(new WritePart(m.network(), params, m.scale(), staging)).collect());
+        rows = Gradspark.userErrors(() -> collectAll(sc, SparkEngine.parts(sc, input, p,
+            "predict").map(new WritePart(m.network(), params, m.scale(), staging))));
       } finally {
         params.destroy();
         sc.setJobDescription(null);
@@ -178,6 +185,67 @@ public final class PredictionFiles {
     } catch (RuntimeException | Error e) {
       discard();
       throw e;
+    }
+  }
+
+  /** How long a failed job's other tasks may take to end before the driver cleans up anyway. */
+  static final long TASKS_END_NANOS = 60_000_000_000L;
+
+  /**
+   * rdd's elements, returned (or its failure thrown) only once every task of the job has ended.
+   * A job fails as soon as one task does, while its other tasks, killed, may still be writing:
+   * a part written after the driver removed the staging directory would bring it back (a local
+   * file system's create makes the missing parent), and one renamed while the driver deletes the
+   * directory's contents would leave it there. So the driver waits for them (at most {@link
+   * #TASKS_END_NANOS}) before it publishes or discards.
+   */
+  static <T> List<T> collectAll(JavaSparkContext sc, JavaRDD<T> rdd) {
+    JavaFutureAction<List<T>> job = rdd.collectAsync();
+    try {
+      return job.get();
+    } catch (ExecutionException e) {
+      throw Gradspark.<RuntimeException>sneaky(e.getCause() instanceof Exception c ? c : e);
+    } catch (InterruptedException e) {
+      job.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new GradsparkException("Interrupted while the tasks wrote predictions",
+          "run predict again");
+    } finally {
+      awaitTasks(sc, job.jobIds(), TASKS_END_NANOS);
+    }
+  }
+
+  /**
+   * Waits until Spark's status tracker shows jobs ended and none of their stages with a running
+   * task, or timeoutNanos passed. A job's end is reported after its tasks' starts (one listener
+   * queue, in order), so no task can start unseen once the job shows as ended.
+   */
+  static void awaitTasks(JavaSparkContext sc, List<Integer> jobs, long timeoutNanos) {
+    JavaSparkStatusTracker tracker = sc.statusTracker();
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (System.nanoTime() < deadline) {
+      boolean running = false;
+      for (int id : jobs) {
+        SparkJobInfo job = tracker.getJobInfo(id);
+        if (job == null) { // not in the status store yet
+          running |= !sc.sc().isStopped();
+          continue;
+        }
+        running |= job.status() == JobExecutionStatus.RUNNING;
+        for (int stage : job.stageIds()) {
+          SparkStageInfo info = tracker.getStageInfo(stage);
+          running |= info != null && info.numActiveTasks() > 0;
+        }
+      }
+      if (!running) {
+        return;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -296,6 +364,9 @@ public final class PredictionFiles {
       Path to = new Path(dir, name);
       FileSystem fs = HadoopPaths.fileSystem(staging, "output");
       boolean written = false;
+      if (task != null) {
+        task.killTaskIfInterrupted(); // the job failed or ended meanwhile: write nothing
+      }
       try {
         // not create(): a straggling attempt must not bring back a staging directory that the
         // driver removed after the job failed
