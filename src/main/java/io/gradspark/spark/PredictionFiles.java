@@ -44,8 +44,8 @@ import org.apache.spark.broadcast.Broadcast;
  * hidden name of its own attempt, then renamed, so that a retried or speculative attempt never
  * leaves half a part. When every part is there the driver writes {@code _SUCCESS} in the staging
  * directory and renames it to the target. A failed job removes the staging directory, once its
- * other tasks have ended ({@link #collectAll}): nothing appears under the target's name. The target must not exist, or be an empty directory ({@link
- * #checkTarget}, before any work).
+ * other tasks have ended ({@link #collectAll}): nothing appears under the target's name. The
+ * target must not exist, or be an empty directory ({@link #checkTarget}, before any work).
  *
  * <p>With singleFile, the target is one file instead: the parts are written by the executors as
  * above, in parallel, then the driver streams them in order into a hidden temporary file next to
