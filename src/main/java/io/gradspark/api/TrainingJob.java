@@ -4,7 +4,7 @@ import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.io.CheckpointFile;
 import io.gradspark.io.ModelFile;
-import io.gradspark.nn.Dense;
+import io.gradspark.nn.Blas;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.MomentumSgd;
 import io.gradspark.train.BatchSchedule;
@@ -49,6 +49,7 @@ public final class TrainingJob implements AutoCloseable {
     this.configSource = configSource;
     Network net = spec.network();
     checkMemory(spec, Runtime.getRuntime().maxMemory());
+    chooseBlas(net, spec.batchSize());
     this.optimizer = spec.optimizer().build(net);
     if (resume != null) {
       this.params = resume.params();
@@ -138,6 +139,7 @@ public final class TrainingJob implements AutoCloseable {
     m.put("max_epochs", spec.epochs());
     m.putAll(engine.dataFigures());
     m.put("blas", blasName());
+    m.put("blas_gflops", Blas.measured().map(Blas.Measured::chosenGflops).orElse(Double.NaN));
     m.put("finished_at", Instant.now().toString());
     // the settings fill in only what was not measured: "epochs" is the epochs run (fewer than
     // the spec's epochs when training stopped early)
@@ -190,9 +192,28 @@ public final class TrainingJob implements AutoCloseable {
     return m.params();
   }
 
-  /** Which BLAS the math runs on (native OpenBLAS, Java vector API, or plain Java). */
+  /** Seconds each BLAS implementation is timed for (in rounds) when the JVM's first training starts. */
+  private static final double BLAS_PROBE_SECONDS = 0.2;
+
+  /**
+   * Picks this JVM's BLAS by a short measurement of the network's shapes (once per JVM: see
+   * {@link Blas#choose}); a slow pick is said on stderr once, with how to get a fast one.
+   */
+  private static void chooseBlas(Network net, int batchSize) {
+    boolean first = Blas.installed().isEmpty();
+    Blas.Measured m = Blas.choose(net, io.gradspark.train.Batches.matrixRows(batchSize),
+        BLAS_PROBE_SECONDS);
+    if (first) {
+      m.warning().ifPresent(System.err::println);
+    }
+  }
+
+  /**
+   * Which BLAS the math runs on: "native (FILE)" with the native library file loaded,
+   * "vector" (Java vector API) or "java".
+   */
   public static String blasName() {
-    return Dense.blas().getClass().getSimpleName();
+    return Blas.describe();
   }
 
   /** Frees the engine's cached data (a SparkContext stays up: it belongs to the caller). */

@@ -14,13 +14,9 @@ import dev.ludovic.netlib.blas.BLAS;
 public final class Dense {
   private Dense() {}
 
-  /** The BLAS in use: native OpenBLAS when the system has it, else a pure-Java implementation. */
+  /** The BLAS in use ({@link Blas}: chosen by measurement at the start of a training). */
   public static BLAS blas() {
-    return Holder.BLAS_INSTANCE;
-  }
-
-  private static final class Holder {
-    static final BLAS BLAS_INSTANCE = BLAS.getInstance();
+    return Blas.get();
   }
 
   /**
