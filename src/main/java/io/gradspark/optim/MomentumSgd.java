@@ -7,9 +7,10 @@ import io.gradspark.Named;
  * Stochastic gradient descent with momentum, on one flat parameter vector. Lives on the driver only
  * and owns its state, the velocity v (same layout as the parameters).
  *
- * <p>With g = the batch-MEAN gradient (clipped, see {@link Optimizer}) plus weight decay (g += decay * w, for weights only, never for
- * biases: L2 on biases only shifts the decision surface without limiting capacity), mu = momentum and
- * lr = the scheduled learning rate, one step is:
+ * <p>With g = the batch-MEAN gradient (clipped, see {@link Optimizer}) plus weight decay
+ * (g += decay * w, for weights only, never for biases: L2 on biases only shifts the decision
+ * surface without limiting capacity), mu = momentum and lr = the scheduled learning rate, one
+ * step is:
  * <ul>
  *   <li>{@link Form#HEAVY_BALL} (Polyak; PyTorch's and TensorFlow's SGD): v = mu v + g; w -= lr v
  *   <li>{@link Form#EMA} (the exponential moving average of many from-scratch tutorials):
