@@ -181,7 +181,7 @@ public final class RunSpecs {
         : c.at("optimizer.epsilon", () -> {
           double e = c.number("optimizer.epsilon", -Double.MAX_VALUE, Double.MAX_VALUE);
           if (!(e >= 0)) {
-            throw new GradsparkException("epsilon must be >= 0 but was " + e,
+            throw new GradsparkException("optimizer.epsilon must be >= 0 but was " + e,
                 "\"default\" is torch's: 1e-8 (adam, adamw, rmsprop), 1e-10 (adagrad)");
           }
           return e;
@@ -195,7 +195,7 @@ public final class RunSpecs {
   private static double below1(Settings c, String key, double min, String hint) {
     double v = c.number(key, -Double.MAX_VALUE, Double.MAX_VALUE);
     if (!(v >= min && v < 1)) {
-      throw new GradsparkException("it must be in " + (min == 0 ? "[0, 1)" : "(0, 1)")
+      throw new GradsparkException(key + " must be in " + (min == 0 ? "[0, 1)" : "(0, 1)")
           + " but was " + v, hint);
     }
     return v;
