@@ -81,8 +81,9 @@ public final class RunSpecs {
             c.choice("data.validation.mode", "last", "random").toUpperCase(Locale.ROOT)),
         c.longValue("data.validation.seed"), false));
     if (optimizer.schedule().plateau() != null && prep.holdout() == 0) {
-      throw c.bad("optimizer.schedule", "another schedule than plateau when there is no "
-          + "validation set (plateau follows the validation loss: set data.validation.holdout)");
+      throw c.bad("optimizer.schedule", "constant, step, cosine, exponential or multistep when "
+          + "there is no validation set (plateau follows the validation loss; or set "
+          + "data.validation.holdout)");
     }
     if (patience > 0 && prep.holdout() == 0) {
       throw c.bad("training.early-stopping.patience",
