@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradspark.GradsparkException;
 import io.gradspark.data.MoonsSource;
 import io.gradspark.data.RowBlock;
@@ -218,13 +220,13 @@ class CheckpointTest {
 
   @Test
   void resumingWithAPlateauScheduleEndsBitIdentical() {
-    // a high rate and patience 0 with a 5% threshold: the rate comes down within the run, so
+    // patience 0 with a 30% threshold: the rate comes down within the run, so
     // resumed runs must carry the plateau record (best loss, bad epochs, reductions)
     for (Optimizer.Method m : List.of(Optimizer.Method.SGD, Optimizer.Method.ADAM)) {
       double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
       Recorder rec = new Recorder();
       LearningRateSchedule plateau = new LearningRateSchedule.Warmup(
-          new LearningRateSchedule.Plateau(m == Optimizer.Method.SGD ? 0.5 : 0.05, 0.5, 0, 0.05,
+          new LearningRateSchedule.Plateau(m == Optimizer.Method.SGD ? 0.5 : 0.05, 0.5, 0, 0.3,
               0.001), 3, 0);
       Trainer trainer = new Trainer(optimizer(m, plateau), 6, TrainingListener.NONE);
       Trainer.Result full = trainer.fit(engine(), uninterrupted, TrainingState.START, rec);
@@ -255,14 +257,15 @@ class CheckpointTest {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
     double[] velocity = NET.initialParameters(Initializer.UNIFORM, 2);
     Path f = tmp.resolve("v2.npz");
-    CheckpointFile.save(f, TrainingState.builder().at(1, 3).velocity(velocity).build(), params);
+    CheckpointFile.save(f, TrainingState.builder().at(0, 3).velocity(velocity).build(), params);
     Npz.Contents c = Npz.read(f, java.util.Set.of("params", "velocity", "history"),
         java.util.Set.of("checkpoint.json"));
-    String json = new String(c.requireExtra("checkpoint.json"),
-        java.nio.charset.StandardCharsets.UTF_8);
-    String v1 = json.replace("\"version\":2", "\"version\":1")
-        .replaceAll(",\\s*\"(optimizer|optimizer_steps|plateau_[a-z_]+)\"\\s*:\\s*[^,}]+", "");
-    assertTrue(v1.contains("\"version\":1") && !v1.contains("optimizer"), v1);
+    ObjectNode d = (ObjectNode) new ObjectMapper().readTree(c.requireExtra("checkpoint.json"));
+    d.put("version", 1);
+    d.remove(List.of("optimizer", "optimizer_steps", "plateau_best", "plateau_bad_epochs",
+        "plateau_reductions"));
+    String v1 = d.toString();
+    assertTrue(!v1.contains("optimizer") && !v1.contains("plateau"), v1);
     Path old = tmp.resolve("v1.npz");
     Npz.write(old, List.of(c.require("params"), c.require("velocity"), c.require("history")),
         java.util.Map.of("checkpoint.json", v1.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
@@ -270,7 +273,7 @@ class CheckpointTest {
     assertEquals(Optimizer.Method.SGD, l.state().optimizer().method());
     assertArrayEquals(velocity, l.state().velocity());
     assertArrayEquals(params, l.params());
-    assertEquals(1, l.state().epoch());
+    assertEquals(3, l.state().step());
   }
 
   @Test
