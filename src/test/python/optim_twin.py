@@ -105,33 +105,36 @@ def train_torch(method, x, y, init):
     xt = torch.tensor(x, dtype=torch.float64)
     yt = torch.tensor(y, dtype=torch.long)
     loss_fn = torch.nn.CrossEntropyLoss()
+    clipped = 0
     for _ in range(EPOCHS):
         for start in range(0, ROWS, BATCH):
             opt.zero_grad(set_to_none=True)
             loss_fn(model(xt[start:start + BATCH]), yt[start:start + BATCH]).backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
+            clipped += int(norm > CLIP)
             opt.step()
     out = {}
     for l, lin in enumerate(linears, start=1):
         out[f"W{l}"] = lin.weight.detach().numpy()
         out[f"b{l}"] = lin.bias.detach().numpy()
-    return out
+    return out, clipped
 
 
 def train_gradspark(method, launcher, work, data, init, engine):
     lr = METHODS[method][0]["lr"]
     out = os.path.join(work, "run-" + method)
     settings = [
-        "data.train.format=csv", f"data.train.path={data}", "data.train.label-column=0",
+        "data.train.format=csv", f"data.train.path=\"{data}\"", "data.train.label-column=0",
         f"model.layers={json.dumps(LAYERS)}", "model.activation=tanh", "model.head=softmax",
-        f"model.init-from={init}", f"training.epochs={EPOCHS}", f"training.batch-size={BATCH}",
+        f"model.init-from=\"{init}\"", f"training.epochs={EPOCHS}", f"training.batch-size={BATCH}",
         "training.shuffle=false", "training.checkpoint-every=off", f"training.engine={engine}",
         "training.partitions=2", f"optimizer.method={method}", f"optimizer.learning-rate={lr}",
         f"optimizer.weight-decay={WEIGHT_DECAY}", f"optimizer.clip-norm={CLIP}",
     ] + METHODS[method][0]["extra"]
-    cmd = [launcher, "train", "--out", out]
-    for s in settings:
-        cmd += ["--set", s]
+    config = os.path.join(work, method + ".conf")
+    with open(config, "w") as f:
+        f.write("\n".join(settings) + "\n")
+    cmd = [launcher, "train", "--config", config, "--out", out]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"gradspark failed for {method}:\n{r.stdout}\n{r.stderr}")
@@ -162,13 +165,14 @@ def main():
         init_file = os.path.join(work, "init.npz")
         write_model(init_file, init)
         for method in a.methods.split(","):
-            theirs = train_torch(method, x, y, init)
+            theirs, clipped = train_torch(method, x, y, init)
             ours = train_gradspark(method, a.launcher, work, data, init_file, a.engine)
             diff = max(float(np.max(np.abs(ours[k] - theirs[k]))) for k in theirs)
             moved = max(float(np.max(np.abs(theirs[k] - init[k]))) for k in theirs)
             worst = max(worst, diff)
             print(f"{method:8s} max |w_gradspark - w_torch| = {diff:.3e} "
-                  f"(parameters moved up to {moved:.3f} from the start)")
+                  f"(parameters moved up to {moved:.3f} from the start; {clipped} of "
+                  f"{EPOCHS * -(-ROWS // BATCH)} steps clipped)")
     print(f"worst over the methods: {worst:.3e}")
 
 
