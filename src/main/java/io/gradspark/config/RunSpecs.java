@@ -120,12 +120,25 @@ public final class RunSpecs {
   public static Network network(Settings c) {
     int[] sizes = c.integers("model.layers").stream().mapToInt(Integer::intValue).toArray();
     double slope = c.number("model.leaky-slope", 0, 1);
+    double eluAlpha = c.number("model.elu-alpha", 0, Double.MAX_VALUE);
+    if (eluAlpha == 0) {
+      throw c.bad("model.elu-alpha", "a number > 0 (PyTorch's default is 1.0; 0 would be relu)");
+    }
     List<Activation> acts = new ArrayList<>();
     for (String a : c.strings("model.activation")) {
-      acts.add(c.at("model.activation", () -> Activation.parse(a, slope)));
+      acts.add(c.at("model.activation", () -> Activation.parse(a, slope, eluAlpha)));
     }
     Head head = c.at("model.head", () -> Head.parse(c.string("model.head")));
-    return c.at("model.layers", () -> new Network(sizes, acts, head));
+    double smoothing = c.number("model.label-smoothing", 0, 1);
+    if (smoothing == 1) {
+      throw c.bad("model.label-smoothing", "a number >= 0 and < 1 (1 would make every target "
+          + "uniform, leaving nothing of the label; 0.1 is the usual choice)");
+    }
+    if (smoothing > 0 && head != Head.SOFTMAX_CROSS_ENTROPY) {
+      throw c.bad("model.label-smoothing", "0 with the " + head.configName() + " head (label "
+          + "smoothing spreads a one-hot target over K classes: it needs model.head = softmax)");
+    }
+    return c.at("model.layers", () -> new Network(sizes, acts, head, smoothing));
   }
 
   /** Momentum SGD of optimizer.*. */
