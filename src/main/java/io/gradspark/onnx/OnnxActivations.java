@@ -8,12 +8,14 @@ import java.util.List;
 
 /**
  * gelu, elu, selu, softplus and silu as ONNX subgraphs of elementary operators (opset 17: Mul, Add,
- * Sub, Div, Neg, Abs, Floor, Exp, Log, Sigmoid, Less, Greater, GreaterOrEqual, Equal, Where) that
+ * Sub, Div, Neg, Abs, Floor, Exp, Log, Less, Greater, GreaterOrEqual, Equal, Where) that
  * compute in float64 what {@link Activation} computes, to round-off:
  * <ul>
  *   <li>elu, selu: Where(z &gt; 0, scale z, scale alpha expm1(z)).
  *   <li>softplus: Where(z &gt; 20, z, log1p(Exp(z))).
- *   <li>silu: z Sigmoid(z).
+ *   <li>silu: z / (1 + Exp(-z)), PyTorch's own form; not z Sigmoid(z), which ONNX Runtime's
+ *       optimizer rewrites into its QuickGelu kernel, which takes float32 only, so that a float64
+ *       model would not load.
  *   <li>gelu: z Phi(z) with Phi evaluated by the {@link Erf} algorithm itself: the same four
  *       rational approximations with the same coefficients, in the same Horner order, each range
  *       selected by Where, and Phi of a negative z from erfc (no cancellation). The exact split of
@@ -46,7 +48,10 @@ final class OnnxActivations {
         String soft = log1p(g, out, g.op(out, "Exp", z));
         yield g.node("Where", out, List.of(above, z, soft), out);
       }
-      case SILU -> g.node("Mul", out, List.of(z, g.op(out, "Sigmoid", z)), out);
+      case SILU -> {
+        String e = g.op(out, "Exp", g.op(out, "Neg", z));
+        yield g.node("Div", out, List.of(z, g.op(out, "Add", g.constant(1), e)), out);
+      }
       case SIGMOID, TANH, RELU, LEAKY_RELU, IDENTITY ->
           throw new IllegalArgumentException(f + " has its own ONNX operator");
     };
