@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Backprop against central finite differences ({@link GradientCheck}: five-point stencil, relative
- * error with a 1e-6 floor, ReLU kinks left out) for every hidden activation with every head, on small
+ * error with a 1e-6 floor, kinks left out) for every hidden activation with every head, on small
  * multi-layer nets and random batches. Kinks must be rare (at most 5% of parameters).
  */
 class GradientCheckTest {
