@@ -14,6 +14,8 @@ class NamedTest {
   void acceptsCaseUnderscoresAndAliases() {
     assertEquals(Activation.Kind.LEAKY_RELU, Activation.parse(" Leaky_ReLU ", 0.1).kind());
     assertEquals(0.1, Activation.parse("leaky-relu", 0.1).slope(), 0.0);
+    assertEquals(Activation.SILU, Activation.parse("Swish", 0));
+    assertEquals(0.5, Activation.parse("ELU", 0.1, 0.5).alpha(), 0.0);
     assertEquals(Initializer.XAVIER_UNIFORM, Initializer.parse("xavier"));
     assertEquals(Initializer.HE_NORMAL, Initializer.parse("HE"));
     assertEquals(Head.SIGMOID_BINARY_CROSS_ENTROPY, Head.parse("sigmoid"));
@@ -31,8 +33,9 @@ class NamedTest {
     assertEquals("Unknown output head 'tanh'", e.getMessage());
     assertEquals("use one of softmax (multiclass), sigmoid (binary, one output),"
         + " mse (regression or one-hot)", e.hint());
-    e = assertThrows(GradsparkException.class, () -> Activation.parse("gelu", 0));
-    assertEquals("use one of sigmoid, tanh, relu, leaky-relu, identity", e.hint());
+    e = assertThrows(GradsparkException.class, () -> Activation.parse("mish", 0));
+    assertEquals("use one of sigmoid, tanh, relu, leaky-relu, identity, gelu, elu, selu, "
+        + "softplus, silu (alias swish)", e.hint());
     e = assertThrows(GradsparkException.class, () -> MomentumSgd.Form.parse("adam"));
     assertEquals("Unknown momentum form 'adam'", e.getMessage());
     assertEquals("use one of heavy-ball, ema, nesterov", e.hint());

@@ -5,7 +5,11 @@ import io.gradspark.Span;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.LearningRateSchedule;
+import io.gradspark.optim.Adagrad;
+import io.gradspark.optim.Adam;
 import io.gradspark.optim.MomentumSgd;
+import io.gradspark.optim.Optimizer.Method;
+import io.gradspark.optim.RmsProp;
 import io.gradspark.train.BatchSchedule;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -38,7 +42,8 @@ import java.util.Objects;
  * @param batchSize rows per step, >= 1
  * @param shuffle a new seeded batch order every epoch (else file order)
  * @param dropLast drop the last, smaller batch of an epoch
- * @param optimizer momentum SGD's form, momentum, weight decay and learning-rate schedule
+ * @param optimizer the optimizer method and its settings, weight decay, clipping and
+ *     learning-rate schedule
  * @param patience epochs without a better validation loss before stopping early; 0 never stops
  * @param checkpoints when checkpoints are written, and where
  * @param engine where the gradient sums are computed
@@ -65,6 +70,12 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     atLeast("batch size", batchSize, 1);
     atLeast("patience", patience, 0);
     atLeast("partitions", partitions, 0);
+    if (optimizer.schedule().plateau() != null && data.holdout() == 0
+        && !data.validationGiven()) {
+      throw new GradsparkException("the plateau schedule follows the validation loss, but the run "
+          + "has no validation set", "hold out validation rows (data.validation.holdout), or "
+          + "choose another optimizer.schedule");
+    }
     if (patience > 0 && data.holdout() == 0 && !data.validationGiven()) {
       throw new GradsparkException("early stopping (patience " + patience
           + ") watches the validation loss, but the run has no validation set",
@@ -132,6 +143,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     m.put("seed", seed);
     m.put("shuffle", shuffle);
     m.put("optimizer", optimizer.toString());
+    m.put("optimizer_method", optimizer.method().configName());
     m.put("config", configSource);
     return m;
   }
@@ -156,15 +168,28 @@ public record RunSpec(String name, Network network, Initializer init, String ini
   public enum Storage { MEMORY_ONLY, MEMORY_AND_DISK, MEMORY_ONLY_SER, MEMORY_AND_DISK_SER }
 
   /**
-   * Momentum SGD's settings. The values are checked by building the optimizer once (for a network
-   * without parameters: nothing is allocated).
+   * The optimizer's settings: the method, momentum SGD's form and momentum (sgd only), weight
+   * decay (every method; decoupled for adamw), Adam's beta1 and beta2 (adam, adamw), epsilon (adam,
+   * adamw, rmsprop, adagrad), RMSprop's alpha, the gradient clipping norm (0: off) and the
+   * learning-rate schedule. The values are checked by building the optimizer once (for a network
+   * without parameters: nothing is allocated). Build one with {@link #builder}, or the
+   * four-argument constructor for momentum SGD.
    */
   public record Optimizer(MomentumSgd.Form form, double momentum, double weightDecay,
-      LearningRateSchedule schedule) {
+      LearningRateSchedule schedule, Method method, double beta1, double beta2, double epsilon,
+      double alpha, double clipNorm) {
     public Optimizer {
       Objects.requireNonNull(form, "form");
       Objects.requireNonNull(schedule, "schedule");
-      new MomentumSgd(form, momentum, weightDecay, schedule, new boolean[0]);
+      Objects.requireNonNull(method, "method");
+      create(form, momentum, weightDecay, schedule, method, beta1, beta2, epsilon, alpha,
+          clipNorm, new boolean[0]);
+    }
+
+    /** Momentum SGD (method sgd) with these settings and no clipping. */
+    public Optimizer(MomentumSgd.Form form, double momentum, double weightDecay,
+        LearningRateSchedule schedule) {
+      this(form, momentum, weightDecay, schedule, Method.SGD, 0.9, 0.999, 0, 0.99, 0);
     }
 
     /** Plain SGD at a constant rate. */
@@ -173,14 +198,115 @@ public record RunSpec(String name, Network network, Initializer init, String ini
           new LearningRateSchedule.Constant(learningRate));
     }
 
-    /** A fresh optimizer (velocity 0) for the network's parameters. */
-    public MomentumSgd build(Network net) {
-      return new MomentumSgd(form, momentum, weightDecay, schedule, net.weightMask());
+    /**
+     * A builder of the method's optimizer at that schedule, every other setting at its
+     * reference.conf default (epsilon: torch's default of the method).
+     */
+    public static Builder builder(Method method, LearningRateSchedule schedule) {
+      return new Builder(method, schedule);
+    }
+
+    /** A builder holding every value of this one. */
+    public Builder toBuilder() {
+      Builder b = new Builder(method, schedule);
+      b.form = form;
+      b.momentum = momentum;
+      b.weightDecay = weightDecay;
+      b.beta1 = beta1;
+      b.beta2 = beta2;
+      b.epsilon = epsilon;
+      b.alpha = alpha;
+      b.clipNorm = clipNorm;
+      return b;
+    }
+
+    /** A fresh optimizer (initial state) for the network's parameters. */
+    public io.gradspark.optim.Optimizer build(Network net) {
+      return create(form, momentum, weightDecay, schedule, method, beta1, beta2, epsilon, alpha,
+          clipNorm, net.weightMask());
+    }
+
+    private static io.gradspark.optim.Optimizer create(MomentumSgd.Form form, double momentum,
+        double weightDecay, LearningRateSchedule schedule, Method method, double beta1,
+        double beta2, double epsilon, double alpha, double clipNorm, boolean[] decayed) {
+      return switch (method) {
+        case SGD -> new MomentumSgd(form, momentum, weightDecay, clipNorm, schedule, decayed);
+        case ADAM, ADAMW -> new Adam(method == Method.ADAMW, beta1, beta2, epsilon, weightDecay,
+            clipNorm, schedule, decayed);
+        case RMSPROP -> new RmsProp(alpha, epsilon, weightDecay, clipNorm, schedule, decayed);
+        case ADAGRAD -> new Adagrad(epsilon, weightDecay, clipNorm, schedule, decayed);
+      };
     }
 
     @Override
     public String toString() {
-      return new MomentumSgd(form, momentum, weightDecay, schedule, new boolean[0]).toString();
+      return create(form, momentum, weightDecay, schedule, method, beta1, beta2, epsilon, alpha,
+          clipNorm, new boolean[0]).toString();
+    }
+
+    /** Builds an {@link Optimizer}; every setting starts at its reference.conf default. */
+    public static final class Builder {
+      private final Method method;
+      private final LearningRateSchedule schedule;
+      private MomentumSgd.Form form = MomentumSgd.Form.HEAVY_BALL;
+      private double momentum = 0.9;
+      private double weightDecay = 0;
+      private double beta1 = 0.9;
+      private double beta2 = 0.999;
+      private double epsilon;
+      private double alpha = 0.99;
+      private double clipNorm = 0;
+
+      private Builder(Method method, LearningRateSchedule schedule) {
+        this.method = Objects.requireNonNull(method, "method");
+        this.schedule = schedule;
+        this.epsilon = method.defaultEpsilon();
+      }
+
+      public Builder form(MomentumSgd.Form v) {
+        form = v;
+        return this;
+      }
+
+      public Builder momentum(double v) {
+        momentum = v;
+        return this;
+      }
+
+      public Builder weightDecay(double v) {
+        weightDecay = v;
+        return this;
+      }
+
+      public Builder beta1(double v) {
+        beta1 = v;
+        return this;
+      }
+
+      public Builder beta2(double v) {
+        beta2 = v;
+        return this;
+      }
+
+      public Builder epsilon(double v) {
+        epsilon = v;
+        return this;
+      }
+
+      public Builder alpha(double v) {
+        alpha = v;
+        return this;
+      }
+
+      public Builder clipNorm(double v) {
+        clipNorm = v;
+        return this;
+      }
+
+      public Optimizer build() {
+        return new Optimizer(form, momentum, weightDecay, schedule, method, beta1, beta2,
+            epsilon, alpha, clipNorm);
+      }
     }
   }
 

@@ -6,7 +6,7 @@ import io.gradspark.io.CheckpointFile;
 import io.gradspark.io.ModelFile;
 import io.gradspark.nn.Blas;
 import io.gradspark.nn.Network;
-import io.gradspark.optim.MomentumSgd;
+import io.gradspark.optim.Optimizer;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.DataSplit;
 import io.gradspark.train.GradientEngine;
@@ -36,7 +36,7 @@ public final class TrainingJob implements AutoCloseable {
   private final RunSpec spec;
   private final EngineSource source;
   private final String configSource;
-  private final MomentumSgd optimizer;
+  private final Optimizer optimizer;
   private final double[] params;
   private final TrainingState position;
   private final BatchSchedule schedule;
@@ -53,7 +53,7 @@ public final class TrainingJob implements AutoCloseable {
     this.optimizer = spec.optimizer().build(net);
     if (resume != null) {
       this.params = resume.params();
-      this.position = resume.state(); // the optimizer's velocity is part of it
+      this.position = resume.state(); // the optimizer's state is part of it
     } else {
       this.params = initialParameters(spec);
       this.position = TrainingState.START;

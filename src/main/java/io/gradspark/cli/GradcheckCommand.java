@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
         "Example: submit/gradspark gradcheck --config conf/mnist.conf --partitions 3"},
     footer = {"", "Relative difference of the two backprop gradients: max|a-b| / max|a|. Of "
         + "finite differences: per parameter |fd-bp| / max(|fd|, |bp|, floor), five-point "
-        + "stencil (h = 1e-3), parameters at a ReLU kink left out; floor = max(1e-6, the "
+        + "stencil (h = 1e-3), parameters at a kink left out (relu, leaky-relu, elu and selu "
+        + "at 0, softplus at 20); floor = max(1e-6, the "
         + "stencil's round-off for this batch's loss / tolerance).", "Exit codes: 0 both within "
         + "tolerance, 4 a difference above its tolerance, 2 bad input or settings, 1 internal "
         + "error."})
@@ -45,7 +46,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
 
   @Option(names = "--rows", paramLabel = "N", defaultValue = "16",
       description = "Rows of the first batch used for finite differences (default: "
-          + "${DEFAULT-VALUE}; fewer rows, fewer ReLU kinks).")
+          + "${DEFAULT-VALUE}; fewer rows, fewer kinks).")
   int rows;
 
   @Option(names = "--tolerance", paramLabel = "T", defaultValue = "1e-6",
@@ -123,7 +124,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
     System.out.printf(Locale.ROOT, "(relative to max(|fd|, |bp|, %.1e): gradients smaller than"
         + " that are checked absolutely, at the finite differences' round-off)%n", floor);
     if (fd.atKink() > 0) {
-      System.out.printf(Locale.ROOT, "(%d sampled parameters sat at a ReLU kink and were left out)%n",
+      System.out.printf(Locale.ROOT, "(%d sampled parameters sat at a kink and were left out)%n",
           fd.atKink());
     }
     return engineOk && fdOk ? 0 : Main.CHECK_FAILED;

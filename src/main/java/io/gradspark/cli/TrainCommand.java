@@ -125,10 +125,10 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
         }
         BatchSchedule schedule = job.schedule();
         System.out.printf(Locale.ROOT,
-            "Training %s (%,d parameters) on %,d rows, %s; %d epoch%s x %d steps of %d%n",
+            "Training %s (%,d parameters) on %,d rows, %s; %d epoch%s x %d steps of %d, %s%n",
             spec.network().describe(), spec.network().numParams(), schedule.rows(),
             job.engine().describe(), spec.epochs(), spec.epochs() == 1 ? "" : "s",
-            schedule.stepsPerEpoch(), schedule.batchSize());
+            schedule.stepsPerEpoch(), schedule.batchSize(), spec.optimizer().method().configName());
         System.out.printf(Locale.ROOT, "Run directory %s (checkpoints: %s)%n", target,
             spec.checkpoints().off() ? "off" : checkpoints.location());
         TrainedModel model;

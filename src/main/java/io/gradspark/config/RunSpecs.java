@@ -21,6 +21,7 @@ import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.LearningRateSchedule;
 import io.gradspark.optim.MomentumSgd;
+import io.gradspark.optim.Optimizer.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,6 +80,11 @@ public final class RunSpecs {
         RunSpec.ValidationMode.valueOf(
             c.choice("data.validation.mode", "last", "random").toUpperCase(Locale.ROOT)),
         c.longValue("data.validation.seed"), false));
+    if (optimizer.schedule().plateau() != null && prep.holdout() == 0) {
+      throw c.bad("optimizer.schedule", "constant, step, cosine, exponential or multistep when "
+          + "there is no validation set (plateau follows the validation loss; or set "
+          + "data.validation.holdout)");
+    }
     if (patience > 0 && prep.holdout() == 0) {
       throw c.bad("training.early-stopping.patience",
           "0 when there is no validation set (set data.validation.holdout)");
@@ -120,23 +126,49 @@ public final class RunSpecs {
   public static Network network(Settings c) {
     int[] sizes = c.integers("model.layers").stream().mapToInt(Integer::intValue).toArray();
     double slope = c.number("model.leaky-slope", 0, 1);
+    double eluAlpha = c.number("model.elu-alpha", 0, Double.MAX_VALUE);
+    if (eluAlpha == 0) {
+      throw c.bad("model.elu-alpha", "a number > 0 (PyTorch's default is 1.0; 0 would be relu)");
+    }
     List<Activation> acts = new ArrayList<>();
     for (String a : c.strings("model.activation")) {
-      acts.add(c.at("model.activation", () -> Activation.parse(a, slope)));
+      acts.add(c.at("model.activation", () -> Activation.parse(a, slope, eluAlpha)));
     }
     Head head = c.at("model.head", () -> Head.parse(c.string("model.head")));
-    return c.at("model.layers", () -> new Network(sizes, acts, head));
+    double smoothing = c.number("model.label-smoothing", 0, 1);
+    if (smoothing == 1) {
+      throw c.bad("model.label-smoothing", "a number >= 0 and < 1 (1 would make every target "
+          + "uniform, leaving nothing of the label; 0.1 is the usual choice)");
+    }
+    if (smoothing > 0 && head != Head.SOFTMAX_CROSS_ENTROPY) {
+      throw c.bad("model.label-smoothing", "0 with the " + head.configName() + " head (label "
+          + "smoothing spreads a one-hot target over K classes: it needs model.head = softmax)");
+    }
+    return c.at("model.layers", () -> new Network(sizes, acts, head, smoothing));
   }
 
-  /** Momentum SGD of optimizer.*. */
+  /** The optimizer of optimizer.*. */
   public static RunSpec.Optimizer optimizer(Settings c) {
     double lr = c.number("optimizer.learning-rate", Double.MIN_VALUE, 1e6);
     LearningRateSchedule proper = c.at("optimizer.schedule", () -> switch (c.choice(
-        "optimizer.schedule", "constant", "step", "cosine")) {
+        "optimizer.schedule", "constant", "step", "cosine", "exponential", "multistep",
+        "plateau")) {
       case "step" -> new LearningRateSchedule.StepDecay(lr,
           c.integer("optimizer.step-every", 1, Integer.MAX_VALUE),
           c.number("optimizer.step-gamma", Double.MIN_VALUE, 1));
       case "cosine" -> new LearningRateSchedule.Cosine(lr,
+          c.number("optimizer.min-learning-rate", 0, lr));
+      case "exponential" -> new LearningRateSchedule.Exponential(lr,
+          c.number("optimizer.step-gamma", Double.MIN_VALUE, 1));
+      case "multistep" -> c.at("optimizer.milestones", () -> new LearningRateSchedule.MultiStep(
+          lr, c.integers("optimizer.milestones"),
+          c.number("optimizer.step-gamma", Double.MIN_VALUE, 1)));
+      case "plateau" -> new LearningRateSchedule.Plateau(lr,
+          c.at("optimizer.plateau.factor", () -> below1(c, "optimizer.plateau.factor",
+              Double.MIN_VALUE, "e.g. 0.1 (torch's default) or 0.5")),
+          c.integer("optimizer.plateau.patience", 0, Integer.MAX_VALUE),
+          c.at("optimizer.plateau.threshold", () -> below1(c, "optimizer.plateau.threshold", 0,
+              "e.g. 1e-4 (torch's default), a relative improvement")),
           c.number("optimizer.min-learning-rate", 0, lr));
       default -> new LearningRateSchedule.Constant(lr);
     });
@@ -151,8 +183,36 @@ public final class RunSpecs {
         () -> MomentumSgd.Form.parse(c.string("optimizer.form")));
     double momentum = c.number("optimizer.momentum", 0, 1);
     double decay = c.number("optimizer.weight-decay", 0, 1e6);
+    Method method = c.at("optimizer.method", () -> Method.parse(c.string("optimizer.method")));
+    double beta1 = c.at("optimizer.beta1", () -> below1(c, "optimizer.beta1", 0,
+        "torch's default is 0.9"));
+    double beta2 = c.at("optimizer.beta2", () -> below1(c, "optimizer.beta2", 0,
+        "torch's default is 0.999"));
+    double alpha = c.at("optimizer.alpha", () -> below1(c, "optimizer.alpha", 0,
+        "torch's default is 0.99"));
+    String eps = c.string("optimizer.epsilon").trim();
+    double epsilon = eps.equalsIgnoreCase("default") ? method.defaultEpsilon()
+        : c.at("optimizer.epsilon", () -> {
+          double e = c.number("optimizer.epsilon", -Double.MAX_VALUE, Double.MAX_VALUE);
+          if (!(e >= 0)) {
+            throw new GradsparkException("optimizer.epsilon must be >= 0 but was " + e,
+                "\"default\" is torch's: 1e-8 (adam, adamw, rmsprop), 1e-10 (adagrad)");
+          }
+          return e;
+        });
+    double clip = c.number("optimizer.clip-norm", 0, Double.MAX_VALUE);
     return c.at("optimizer.momentum", () -> new RunSpec.Optimizer(form, momentum, decay,
-        withWarmup));
+        withWarmup, method, beta1, beta2, epsilon, alpha, clip));
+  }
+
+  /** The number at key, refused unless in [min, 1) with the hint. */
+  private static double below1(Settings c, String key, double min, String hint) {
+    double v = c.number(key, -Double.MAX_VALUE, Double.MAX_VALUE);
+    if (!(v >= min && v < 1)) {
+      throw new GradsparkException(key + " must be in " + (min == 0 ? "[0, 1)" : "(0, 1)")
+          + " but was " + v, hint);
+    }
+    return v;
   }
 
   /** The datasets of the settings' data section, prepared for spec. */

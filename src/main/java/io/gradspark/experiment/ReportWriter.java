@@ -266,6 +266,9 @@ final class ReportWriter {
   }
 
   static String momentumText(RunSpec s) {
+    if (!s.optimizer().method().configName().equals("sgd")) {
+      return s.optimizer().method().configName(); // momentum is sgd's only
+    }
     double mu = s.optimizer().momentum();
     return mu == 0 ? "no momentum" : s.optimizer().form().configName() + " momentum "
         + Format.metric(mu, false);

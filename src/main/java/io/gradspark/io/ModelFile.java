@@ -68,13 +68,18 @@ public final class ModelFile {
     d.put("layers", sizes);
     List<String> acts = new ArrayList<>();
     List<Double> slopes = new ArrayList<>();
+    List<Double> alphas = new ArrayList<>();
     for (Activation a : net.activations()) {
       acts.add(a.kind().configName());
       slopes.add(a.slope());
+      alphas.add(a.alpha());
     }
     d.put("activations", acts);
     d.put("leaky_slopes", slopes);
+    d.put("elu_alphas", alphas);
     d.put("head", net.head().configName());
+    // not needed to predict; it makes 'evaluate' report the loss training reported
+    d.put("label_smoothing", net.labelSmoothing());
     d.put("arrays", "W1, b1, ..., WL, bL; W shape (out, in), b shape (out,), float64");
     d.put("input_scale", inputScale);
     d.put("one_vs_all", oneVsAll);
@@ -122,10 +127,13 @@ public final class ModelFile {
       List<Activation> acts = new ArrayList<>();
       JsonNode names = d.path("activations");
       JsonNode slopes = d.path("leaky_slopes");
+      JsonNode alphas = d.path("elu_alphas");
       for (int i = 0; i < names.size(); i++) {
-        acts.add(Activation.parse(names.get(i).asText(), slopes.path(i).asDouble(0.01)));
+        acts.add(Activation.parse(names.get(i).asText(), slopes.path(i).asDouble(0.01),
+            alphas.path(i).asDouble(1.0)));
       }
-      net = new Network(sizes, acts, Head.parse(d.path("head").asText()));
+      net = new Network(sizes, acts, Head.parse(d.path("head").asText()),
+          d.path("label_smoothing").asDouble(0));
     } catch (GradsparkException e) {
       throw bad(name, "its model.json describes an impossible network: " + e.getMessage());
     }

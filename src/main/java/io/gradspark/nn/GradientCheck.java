@@ -15,9 +15,10 @@ import java.util.Arrays;
  * whose gradient is 0 (a dead ReLU unit; there the difference quotient is pure round-off) from
  * dominating, so below it the check is absolute.
  *
- * <p>ReLU and leaky ReLU have a kink at 0 where the loss has no derivative; a stencil that straddles a
- * kink measures nothing. Parameters for which some hidden pre-activation changes sign between w - 2h
- * and w + 2h are counted and left out.
+ * <p>ReLU and leaky ReLU have a kink at 0 where the loss has no derivative; ELU and SELU one in
+ * their first or second derivative, and softplus a step of 2e-9 at its threshold 20. A stencil that
+ * straddles one measures nothing. Parameters for which some hidden pre-activation changes piece
+ * ({@link Activation#piece}) between w - 2h and w + 2h are counted and left out.
  */
 public final class GradientCheck {
   public static final double DEFAULT_STEP = 1e-3;
@@ -27,7 +28,7 @@ public final class GradientCheck {
 
   /**
    * @param checked parameters compared
-   * @param atKink parameters left out because the stencil straddles a ReLU kink
+   * @param atKink parameters left out because the stencil straddles a kink
    * @param worstIndex the parameter with the largest relative error (-1 if none checked)
    */
   public record Result(double maxRelativeError, int checked, int atKink, int worstIndex) {}
@@ -43,8 +44,7 @@ public final class GradientCheck {
     double[] grad = new double[net.numParams()];
     net.lossAndGradient(params, x, y, n, grad, ws);
     double[] scratch = new double[net.numParams()];
-    boolean piecewise = net.activations().stream().anyMatch(a ->
-        a.kind() == Activation.Kind.RELU || a.kind() == Activation.Kind.LEAKY_RELU);
+    boolean piecewise = net.activations().stream().anyMatch(Activation::piecewise);
     double worst = 0;
     int worstIndex = -1;
     int checked = 0;
@@ -110,14 +110,15 @@ public final class GradientCheck {
     return net.lossAndGradient(params, x, y, n, scratch, ws);
   }
 
-  /** Sign pattern of every hidden pre-activation of the last forward pass. */
+  /** The piece of its activation every hidden pre-activation of the last forward pass is in. */
   private static boolean[][] signs(Network net, Network.Workspace ws, int n) {
     boolean[][] s = new boolean[net.layers() - 1][];
     for (int l = 0; l < s.length; l++) {
       int cells = n * net.sizes()[l + 1];
+      Activation f = net.activation(l);
       s[l] = new boolean[cells];
       for (int c = 0; c < cells; c++) {
-        s[l][c] = ws.z[l][c] > 0;
+        s[l][c] = f.piece(ws.z[l][c]) == 1;
       }
     }
     return s;

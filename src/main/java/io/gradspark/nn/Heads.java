@@ -8,6 +8,11 @@ package io.gradspark.nn;
  * m = max_j z_j, logsumexp(z) = m + log(sum_j exp(z_j - m)): every exponent is <= 0, so nothing
  * overflows, and the sum is >= 1, so the log never sees 0. p_j = exp(z_j - logsumexp(z)).
  *
+ * <p>With label smoothing eps (PyTorch's {@code CrossEntropyLoss(label_smoothing=eps)}) the target
+ * is q = (1 - eps) onehot(y) + eps / K, loss = -sum_j q_j log p_j
+ * = (1 - eps) (lse - z_y) + (eps / K) sum_j (lse - z_j), a sum of terms that are all >= 0 (no
+ * cancellation), and dL/dz = p - q. eps = 0 computes exactly the unsmoothed loss and gradient.
+ *
  * <p>Sigmoid + binary cross-entropy. With p = sigmoid(z), -[y log p + (1-y) log(1-p)] simplifies to
  * softplus(z) - y z, and softplus(z) = max(z, 0) + log1p(exp(-|z|)) is computed from the logit, so
  * the loss stays finite however saturated p is (log(0) never happens), and dL/dz = p - y.
@@ -31,23 +36,31 @@ public final class Heads {
     return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
   }
 
+  /** {@link #lossAndDelta(Head, double, double[], double[], int, int, double[])} unsmoothed. */
+  static double lossAndDelta(Head head, double[] z, double[] y, int n, int k, double[] dZ) {
+    return lossAndDelta(head, 0, z, y, n, k, dZ);
+  }
+
   /**
    * Loss SUM over the n rows; dZ (n, K) receives dL/dz for each row (overwritten, not accumulated:
-   * it is a per-batch scratch buffer, not a gradient that sums over batches). z, y: not modified.
+   * it is a per-batch scratch buffer, not a gradient that sums over batches). eps: the softmax
+   * head's label smoothing (0 for the other heads). z, y: not modified.
    */
-  static double lossAndDelta(Head head, double[] z, double[] y, int n, int k, double[] dZ) {
+  static double lossAndDelta(Head head, double eps, double[] z, double[] y, int n, int k,
+      double[] dZ) {
     double lossSum = 0;
     switch (head) {
       case SOFTMAX_CROSS_ENTROPY -> {
+        double uniform = eps / k;
         for (int r = 0; r < n; r++) {
           int o = r * k;
           double lse = logSumExp(z, o, k);
           int label = (int) y[r];
-          lossSum += lse - z[o + label];
+          lossSum += crossEntropy(z, o, k, lse, label, eps);
           for (int j = 0; j < k; j++) {
-            dZ[o + j] = Math.exp(z[o + j] - lse);
+            dZ[o + j] = Math.exp(z[o + j] - lse) - uniform;
           }
-          dZ[o + label] -= 1.0;
+          dZ[o + label] -= 1.0 - eps;
         }
       }
       case SIGMOID_BINARY_CROSS_ENTROPY -> {
@@ -70,14 +83,18 @@ public final class Heads {
     return lossSum;
   }
 
-  /** Adds each row's loss, label and predicted class to ev. z, y: not modified. */
-  static void evaluate(Head head, double[] z, double[] y, int n, int k, RowScores ev) {
+  /**
+   * Adds each row's loss (with the softmax head's label smoothing eps, the loss training
+   * minimises), label and predicted class to ev. z, y: not modified.
+   */
+  static void evaluate(Head head, double eps, double[] z, double[] y, int n, int k,
+      RowScores ev) {
     for (int r = 0; r < n; r++) {
       int o = r * k;
       switch (head) {
         case SOFTMAX_CROSS_ENTROPY -> {
           int label = (int) y[r];
-          ev.add(logSumExp(z, o, k) - z[o + label], label, argmax(z, o, k));
+          ev.add(crossEntropy(z, o, k, logSumExp(z, o, k), label, eps), label, argmax(z, o, k));
         }
         case SIGMOID_BINARY_CROSS_ENTROPY ->
             ev.add(softplus(z[r]) - y[r] * z[r], (int) y[r], z[r] >= 0 ? 1 : 0);
@@ -116,6 +133,21 @@ public final class Heads {
       case SIGMOID_BINARY_CROSS_ENTROPY -> p[o] >= 0.5 ? 1 : 0;
       case SOFTMAX_CROSS_ENTROPY, IDENTITY_MSE -> k == 1 ? 0 : argmax(p, o, k);
     };
+  }
+
+  /**
+   * -sum_j q_j log p_j of one row (K logits at offset o, lse their logsumexp) for the smoothed
+   * target q = (1 - eps) onehot(label) + eps / K; lse - z_label when eps = 0.
+   */
+  private static double crossEntropy(double[] z, int o, int k, double lse, int label, double eps) {
+    if (eps == 0) {
+      return lse - z[o + label];
+    }
+    double all = 0;
+    for (int j = 0; j < k; j++) {
+      all += lse - z[o + j];
+    }
+    return (1 - eps) * (lse - z[o + label]) + eps / k * all;
   }
 
   private static double target(double label, int j, int k) {

@@ -23,6 +23,7 @@ public final class Network implements Serializable {
   private final int[] sizes;
   private final Activation[] hidden;
   private final Head head;
+  private final double labelSmoothing;
   private final int[] weightOffset;
   private final int[] biasOffset;
   private final int numParams;
@@ -33,6 +34,25 @@ public final class Network implements Serializable {
    * impossible description with a message saying what is wrong.
    */
   public Network(int[] sizes, List<Activation> hidden, Head head) {
+    this(sizes, hidden, head, 0);
+  }
+
+  /**
+   * As {@link #Network(int[], List, Head)}, with the softmax head's label smoothing eps in [0, 1)
+   * (see {@link Heads}); refuses eps &gt; 0 with another head.
+   */
+  public Network(int[] sizes, List<Activation> hidden, Head head, double labelSmoothing) {
+    if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+      throw new GradsparkException(
+          "Label smoothing must be in [0, 1) but was " + labelSmoothing,
+          "0 turns it off; 0.1 is the usual choice");
+    }
+    if (labelSmoothing > 0 && head != Head.SOFTMAX_CROSS_ENTROPY) {
+      throw new GradsparkException("Label smoothing " + labelSmoothing + " needs the softmax "
+          + "head, but the head is " + head.configName() + ": it smooths a one-hot target over "
+          + "K classes, and " + head.configName() + " has no such target",
+          "set label smoothing to 0, or use the softmax head");
+    }
     if (sizes == null || sizes.length < 2) {
       throw new GradsparkException(
           "A network needs at least 2 layer sizes (input and output) but got "
@@ -64,6 +84,7 @@ public final class Network implements Serializable {
     this.sizes = sizes.clone();
     this.hidden = acts.toArray(new Activation[0]);
     this.head = head;
+    this.labelSmoothing = labelSmoothing;
     int layers = sizes.length - 1;
     this.weightOffset = new int[layers];
     this.biasOffset = new int[layers];
@@ -101,6 +122,11 @@ public final class Network implements Serializable {
 
   public Head head() {
     return head;
+  }
+
+  /** The softmax head's label smoothing eps (0 = off, always 0 for the other heads). */
+  public double labelSmoothing() {
+    return labelSmoothing;
   }
 
   /** Activation of hidden layer l (0-based; l < layers() - 1). */
@@ -167,7 +193,8 @@ public final class Network implements Serializable {
     forwardToLogits(params, x, n, ws);
     int layers = layers();
     int nOut = outputSize();
-    double lossSum = Heads.lossAndDelta(head, ws.z[layers - 1], y, n, nOut, ws.dZ[layers - 1]);
+    double lossSum = Heads.lossAndDelta(head, labelSmoothing, ws.z[layers - 1], y, n, nOut,
+        ws.dZ[layers - 1]);
     for (int l = layers - 1; l >= 0; l--) {
       double[] in = l == 0 ? x : ws.a[l - 1];
       double[] dIn = l == 0 ? null : ws.dZ[l - 1];
@@ -185,7 +212,7 @@ public final class Network implements Serializable {
       Workspace ws) {
     ws.check(n);
     forwardToLogits(params, x, n, ws);
-    Heads.evaluate(head, ws.z[layers() - 1], y, n, outputSize(), scores);
+    Heads.evaluate(head, labelSmoothing, ws.z[layers() - 1], y, n, outputSize(), scores);
   }
 
   /** The head's outputs (n, K) into out: class probabilities, or values for MSE. out: modified. */
@@ -206,7 +233,7 @@ public final class Network implements Serializable {
     }
   }
 
-  /** e.g. "784-64-10 sigmoid/softmax". */
+  /** e.g. "784-64-10 sigmoid/softmax", or "784-64-10 gelu/softmax-ls0.1" with label smoothing. */
   public String describe() {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < sizes.length; i++) {
@@ -220,6 +247,9 @@ public final class Network implements Serializable {
       }
     }
     s.append(String.join(",", names)).append(names.isEmpty() ? "" : "/").append(head.configName());
+    if (labelSmoothing > 0) {
+      s.append("-ls").append(labelSmoothing);
+    }
     return s.toString();
   }
 

@@ -20,6 +20,7 @@ import io.gradspark.onnx.proto.Onnx.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,10 @@ import java.util.Map;
  * slope a float32 cannot hold exactly (0.01) gets {@code Max(z, slope * z)} instead, the same
  * function with the slope as a float64 constant (for slope in [0, 1) the larger of z and slope * z
  * is z when z > 0 and slope * z otherwise), so nothing is rounded that training did not round.
+ *
+ * <p>gelu, elu, selu, softplus and silu are composed of elementary operators ({@link
+ * OnnxActivations}): ONNX Runtime's Erf, Elu, Selu and Softplus kernels take float32 only, Selu's
+ * constants are float32 attributes, and Softplus has no threshold.
  */
 public final class OnnxExport {
   public static final String INPUT = "features";
@@ -221,6 +226,7 @@ public final class OnnxExport {
         yield g.node("Max", out, List.of(z, scaled), out);
       }
       case IDENTITY -> z;
+      case GELU, ELU, SELU, SOFTPLUS, SILU -> OnnxActivations.composed(g, a, z, out);
     };
   }
 
@@ -245,9 +251,11 @@ public final class OnnxExport {
   }
 
   /** The graph under construction: nodes and initializers of one element type. */
-  private static final class Graph {
+  static final class Graph {
     final GraphProto.Builder graph = GraphProto.newBuilder();
     final DType dtype;
+    private final Map<Long, String> constants = new HashMap<>();
+    private int count;
 
     Graph(DType dtype) {
       this.dtype = dtype;
@@ -287,6 +295,18 @@ public final class OnnxExport {
     /** A scalar (rank 0) constant. */
     String scalar(String name, double value) {
       return tensor(name, new double[] {value}, 0);
+    }
+
+    /** A shared scalar constant of this value (one initializer per value, named c0, c1, ...). */
+    String constant(double value) {
+      return constants.computeIfAbsent(Double.doubleToLongBits(value),
+          bits -> scalar("c" + constants.size(), value));
+    }
+
+    /** A node whose output (and name) is prefix_N, N counting every such node of the graph. */
+    String op(String prefix, String op, String... inputs) {
+      String out = prefix + "_" + count++;
+      return node(op, out, List.of(inputs), out);
     }
 
     AttributeProto intAttribute(String name, long value) {

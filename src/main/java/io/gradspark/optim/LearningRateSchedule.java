@@ -3,6 +3,7 @@ package io.gradspark.optim;
 import io.gradspark.GradsparkException;
 import io.gradspark.Span;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The learning rate as a pure function of the step's position in the run ({@link Position}), so a
@@ -10,11 +11,28 @@ import java.io.Serializable;
  *
  * <p>Schedules compose: {@link Warmup} puts a linear ramp in front of any schedule, and
  * {@link Scaled} multiplies one by a constant (the linear scaling rule, {@link #linearScaling}).
+ *
+ * <p>One schedule, {@link Plateau}, also depends on the validation losses seen so far; what it
+ * needs of them is a count of reductions, kept by {@link ReduceOnPlateau} in the optimizer's
+ * state, so the rate stays a pure function of (position, reductions).
  */
 public sealed interface LearningRateSchedule extends Serializable {
 
-  /** The rate for the step at position p. */
+  /** The rate for the step at position p (with no plateau reductions). */
   double at(Position p);
+
+  /**
+   * The rate for the step at position p after {@code reductions} plateau reductions (see
+   * {@link Plateau}); schedules without a plateau ignore the count.
+   */
+  default double at(Position p, int reductions) {
+    return at(p);
+  }
+
+  /** The plateau schedule inside this one (under a warmup or a scaling), or null for none. */
+  default Plateau plateau() {
+    return null;
+  }
 
   /** The rate the schedule starts from after any warmup (its rate in a run of one step). */
   default double peak() {
@@ -77,6 +95,107 @@ public sealed interface LearningRateSchedule extends Serializable {
   }
 
   /**
+   * Exponential decay per epoch, as {@code torch.optim.lr_scheduler.ExponentialLR} stepped once
+   * per epoch: rate * gamma^epoch.
+   */
+  record Exponential(double rate, double gamma) implements LearningRateSchedule {
+    public Exponential {
+      checkRate(rate);
+      checkGamma(gamma, "exponential");
+    }
+
+    @Override
+    public double at(Position p) {
+      return rate * Math.pow(gamma, p.epoch());
+    }
+  }
+
+  /**
+   * Decay at given epochs, as {@code torch.optim.lr_scheduler.MultiStepLR} stepped once per
+   * epoch: rate * gamma^m, m = the number of milestones <= the 0-based epoch. With milestones
+   * [1, 3], epoch 0 runs at rate, epochs 1 and 2 at rate * gamma, epochs 3 on at rate * gamma^2.
+   * Milestones are strictly increasing epochs >= 1.
+   */
+  record MultiStep(double rate, List<Integer> milestones, double gamma)
+      implements LearningRateSchedule {
+    public MultiStep {
+      checkRate(rate);
+      checkGamma(gamma, "multistep");
+      milestones = List.copyOf(milestones);
+      for (int i = 0; i < milestones.size(); i++) {
+        if (milestones.get(i) < 1 || i > 0 && milestones.get(i) <= milestones.get(i - 1)) {
+          throw new GradsparkException("The milestones must be strictly increasing epochs >= 1 "
+              + "but were " + milestones, "e.g. [30, 60, 80]");
+        }
+      }
+    }
+
+    @Override
+    public double at(Position p) {
+      int m = 0;
+      while (m < milestones.size() && milestones.get(m) <= p.epoch()) {
+        m++;
+      }
+      return rate * Math.pow(gamma, m);
+    }
+  }
+
+  /**
+   * {@code torch.optim.lr_scheduler.ReduceLROnPlateau} (mode min, threshold mode rel, no
+   * cooldown) on the validation loss: {@link ReduceOnPlateau} watches the losses and counts
+   * reductions k; the rate is r_k, with r_0 = rate and r_(i+1) = max(r_i * factor, min), kept at
+   * r_i when that lowers it by 1e-8 or less (torch's eps). See {@link ReduceOnPlateau} for when
+   * a reduction happens (patience, threshold).
+   */
+  record Plateau(double rate, double factor, int patience, double threshold, double min)
+      implements LearningRateSchedule {
+    /** torch's eps: a reduction smaller than this is not made. */
+    public static final double EPS = 1e-8;
+
+    public Plateau {
+      checkRate(rate);
+      if (!(factor > 0 && factor < 1)) {
+        throw new GradsparkException("The plateau factor must be in (0, 1) but was " + factor,
+            "e.g. 0.1 (torch's default) or 0.5");
+      }
+      if (patience < 0) {
+        throw new GradsparkException("The plateau patience must be >= 0 epochs but was "
+            + patience, "e.g. 10 (torch's default) or 2");
+      }
+      if (!(threshold >= 0 && threshold < 1)) {
+        throw new GradsparkException("The plateau threshold must be in [0, 1) but was "
+            + threshold, "e.g. 1e-4 (torch's default): a relative improvement");
+      }
+      if (!(min >= 0 && min <= rate)) {
+        throw new GradsparkException("The minimum learning rate must be in [0, " + rate
+            + "] (0 to the learning rate) but was " + min);
+      }
+    }
+
+    @Override
+    public double at(Position p) {
+      return rate;
+    }
+
+    @Override
+    public double at(Position p, int reductions) {
+      double r = rate;
+      for (int i = 0; i < reductions; i++) {
+        double next = Math.max(r * factor, min);
+        if (r - next > EPS) {
+          r = next;
+        }
+      }
+      return r;
+    }
+
+    @Override
+    public Plateau plateau() {
+      return this;
+    }
+  }
+
+  /**
    * Cosine annealing (Loshchilov and Hutter, 2017, without restarts), per step:
    * min + (rate - min) * (1 + cos(pi * progress)) / 2.
    */
@@ -122,12 +241,24 @@ public sealed interface LearningRateSchedule extends Serializable {
 
     @Override
     public double at(Position p) {
+      return at(p, 0);
+    }
+
+    @Override
+    public double at(Position p, int reductions) {
       long t = length(p);
       if (p.step() < t) {
-        double peak = schedule.at(new Position(0, p.stepsPerEpoch(), Math.max(1, p.steps() - t)));
+        double peak = schedule.at(new Position(0, p.stepsPerEpoch(), Math.max(1, p.steps() - t)),
+            reductions);
         return peak * (p.step() + 1) / t;
       }
-      return schedule.at(new Position(p.step() - t, p.stepsPerEpoch(), p.steps() - t));
+      return schedule.at(new Position(p.step() - t, p.stepsPerEpoch(), p.steps() - t),
+          reductions);
+    }
+
+    @Override
+    public Plateau plateau() {
+      return schedule.plateau();
     }
   }
 
@@ -142,6 +273,16 @@ public sealed interface LearningRateSchedule extends Serializable {
     @Override
     public double at(Position p) {
       return factor * schedule.at(p);
+    }
+
+    @Override
+    public double at(Position p, int reductions) {
+      return factor * schedule.at(p, reductions);
+    }
+
+    @Override
+    public Plateau plateau() {
+      return schedule.plateau();
     }
   }
 
@@ -162,6 +303,13 @@ public sealed interface LearningRateSchedule extends Serializable {
   /** schedule with a linear warmup over span in front of it; schedule itself when span is off. */
   static LearningRateSchedule withWarmup(LearningRateSchedule schedule, Span span) {
     return span.off() ? schedule : new Warmup(schedule, span.steps(), span.epochs());
+  }
+
+  private static void checkGamma(double gamma, String schedule) {
+    if (!(gamma > 0 && gamma <= 1)) {
+      throw new GradsparkException("The " + schedule + " decay factor gamma must be in (0, 1] but "
+          + "was " + gamma, "e.g. 0.95 per epoch (exponential) or 0.1 (multistep)");
+    }
   }
 
   private static void checkRate(double rate) {

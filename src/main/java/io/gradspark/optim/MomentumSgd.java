@@ -2,15 +2,15 @@ package io.gradspark.optim;
 
 import io.gradspark.GradsparkException;
 import io.gradspark.Named;
-import java.util.Arrays;
 
 /**
  * Stochastic gradient descent with momentum, on one flat parameter vector. Lives on the driver only
  * and owns its state, the velocity v (same layout as the parameters).
  *
- * <p>With g = the batch-MEAN gradient plus weight decay (g += decay * w, for weights only, never for
- * biases: L2 on biases only shifts the decision surface without limiting capacity), mu = momentum and
- * lr = the scheduled learning rate, one step is:
+ * <p>With g = the batch-MEAN gradient (clipped, see {@link Optimizer}) plus weight decay
+ * (g += decay * w, for weights only, never for biases: L2 on biases only shifts the decision
+ * surface without limiting capacity), mu = momentum and lr = the scheduled learning rate, one
+ * step is:
  * <ul>
  *   <li>{@link Form#HEAVY_BALL} (Polyak; PyTorch's and TensorFlow's SGD): v = mu v + g; w -= lr v
  *   <li>{@link Form#EMA} (the exponential moving average of many from-scratch tutorials):
@@ -21,9 +21,10 @@ import java.util.Arrays;
  * mu = 0 makes all three plain SGD: w -= lr g.
  *
  * <p>Lifecycle: construct with the parameter count (v = 0); {@link #step} once per batch;
- * {@link #velocity} and {@link #restore} to checkpoint and resume; {@link #reset} to start over.
+ * {@link #velocity} and {@link #restore} (or {@link #state} and {@link #restore(OptimizerState)})
+ * to checkpoint and resume; {@link #reset} to start over. The {@code sgd} {@link Optimizer}.
  */
-public final class MomentumSgd {
+public final class MomentumSgd implements Optimizer {
 
   /** The momentum formulas, by config name. */
   public enum Form implements Named {
@@ -50,9 +51,7 @@ public final class MomentumSgd {
 
   private final Form form;
   private final double momentum;
-  private final double weightDecay;
-  private final LearningRateSchedule schedule;
-  private final boolean[] decayed; // per parameter: is it a weight (decayed) or a bias
+  private final Common common;
   private final double[] v;
 
   /**
@@ -62,53 +61,46 @@ public final class MomentumSgd {
   public MomentumSgd(
       Form form, double momentum, double weightDecay, LearningRateSchedule schedule,
       boolean[] decayed) {
+    this(form, momentum, weightDecay, 0, schedule, decayed);
+  }
+
+  /** As above, with the mean gradient's norm clipped to clipNorm (0: off). */
+  public MomentumSgd(Form form, double momentum, double weightDecay, double clipNorm,
+      LearningRateSchedule schedule, boolean[] decayed) {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new GradsparkException(
           "Momentum must be in [0, 1) but was " + momentum,
           "0 is plain SGD; 0.9 is the common choice");
     }
-    if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-      throw new GradsparkException(
-          "Weight decay must be a finite number >= 0 but was " + weightDecay, "e.g. 0 or 1e-4");
-    }
     this.form = form;
     this.momentum = momentum;
-    this.weightDecay = weightDecay;
-    this.schedule = schedule;
-    this.decayed = decayed.clone();
-    this.v = new double[decayed.length];
+    this.common = new Common(Method.SGD, schedule, weightDecay, clipNorm, decayed);
+    this.v = common.buffers[0];
+  }
+
+  @Override
+  public Method method() {
+    return Method.SGD;
   }
 
   /**
-   * One update in place. params: modified; grad: the batch-mean gradient, not modified. at: the
-   * step's position in the run (for the schedule). Returns the learning rate used.
+   * {@inheritDoc} The trainer keeps the last good parameters by writing to another array,
+   * without copying them.
    */
-  public double step(double[] params, double[] grad, LearningRateSchedule.Position at) {
-    step(params, params, grad, 1.0, at);
-    return schedule.at(at);
-  }
-
-  /**
-   * One update from a gradient SUM, in one pass: g = gradSum * scale (scale = 1 / rows makes it the
-   * batch mean) plus weight decay; the velocity is updated and the new parameters are written to
-   * {@code to}, which may be {@code from} (in place) or another array, which leaves {@code from}
-   * untouched: the trainer keeps the last good parameters that way without copying them. Returns
-   * whether every new parameter is finite. from, gradSum: not modified (unless from == to); to and
-   * the velocity: modified.
-   */
+  @Override
   public boolean step(double[] from, double[] to, double[] gradSum, double scale,
       LearningRateSchedule.Position at) {
-    if (from.length != v.length || to.length != v.length || gradSum.length != v.length) {
-      throw new IllegalArgumentException(
-          "Expected " + v.length + " parameters but found " + from.length + ", " + to.length
-              + " and " + gradSum.length + " gradient values");
-    }
-    double lr = schedule.at(at);
+    common.checkLengths(from, to, gradSum);
+    double lr = common.rate(at);
+    double clip = common.clipFactor(gradSum, scale); // exactly 1 when off: g * 1 is g
     double mu = momentum;
+    double weightDecay = common.weightDecay;
+    boolean[] decayed = common.decayed;
     boolean finite = true;
     for (int i = 0; i < v.length; i++) {
       double w = from[i];
-      double g = decayed[i] ? gradSum[i] * scale + weightDecay * w : gradSum[i] * scale;
+      double g = decayed[i] ? gradSum[i] * scale * clip + weightDecay * w
+          : gradSum[i] * scale * clip;
       double next = switch (form) {
         case HEAVY_BALL -> {
           v[i] = mu * v[i] + g;
@@ -126,7 +118,28 @@ public final class MomentumSgd {
       to[i] = next;
       finite &= Double.isFinite(next);
     }
+    common.steps++;
     return finite;
+  }
+
+  @Override
+  public double rate(LearningRateSchedule.Position at) {
+    return common.rate(at);
+  }
+
+  @Override
+  public void endEpoch(double validationLoss) {
+    common.endEpoch(validationLoss);
+  }
+
+  @Override
+  public OptimizerState state() {
+    return common.state();
+  }
+
+  @Override
+  public void restore(OptimizerState state) {
+    common.restore(state);
   }
 
   /** A copy of the velocity, for checkpoints. */
@@ -143,18 +156,21 @@ public final class MomentumSgd {
     System.arraycopy(velocity, 0, v, 0, v.length);
   }
 
-  /** Back to v = 0. */
+  /** Back to v = 0 (and step 0, no plateau record). */
+  @Override
   public void reset() {
-    Arrays.fill(v, 0.0);
+    common.reset();
   }
 
+  @Override
   public LearningRateSchedule schedule() {
-    return schedule;
+    return common.schedule;
   }
 
   @Override
   public String toString() {
+    String clip = common.clipNorm == 0 ? "" : ", clipNorm=" + common.clipNorm;
     return "MomentumSgd{form=" + form.configName + ", momentum=" + momentum + ", weightDecay="
-        + weightDecay + ", schedule=" + schedule + "}";
+        + common.weightDecay + clip + ", schedule=" + common.schedule + "}";
   }
 }

@@ -4,7 +4,7 @@ import io.gradspark.GradsparkException;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.optim.LearningRateSchedule;
-import io.gradspark.optim.MomentumSgd;
+import io.gradspark.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,23 +24,25 @@ import java.util.List;
  * checkpoint needs, since batches and learning rates are functions of (seed, epoch, step).
  * {@link #fit(GradientEngine, double[], TrainingState, Checkpoints)} resumes from one and ends
  * bit-identical to the uninterrupted run. Each fit owns the optimizer's state: it starts from the
- * state's velocity, never from what an earlier fit left.
+ * state's optimizer record (moments, step count, plateau record), never from what an earlier fit
+ * left. After each epoch the optimizer gets the epoch's validation loss (a plateau schedule's
+ * input).
  *
  * <p>Checkpoints and early stopping are collaborators: {@link Checkpoints} says when to save and
  * saves; {@link EarlyStopping} keeps the best epoch.
  */
 public final class Trainer {
-  private final MomentumSgd optimizer;
+  private final Optimizer optimizer;
   private final int epochs;
   private final TrainingListener listener;
   private final int patience;
 
-  public Trainer(MomentumSgd optimizer, int epochs, TrainingListener listener) {
+  public Trainer(Optimizer optimizer, int epochs, TrainingListener listener) {
     this(optimizer, epochs, listener, 0);
   }
 
   /** patience: epochs without a better validation loss before stopping; 0 = never stop early. */
-  public Trainer(MomentumSgd optimizer, int epochs, TrainingListener listener, int patience) {
+  public Trainer(Optimizer optimizer, int epochs, TrainingListener listener, int patience) {
     if (epochs < 1) {
       throw new GradsparkException("The number of epochs must be >= 1 but was " + epochs, "e.g. 10");
     }
@@ -75,7 +77,7 @@ public final class Trainer {
       return false;
     }
 
-    /** Saves: at (with the optimizer's velocity) and params are copies the callee may keep. */
+    /** Saves: at (with the optimizer's state) and params are copies the callee may keep. */
     default void save(TrainingState at, double[] params) {}
 
     Checkpoints NONE = new Checkpoints() {};
@@ -89,15 +91,20 @@ public final class Trainer {
   /**
    * Trains params (modified: on return they are the kept parameters; after a divergence the last
    * good ones) from state {@code from}, saving checkpoints as {@code checkpoints} says. The optimizer
-   * starts from the velocity in {@code from} (zero for {@link TrainingState#START}), whatever an
-   * earlier fit left in it.
+   * starts from the state in {@code from} (the initial one for {@link TrainingState#START}),
+   * whatever an earlier fit left in it.
    */
   public Result fit(GradientEngine engine, double[] params, TrainingState from,
       Checkpoints checkpoints) {
-    if (from.velocity() == null) {
+    if (optimizer.schedule().plateau() != null && !engine.has(DataSplit.VALIDATION)) {
+      throw new GradsparkException("The plateau schedule follows the validation loss, but the "
+          + "engine has no validation set", "hold out validation rows "
+          + "(data.validation.holdout), or use another optimizer.schedule");
+    }
+    if (from.optimizer() == null) {
       optimizer.reset();
     } else {
-      optimizer.restore(from.velocity());
+      optimizer.restore(from.optimizer());
     }
     Run run = new Run(engine, params, from);
     EarlyStopping stopping = new EarlyStopping(patience, from.best());
@@ -113,6 +120,7 @@ public final class Trainer {
         }
       }
       EpochStats stats = run.endEpoch();
+      optimizer.endEpoch(stats.valLoss());
       listener.onEpoch(stats);
       if (stopping.shouldStop(e + 1, run.validation, run.current)) {
         return run.finish(stopping.best());
@@ -194,7 +202,7 @@ public final class Trainer {
       if (diverged != null) {
         keep(current);
         throw new DivergedException(diverged, epoch + 1, k + 1,
-            optimizer.schedule().at(at), current.clone());
+            optimizer.rate(at), current.clone());
       }
       double[] swap = current;
       current = next;
@@ -222,7 +230,7 @@ public final class Trainer {
     TrainingState state(int nextStep, TrainingState.Best best) {
       TrainingState.Builder b = TrainingState.builder()
           .done(history, trainSeconds, done)
-          .velocity(optimizer.velocity())
+          .optimizer(optimizer.state())
           .best(best);
       if (nextStep == 0) {
         return b.at(epoch + 1, 0).build();

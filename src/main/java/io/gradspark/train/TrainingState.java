@@ -1,6 +1,7 @@
 package io.gradspark.train;
 
 import io.gradspark.eval.EpochStats;
+import io.gradspark.optim.OptimizerState;
 import java.util.List;
 
 /**
@@ -16,12 +17,13 @@ import java.util.List;
  * @param history the finished epochs
  * @param trainSeconds seconds spent on the finished epochs
  * @param steps steps taken in all
- * @param velocity the optimizer's velocity (one value per parameter), or null for zero
+ * @param optimizer the optimizer's whole state (buffers, step count, plateau record), or null
+ *     for the initial one
  * @param best the early-stopping record
  */
 public record TrainingState(int epoch, int step, double epochLossSum, long epochRows,
     double epochSeconds, List<EpochStats> history, double trainSeconds, long steps,
-    double[] velocity, Best best) {
+    OptimizerState optimizer, Best best) {
 
   /** Before the first step: no history, zero velocity, no best epoch yet. */
   public static final TrainingState START = builder().build();
@@ -39,6 +41,11 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
     history = List.copyOf(history);
   }
 
+  /** Momentum SGD's velocity in the optimizer state, or null (none saved, or another method). */
+  public double[] velocity() {
+    return optimizer == null ? null : optimizer.buffer("velocity");
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -53,7 +60,7 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
     private List<EpochStats> history = List.of();
     private double trainSeconds;
     private long steps;
-    private double[] velocity;
+    private OptimizerState optimizer;
     private Best best = Best.NONE;
 
     private Builder() {}
@@ -81,8 +88,14 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
       return this;
     }
 
+    /** Momentum SGD's state with this velocity (step count 0, no plateau record). */
     public Builder velocity(double[] velocity) {
-      this.velocity = velocity;
+      this.optimizer = velocity == null ? null : OptimizerState.sgd(velocity);
+      return this;
+    }
+
+    public Builder optimizer(OptimizerState state) {
+      this.optimizer = state;
       return this;
     }
 
@@ -93,7 +106,7 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
 
     public TrainingState build() {
       return new TrainingState(epoch, step, epochLossSum, epochRows, epochSeconds, history,
-          trainSeconds, steps, velocity, best);
+          trainSeconds, steps, optimizer, best);
     }
   }
 }

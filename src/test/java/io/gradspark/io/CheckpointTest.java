@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gradspark.GradsparkException;
 import io.gradspark.data.MoonsSource;
 import io.gradspark.data.RowBlock;
@@ -15,7 +17,12 @@ import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.LearningRateSchedule;
+import io.gradspark.optim.Adagrad;
+import io.gradspark.optim.Adam;
 import io.gradspark.optim.MomentumSgd;
+import io.gradspark.optim.Optimizer;
+import io.gradspark.optim.OptimizerState;
+import io.gradspark.optim.RmsProp;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.LocalEngine;
 import io.gradspark.train.Trainer;
@@ -113,6 +120,15 @@ class CheckpointTest {
     assertEquals(saved.trainSeconds(), loaded.trainSeconds(), 0.0, what);
     assertEquals(saved.steps(), loaded.steps(), what);
     assertArrayEquals(saved.velocity(), loaded.velocity(), what + ": velocity");
+    OptimizerState a = saved.optimizer() == null ? OptimizerState.sgd(new double[NET.numParams()])
+        : saved.optimizer();
+    OptimizerState b = loaded.optimizer();
+    assertEquals(a.method(), b.method(), what);
+    assertEquals(a.steps(), b.steps(), what);
+    assertEquals(a.plateau(), b.plateau(), what);
+    for (String name : a.method().buffers()) {
+      assertArrayEquals(a.buffer(name), b.buffer(name), what + ": " + name);
+    }
     assertEquals(saved.best().valLoss(), loaded.best().valLoss(), 0.0, what);
     assertEquals(saved.best().epoch(), loaded.best().epoch(), what);
     assertEquals(saved.best().sinceBest(), loaded.best().sinceBest(), what);
@@ -169,6 +185,95 @@ class CheckpointTest {
     assertEveryResumeEndsAsTheFullRun(rec, trainer, full, uninterrupted);
     System.out.println("resume with warmup: all " + rec.files.size()
         + " checkpoints end bit-identical");
+  }
+
+  /** Each method with decay and clipping, at a cosine schedule. */
+  private static Optimizer optimizer(Optimizer.Method m, LearningRateSchedule lr) {
+    boolean[] mask = NET.weightMask();
+    return switch (m) {
+      case SGD -> new MomentumSgd(MomentumSgd.Form.NESTEROV, 0.9, 1e-4, 1.0, lr, mask);
+      case ADAM, ADAMW -> new Adam(m == Optimizer.Method.ADAMW, 0.9, 0.999, 1e-8, 1e-3, 1.0, lr,
+          mask);
+      case RMSPROP -> new RmsProp(0.99, 1e-8, 1e-4, 1.0, lr, mask);
+      case ADAGRAD -> new Adagrad(1e-10, 1e-4, 1.0, lr, mask);
+    };
+  }
+
+  @Test
+  void resumingEveryOptimizerFromEveryCheckpointEndsBitIdentical() {
+    for (Optimizer.Method m : Optimizer.Method.values()) {
+      double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+      Recorder rec = new Recorder();
+      Trainer trainer = new Trainer(optimizer(m, new LearningRateSchedule.Cosine(
+          m == Optimizer.Method.SGD || m == Optimizer.Method.ADAGRAD ? 0.1 : 0.01, 0.001)), 4,
+          TrainingListener.NONE);
+      Trainer.Result full = trainer.fit(engine(), uninterrupted, TrainingState.START, rec);
+      assertEquals(7, rec.files.size());
+      OptimizerState last = rec.states.get(rec.states.size() - 1).optimizer();
+      assertEquals(m, last.method());
+      assertTrue(last.steps() > 0, "the step count is saved");
+      assertEveryResumeEndsAsTheFullRun(rec, trainer, full, uninterrupted);
+      System.out.printf("resume %s: all %d checkpoints end bit-identical (val loss %.4f)%n",
+          m.configName(), rec.files.size(), full.validation().meanLoss());
+    }
+  }
+
+  @Test
+  void resumingWithAPlateauScheduleEndsBitIdentical() {
+    // patience 0 with a 30% threshold: the rate comes down within the run, so
+    // resumed runs must carry the plateau record (best loss, bad epochs, reductions)
+    for (Optimizer.Method m : List.of(Optimizer.Method.SGD, Optimizer.Method.ADAM)) {
+      double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+      Recorder rec = new Recorder();
+      LearningRateSchedule plateau = new LearningRateSchedule.Warmup(
+          new LearningRateSchedule.Plateau(m == Optimizer.Method.SGD ? 0.5 : 0.05, 0.5, 0, 0.3,
+              0.001), 3, 0);
+      Trainer trainer = new Trainer(optimizer(m, plateau), 6, TrainingListener.NONE);
+      Trainer.Result full = trainer.fit(engine(), uninterrupted, TrainingState.START, rec);
+      int reductions = rec.states.get(rec.states.size() - 1).optimizer().plateau().reductions();
+      assertTrue(reductions > 0, "the plateau reduced the rate");
+      assertEveryResumeEndsAsTheFullRun(rec, trainer, full, uninterrupted);
+      System.out.printf("resume %s with plateau (%d reductions by the last checkpoint): all %d "
+          + "checkpoints end bit-identical%n", m.configName(), reductions, rec.files.size());
+    }
+  }
+
+  @Test
+  void aPlateauWithoutValidationDataIsRefused() {
+    MoonsSource moons = new MoonsSource(100, 0.1, 3);
+    LocalEngine noValidation = new LocalEngine(NET, new BatchSchedule(100, 32, 5, true, false),
+        moons.load(0, 100), null, null);
+    Trainer trainer = new Trainer(optimizer(Optimizer.Method.ADAM,
+        new LearningRateSchedule.Plateau(0.01, 0.5, 0, 0.05, 0)), 2, TrainingListener.NONE);
+    GradsparkException e = assertThrows(GradsparkException.class,
+        () -> trainer.fit(noValidation, NET.initialParameters(Initializer.XAVIER_UNIFORM, 1)));
+    assertTrue(e.getMessage().contains("validation"), e.getMessage());
+  }
+
+  @Test
+  void aVersionOneCheckpointLoadsAsSgd() throws IOException {
+    // a version-1 file: the same arrays (params, velocity, history) and sha, the JSON without
+    // the optimizer keys
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
+    double[] velocity = NET.initialParameters(Initializer.UNIFORM, 2);
+    Path f = tmp.resolve("v2.npz");
+    CheckpointFile.save(f, TrainingState.builder().at(0, 3).velocity(velocity).build(), params);
+    Npz.Contents c = Npz.read(f, java.util.Set.of("params", "velocity", "history"),
+        java.util.Set.of("checkpoint.json"));
+    ObjectNode d = (ObjectNode) new ObjectMapper().readTree(c.requireExtra("checkpoint.json"));
+    d.put("version", 1);
+    d.remove(List.of("optimizer", "optimizer_steps", "plateau_best", "plateau_bad_epochs",
+        "plateau_reductions"));
+    String v1 = d.toString();
+    assertTrue(!v1.contains("optimizer") && !v1.contains("plateau"), v1);
+    Path old = tmp.resolve("v1.npz");
+    Npz.write(old, List.of(c.require("params"), c.require("velocity"), c.require("history")),
+        java.util.Map.of("checkpoint.json", v1.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    CheckpointFile.Loaded l = CheckpointFile.load(old, NET.numParams());
+    assertEquals(Optimizer.Method.SGD, l.state().optimizer().method());
+    assertArrayEquals(velocity, l.state().velocity());
+    assertArrayEquals(params, l.params());
+    assertEquals(3, l.state().step());
   }
 
   @Test

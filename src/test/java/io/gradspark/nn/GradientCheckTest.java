@@ -8,14 +8,55 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Backprop against central finite differences ({@link GradientCheck}: five-point stencil, relative
- * error with a 1e-6 floor, ReLU kinks left out) for every hidden activation with every head, on small
+ * error with a 1e-6 floor, kinks left out) for every hidden activation with every head, on small
  * multi-layer nets and random batches. Kinks must be rare (at most 5% of parameters).
  */
 class GradientCheckTest {
 
   static List<Activation> activations() {
     return List.of(Activation.SIGMOID, Activation.TANH, Activation.RELU,
-        Activation.leakyRelu(0.1), Activation.IDENTITY);
+        Activation.leakyRelu(0.1), Activation.IDENTITY, Activation.GELU, Activation.ELU,
+        Activation.elu(0.5), Activation.SELU, Activation.SOFTPLUS, Activation.SILU);
+  }
+
+  /** The softmax head's label smoothing, three values, with smooth activations, in two shapes. */
+  @Test
+  void labelSmoothingMatchesFiniteDifferences() {
+    double worst = 0;
+    for (double eps : new double[] {0.1, 0.35, 0.9}) {
+      for (Activation act : List.of(Activation.TANH, Activation.GELU, Activation.SILU)) {
+        for (int[] sizes : new int[][] {{4, 5, 3}, {4, 6, 4, 5}}) {
+          Network net = new Network(sizes, List.of(act), Head.SOFTMAX_CROSS_ENTROPY, eps);
+          worst = Math.max(worst,
+              check(net, 7, 31L * sizes.length + 7L * act.kind().ordinal() + (long) (eps * 100)));
+        }
+      }
+    }
+    System.out.printf("gradcheck with label smoothing: worst max relative error %.3e%n", worst);
+  }
+
+  /**
+   * Pre-activations pushed to softplus's threshold (20) and through it: the five-point stencil
+   * across its 2e-9 step is left out, not failed, and everything else still checks.
+   */
+  @Test
+  void softplusThresholdIsLeftOutNotFailed() {
+    Network net = new Network(new int[] {2, 3, 2}, List.of(Activation.SOFTPLUS),
+        Head.SOFTMAX_CROSS_ENTROPY);
+    double[] params = {10, 0, 0, 10, 5, 5, 19.9995, 0, 20.0005, 0.1, -0.1, 0.2, 0.3, -0.2, 0.1,
+        0.05, -0.05};
+    double[] x = {1, 0, 0, 1, 1, 1};
+    double[] y = {0, 1, 1};
+    int[] all = new int[params.length];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    GradientCheck.Result r = GradientCheck.compare(net, params, x, y, 3, all,
+        GradientCheck.DEFAULT_STEP, GradientCheck.DEFAULT_FLOOR);
+    System.out.printf("softplus at its threshold: max rel err %.3e (%d checked, %d at a kink)%n",
+        r.maxRelativeError(), r.checked(), r.atKink());
+    assertTrue(r.atKink() > 0, "no parameter straddled the threshold");
+    assertTrue(r.maxRelativeError() <= 1e-6, "max relative error " + r.maxRelativeError());
   }
 
   @Test

@@ -52,7 +52,7 @@ class NetworkTest {
     assertTrue(m4.contains("exactly 1 output"), m4);
     assertThrows(GradsparkException.class, () -> new Network(new int[] {4, 3, 3, 2},
         List.of(Activation.RELU, Activation.RELU, Activation.RELU), Head.SOFTMAX_CROSS_ENTROPY));
-    assertThrows(GradsparkException.class, () -> Activation.parse("swish", 0));
+    assertThrows(GradsparkException.class, () -> Activation.parse("mish", 0));
     assertThrows(GradsparkException.class, () -> Activation.leakyRelu(-0.1));
     assertThrows(GradsparkException.class, () -> Head.parse("hinge"));
     assertThrows(GradsparkException.class, () -> Initializer.parse("orthogonal"));

@@ -53,7 +53,8 @@ class OnnxExportTest {
 
   private static List<Activation> activations() {
     return List.of(Activation.SIGMOID, Activation.TANH, Activation.RELU,
-        Activation.leakyRelu(0.01), Activation.IDENTITY);
+        Activation.leakyRelu(0.01), Activation.IDENTITY, Activation.GELU, Activation.ELU,
+        Activation.elu(0.7), Activation.SELU, Activation.SOFTPLUS, Activation.SILU);
   }
 
   /** 6-5-4-K with the activation in both hidden layers: K = 3 (softmax, mse) or 1 (sigmoid). */
@@ -185,6 +186,47 @@ class OnnxExportTest {
         + String.join("\n  ", report) + String.format(Locale.ROOT,
         "%n  worst: float64 %.2e (tolerance %.0e), float32 %.2e (tolerance %.0e)",
         worst64, FLOAT64_TOLERANCE, worst32, FLOAT32_TOLERANCE));
+  }
+
+  /**
+   * A 1-1-1 network whose weights are 1 and biases 0 outputs f(x) itself (MSE head): each composed
+   * activation through ONNX Runtime against Activation over [-40, 40] in steps of 1/128 and at the
+   * break points of its formulas (erf's 0.84375, 1.25, 1/0.35 times sqrt 2, softplus's 20), so
+   * every branch of every Where is taken.
+   */
+  @Test
+  void composedActivationsEqualTheirJavaFormsOverTheWholeRange() throws Exception {
+    List<Double> zs = new ArrayList<>();
+    for (int i = -40 * 128; i <= 40 * 128; i++) {
+      zs.add(i / 128.0);
+    }
+    for (double b : new double[] {0.84375, 1.25, 2.857142686843872, 6, 20, 28}) {
+      for (double z : new double[] {b, b * Math.sqrt(2), -b * Math.sqrt(2)}) {
+        zs.addAll(List.of(z, Math.nextUp(z), Math.nextDown(z)));
+      }
+    }
+    zs.addAll(List.of(1e-300, -1e-300, 1e-9, -1e-9, 3e-17, -3e-17, 0.0, -700.0, 700.0));
+    int n = zs.size();
+    double[] x = zs.stream().mapToDouble(Double::doubleValue).toArray();
+    List<String> report = new ArrayList<>();
+    for (Activation a : List.of(Activation.GELU, Activation.ELU, Activation.elu(0.7),
+        Activation.SELU, Activation.SOFTPLUS, Activation.SILU)) {
+      Network net = new Network(new int[] {1, 1, 1}, List.of(a), Head.IDENTITY_MSE);
+      double[] p = {1, 0, 1, 0};
+      double[] expected = new double[n];
+      net.predict(p, x, n, expected, net.workspace(n));
+      Path onnx = tmp.resolve(a + ".onnx");
+      OnnxExport.write(net, p, 1.0, Map.of(), DType.FLOAT64, onnx);
+      double d;
+      try (OnnxRun ort = new OnnxRun(onnx)) {
+        d = maxDifference(ort.run(x, n, 1, DType.FLOAT64), expected, Double.MIN_NORMAL);
+      }
+      report.add(String.format(Locale.ROOT, "%-9s %.2e", a, d));
+      // a few ulps: ONNX Runtime's exp and log against Java's, and the rebuilt expm1 and log1p
+      assertTrue(d <= 2e-15, a + ": max relative difference " + d);
+    }
+    System.out.println("Composed activations, ONNX Runtime vs Java on " + n + " values of z, max "
+        + "relative difference:\n  " + String.join("\n  ", report));
   }
 
   /** A slope a float32 holds exactly is written as LeakyRelu; 0.01 is not (see OnnxExport). */

@@ -60,7 +60,8 @@ class SparkEngineTest {
     JavaSparkContext sc = SharedSpark.get();
     double worst = 0;
     List<Activation> acts = List.of(Activation.SIGMOID, Activation.RELU, Activation.TANH,
-        Activation.leakyRelu(0.01));
+        Activation.leakyRelu(0.01), Activation.GELU, Activation.ELU, Activation.SELU,
+        Activation.SOFTPLUS, Activation.SILU);
     for (Head head : Head.values()) {
       for (Activation act : acts) {
         Network net = network(head, act);

@@ -1,0 +1,134 @@
+package io.gradspark.optim;
+
+import io.gradspark.GradsparkException;
+
+/**
+ * Adam (Kingma and Ba 2015) and AdamW (Loshchilov and Hutter 2019) as {@code torch.optim.Adam}
+ * and {@code torch.optim.AdamW} define them (amsgrad off). With g the batch-mean gradient after
+ * clipping, lr the scheduled rate, t the 1-based step count and m, v starting at 0, per parameter:
+ * <pre>
+ *   adam:   g = g + wd * w                       (weights only)
+ *   adamw:  w = w * (1 - lr * wd)                (weights only; = w - lr * wd * w)
+ *   m = beta1 * m + (1 - beta1) * g
+ *   v = beta2 * v + (1 - beta2) * g^2
+ *   w = w - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * </pre>
+ * epsilon is added to the square root of the bias-corrected second moment, as torch does. State:
+ * m ({@code exp_avg}), v ({@code exp_avg_sq}) and t.
+ */
+public final class Adam implements Optimizer {
+  private final boolean decoupled;
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final Common common;
+  private final double[] m;
+  private final double[] v;
+
+  /**
+   * decoupled: AdamW's decay instead of Adam's. decayed: per parameter, whether weight decay
+   * applies (weights, not biases); its length is the parameter count. Refuses betas outside
+   * [0, 1) and a negative or infinite epsilon.
+   */
+  public Adam(boolean decoupled, double beta1, double beta2, double eps, double weightDecay,
+      double clipNorm, LearningRateSchedule schedule, boolean[] decayed) {
+    checkBeta("beta1", beta1, "0.9");
+    checkBeta("beta2", beta2, "0.999");
+    checkEpsilon(eps, "1e-8");
+    this.decoupled = decoupled;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.common = new Common(decoupled ? Method.ADAMW : Method.ADAM, schedule, weightDecay,
+        clipNorm, decayed);
+    this.m = common.buffers[0];
+    this.v = common.buffers[1];
+  }
+
+  static void checkBeta(String name, double beta, String usual) {
+    if (!(beta >= 0 && beta < 1)) {
+      throw new GradsparkException("Adam's " + name + " must be in [0, 1) but was " + beta,
+          "torch's default is " + usual);
+    }
+  }
+
+  static void checkEpsilon(double eps, String usual) {
+    if (!(eps >= 0) || Double.isInfinite(eps)) {
+      throw new GradsparkException("The optimizer's epsilon must be a finite number >= 0 but was "
+          + eps, "torch's default is " + usual);
+    }
+  }
+
+  @Override
+  public Method method() {
+    return common.method;
+  }
+
+  @Override
+  public boolean step(double[] from, double[] to, double[] gradSum, double scale,
+      LearningRateSchedule.Position at) {
+    common.checkLengths(from, to, gradSum);
+    double lr = common.rate(at);
+    double clip = common.clipFactor(gradSum, scale);
+    long t = ++common.steps;
+    double stepSize = lr / (1 - Math.pow(beta1, t));
+    double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+    double wd = common.weightDecay;
+    double shrink = 1 - lr * wd;
+    boolean[] decayed = common.decayed;
+    boolean finite = true;
+    for (int i = 0; i < m.length; i++) {
+      double w = from[i];
+      double g = gradSum[i] * scale * clip;
+      if (decayed[i]) {
+        if (decoupled) {
+          w = w * shrink;
+        } else {
+          g = g + wd * w;
+        }
+      }
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      double next = w - stepSize * (m[i] / (Math.sqrt(v[i]) / correction2Sqrt + eps));
+      to[i] = next;
+      finite &= Double.isFinite(next);
+    }
+    return finite;
+  }
+
+  @Override
+  public double rate(LearningRateSchedule.Position at) {
+    return common.rate(at);
+  }
+
+  @Override
+  public void endEpoch(double validationLoss) {
+    common.endEpoch(validationLoss);
+  }
+
+  @Override
+  public OptimizerState state() {
+    return common.state();
+  }
+
+  @Override
+  public void restore(OptimizerState state) {
+    common.restore(state);
+  }
+
+  @Override
+  public void reset() {
+    common.reset();
+  }
+
+  @Override
+  public LearningRateSchedule schedule() {
+    return common.schedule;
+  }
+
+  @Override
+  public String toString() {
+    return (decoupled ? "AdamW" : "Adam") + "{beta1=" + beta1 + ", beta2=" + beta2 + ", epsilon="
+        + eps + ", " + common.describe() + "}";
+  }
+}

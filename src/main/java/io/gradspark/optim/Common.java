@@ -1,0 +1,122 @@
+package io.gradspark.optim;
+
+import io.gradspark.GradsparkException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What every optimizer method shares: the schedule and its plateau record, weight decay with
+ * the mask saying which parameters are weights, gradient clipping, the step count, and the
+ * per-parameter buffers of its state, with their checkpoint round trip.
+ */
+final class Common {
+  /** torch's clip_grad_norm_ adds this to the norm before dividing. */
+  static final double CLIP_EPS = 1e-6;
+
+  final Optimizer.Method method;
+  final LearningRateSchedule schedule;
+  final double weightDecay;
+  final double clipNorm;
+  final boolean[] decayed; // per parameter: is it a weight (decayed) or a bias
+  final double[][] buffers; // in the order of method.buffers()
+  private final ReduceOnPlateau plateau; // null when the schedule has none
+  long steps;
+
+  Common(Optimizer.Method method, LearningRateSchedule schedule, double weightDecay,
+      double clipNorm, boolean[] decayed) {
+    if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+      throw new GradsparkException(
+          "Weight decay must be a finite number >= 0 but was " + weightDecay, "e.g. 0 or 1e-4");
+    }
+    if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
+      throw new GradsparkException("The gradient clipping norm must be a finite number >= 0 "
+          + "but was " + clipNorm, "0 turns clipping off; e.g. 1.0");
+    }
+    this.method = method;
+    this.schedule = schedule;
+    this.weightDecay = weightDecay;
+    this.clipNorm = clipNorm;
+    this.decayed = decayed.clone();
+    this.buffers = new double[method.buffers().size()][decayed.length];
+    this.plateau = schedule.plateau() == null ? null : new ReduceOnPlateau(schedule.plateau());
+  }
+
+  double rate(LearningRateSchedule.Position at) {
+    return plateau == null ? schedule.at(at) : schedule.at(at, plateau.reductions());
+  }
+
+  void checkLengths(double[] from, double[] to, double[] gradSum) {
+    int n = decayed.length;
+    if (from.length != n || to.length != n || gradSum.length != n) {
+      throw new IllegalArgumentException(
+          "Expected " + n + " parameters but found " + from.length + ", " + to.length
+              + " and " + gradSum.length + " gradient values");
+    }
+  }
+
+  /**
+   * The factor clipping multiplies the mean gradient by: min(1, c / (||gradSum * scale|| + 1e-6))
+   * for a clipping norm c > 0 (NaN when the gradient is not finite), exactly 1 when off.
+   */
+  double clipFactor(double[] gradSum, double scale) {
+    if (clipNorm == 0) {
+      return 1.0;
+    }
+    double squares = 0;
+    for (double s : gradSum) {
+      double g = s * scale;
+      squares += g * g;
+    }
+    double norm = Math.sqrt(squares);
+    return Math.min(1.0, clipNorm / (norm + CLIP_EPS)); // NaN stays NaN
+  }
+
+  void endEpoch(double validationLoss) {
+    if (plateau != null) {
+      plateau.observe(validationLoss);
+    }
+  }
+
+  OptimizerState state() {
+    Map<String, double[]> m = new LinkedHashMap<>();
+    for (int b = 0; b < buffers.length; b++) {
+      m.put(method.buffers().get(b), buffers[b].clone());
+    }
+    return new OptimizerState(method, steps, m,
+        plateau == null ? ReduceOnPlateau.State.START : plateau.state());
+  }
+
+  void restore(OptimizerState s) {
+    if (s.method() != method) {
+      throw new GradsparkException("The saved optimizer state is " + s.method().configName()
+          + "'s but this run's optimizer is " + method.configName(),
+          "resume with the optimizer.method the run started with");
+    }
+    for (int b = 0; b < buffers.length; b++) {
+      double[] saved = s.buffer(method.buffers().get(b));
+      if (saved.length != decayed.length) {
+        throw new GradsparkException("Expected an optimizer state of " + decayed.length
+            + " values but found " + saved.length);
+      }
+      System.arraycopy(saved, 0, buffers[b], 0, saved.length);
+    }
+    steps = s.steps();
+    if (plateau != null) {
+      plateau.restore(s.plateau());
+    }
+  }
+
+  void reset() {
+    for (double[] b : buffers) {
+      java.util.Arrays.fill(b, 0.0);
+    }
+    steps = 0;
+    if (plateau != null) {
+      plateau.restore(ReduceOnPlateau.State.START);
+    }
+  }
+
+  String describe() {
+    return "weightDecay=" + weightDecay + ", clipNorm=" + clipNorm + ", schedule=" + schedule;
+  }
+}
