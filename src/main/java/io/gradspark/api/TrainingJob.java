@@ -121,6 +121,9 @@ public final class TrainingJob implements AutoCloseable {
     m.put("val_accuracy", kept.valAccuracy());
     m.put("val_loss", kept.valLoss());
     m.put("train_loss", kept.trainLoss());
+    // whether train_loss is sum_i w_i loss_i / sum_i w_i (class or row weights); val and test
+    // losses are per-row means either way
+    m.put("train_loss_weighted", spec.data().weightedLoss());
     m.put("epochs", h.size());
     m.put("kept_epoch", r.keptEpoch());
     m.put("steps", r.steps());

@@ -36,6 +36,57 @@ public final class Heads {
    * it is a per-batch scratch buffer, not a gradient that sums over batches). z, y: not modified.
    */
   static double lossAndDelta(Head head, double[] z, double[] y, int n, int k, double[] dZ) {
+    return lossAndDelta(head, z, y, null, n, k, dZ);
+  }
+
+  /**
+   * As above for weighted rows: returns sum_r w_r loss_r, and dZ row r is w_r dL_r/dz_r (the
+   * gradient of the weighted sum). w null: every weight 1, and nothing is multiplied, so the
+   * unweighted result is unchanged bit for bit. w, z, y: not modified.
+   */
+  static double lossAndDelta(Head head, double[] z, double[] y, double[] w, int n, int k,
+      double[] dZ) {
+    if (w == null) {
+      return unweighted(head, z, y, n, k, dZ);
+    }
+    // each row's loss and delta as the unweighted kernel computes them, then scaled by w_r
+    double lossSum = 0;
+    for (int r = 0; r < n; r++) {
+      int o = r * k;
+      double loss = 0;
+      switch (head) {
+        case SOFTMAX_CROSS_ENTROPY -> {
+          double lse = logSumExp(z, o, k);
+          int label = (int) y[r];
+          loss = lse - z[o + label];
+          for (int j = 0; j < k; j++) {
+            dZ[o + j] = Math.exp(z[o + j] - lse);
+          }
+          dZ[o + label] -= 1.0;
+        }
+        case SIGMOID_BINARY_CROSS_ENTROPY -> {
+          loss = softplus(z[r]) - y[r] * z[r];
+          dZ[r] = sigmoid(z[r]) - y[r];
+        }
+        case IDENTITY_MSE -> {
+          // term by term, as the unweighted kernel adds them: weight 1 gives its very bits
+          for (int j = 0; j < k; j++) {
+            double d = z[o + j] - target(y[r], j, k);
+            dZ[o + j] = d;
+            lossSum += w[r] * (0.5 * d * d);
+          }
+        }
+      }
+      lossSum += w[r] * loss;
+      for (int j = 0; j < k; j++) {
+        dZ[o + j] *= w[r];
+      }
+    }
+    return lossSum;
+  }
+
+  private static double unweighted(Head head, double[] z, double[] y, int n, int k,
+      double[] dZ) {
     double lossSum = 0;
     switch (head) {
       case SOFTMAX_CROSS_ENTROPY -> {

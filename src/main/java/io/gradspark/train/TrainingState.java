@@ -18,10 +18,12 @@ import java.util.List;
  * @param steps steps taken in all
  * @param velocity the optimizer's velocity (one value per parameter), or null for zero
  * @param best the early-stopping record
+ * @param epochWeightSum the weight sum of the epoch's rows so far, what its loss sum is divided
+ *     by (epochRows when the rows are unweighted)
  */
 public record TrainingState(int epoch, int step, double epochLossSum, long epochRows,
     double epochSeconds, List<EpochStats> history, double trainSeconds, long steps,
-    double[] velocity, Best best) {
+    double[] velocity, Best best, double epochWeightSum) {
 
   /** Before the first step: no history, zero velocity, no best epoch yet. */
   public static final TrainingState START = builder().build();
@@ -55,6 +57,7 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
     private long steps;
     private double[] velocity;
     private Best best = Best.NONE;
+    private double epochWeightSum;
 
     private Builder() {}
 
@@ -65,11 +68,21 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
       return this;
     }
 
-    /** The sums of the epoch in progress: training loss SUM, rows and seconds so far. */
+    /**
+     * The sums of the epoch in progress: training loss SUM, rows and seconds so far; the weight
+     * sum is set to the rows (unweighted) until {@link #epochWeightSum} says otherwise.
+     */
     public Builder epochSoFar(double lossSum, long rows, double seconds) {
       this.epochLossSum = lossSum;
       this.epochRows = rows;
       this.epochSeconds = seconds;
+      this.epochWeightSum = rows;
+      return this;
+    }
+
+    /** The weight sum of the epoch's rows so far (call after {@link #epochSoFar}). */
+    public Builder epochWeightSum(double weightSum) {
+      this.epochWeightSum = weightSum;
       return this;
     }
 
@@ -93,7 +106,7 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
 
     public TrainingState build() {
       return new TrainingState(epoch, step, epochLossSum, epochRows, epochSeconds, history,
-          trainSeconds, steps, velocity, best);
+          trainSeconds, steps, velocity, best, epochWeightSum);
     }
   }
 }
