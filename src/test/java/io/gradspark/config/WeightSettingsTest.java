@@ -12,7 +12,7 @@ import io.gradspark.data.ClassWeights;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** data.class-weights, data.train.weight-column and model.dropout as the config layer reads them. */
+/** data.class-weights, data.train.weight-column and model.dropout as the config reads them. */
 class WeightSettingsTest {
   private static RunSpec spec(String... sets) {
     return RunSpecs.load(null, List.of(sets), "x").spec();
