@@ -56,12 +56,17 @@ final class RddSource implements EngineSource {
       return;
     }
     sc.setJobDescription("count " + split.name().toLowerCase(java.util.Locale.ROOT) + " rows");
-    List<Long> counts = rdd.mapPartitions(new CountRows()).collect();
+    List<double[]> counts = rdd.mapPartitions(new CountRows()).collect();
     long[] off = new long[counts.size() + 1];
+    double weight = 0;
     for (int p = 0; p < counts.size(); p++) {
-      // the sign says whether the partition has a row of weight other than 1
-      off[p + 1] = off[p] + Math.abs(counts.get(p));
-      weighted |= split == DataSplit.TRAIN && counts.get(p) < 0;
+      off[p + 1] = off[p] + (long) counts.get(p)[0];
+      weighted |= split == DataSplit.TRAIN && counts.get(p)[1] != 0;
+      weight += counts.get(p)[2];
+    }
+    if (split == DataSplit.TRAIN && weighted && off[counts.size()] > 0 && !(weight > 0)) {
+      throw new GradsparkException("every row of the training RDD has weight 0, so the "
+          + "training loss would be 0 / 0", "give some training rows a weight > 0");
     }
     if (off[counts.size()] > Integer.MAX_VALUE) {
       throw new GradsparkException("The " + split + " RDD has " + off[counts.size()]
@@ -141,19 +146,23 @@ final class RddSource implements EngineSource {
   }
 
   /**
-   * One partition's row count, negative when one of its rows has a weight other than 1 (so the
-   * counting pass also finds whether the rows are weighted).
+   * One partition's {row count, 1 if a row has a weight other than 1 else 0, weight sum}: the
+   * counting pass also finds whether the rows are weighted.
    */
-  private static final class CountRows implements FlatMapFunction<Iterator<LabeledVector>, Long> {
+  private static final class CountRows
+      implements FlatMapFunction<Iterator<LabeledVector>, double[]> {
     @Override
-    public Iterator<Long> call(Iterator<LabeledVector> rows) {
+    public Iterator<double[]> call(Iterator<LabeledVector> rows) {
       long n = 0;
       boolean weighted = false;
+      double weight = 0;
       while (rows.hasNext()) {
-        weighted |= rows.next().weight() != 1.0;
+        double w = rows.next().weight();
+        weighted |= w != 1.0;
+        weight += w;
         n++;
       }
-      return List.of(weighted ? -n : n).iterator();
+      return List.<double[]>of(new double[] {n, weighted ? 1 : 0, weight}).iterator();
     }
   }
 

@@ -99,5 +99,13 @@ class WeightedApiTest {
         SharedSpark.get(), SharedSpark.get().parallelize(rows, 2), null, spec()));
     System.out.println(e.getMessage());
     assertTrue(e.getMessage().contains("row 7 (1-based) has weight -1.0"), e.getMessage());
+    List<LabeledVector> zero = new ArrayList<>();
+    for (int r = 0; r < 10; r++) {
+      zero.add(new LabeledVector(r % 2, Vectors.dense(r, -r), 0.0));
+    }
+    GradsparkException z = assertThrows(GradsparkException.class, () -> Gradspark.fit(
+        SharedSpark.get(), SharedSpark.get().parallelize(zero, 2), null, spec()));
+    assertTrue(z.getMessage().contains("every row of the training RDD has weight 0"),
+        z.getMessage());
   }
 }
