@@ -27,7 +27,9 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
    * The datasets of a run from its raw training and test sources (test may be null): validation
    * rows held out of the training rows as spec.data() says, then each set prepared in the one order
    * every command uses: feature count checked, one-vs-all, scale, labels checked on every load
-   * (so executors refuse bad labels too).
+   * (so executors refuse bad labels too); then, when the training loss is weighted, a pass over
+   * the training rows (counting each class for "balanced" class weights, refusing weights that are
+   * all 0) and their class weights. Validation and test losses are never weighted.
    */
   public static Datasets prepare(RunSpec spec, RowSource all, RowSource test) {
     return prepare(spec, all, null, test, SplitTasks.LOCAL);
