@@ -1,12 +1,14 @@
 package io.gradspark.api;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.data.ClassWeights;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.data.SplitTasks;
 import io.gradspark.data.Views;
 import io.gradspark.nn.Network;
+import java.util.Arrays;
 
 /**
  * A run's datasets, prepared: the training rows, and the validation and test rows (either may be
@@ -25,7 +27,9 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
    * The datasets of a run from its raw training and test sources (test may be null): validation
    * rows held out of the training rows as spec.data() says, then each set prepared in the one order
    * every command uses: feature count checked, one-vs-all, scale, labels checked on every load
-   * (so executors refuse bad labels too).
+   * (so executors refuse bad labels too); then, when the training loss is weighted, a pass over
+   * the training rows (counting each class for "balanced" class weights, refusing weights that are
+   * all 0) and their class weights. Validation and test losses are never weighted.
    */
   public static Datasets prepare(RunSpec spec, RowSource all, RowSource test) {
     return prepare(spec, all, null, test, SplitTasks.LOCAL);
@@ -67,7 +71,11 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
     if (d.oneVsAll() >= 0) {
       requireClass(train, d.oneVsAll(), tasks);
     }
-    return new Datasets(input(train, net, d.oneVsAll(), d.scale(), "training"),
+    RowSource trainInput = input(train, net, d.oneVsAll(), d.scale(), "training");
+    if (d.weightedLoss()) {
+      trainInput = weighted(trainInput, d.classWeights(), net.classes(), tasks);
+    }
+    return new Datasets(trainInput,
         validation == null ? null
             : input(validation, net, d.oneVsAll(), d.scale(), "validation"),
         test == null ? null : input(test, net, d.oneVsAll(), d.scale(), "test"));
@@ -109,6 +117,57 @@ public record Datasets(RowSource train, RowSource validation, RowSource test) {
       }
     }
     return new double[] {0, min, max};
+  }
+
+  /**
+   * The prepared training rows with their class weights (none: null) applied, after a pass over
+   * them (one task; on Spark an executor's) that counts the rows of each of k classes, for
+   * "balanced", and refuses a training set whose weights are all 0 (the loss would be 0 / 0).
+   */
+  static RowSource weighted(RowSource train, ClassWeights classWeights, int k, SplitTasks tasks) {
+    double[] totals = tasks.run("count the training rows of each class and their weight", 1,
+        task -> classTotals(train, k)).get(0);
+    long[] counts = new long[k];
+    for (int c = 0; c < k; c++) {
+      counts[c] = (long) totals[c];
+    }
+    double[] w = classWeights == null ? null : classWeights.resolve(k, counts);
+    double weight = 0;
+    for (int c = 0; c < k; c++) {
+      weight += totals[k + c] * (w == null ? 1.0 : w[c]);
+    }
+    if (k == 0) {
+      weight = totals[0];
+    }
+    if (!(weight > 0)) {
+      throw new GradsparkException("every training row has weight 0 (" + train.describe()
+          + (classWeights == null ? "" : ", class weights " + Arrays.toString(w))
+          + "), so the training loss would be 0 / 0",
+          "give some training rows a weight > 0");
+    }
+    return w == null ? train : Views.classWeighted(train, w);
+  }
+
+  /**
+   * For k classes: {rows of class 0..k-1, weight sum of class 0..k-1}; for k = 0 (regression):
+   * {weight sum}. Reads the rows in slices of at most 65,536.
+   */
+  private static double[] classTotals(RowSource train, int k) {
+    double[] totals = new double[Math.max(1, 2 * k)];
+    int n = train.rows();
+    for (int from = 0; from < n; from += 65_536) {
+      RowBlock b = train.load(from, Math.min(n, from + 65_536));
+      for (int r = 0; r < b.rows(); r++) {
+        if (k == 0) {
+          totals[0] += b.weight(r);
+        } else {
+          int c = (int) b.label(r);
+          totals[c]++;
+          totals[k + c] += b.weight(r);
+        }
+      }
+    }
+    return totals;
   }
 
   private static String fmt(double d) {

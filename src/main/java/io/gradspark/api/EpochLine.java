@@ -9,8 +9,17 @@ public final class EpochLine {
 
   /** e.g. "epoch 3/4: train loss 0.0931, test loss 0.0950 acc 97.21%, 1.2 s, 50,000 samples/s". */
   public static String of(EpochStats s, int epochs) {
+    return of(s, epochs, false);
+  }
+
+  /**
+   * As above; weighted: the training loss is a weighted mean (class or row weights), said as
+   * "train loss (weighted) 0.0931"; validation and test losses are per row either way.
+   */
+  public static String of(EpochStats s, int epochs, boolean weighted) {
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-        "epoch %d/%d: train loss %s", s.epoch(), epochs, loss(s.trainLoss())));
+        "epoch %d/%d: train loss %s%s", s.epoch(), epochs, weighted ? "(weighted) " : "",
+        loss(s.trainLoss())));
     if (!Double.isNaN(s.valLoss())) {
       b.append(", val loss ").append(loss(s.valLoss()));
       if (!Double.isNaN(s.valAccuracy())) {

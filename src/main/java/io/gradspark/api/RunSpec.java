@@ -2,6 +2,7 @@ package io.gradspark.api;
 
 import io.gradspark.GradsparkException;
 import io.gradspark.Span;
+import io.gradspark.data.ClassWeights;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.LearningRateSchedule;
@@ -144,6 +145,16 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     m.put("shuffle", shuffle);
     m.put("optimizer", optimizer.toString());
     m.put("optimizer_method", optimizer.method().configName());
+    if (data.classWeights() != null) {
+      m.put("class_weights", data.classWeights().toString());
+    }
+    if (network.hasDropout()) {
+      double[] rates = new double[network.layers() - 1];
+      for (int l = 0; l < rates.length; l++) {
+        rates[l] = network.dropout(l);
+      }
+      m.put("dropout", java.util.Arrays.toString(rates));
+    }
     m.put("config", configSource);
     return m;
   }
@@ -355,8 +366,34 @@ public record RunSpec(String name, Network network, Initializer init, String ini
    * 0: none). validationGiven: the caller passes a validation set of its own (the API's fit).
    */
   public record DataPrep(double scale, int oneVsAll, int holdout, ValidationMode mode,
-      long splitSeed, boolean validationGiven) {
+      long splitSeed, boolean validationGiven, ClassWeights classWeights, boolean rowWeights) {
     public static final DataPrep NONE = new DataPrep(1.0, -1, 0, ValidationMode.LAST, 1, false);
+
+    /** Without class weights or row weights. */
+    public DataPrep(double scale, int oneVsAll, int holdout, ValidationMode mode, long splitSeed,
+        boolean validationGiven) {
+      this(scale, oneVsAll, holdout, mode, splitSeed, validationGiven, null, false);
+    }
+
+    /**
+     * With class weights of the training loss (null: none), see {@link ClassWeights}; they apply
+     * to the training rows after the validation holdout and one-vs-all relabelling.
+     */
+    public DataPrep withClassWeights(ClassWeights weights) {
+      return new DataPrep(scale, oneVsAll, holdout, mode, splitSeed, validationGiven, weights,
+          rowWeights);
+    }
+
+    /** Marks the training rows as carrying weights of their own (a CSV weight column). */
+    public DataPrep withRowWeights() {
+      return new DataPrep(scale, oneVsAll, holdout, mode, splitSeed, validationGiven,
+          classWeights, true);
+    }
+
+    /** Whether the training loss is a weighted mean (class or row weights). */
+    public boolean weightedLoss() {
+      return classWeights != null || rowWeights;
+    }
 
     public DataPrep {
       if (scale == 0 || !Double.isFinite(scale)) {
@@ -379,15 +416,18 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     }
 
     public DataPrep withOneVsAll(int k) {
-      return new DataPrep(scale, k, holdout, mode, splitSeed, validationGiven);
+      return new DataPrep(scale, k, holdout, mode, splitSeed, validationGiven, classWeights,
+          rowWeights);
     }
 
     public DataPrep withHoldout(int rows, ValidationMode how, long seed) {
-      return new DataPrep(scale, oneVsAll, rows, how, seed, validationGiven);
+      return new DataPrep(scale, oneVsAll, rows, how, seed, validationGiven, classWeights,
+          rowWeights);
     }
 
     DataPrep withValidationGiven() {
-      return new DataPrep(scale, oneVsAll, holdout, mode, splitSeed, true);
+      return new DataPrep(scale, oneVsAll, holdout, mode, splitSeed, true, classWeights,
+          rowWeights);
     }
   }
 

@@ -122,6 +122,9 @@ public final class TrainingJob implements AutoCloseable {
     m.put("val_accuracy", kept.valAccuracy());
     m.put("val_loss", kept.valLoss());
     m.put("train_loss", kept.trainLoss());
+    // whether train_loss is sum_i w_i loss_i / sum_i w_i (class or row weights); val and test
+    // losses are per-row means either way
+    m.put("train_loss_weighted", spec.data().weightedLoss());
     m.put("epochs", h.size());
     m.put("kept_epoch", r.keptEpoch());
     m.put("steps", r.steps());
@@ -152,7 +155,8 @@ public final class TrainingJob implements AutoCloseable {
    * OutOfMemoryError would come after minutes of work, or not at all in a clean way). Counted
    * conservatively: the parameters, the gradient, the optimizer's velocity, two copies (a
    * broadcast or checkpoint, the trained model), and per running task the layer buffers of a
-   * chunk of up to 1,024 rows (activations, pre-activations and deltas) and a gradient.
+   * chunk of up to 1,024 rows (activations, pre-activations and deltas, and with dropout its
+   * factors and dropped activations) and a gradient.
    */
   public static void checkMemory(RunSpec spec, long maxHeap) {
     Network net = spec.network();
@@ -163,7 +167,8 @@ public final class TrainingJob implements AutoCloseable {
     }
     long chunk = Math.min(1024, spec.batchSize());
     long tasks = Math.max(1, Runtime.getRuntime().availableProcessors());
-    long need = 8 * (5 * params + tasks * (params + 3 * chunk * units));
+    long buffers = net.hasDropout() ? 5 : 3;
+    long need = 8 * (5 * params + tasks * (params + buffers * chunk * units));
     if (need > maxHeap) {
       throw new GradsparkException(String.format(java.util.Locale.ROOT,
           "The network %s has %,d parameters: training it needs about %.1f GiB of memory "

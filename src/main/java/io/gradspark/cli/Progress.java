@@ -24,10 +24,17 @@ final class Progress implements TrainingListener {
   private long epochStart;
   private long rows;
   private double lossSum;
+  private boolean weighted;
 
   Progress(int epochs, boolean terminal) {
     this.epochs = epochs;
     this.terminal = terminal;
+  }
+
+  /** Says in each epoch line that the training loss is a weighted mean (when it is); this. */
+  Progress weighted(boolean weightedLoss) {
+    this.weighted = weightedLoss;
+    return this;
   }
 
   /** A terminal bar when stdout is a console, epoch lines otherwise. */
@@ -80,7 +87,7 @@ final class Progress implements TrainingListener {
       bar.close();
       bar = null;
     }
-    String line = EpochLine.of(s, epochs);
+    String line = EpochLine.of(s, epochs, weighted);
     if (terminal) {
       System.out.println(line);
     } else {

@@ -100,7 +100,7 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
     if (!checkpoints.isInside(target)) {
       checkpoints.checkWritable(); // before Spark starts: fail in seconds
     }
-    Progress progress = Progress.forConsole(spec.epochs());
+    Progress progress = Progress.forConsole(spec.epochs()).weighted(spec.data().weightedLoss());
     try (SparkHolder spark = new SparkHolder(master, spec.name())) {
       Engines engines = engines(spec, spark);
       engines.master(); // Spark is up: the load time below is the data's alone

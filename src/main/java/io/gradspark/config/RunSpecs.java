@@ -5,6 +5,7 @@ import io.gradspark.Span;
 import io.gradspark.api.Datasets;
 import io.gradspark.api.RunSpec;
 import io.gradspark.fs.HadoopPaths;
+import io.gradspark.data.ClassWeights;
 import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataFormats;
 import io.gradspark.data.IdxSource;
@@ -85,6 +86,18 @@ public final class RunSpecs {
           + "there is no validation set (plateau follows the validation loss; or set "
           + "data.validation.holdout)");
     }
+    prep = prep.withClassWeights(classWeights(c));
+    if (weightColumn(c, "data.train") != CsvSource.NO_WEIGHT) {
+      if (!c.string("data.train.format").trim().equalsIgnoreCase("csv")) {
+        throw c.bad("data.train.weight-column", "none unless data.train.format is csv (only CSV"
+            + " rows carry a weight column)");
+      }
+      prep = prep.withRowWeights();
+    }
+    if (prep.classWeights() != null && net.classes() == 0) {
+      throw c.bad("data.class-weights", "none for a regression head (mse with 1 output): "
+          + "class weights need classes");
+    }
     if (patience > 0 && prep.holdout() == 0) {
       throw c.bad("training.early-stopping.patience",
           "0 when there is no validation set (set data.validation.holdout)");
@@ -144,7 +157,29 @@ public final class RunSpecs {
       throw c.bad("model.label-smoothing", "0 with the " + head.configName() + " head (label "
           + "smoothing spreads a one-hot target over K classes: it needs model.head = softmax)");
     }
-    return c.at("model.layers", () -> new Network(sizes, acts, head, smoothing));
+    Network net = c.at("model.layers", () -> new Network(sizes, acts, head, smoothing));
+    double[] dropout = c.numbers("model.dropout", 0, 1);
+    return c.at("model.dropout", () -> net.withDropout(dropout));
+  }
+
+  /** data.class-weights: none (null), "balanced", or one weight per class. */
+  static ClassWeights classWeights(Settings c) {
+    String key = "data.class-weights";
+    if (c.isList(key)) {
+      double[] w = c.numbers(key, 0, Double.MAX_VALUE);
+      return c.at(key, () -> new ClassWeights(w));
+    }
+    return switch (c.choice(key, "none", "balanced")) {
+      case "balanced" -> ClassWeights.BALANCED;
+      default -> null;
+    };
+  }
+
+  /** section.weight-column: a column index, or {@link CsvSource#NO_WEIGHT} for "none". */
+  static int weightColumn(Settings c, String section) {
+    String key = section + ".weight-column";
+    return c.string(key).trim().equalsIgnoreCase("none") ? CsvSource.NO_WEIGHT
+        : c.integer(key, Integer.MIN_VALUE + 1, Integer.MAX_VALUE);
   }
 
   /** The optimizer of optimizer.*. */
@@ -240,9 +275,11 @@ public final class RunSpecs {
       case "csv" -> {
         String path = path(c, section + ".path", false);
         int label = c.integer(section + ".label-column", Integer.MIN_VALUE, Integer.MAX_VALUE);
+        int weight = weightColumn(c, section);
         boolean header = c.bool(section + ".header");
         char delimiter = delimiter(c, section);
-        yield c.at(section + ".path", () -> new CsvSource(path, label, header, delimiter, tasks));
+        yield c.at(weight == CsvSource.NO_WEIGHT ? section + ".path" : section + ".weight-column",
+            () -> new CsvSource(path, label, weight, header, delimiter, tasks));
       }
       case "libsvm" -> {
         String path = path(c, section + ".path", false);

@@ -352,6 +352,41 @@ public final class Settings {
     }
   }
 
+  /**
+   * A number, or a list of numbers (e.g. one dropout rate per hidden layer), each finite and in
+   * [min, max].
+   */
+  public double[] numbers(String key, double min, double max) {
+    String expected = range("a number or a list of numbers, each", min, max);
+    List<Double> values;
+    try {
+      values = config.getValue(key).valueType() == ConfigValueType.LIST
+          ? config.getDoubleList(key) : List.of(config.getDouble(key));
+    } catch (ConfigException e) {
+      throw bad(key, expected);
+    }
+    double[] out = new double[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+      if (!(out[i] >= min && out[i] <= max)) {
+        throw bad(key, expected);
+      }
+    }
+    if (out.length == 0) {
+      throw bad(key, expected);
+    }
+    return out;
+  }
+
+  /** Whether key holds a list (else a single value). */
+  public boolean isList(String key) {
+    try {
+      return config.getValue(key).valueType() == ConfigValueType.LIST;
+    } catch (ConfigException e) {
+      return false;
+    }
+  }
+
   /** A string, or a list of strings (e.g. one activation per hidden layer). */
   public List<String> strings(String key) {
     try {

@@ -13,6 +13,10 @@ import java.nio.file.Path;
  * executors on Spark) and reads no row itself; {@link #load} reads and checks only the splits that
  * hold the requested rows, so a bad cell or ragged line is reported, with its file and line, when
  * the engine loads the data, before training starts.
+ *
+ * <p>A line may carry a row weight in a column of its own ({@link #NO_WEIGHT} for none): its
+ * index counts the cells of the whole line, as the label column's does (before the label is
+ * taken out), and it is neither label nor feature. Weights must be finite and >= 0.
  */
 public final class CsvSource implements RowSource {
   private static final long serialVersionUID = 1L;
@@ -21,10 +25,14 @@ public final class CsvSource implements RowSource {
   /** labelColumn value for files of features only (to predict on): every cell is a feature. */
   public static final int NO_LABEL = Integer.MIN_VALUE;
 
+  /** weightColumn value for rows without weights. */
+  public static final int NO_WEIGHT = Integer.MIN_VALUE;
+
   private final TextFiles text;
   private final CsvLines lines;
   private final int cells;
   private final int labelColumn;
+  private final int weightColumn; // resolved, or -1 for none
   private final int rows;
 
   /** A local file, counted in this JVM (see the main constructor). */
@@ -40,12 +48,27 @@ public final class CsvSource implements RowSource {
    */
   public CsvSource(String path, int labelColumn, boolean header, char delimiter,
       SplitTasks tasks) {
-    this(path, labelColumn, header, delimiter, tasks, Long.MAX_VALUE);
+    this(path, labelColumn, NO_WEIGHT, header, delimiter, tasks, Long.MAX_VALUE);
+  }
+
+  /**
+   * As above, with row weights in column weightColumn (counted over the whole line as labelColumn
+   * is: 0-based, negative from the end; {@link #NO_WEIGHT} for none). Refuses a weight column
+   * outside the first line or equal to the label column.
+   */
+  public CsvSource(String path, int labelColumn, int weightColumn, boolean header,
+      char delimiter, SplitTasks tasks) {
+    this(path, labelColumn, weightColumn, header, delimiter, tasks, Long.MAX_VALUE);
   }
 
   /** As above, with splits of at most maxSplit bytes (tests). */
   CsvSource(String path, int labelColumn, boolean header, char delimiter, SplitTasks tasks,
       long maxSplit) {
+    this(path, labelColumn, NO_WEIGHT, header, delimiter, tasks, maxSplit);
+  }
+
+  private CsvSource(String path, int labelColumn, int weightColumn, boolean header,
+      char delimiter, SplitTasks tasks, long maxSplit) {
     if (Character.isLetterOrDigit(delimiter) || ".+-\r\n".indexOf(delimiter) >= 0) {
       throw new DataException(KIND + " data " + path + ": delimiter '" + delimiter
           + "' can occur inside numbers or end lines", "Use ',', ';', a tab or a space as the delimiter.");
@@ -71,6 +94,18 @@ public final class CsvSource implements RowSource {
               + ") or negative from the end (-1 = last).");
     }
     this.labelColumn = resolved;
+    int weight = weightColumn == NO_WEIGHT ? -1
+        : weightColumn < 0 ? cells + weightColumn : weightColumn;
+    if (weightColumn != NO_WEIGHT && (weight < 0 || weight >= cells || weight == resolved
+        || cells - (resolved < 0 ? 0 : 1) < 2)) {
+      throw new DataException(KIND + " data " + text.describe() + ": weight column " + weightColumn
+          + (weight == resolved ? " is the label column " + labelColumn
+              : weight < 0 || weight >= cells ? " is outside the " + cells
+                  + " columns of the first line" : " leaves no feature"),
+          "Weight columns count the cells of the whole line, as label columns do: 0-based from"
+              + " the start (0.." + (cells - 1) + ") or negative from the end (-1 = last).");
+    }
+    this.weightColumn = weight;
     this.rows = DataFiles.rowCount(text.rows(), KIND, text.describe(),
         "The data has a header but no data lines; check the path.");
   }
@@ -82,7 +117,7 @@ public final class CsvSource implements RowSource {
 
   @Override
   public int cols() {
-    return labelColumn < 0 ? cells : cells - 1;
+    return cells - (labelColumn < 0 ? 0 : 1) - (weightColumn < 0 ? 0 : 1);
   }
 
   /**
@@ -96,13 +131,14 @@ public final class CsvSource implements RowSource {
     int cols = cols();
     int cells = DataFiles.cells(to - from, cols, describe());
     double[] labels = new double[to - from];
+    double[] weights = weightColumn < 0 ? null : new double[to - from];
     double[] row = new double[cols];
     Compact block = new Compact(cells);
     text.read(from, to, lines, new TextFiles.Row() {
       @Override
       public void parse(long id, String line, String where) {
         int i = (int) (id - from);
-        labels[i] = CsvSource.this.parse(line, where, row, 0);
+        labels[i] = CsvSource.this.parse(line, where, row, 0, weights, i);
         block.put(i * cols, row);
       }
 
@@ -111,8 +147,9 @@ public final class CsvSource implements RowSource {
         checkCells(line, where);
       }
     });
-    return block.bytes != null ? RowBlock.ofBytes(block.bytes, to - from, cols, 1.0, labels)
+    RowBlock b = block.bytes != null ? RowBlock.ofBytes(block.bytes, to - from, cols, 1.0, labels)
         : RowBlock.ofDoubles(block.doubles, to - from, cols, labels);
+    return weights == null ? b : b.withWeights(weights);
   }
 
   /** Rows as bytes while every value is an integer in 0..255, as doubles from the first that is not. */
@@ -154,7 +191,8 @@ public final class CsvSource implements RowSource {
   @Override
   public String describe() {
     return KIND + " " + text.describe() + " (" + rows + " rows, " + cols() + " features, "
-        + (labelColumn < 0 ? "no label" : "label column " + labelColumn) + ")";
+        + (labelColumn < 0 ? "no label" : "label column " + labelColumn)
+        + (weightColumn < 0 ? "" : ", weight column " + weightColumn) + ")";
   }
 
   /** Content lines are the non-blank ones; their cells are counted at every delimiter. */
@@ -202,8 +240,12 @@ public final class CsvSource implements RowSource {
     return v;
   }
 
-  /** Writes the line's features to dst[off..] and returns its label. */
-  private double parse(String line, String where, double[] dst, int off) {
+  /**
+   * Writes the line's features to dst[off..] and its weight to weights[i] (when weighted; refused
+   * unless finite and >= 0) and returns its label.
+   */
+  private double parse(String line, String where, double[] dst, int off, double[] weights,
+      int i) {
     checkCells(line, where);
     char delimiter = lines.delimiter();
     double label = 0;
@@ -220,6 +262,12 @@ public final class CsvSource implements RowSource {
       }
       if (c == labelColumn) {
         label = v;
+      } else if (c == weightColumn) {
+        if (v < 0) {
+          throw new DataException(where + ", column " + (c + 1) + ": the row weight is " + v
+              + " but weights must be >= 0", "Fix the weight, or remove the line.");
+        }
+        weights[i] = v;
       } else {
         dst[j++] = v;
       }

@@ -8,6 +8,9 @@ import java.io.Serializable;
  * (0..k-1), 0/1 for a binary head, or the target value of a single-output regression.
  *
  * <p>Row-major: feature j of row r is at {@code r * cols + j}. Immutable once built.
+ *
+ * <p>Rows may carry weights (finite, >= 0), what the training loss multiplies each row's loss by;
+ * an unweighted block holds none (null), so it costs nothing, and every weight is then 1.
  */
 public final class RowBlock implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -18,8 +21,14 @@ public final class RowBlock implements Serializable {
   private final double[] values; // or null
   private final double scale; // multiplies bytes; values are stored already scaled
   private final double[] labels;
+  private final double[] weights; // or null: every weight 1
 
   private RowBlock(int rows, int cols, byte[] bytes, double[] values, double scale, double[] labels) {
+    this(rows, cols, bytes, values, scale, labels, null);
+  }
+
+  private RowBlock(int rows, int cols, byte[] bytes, double[] values, double scale, double[] labels,
+      double[] weights) {
     if (labels.length != rows) {
       throw new IllegalArgumentException("Expected " + rows + " labels but found " + labels.length);
     }
@@ -35,6 +44,11 @@ public final class RowBlock implements Serializable {
     this.values = values;
     this.scale = scale;
     this.labels = labels;
+    if (weights != null && weights.length != rows) {
+      throw new IllegalArgumentException(
+          "Expected " + rows + " weights but found " + weights.length);
+    }
+    this.weights = weights;
   }
 
   /** Rows of unsigned bytes; feature value = (byte & 0xff) * scale. Arrays are kept, not copied. */
@@ -67,6 +81,24 @@ public final class RowBlock implements Serializable {
     return labels[r];
   }
 
+  /** Whether the rows carry weights (else every weight is 1). */
+  public boolean isWeighted() {
+    return weights != null;
+  }
+
+  /** Row r's weight: 1 in an unweighted block. */
+  public double weight(int r) {
+    return weights == null ? 1.0 : weights[r];
+  }
+
+  /**
+   * The same rows with these weights (length = rows; kept, not copied), or unweighted for null.
+   * The caller has checked them (finite, >= 0).
+   */
+  public RowBlock withWeights(double[] newWeights) {
+    return new RowBlock(rows, cols, bytes, values, scale, labels, newWeights);
+  }
+
   public double feature(int r, int j) {
     int i = r * cols + j;
     return bytes != null ? (bytes[i] & 0xff) * scale : values[i];
@@ -87,13 +119,13 @@ public final class RowBlock implements Serializable {
   /** The same rows with every byte feature multiplied by {@code factor} (doubles are multiplied now). */
   public RowBlock scaled(double factor) {
     if (bytes != null) {
-      return new RowBlock(rows, cols, bytes, null, scale * factor, labels);
+      return new RowBlock(rows, cols, bytes, null, scale * factor, labels, weights);
     }
     double[] v = new double[values.length];
     for (int i = 0; i < v.length; i++) {
       v[i] = values[i] * factor;
     }
-    return new RowBlock(rows, cols, null, v, 1.0, labels);
+    return new RowBlock(rows, cols, null, v, 1.0, labels, weights);
   }
 
   /** The same rows labelled 1.0 where the label is class k, else 0.0 (one-vs-all). */
@@ -107,25 +139,32 @@ public final class RowBlock implements Serializable {
 
   /** The same features with new labels (length = rows). */
   public RowBlock withLabels(double[] newLabels) {
-    return new RowBlock(rows, cols, bytes, values, scale, newLabels);
+    return new RowBlock(rows, cols, bytes, values, scale, newLabels, weights);
   }
 
   /** Rows {@code keep[0], keep[1], ...} of this block, in that order. */
   public RowBlock select(int[] keep) {
     double[] l = new double[keep.length];
+    double[] w = null;
+    if (weights != null) {
+      w = new double[keep.length];
+      for (int i = 0; i < keep.length; i++) {
+        w[i] = weights[keep[i]];
+      }
+    }
     if (bytes != null) {
       byte[] b = new byte[keep.length * cols];
       for (int i = 0; i < keep.length; i++) {
         System.arraycopy(bytes, keep[i] * cols, b, i * cols, cols);
         l[i] = labels[keep[i]];
       }
-      return new RowBlock(keep.length, cols, b, null, scale, l);
+      return new RowBlock(keep.length, cols, b, null, scale, l, w);
     }
     double[] v = new double[keep.length * cols];
     for (int i = 0; i < keep.length; i++) {
       System.arraycopy(values, keep[i] * cols, v, i * cols, cols);
       l[i] = labels[keep[i]];
     }
-    return new RowBlock(keep.length, cols, null, v, 1.0, l);
+    return new RowBlock(keep.length, cols, null, v, 1.0, l, w);
   }
 }

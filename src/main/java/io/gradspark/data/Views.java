@@ -87,6 +87,22 @@ public final class Views {
     }, "");
   }
 
+  /**
+   * The same rows, each row's weight (1 when it has none) multiplied by the weight of its class,
+   * classWeights[label] (labels must be class indices: check them first, {@link #labelChecked}).
+   * classWeights: kept, not copied; not modified.
+   */
+  public static RowSource classWeighted(RowSource source, double[] classWeights) {
+    requireSource(source);
+    return new PerBlock(source, (b, from) -> {
+      double[] w = new double[b.rows()];
+      for (int r = 0; r < w.length; r++) {
+        w[r] = b.weight(r) * classWeights[(int) b.label(r)];
+      }
+      return b.withWeights(w);
+    }, " weighted by class " + java.util.Arrays.toString(classWeights));
+  }
+
   /** A change to each loaded block; serializable, since views travel to Spark executors. */
   private interface BlockMap extends Serializable {
     /** The block of rows [from, from + b.rows()) of the source, changed. */

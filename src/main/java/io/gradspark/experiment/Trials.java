@@ -340,7 +340,8 @@ public final class Trials {
     TrainingListener log = new TrainingListener() {
       @Override
       public void onEpoch(EpochStats s) {
-        System.out.println(prefix + EpochLine.of(s, spec.epochs()));
+        System.out.println(prefix + EpochLine.of(s, spec.epochs(),
+            spec.data().weightedLoss()));
       }
     };
     try (TrainingJob job = TrainingJob.start(spec, engines.over(spec, plan.data()),

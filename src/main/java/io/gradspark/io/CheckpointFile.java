@@ -72,6 +72,7 @@ public final class CheckpointFile {
     d.put("step", at.step());
     d.put("epoch_loss_sum", at.epochLossSum());
     d.put("epoch_rows", at.epochRows());
+    d.put("epoch_weight_sum", at.epochWeightSum());
     d.put("epoch_seconds", at.epochSeconds());
     d.put("train_seconds", at.trainSeconds());
     d.put("steps", at.steps());
@@ -158,6 +159,9 @@ public final class CheckpointFile {
         .at(d.path("epoch").asInt(), d.path("step").asInt())
         .epochSoFar(d.path("epoch_loss_sum").asDouble(), d.path("epoch_rows").asLong(),
             d.path("epoch_seconds").asDouble())
+        // checkpoints from before row weights: unweighted, the weight sum is the row count
+        .epochWeightSum(d.has("epoch_weight_sum") ? d.path("epoch_weight_sum").asDouble()
+            : d.path("epoch_rows").asLong())
         .done(epochs(history.data()), d.path("train_seconds").asDouble(), d.path("steps").asLong())
         .optimizer(optimizer)
         .best(new TrainingState.Best(

@@ -40,9 +40,21 @@ public final class GradientCheck {
   public static Result compare(
       Network net, double[] params, double[] x, double[] y, int n, int[] indices, double h,
       double floor) {
+    return compare(net, params, x, y, null, null, n, indices, h, floor);
+  }
+
+  /**
+   * As above for the weighted loss sum_i w_i loss_i (w null: unweighted) under the dropout masks
+   * keys name (null: none): the masks depend on the keys only, not on the parameters, so every
+   * evaluation of the stencil sees the same mask and the loss is a smooth function of them.
+   */
+  public static Result compare(
+      Network net, double[] params, double[] x, double[] y, double[] w, Dropout.Keys keys, int n,
+      int[] indices, double h, double floor) {
+    Batch b = new Batch(x, y, w, keys, n);
     Network.Workspace ws = net.workspace(n);
     double[] grad = new double[net.numParams()];
-    net.lossAndGradient(params, x, y, n, grad, ws);
+    net.lossAndGradient(params, x, y, w, keys, n, grad, ws);
     double[] scratch = new double[net.numParams()];
     boolean piecewise = net.activations().stream().anyMatch(Activation::piecewise);
     double worst = 0;
@@ -53,18 +65,18 @@ public final class GradientCheck {
       double keep = params[i];
       try {
         if (piecewise) {
-          loss(net, params, i, keep - 2 * h, x, y, n, scratch, ws);
+          loss(net, params, i, keep - 2 * h, b, scratch, ws);
           boolean[][] low = signs(net, ws, n);
-          loss(net, params, i, keep + 2 * h, x, y, n, scratch, ws);
+          loss(net, params, i, keep + 2 * h, b, scratch, ws);
           if (!Arrays.deepEquals(low, signs(net, ws, n))) {
             atKink++;
             continue;
           }
         }
-        double fd = (loss(net, params, i, keep - 2 * h, x, y, n, scratch, ws)
-            - 8 * loss(net, params, i, keep - h, x, y, n, scratch, ws)
-            + 8 * loss(net, params, i, keep + h, x, y, n, scratch, ws)
-            - loss(net, params, i, keep + 2 * h, x, y, n, scratch, ws)) / (12 * h);
+        double fd = (loss(net, params, i, keep - 2 * h, b, scratch, ws)
+            - 8 * loss(net, params, i, keep - h, b, scratch, ws)
+            + 8 * loss(net, params, i, keep + h, b, scratch, ws)
+            - loss(net, params, i, keep + 2 * h, b, scratch, ws)) / (12 * h);
         double rel = Math.abs(fd - grad[i])
             / Math.max(Math.max(Math.abs(fd), Math.abs(grad[i])), floor);
         checked++;
@@ -104,10 +116,13 @@ public final class GradientCheck {
     return 1e-15 * Math.max(1, Math.abs(loss)) * 18 / (12 * h);
   }
 
-  private static double loss(Network net, double[] params, int i, double value, double[] x,
-      double[] y, int n, double[] scratch, Network.Workspace ws) {
+  /** The batch a check differentiates the loss of. */
+  private record Batch(double[] x, double[] y, double[] w, Dropout.Keys keys, int n) {}
+
+  private static double loss(Network net, double[] params, int i, double value, Batch b,
+      double[] scratch, Network.Workspace ws) {
     params[i] = value;
-    return net.lossAndGradient(params, x, y, n, scratch, ws);
+    return net.lossAndGradient(params, b.x(), b.y(), b.w(), b.keys(), b.n(), scratch, ws);
   }
 
   /** The piece of its activation every hidden pre-activation of the last forward pass is in. */

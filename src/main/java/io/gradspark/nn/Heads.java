@@ -36,51 +36,76 @@ public final class Heads {
     return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
   }
 
-  /** {@link #lossAndDelta(Head, double, double[], double[], int, int, double[])} unsmoothed. */
+  /** {@link #lossAndDelta(Head, double, double[], double[], double[], int, int, double[])}
+   * unsmoothed and unweighted. */
   static double lossAndDelta(Head head, double[] z, double[] y, int n, int k, double[] dZ) {
-    return lossAndDelta(head, 0, z, y, n, k, dZ);
+    return lossAndDelta(head, 0, z, y, null, n, k, dZ);
+  }
+
+  /** The same, unweighted. */
+  static double lossAndDelta(Head head, double eps, double[] z, double[] y, int n, int k,
+      double[] dZ) {
+    return lossAndDelta(head, eps, z, y, null, n, k, dZ);
   }
 
   /**
-   * Loss SUM over the n rows; dZ (n, K) receives dL/dz for each row (overwritten, not accumulated:
-   * it is a per-batch scratch buffer, not a gradient that sums over batches). eps: the softmax
-   * head's label smoothing (0 for the other heads). z, y: not modified.
+   * Loss SUM over the n rows, sum_r w_r loss_r; dZ (n, K) receives w_r dL_r/dz for each row
+   * (overwritten, not accumulated: it is a per-batch scratch buffer, not a gradient that sums
+   * over batches). eps: the softmax head's label smoothing (0 for the other heads). w: the rows'
+   * weights, or null for every weight 1 (multiplying by 1.0 is exact, so weights of 1 give the
+   * unweighted bits). w, z, y: not modified.
    */
-  static double lossAndDelta(Head head, double eps, double[] z, double[] y, int n, int k,
-      double[] dZ) {
+  static double lossAndDelta(Head head, double eps, double[] z, double[] y, double[] w, int n,
+      int k, double[] dZ) {
     double lossSum = 0;
     switch (head) {
       case SOFTMAX_CROSS_ENTROPY -> {
         double uniform = eps / k;
         for (int r = 0; r < n; r++) {
           int o = r * k;
+          double wr = w == null ? 1.0 : w[r];
           double lse = logSumExp(z, o, k);
           int label = (int) y[r];
-          lossSum += crossEntropy(z, o, k, lse, label, eps);
+          lossSum += wr * crossEntropy(z, o, k, lse, label, eps);
           for (int j = 0; j < k; j++) {
             dZ[o + j] = Math.exp(z[o + j] - lse) - uniform;
           }
           dZ[o + label] -= 1.0 - eps;
+          scale(dZ, o, k, w, r);
         }
       }
       case SIGMOID_BINARY_CROSS_ENTROPY -> {
         for (int r = 0; r < n; r++) {
-          lossSum += softplus(z[r]) - y[r] * z[r];
+          double wr = w == null ? 1.0 : w[r];
+          lossSum += wr * (softplus(z[r]) - y[r] * z[r]);
           dZ[r] = sigmoid(z[r]) - y[r];
+          scale(dZ, r, 1, w, r);
         }
       }
       case IDENTITY_MSE -> {
         for (int r = 0; r < n; r++) {
           int o = r * k;
+          double wr = w == null ? 1.0 : w[r];
+          // term by term: weight 1 gives the unweighted sum's very bits
           for (int j = 0; j < k; j++) {
             double d = z[o + j] - target(y[r], j, k);
             dZ[o + j] = d;
-            lossSum += 0.5 * d * d;
+            lossSum += wr * (0.5 * d * d);
           }
+          scale(dZ, o, k, w, r);
         }
       }
     }
     return lossSum;
+  }
+
+  /** dZ[o .. o+k) *= w[r]; nothing when w is null. */
+  private static void scale(double[] dZ, int o, int k, double[] w, int r) {
+    if (w != null) {
+      for (int j = 0; j < k; j++) {
+        dZ[o + j] *= w[r];
+      }
+    }
   }
 
   /**

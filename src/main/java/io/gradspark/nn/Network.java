@@ -27,6 +27,8 @@ public final class Network implements Serializable {
   private final int[] weightOffset;
   private final int[] biasOffset;
   private final int numParams;
+  /** Dropout rate of each hidden layer (all 0: none); applied only where keys are given. */
+  private final double[] dropout;
 
   /**
    * sizes: input, hidden..., output (at least 2 entries, all >= 1); hidden: one activation per hidden
@@ -101,6 +103,44 @@ public final class Network implements Serializable {
               + " parameters; at most about 2^31 fit in one array");
     }
     this.numParams = (int) off;
+    this.dropout = new double[hiddenLayers];
+  }
+
+  /** The same network with dropout rates, one per hidden layer ({@link Dropout#rates}). */
+  private Network(Network net, double[] dropout) {
+    this.sizes = net.sizes;
+    this.hidden = net.hidden;
+    this.head = net.head;
+    this.labelSmoothing = net.labelSmoothing;
+    this.weightOffset = net.weightOffset;
+    this.biasOffset = net.biasOffset;
+    this.numParams = net.numParams;
+    this.dropout = dropout;
+  }
+
+  /**
+   * This network with inverted dropout on its hidden activations during training (see {@link
+   * Dropout}): rates, one for every hidden layer or one per hidden layer, each in [0, 1). The
+   * parameters, evaluation and predictions are those of this network: dropout only changes
+   * {@link #lossAndGradient} when it is given the rows' {@link Dropout.Keys}.
+   */
+  public Network withDropout(double... rates) {
+    return new Network(this, Dropout.rates(rates, sizes.length - 2));
+  }
+
+  /** The dropout rate of hidden layer l (0 = none). */
+  public double dropout(int l) {
+    return dropout[l];
+  }
+
+  /** Whether some hidden layer has dropout. */
+  public boolean hasDropout() {
+    for (double p : dropout) {
+      if (p > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Number of dense layers (sizes.length - 1). */
@@ -189,19 +229,39 @@ public final class Network implements Serializable {
    */
   public double lossAndGradient(
       double[] params, double[] x, double[] y, int n, double[] dParams, Workspace ws) {
+    return lossAndGradient(params, x, y, null, null, n, dParams, ws);
+  }
+
+  /**
+   * As above, for rows with weights and dropout: returns sum_i w_i loss_i and adds the gradient
+   * of that sum. w (n weights, not modified) null means every weight is 1 (and multiplies
+   * nothing, so the result is bit for bit the unweighted one); keys null means no dropout, else
+   * the hidden layers with a rate drop units as {@link Dropout} defines for the rows keys name.
+   */
+  public double lossAndGradient(double[] params, double[] x, double[] y, double[] w,
+      Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
     ws.check(n);
-    forwardToLogits(params, x, n, ws);
+    boolean drop = keys != null && hasDropout();
+    forward(params, x, n, ws, drop ? keys : null);
     int layers = layers();
     int nOut = outputSize();
-    double lossSum = Heads.lossAndDelta(head, labelSmoothing, ws.z[layers - 1], y, n, nOut,
+    double lossSum = Heads.lossAndDelta(head, labelSmoothing, ws.z[layers - 1], y, w, n, nOut,
         ws.dZ[layers - 1]);
     for (int l = layers - 1; l >= 0; l--) {
-      double[] in = l == 0 ? x : ws.a[l - 1];
+      double[] in = l == 0 ? x : ws.input(l, drop && dropout[l - 1] > 0);
       double[] dIn = l == 0 ? null : ws.dZ[l - 1];
       Dense.backward(in, ws.dZ[l], n, sizes[l], sizes[l + 1], params, weightOffset[l],
           biasOffset[l], dParams, dIn);
       if (dIn != null) {
-        hidden[l - 1].backward(ws.z[l - 1], ws.a[l - 1], dIn, n * sizes[l]);
+        int cells = n * sizes[l];
+        if (drop && dropout[l - 1] > 0) {
+          // a~ = a * factor, so dL/da = dL/da~ * factor
+          double[] factor = ws.factor[l - 1];
+          for (int c = 0; c < cells; c++) {
+            dIn[c] *= factor[c];
+          }
+        }
+        hidden[l - 1].backward(ws.z[l - 1], ws.a[l - 1], dIn, cells);
       }
     }
     return lossSum;
@@ -223,12 +283,32 @@ public final class Network implements Serializable {
   }
 
   private void forwardToLogits(double[] params, double[] x, int n, Workspace ws) {
+    forward(params, x, n, ws, null);
+  }
+
+  /**
+   * z_l and a_l of every layer; with keys, a hidden layer with a rate also gets its dropout
+   * factors and a~_l = a_l * factor (the next layer's input; a_l stays for the backward pass).
+   */
+  private void forward(double[] params, double[] x, int n, Workspace ws, Dropout.Keys keys) {
     int layers = layers();
+    boolean drop = keys != null;
     for (int l = 0; l < layers; l++) {
-      double[] in = l == 0 ? x : ws.a[l - 1];
+      double[] in = l == 0 ? x : ws.input(l, drop && dropout[l - 1] > 0);
       Dense.forward(in, n, sizes[l], sizes[l + 1], params, weightOffset[l], biasOffset[l], ws.z[l]);
       if (l < layers - 1) {
-        hidden[l].forward(ws.z[l], ws.a[l], n * sizes[l + 1]);
+        int cells = n * sizes[l + 1];
+        hidden[l].forward(ws.z[l], ws.a[l], cells);
+        if (drop && dropout[l] > 0) {
+          ws.dropoutBuffers(l);
+          Dropout.factors(keys, n, l, sizes[l + 1], dropout[l], ws.factor[l]);
+          double[] a = ws.a[l];
+          double[] factor = ws.factor[l];
+          double[] kept = ws.dropped[l];
+          for (int c = 0; c < cells; c++) {
+            kept[c] = a[c] * factor[c];
+          }
+        }
       }
     }
   }
@@ -258,19 +338,28 @@ public final class Network implements Serializable {
     return "Network{" + describe() + ", params=" + numParams + "}";
   }
 
-  /** Per-layer scratch: z_l and a_l (n, nOut_l), and dZ_l, reused across batches. */
+  /**
+   * Per-layer scratch: z_l and a_l (n, nOut_l), and dZ_l, reused across batches; with dropout,
+   * a hidden layer's factors and a~_l too (allocated on first use: no cost without dropout).
+   */
   public static final class Workspace {
+    private final int[] sizes;
     private final int maxRows;
     final double[][] z;
     final double[][] a;
     final double[][] dZ;
+    final double[][] factor;
+    final double[][] dropped;
 
     private Workspace(Network net, int maxRows) {
+      this.sizes = net.sizes;
       this.maxRows = maxRows;
       int layers = net.layers();
       z = new double[layers][];
       a = new double[layers][];
       dZ = new double[layers][];
+      factor = new double[layers][];
+      dropped = new double[layers][];
       for (int l = 0; l < layers; l++) {
         int cells = maxRows * net.sizes[l + 1];
         z[l] = new double[cells];
@@ -281,6 +370,18 @@ public final class Network implements Serializable {
 
     public int maxRows() {
       return maxRows;
+    }
+
+    /** Layer l's input (l >= 1): a~_{l-1} when its units were dropped, else a_{l-1}. */
+    double[] input(int l, boolean dropped) {
+      return dropped ? this.dropped[l - 1] : a[l - 1];
+    }
+
+    void dropoutBuffers(int l) {
+      if (factor[l] == null) {
+        factor[l] = new double[maxRows * sizes[l + 1]];
+        dropped[l] = new double[maxRows * sizes[l + 1]];
+      }
     }
 
     void check(int n) {

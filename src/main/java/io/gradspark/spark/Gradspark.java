@@ -41,10 +41,13 @@ public final class Gradspark {
           + " validation rows, but RDD training takes its validation set as an RDD",
           "pass a validation RDD (e.g. from train.randomSplit) and a holdout of 0");
     }
-    RunSpec s = validation != null ? spec.withValidationGiven() : spec;
+    RunSpec given = validation != null ? spec.withValidationGiven() : spec;
     return userErrors(() -> {
-      try (TrainingJob job = TrainingJob.start(s,
-          new RddSource(sc, s, train, validation, null), "application " + sc.appName())) {
+      RddSource source = new RddSource(sc, given, train, validation, null);
+      // rows with weights of their own make the reported training loss a weighted mean
+      RunSpec s = source.weighted()
+          ? given.toBuilder().prepare(given.data().withRowWeights()).build() : given;
+      try (TrainingJob job = TrainingJob.start(s, source, "application " + sc.appName())) {
         return new SparkModel(sc, job.fit(listener, Trainer.Checkpoints.NONE));
       }
     });

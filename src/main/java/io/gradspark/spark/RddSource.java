@@ -36,6 +36,8 @@ final class RddSource implements EngineSource {
   private final RunSpec spec;
   private final Map<DataSplit, JavaRDD<LabeledVector>> rdds = new EnumMap<>(DataSplit.class);
   private final Map<DataSplit, long[]> offsets = new EnumMap<>(DataSplit.class);
+  /** Whether some training row has a weight other than 1. */
+  private boolean weighted;
 
   RddSource(JavaSparkContext sc, RunSpec spec, JavaRDD<LabeledVector> train,
       JavaRDD<LabeledVector> validation, JavaRDD<LabeledVector> test) {
@@ -54,10 +56,17 @@ final class RddSource implements EngineSource {
       return;
     }
     sc.setJobDescription("count " + split.name().toLowerCase(java.util.Locale.ROOT) + " rows");
-    List<Long> counts = rdd.mapPartitions(new CountRows()).collect();
+    List<double[]> counts = rdd.mapPartitions(new CountRows()).collect();
     long[] off = new long[counts.size() + 1];
+    double weight = 0;
     for (int p = 0; p < counts.size(); p++) {
-      off[p + 1] = off[p] + counts.get(p);
+      off[p + 1] = off[p] + (long) counts.get(p)[0];
+      weighted |= split == DataSplit.TRAIN && counts.get(p)[1] != 0;
+      weight += counts.get(p)[2];
+    }
+    if (split == DataSplit.TRAIN && weighted && off[counts.size()] > 0 && !(weight > 0)) {
+      throw new GradsparkException("every row of the training RDD has weight 0, so the "
+          + "training loss would be 0 / 0", "give some training rows a weight > 0");
     }
     if (off[counts.size()] > Integer.MAX_VALUE) {
       throw new GradsparkException("The " + split + " RDD has " + off[counts.size()]
@@ -65,6 +74,11 @@ final class RddSource implements EngineSource {
     }
     rdds.put(split, rdd);
     offsets.put(split, off);
+  }
+
+  /** Whether some training row has a weight other than 1 (then the loss is a weighted mean). */
+  boolean weighted() {
+    return weighted;
   }
 
   @Override
@@ -81,11 +95,14 @@ final class RddSource implements EngineSource {
         rdds.get(DataSplit.TRAIN).getNumPartitions(), null);
     Map<DataSplit, JavaRDD<Part>> cached = new EnumMap<>(DataSplit.class);
     StorageLevel storage = StorageLevel.fromString(spec.storage().name());
+    double[] classWeights = classWeights();
     for (Map.Entry<DataSplit, JavaRDD<LabeledVector>> e : rdds.entrySet()) {
       String what = e.getKey().name().toLowerCase(java.util.Locale.ROOT) + " RDD";
       sc.setJobDescription("prepare and cache the " + what);
+      boolean train = e.getKey() == DataSplit.TRAIN;
       JavaRDD<Part> parts = e.getValue()
-          .mapPartitionsWithIndex(new BuildPart(offsets.get(e.getKey()), spec, what), true)
+          .mapPartitionsWithIndex(new BuildPart(offsets.get(e.getKey()), spec, what,
+              train && (weighted || classWeights != null), train ? classWeights : null), true)
           .setName(what)
           .persist(storage);
       parts.count(); // bad rows are refused here, before the first step
@@ -99,16 +116,70 @@ final class RddSource implements EngineSource {
     return sc.master();
   }
 
-  /** One partition's row count. */
-  private static final class CountRows implements FlatMapFunction<Iterator<LabeledVector>, Long> {
+  /**
+   * The training rows' class weights of spec.data() (null: none), "balanced" counted by a job
+   * over the training RDD's labels after one-vs-all.
+   */
+  private double[] classWeights() {
+    io.gradspark.data.ClassWeights cw = spec.data().classWeights();
+    Network net = spec.network();
+    int k = net.classes();
+    if (cw == null) {
+      return null;
+    }
+    if (k == 0) {
+      throw new GradsparkException("class weights need classes, but the head is a regression",
+          "use no class weights with an mse head of 1 output");
+    }
+    long[] counts = new long[k];
+    if (cw.balanced()) {
+      sc.setJobDescription("count the training rows of each class");
+      int oneVsAll = spec.data().oneVsAll();
+      for (long[] c : rdds.get(DataSplit.TRAIN).mapPartitions(new CountClasses(k, oneVsAll))
+          .collect()) {
+        for (int j = 0; j < k; j++) {
+          counts[j] += c[j];
+        }
+      }
+    }
+    return cw.resolve(k, counts);
+  }
+
+  /**
+   * One partition's {row count, 1 if a row has a weight other than 1 else 0, weight sum}: the
+   * counting pass also finds whether the rows are weighted.
+   */
+  private static final class CountRows
+      implements FlatMapFunction<Iterator<LabeledVector>, double[]> {
     @Override
-    public Iterator<Long> call(Iterator<LabeledVector> rows) {
+    public Iterator<double[]> call(Iterator<LabeledVector> rows) {
       long n = 0;
+      boolean weighted = false;
+      double weight = 0;
       while (rows.hasNext()) {
-        rows.next();
+        double w = rows.next().weight();
+        weighted |= w != 1.0;
+        weight += w;
         n++;
       }
-      return List.of(n).iterator();
+      return List.<double[]>of(new double[] {n, weighted ? 1 : 0, weight}).iterator();
+    }
+  }
+
+  /** One partition's rows per class (labels after one-vs-all; labels out of range are skipped). */
+  private record CountClasses(int k, int oneVsAll)
+      implements FlatMapFunction<Iterator<LabeledVector>, long[]> {
+    @Override
+    public Iterator<long[]> call(Iterator<LabeledVector> rows) {
+      long[] counts = new long[k];
+      while (rows.hasNext()) {
+        double y = rows.next().label();
+        double label = oneVsAll >= 0 ? (y == oneVsAll ? 1 : 0) : y;
+        if (label >= 0 && label < k && label == Math.rint(label)) {
+          counts[(int) label]++;
+        }
+      }
+      return List.<long[]>of(counts).iterator();
     }
   }
 
@@ -123,19 +194,29 @@ final class RddSource implements EngineSource {
     private final int oneVsAll;
     private final double scale;
     private final String what;
+    private final boolean weighted;
+    private final double[] classWeights;
 
-    BuildPart(long[] offsets, RunSpec spec, String what) {
+    /**
+     * weighted: whether the rows keep their weights (training rows, weighted or with class
+     * weights); classWeights: what each row's weight is multiplied by, per class (or null).
+     */
+    BuildPart(long[] offsets, RunSpec spec, String what, boolean weighted,
+        double[] classWeights) {
       this.offsets = offsets;
       this.net = spec.network();
       this.oneVsAll = spec.data().oneVsAll();
       this.scale = spec.data().scale();
       this.what = what;
+      this.weighted = weighted;
+      this.classWeights = classWeights;
     }
 
     @Override
     public Iterator<Part> call(Integer p, Iterator<LabeledVector> rows) {
       int first = (int) offsets[p];
-      RowBlock block = block(rows, (int) (offsets[p + 1] - first), net.inputSize(), first, what);
+      RowBlock block = block(rows, (int) (offsets[p + 1] - first), net.inputSize(), first, what,
+          weighted);
       if (oneVsAll >= 0) {
         block = block.oneVsAll(oneVsAll);
       }
@@ -143,6 +224,13 @@ final class RddSource implements EngineSource {
         block = block.scaled(scale);
       }
       DataChecks.checkLabels(block, first, net.head(), net.outputSize(), what);
+      if (classWeights != null) {
+        double[] w = new double[block.rows()];
+        for (int r = 0; r < w.length; r++) {
+          w[r] = block.weight(r) * classWeights[(int) block.label(r)];
+        }
+        block = block.withWeights(w);
+      }
       return List.of(new Part(p, first, block)).iterator();
     }
   }
@@ -152,16 +240,35 @@ final class RddSource implements EngineSource {
    * label errors do: 1-based, in the RDD's order (dense id first + its place, plus one).
    */
   static RowBlock block(Iterator<LabeledVector> rows, int n, int cols, int first, String what) {
+    return block(rows, n, cols, first, what, false);
+  }
+
+  /**
+   * As above; weighted: keep the rows' weights (refusing one that is not finite or < 0, naming
+   * the row), else the block is unweighted.
+   */
+  static RowBlock block(Iterator<LabeledVector> rows, int n, int cols, int first, String what,
+      boolean weighted) {
     double[] values = new double[Math.multiplyExact(n, cols)];
     double[] labels = new double[n];
+    double[] weights = weighted ? new double[n] : null;
     int r = 0;
     while (rows.hasNext()) {
       LabeledVector row = rows.next();
       int id = first + r;
       write(row.features(), cols, values, r, () -> what + ": row " + (id + 1) + " (1-based)");
+      if (weighted) {
+        double w = row.weight();
+        if (!Double.isFinite(w) || w < 0) {
+          throw new GradsparkException(what + ": row " + (id + 1) + " (1-based) has weight " + w
+              + "; weights must be finite and >= 0", "fix the row's weight");
+        }
+        weights[r] = w;
+      }
       labels[r++] = row.label();
     }
-    return RowBlock.ofDoubles(values, n, cols, labels);
+    RowBlock block = RowBlock.ofDoubles(values, n, cols, labels);
+    return weighted ? block.withWeights(weights) : block;
   }
 
   /**

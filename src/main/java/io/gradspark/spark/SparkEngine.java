@@ -902,7 +902,8 @@ public final class SparkEngine implements GradientEngine {
    */
   private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
 
-  private record Scratch(String key, int[] ids, double[] x, double[] y, Network.Workspace ws) {
+  private record Scratch(String key, int[] ids, double[] x, double[] y, double[] w,
+      Network.Workspace ws) {
     /** For up to `rows` ids, computed in passes of at most Batches.CHUNK rows. */
     static Scratch of(Network net, int rows) {
       String key = net.describe() + "/" + rows;
@@ -910,7 +911,7 @@ public final class SparkEngine implements GradientEngine {
       if (s == null || !s.key.equals(key)) {
         int m = Batches.matrixRows(rows);
         s = new Scratch(key, new int[rows], new double[m * net.inputSize()], new double[m],
-            net.workspace(m));
+            new double[m], net.workspace(m));
         SCRATCH.set(s);
       }
       return s;
@@ -930,7 +931,8 @@ public final class SparkEngine implements GradientEngine {
       return new GradientSum();
     }
     double[] grad = new double[net.numParams()];
-    double loss = Batches.gradient(net, params, block, lo, s.ids(), n, s.x(), s.y(), grad, s.ws());
-    return new GradientSum(loss, n, grad);
+    double loss = Batches.gradient(net, params, block, lo, s.ids(), n, s.x(), s.y(), s.w(), grad,
+        s.ws(), schedule.seed(), epoch);
+    return new GradientSum(loss, n, Batches.weightSum(block, lo, s.ids(), n), grad);
   }
 }

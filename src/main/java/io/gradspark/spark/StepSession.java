@@ -583,10 +583,12 @@ abstract class StepSession {
           long seq = m.readLong();
           double loss = m.readDouble();
           long count = m.readLong();
+          double weightSum = m.readDouble();
           long nanos = m.readLong();
           double[] grad = DoubleArrays.read(m);
           session.reply(seq, partition,
-              grad == null ? new GradientSum() : new GradientSum(loss, count, grad), nanos);
+              grad == null ? new GradientSum() : new GradientSum(loss, count, weightSum, grad),
+              nanos);
         }
       } catch (IOException e) {
         frames.close(); // the task ended (idle, the session's end, its executor lost)
@@ -649,6 +651,7 @@ abstract class StepSession {
           out.writeLong(seq);
           out.writeDouble(sum.lossSum());
           out.writeLong(sum.count());
+          out.writeDouble(sum.weightSum());
           out.writeLong(nanos);
           DoubleArrays.write(out, sum.count() == 0 ? null : sum.grad());
           frames.send();

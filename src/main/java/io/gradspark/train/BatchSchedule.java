@@ -46,6 +46,11 @@ public final class BatchSchedule implements Serializable {
     return rows;
   }
 
+  /** The run's seed: keys the batch order and the dropout masks ({@code nn.Dropout}). */
+  public long seed() {
+    return seed;
+  }
+
   /** The batch size in use (the configured one, capped at the row count). */
   public int batchSize() {
     return batchSize;

@@ -2,6 +2,7 @@ package io.gradspark.train;
 
 import io.gradspark.data.RowBlock;
 import io.gradspark.eval.Evaluation;
+import io.gradspark.nn.Dropout;
 import io.gradspark.nn.Network;
 
 /**
@@ -29,12 +30,27 @@ public final class Batches {
   /**
    * Loss and gradient sums of rows ids[0..count) of block (whose first row has id firstId), added to
    * grad, in passes of at most ws.maxRows() rows. x (ws.maxRows(), nIn) and y are scratch buffers,
-   * modified. Returns the loss sum.
+   * modified. Returns the loss sum. Unweighted and without dropout.
    */
   public static double gradient(
       Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
       double[] x, double[] y, double[] grad, Network.Workspace ws) {
+    return gradient(net, params, block, firstId, ids, count, x, y, null, grad, ws, 0, 0);
+  }
+
+  /**
+   * As above for training step rows of epoch {@code epoch} of a run with seed {@code seed}: rows
+   * weighted as the block's weights say (w: a scratch buffer of ws.maxRows(), modified; unused
+   * when the block is unweighted, may then be null), and the network's dropout with the masks of
+   * {@link Dropout} for these rows' ids. Returns sum_i w_i loss_i.
+   */
+  public static double gradient(
+      Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
+      double[] x, double[] y, double[] w, double[] grad, Network.Workspace ws, long seed,
+      int epoch) {
     int nIn = block.cols();
+    boolean weighted = block.isWeighted();
+    boolean drop = net.hasDropout();
     double loss = 0;
     for (int start = 0; start < count; start += ws.maxRows()) {
       int n = Math.min(ws.maxRows(), count - start);
@@ -42,10 +58,29 @@ public final class Batches {
         int local = ids[start + r] - firstId;
         block.copyRow(local, x, r * nIn);
         y[r] = block.label(local);
+        if (weighted) {
+          w[r] = block.weight(local);
+        }
       }
-      loss += net.lossAndGradient(params, x, y, n, grad, ws);
+      loss += net.lossAndGradient(params, x, y, weighted ? w : null,
+          drop ? new Dropout.Keys(seed, epoch, ids, start) : null, n, grad, ws);
     }
     return loss;
+  }
+
+  /**
+   * sum_i w_i over rows ids[0..count) of block (first id firstId), added in id-list order: the
+   * weight sum of a batch; the row count (as a double, exact) for an unweighted block.
+   */
+  public static double weightSum(RowBlock block, int firstId, int[] ids, int count) {
+    if (!block.isWeighted()) {
+      return count;
+    }
+    double sum = 0;
+    for (int i = 0; i < count; i++) {
+      sum += block.weight(ids[i] - firstId);
+    }
+    return sum;
   }
 
   /** Adds a forward-only evaluation of every row of block to ev, EVAL_CHUNK rows at a time. */

@@ -18,6 +18,7 @@ public final class LocalEngine implements GradientEngine {
   private final int[] ids;
   private final double[] x;
   private final double[] y;
+  private final double[] w;
   private final Network.Workspace ws;
   private final double[] grad;
 
@@ -42,6 +43,7 @@ public final class LocalEngine implements GradientEngine {
     this.ids = new int[b];
     this.x = new double[m * net.inputSize()];
     this.y = new double[m];
+    this.w = new double[m];
     this.ws = net.workspace(m);
     this.grad = new double[net.numParams()];
   }
@@ -55,9 +57,10 @@ public final class LocalEngine implements GradientEngine {
   public GradientSum gradient(double[] params, int epoch, int step) {
     int n = schedule.batch(epoch, step, 0, schedule.rows(), ids);
     Arrays.fill(grad, 0.0);
-    double loss =
-        Batches.gradient(net, params, data.get(DataSplit.TRAIN), 0, ids, n, x, y, grad, ws);
-    return new GradientSum(loss, n, grad);
+    RowBlock train = data.get(DataSplit.TRAIN);
+    double loss = Batches.gradient(net, params, train, 0, ids, n, x, y, w, grad, ws,
+        schedule.seed(), epoch);
+    return new GradientSum(loss, n, Batches.weightSum(train, 0, ids, n), grad);
   }
 
   @Override

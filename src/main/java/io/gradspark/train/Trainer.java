@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The training loop, the same for every engine: for each epoch and step, ask the engine for the
- * batch's loss and gradient SUMS, divide once by the row count, and let the optimizer step. After
+ * batch's loss and gradient SUMS, divide once by the weight sum (the row count when rows are
+ * unweighted; see {@link GradientSum}), and let the optimizer step. After
  * each epoch, evaluate the validation and test sets the engine holds and record an
  * {@link EpochStats}.
  *
@@ -114,7 +115,7 @@ public final class Trainer {
       for (int k = run.firstStep; k < steps; k++) {
         GradientSum g = run.gradient(k);
         run.step(k, g);
-        listener.onStep(e + 1, k + 1, steps, g.lossSum() / g.count(), g.count());
+        listener.onStep(e + 1, k + 1, steps, meanLoss(g), g.count());
         if (k + 1 < steps && checkpoints.dueAfterStep(e, k + 1)) {
           checkpoints.save(run.state(k + 1, stopping.best()), run.current.clone());
         }
@@ -152,6 +153,7 @@ public final class Trainer {
     private double priorSeconds;
     private double lossSum;
     private long rows;
+    private double weightSum;
     Evaluation validation;
     private Evaluation test;
 
@@ -176,6 +178,7 @@ public final class Trainer {
       priorSeconds = resumed ? from.epochSeconds() : 0;
       lossSum = resumed ? from.epochLossSum() : 0;
       rows = resumed ? from.epochRows() : 0;
+      weightSum = resumed ? from.epochWeightSum() : 0;
     }
 
     /** The engine's sums for batch k of the epoch at the current parameters. */
@@ -197,7 +200,7 @@ public final class Trainer {
       LearningRateSchedule.Position at =
           new LearningRateSchedule.Position(done, schedule.stepsPerEpoch(), totalSteps);
       String diverged = !Double.isFinite(g.lossSum()) ? "the loss is " + g.lossSum()
-          : !optimizer.step(current, next, g.grad(), 1.0 / g.count(), at)
+          : !optimizer.step(current, next, g.grad(), scale(g), at)
               ? "the gradient or an updated parameter is not finite" : null;
       if (diverged != null) {
         keep(current);
@@ -211,6 +214,7 @@ public final class Trainer {
       done++;
       lossSum += g.lossSum();
       rows += g.count();
+      weightSum += g.weightSum();
     }
 
     /** Evaluates the finished epoch and records it in the history. */
@@ -219,7 +223,8 @@ public final class Trainer {
       trainSeconds += seconds;
       validation = evaluate(DataSplit.VALIDATION);
       test = evaluate(DataSplit.TEST);
-      EpochStats stats = new EpochStats(epoch + 1, schedule.stepsPerEpoch(), lossSum / rows,
+      EpochStats stats = new EpochStats(epoch + 1, schedule.stepsPerEpoch(),
+          weightSum > 0 ? lossSum / weightSum : 0.0,
           mean(validation), accuracy(validation), mean(test), accuracy(test), seconds,
           rows / seconds);
       history.add(stats);
@@ -236,7 +241,8 @@ public final class Trainer {
         return b.at(epoch + 1, 0).build();
       }
       double elapsed = priorSeconds + (System.nanoTime() - epochStart) / 1e9;
-      return b.at(epoch, nextStep).epochSoFar(lossSum, rows, elapsed).build();
+      return b.at(epoch, nextStep).epochSoFar(lossSum, rows, elapsed).epochWeightSum(weightSum)
+          .build();
     }
 
     /**
@@ -265,6 +271,20 @@ public final class Trainer {
     private Evaluation evaluate(DataSplit split) {
       return engine.has(split) ? engine.evaluate(current, split) : null;
     }
+  }
+
+  /**
+   * What the gradient sum is multiplied by: 1 / sum_i w_i, the weighted mean's divisor (1 / rows
+   * when unweighted: the weight sum is then the row count exactly, so the bits are those of
+   * dividing by the count). A batch whose weights are all 0 has a zero gradient (0, not 0 / 0).
+   */
+  static double scale(GradientSum g) {
+    return g.weightSum() > 0 ? 1.0 / g.weightSum() : 0.0;
+  }
+
+  /** The batch's (weighted) mean loss; 0 for a batch whose weights are all 0. */
+  static double meanLoss(GradientSum g) {
+    return g.weightSum() > 0 ? g.lossSum() / g.weightSum() : 0.0;
   }
 
   private static double mean(Evaluation ev) {

@@ -20,10 +20,12 @@ import java.util.List;
  * @param optimizer the optimizer's whole state (buffers, step count, plateau record), or null
  *     for the initial one
  * @param best the early-stopping record
+ * @param epochWeightSum the weight sum of the epoch's rows so far, what its loss sum is divided
+ *     by (epochRows when the rows are unweighted)
  */
 public record TrainingState(int epoch, int step, double epochLossSum, long epochRows,
     double epochSeconds, List<EpochStats> history, double trainSeconds, long steps,
-    OptimizerState optimizer, Best best) {
+    OptimizerState optimizer, Best best, double epochWeightSum) {
 
   /** Before the first step: no history, zero velocity, no best epoch yet. */
   public static final TrainingState START = builder().build();
@@ -62,6 +64,7 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
     private long steps;
     private OptimizerState optimizer;
     private Best best = Best.NONE;
+    private double epochWeightSum;
 
     private Builder() {}
 
@@ -72,11 +75,21 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
       return this;
     }
 
-    /** The sums of the epoch in progress: training loss SUM, rows and seconds so far. */
+    /**
+     * The sums of the epoch in progress: training loss SUM, rows and seconds so far; the weight
+     * sum is set to the rows (unweighted) until {@link #epochWeightSum} says otherwise.
+     */
     public Builder epochSoFar(double lossSum, long rows, double seconds) {
       this.epochLossSum = lossSum;
       this.epochRows = rows;
       this.epochSeconds = seconds;
+      this.epochWeightSum = rows;
+      return this;
+    }
+
+    /** The weight sum of the epoch's rows so far (call after {@link #epochSoFar}). */
+    public Builder epochWeightSum(double weightSum) {
+      this.epochWeightSum = weightSum;
       return this;
     }
 
@@ -106,7 +119,7 @@ public record TrainingState(int epoch, int step, double epochLossSum, long epoch
 
     public TrainingState build() {
       return new TrainingState(epoch, step, epochLossSum, epochRows, epochSeconds, history,
-          trainSeconds, steps, optimizer, best);
+          trainSeconds, steps, optimizer, best, epochWeightSum);
     }
   }
 }
