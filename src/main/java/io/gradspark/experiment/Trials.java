@@ -242,14 +242,7 @@ public final class Trials {
    */
   public static List<Outcome> runAll(List<Plan> plans, List<Engines> engines, int threads,
       List<Path> dirs, List<String> labels) {
-    record Task(int plan, int trial, double cost) {}
-    List<Task> tasks = new ArrayList<>();
-    for (int k = 0; k < plans.size(); k++) {
-      for (int i = 0; i < plans.get(k).trials(); i++) {
-        tasks.add(new Task(k, i, cost(plans.get(k))));
-      }
-    }
-    tasks.sort((a, b) -> Double.compare(b.cost(), a.cost()));
+    List<Task> tasks = schedule(plans);
     int p = Math.max(1, Math.min(threads, tasks.size()));
     long[] first = new long[plans.size()];
     long[] last = new long[plans.size()];
@@ -298,6 +291,21 @@ public final class Trials {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Trial {@code trial} of plans.get(plan), which costs {@code cost} ({@link #cost}). */
+  record Task(int plan, int trial, double cost) {}
+
+  /** The order {@link #runAll} submits the trials of plans in: the costliest first. */
+  static List<Task> schedule(List<Plan> plans) {
+    List<Task> tasks = new ArrayList<>();
+    for (int k = 0; k < plans.size(); k++) {
+      for (int i = 0; i < plans.get(k).trials(); i++) {
+        tasks.add(new Task(k, i, cost(plans.get(k))));
+      }
+    }
+    tasks.sort((a, b) -> Double.compare(b.cost(), a.cost()));
+    return tasks;
   }
 
   /**
