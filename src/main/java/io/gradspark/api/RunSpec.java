@@ -173,6 +173,12 @@ public record RunSpec(String name, Network network, Initializer init, String ini
           new LearningRateSchedule.Constant(learningRate));
     }
 
+    /** This optimizer for batches of effective rows: see LearningRateSchedule#forBatch. */
+    public Optimizer forBatch(int configured, int effective) {
+      LearningRateSchedule s = schedule.forBatch(configured, effective);
+      return s == schedule ? this : new Optimizer(form, momentum, weightDecay, s);
+    }
+
     /** A fresh optimizer (velocity 0) for the network's parameters. */
     public MomentumSgd build(Network net) {
       return new MomentumSgd(form, momentum, weightDecay, schedule, net.weightMask());

@@ -49,7 +49,9 @@ public final class TrainingJob implements AutoCloseable {
     this.configSource = configSource;
     Network net = spec.network();
     checkMemory(spec, Runtime.getRuntime().maxMemory());
-    this.optimizer = spec.optimizer().build(net);
+    // the linear scaling rule scales by the batch as used: one larger than the data is capped
+    this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
+    this.optimizer = spec.optimizer().forBatch(spec.batchSize(), schedule.batchSize()).build(net);
     if (resume != null) {
       this.params = resume.params();
       this.position = resume.state(); // the optimizer's velocity is part of it
@@ -57,7 +59,6 @@ public final class TrainingJob implements AutoCloseable {
       this.params = initialParameters(spec);
       this.position = TrainingState.START;
     }
-    this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
     this.engine = source.create(schedule);
   }
 

@@ -81,10 +81,24 @@ public final class Trials {
    * Plans {@code trials} trainings of config with overrides sets; trial i uses seed + i. The data
    * is prepared once (its files' headers read) and shared by every trial.
    */
-  public static Plan plan(Path config, List<String> sets, int trials, String defaultName) {
-    if (trials < 1) {
-      throw new GradsparkException("--trials must be >= 1 but was " + trials, "e.g. --trials 3");
+  /**
+   * The most trials one plan may hold: each is a full training with its own files and a line of
+   * the table, and a plan is built (every trial's settings read) before the first one starts, so
+   * a mistyped count would print nothing for minutes and then run for months.
+   */
+  public static final int MAX_TRIALS = 10_000;
+
+  /** Refuses a trial count below 1 or above {@link #MAX_TRIALS}. */
+  public static void checkTrials(int trials) {
+    if (trials < 1 || trials > MAX_TRIALS) {
+      throw new GradsparkException("--trials must be 1 to " + MAX_TRIALS + " but was " + trials,
+          "e.g. --trials 3; more than " + MAX_TRIALS + " trials of one config is a sweep of"
+              + " several runs");
     }
+  }
+
+  public static Plan plan(Path config, List<String> sets, int trials, String defaultName) {
+    checkTrials(trials);
     RunSpecs.Run base = RunSpecs.load(config, sets, defaultName);
     long seed = base.spec().seed();
     List<Settings> settings = new ArrayList<>();

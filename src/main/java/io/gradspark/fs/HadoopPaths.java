@@ -124,6 +124,15 @@ public final class HadoopPaths {
           throw new URISyntaxException(text,
               "a file: URI needs an absolute path, e.g. file:/data/x");
         }
+        String host = uri.getAuthority();
+        if (uri.getScheme().equals("file") && host != null && !host.isEmpty()) {
+          // Hadoop's local file system reads this machine only: "Wrong FS" deep inside otherwise
+          throw new GradsparkException("\"" + text + "\" names a file on host \"" + host
+              + "\", but a file: URI can only name a file on this machine",
+              "write file:/" + stripSlash(uri.getPath()) + " (or a plain path) for a local file;"
+                  + " for another machine's files use a shared file system, e.g. hdfs://"
+                  + host + ":8020" + uri.getPath());
+        }
         return p;
       }
       return new Path(java.nio.file.Path.of(text).toAbsolutePath().normalize().toUri());
@@ -132,6 +141,10 @@ public final class HadoopPaths {
           "write a local path, or one with a scheme such as file:/data/x.csv or "
               + "hdfs://namenode:8020/data/x.csv");
     }
+  }
+
+  private static String stripSlash(String path) {
+    return path.startsWith("/") ? path.substring(1) : path;
   }
 
   /**
