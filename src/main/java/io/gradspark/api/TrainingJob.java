@@ -139,6 +139,7 @@ public final class TrainingJob implements AutoCloseable {
     m.put("max_epochs", spec.epochs());
     m.putAll(engine.dataFigures());
     m.put("blas", blasName());
+    m.put("blas_library", blasLibrary());
     m.put("finished_at", Instant.now().toString());
     // the settings fill in only what was not measured: "epochs" is the epochs run (fewer than
     // the spec's epochs when training stopped early)
@@ -194,6 +195,11 @@ public final class TrainingJob implements AutoCloseable {
   /** Which BLAS the math runs on (native OpenBLAS, Java vector API, or plain Java). */
   public static String blasName() {
     return Dense.blas().getClass().getSimpleName();
+  }
+
+  /** The native library file that BLAS loaded, or "none (pure Java)": see BlasLibrary. */
+  public static String blasLibrary() {
+    return BlasLibrary.describe();
   }
 
   /** Frees the engine's cached data (a SparkContext stays up: it belongs to the caller). */

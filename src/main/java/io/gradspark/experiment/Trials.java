@@ -196,6 +196,7 @@ public final class Trials {
       m.put("status", status());
       m.put("wall_seconds", wallSeconds());
       m.put("blas", TrainingJob.blasName());
+      m.put("blas_library", TrainingJob.blasLibrary());
       m.put("finished_at", Instant.now().toString());
       m.put("stats", statsMap());
       List<Map<String, Object>> rows = new ArrayList<>();
