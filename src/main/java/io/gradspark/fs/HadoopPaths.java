@@ -375,6 +375,9 @@ public final class HadoopPaths {
       c = c.getCause();
     }
     String m = c.getMessage() != null ? c.getMessage() : c.toString();
+    // a name node's RemoteException carries the server's stack trace in its message
+    int frames = m.indexOf("\n\tat ");
+    m = (frames >= 0 ? m.substring(0, frames) : m).strip();
     return m.length() > 300 ? m.substring(0, 300) + "..." : m;
   }
 }
