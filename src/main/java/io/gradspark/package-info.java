@@ -21,6 +21,6 @@
  * Only {@code spark} and {@code cli} import Spark or Scala; only they and {@code fs} import Hadoop. {@code ArchitectureTest}
  * enforces these arrows.
  *
- * <p>Imported by: every package.
+ * <p>Imports: nothing of the project. Imported by: every package.
  */
 package io.gradspark;

@@ -7,110 +7,194 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The arrows between packages, as each package-info.java states them: a scan of every import
- * line (and every fully qualified name in code) under src/main/java. A new arrow that points the
+ * The arrows between packages, as each package-info.java states them: its "Imports:" statement is
+ * parsed (the root package-info's sentence on Spark, Scala and Hadoop too), and every line of
+ * code under src/main/java is scanned for references to project packages: imports, wildcard
+ * imports ({@code io.gradspark.data.*}), static imports, fully qualified names in code, and
+ * sub-packages ({@code io.gradspark.onnx.proto.Onnx} counts as onnx). A new arrow that points the
  * wrong way fails here, naming the file and line.
  */
 class ArchitectureTest {
   private static final Path MAIN = Path.of("src/main/java/io/gradspark");
 
-  /** Which project packages each package may use ("" is the root, io.gradspark). */
-  private static final Map<String, Set<String>> MAY_USE = Map.ofEntries(
-      Map.entry("", Set.of()),
-      Map.entry("nn", Set.of("")),
-      Map.entry("optim", Set.of("")),
-      Map.entry("fs", Set.of("")),
-      Map.entry("data", Set.of("", "nn", "fs")),
-      Map.entry("eval", Set.of("", "nn")),
-      Map.entry("train", Set.of("", "nn", "optim", "data", "eval")),
-      Map.entry("io", Set.of("", "nn", "optim", "data", "eval", "train", "fs")),
-      Map.entry("onnx", Set.of("", "nn", "io")),
-      Map.entry("api", Set.of("", "nn", "optim", "data", "eval", "train", "io", "onnx", "fs")),
-      Map.entry("config", Set.of("", "nn", "optim", "data", "train", "api", "fs")),
-      Map.entry("experiment",
-          Set.of("", "nn", "data", "eval", "train", "io", "api", "config", "fs")),
-      Map.entry("spark", Set.of("", "nn", "optim", "data", "eval", "train", "io", "api", "fs")),
-      Map.entry("cli", Set.of("", "nn", "optim", "data", "eval", "train", "io", "onnx", "api",
-          "config", "experiment", "spark", "fs")));
-
-  /** Only these packages may use Spark or Scala. */
-  private static final Set<String> SPARK_USERS = Set.of("spark", "cli");
-
-  /** Only these packages may use Hadoop (fs: its file systems, for everyone else). */
-  private static final Set<String> HADOOP_USERS = Set.of("fs", "spark", "cli");
-
-  private static final Pattern PROJECT = Pattern.compile("\\bio\\.gradspark\\.([a-z]+)\\.[A-Z]");
-  private static final Pattern ROOT = Pattern.compile("\\bio\\.gradspark\\.[A-Z]");
-  private static final Pattern SPARK =
-      Pattern.compile("\\b(org\\.apache\\.spark|scala)\\.");
+  /** A project reference: group 1 the package path after io.gradspark ("" for the root). */
+  private static final Pattern PROJECT =
+      Pattern.compile("\\bio\\.gradspark((?:\\.[a-z][a-z0-9_]*)*)\\.(?:[A-Z]|\\*)");
+  private static final Pattern SPARK = Pattern.compile("\\b(org\\.apache\\.spark|scala)\\.");
   private static final Pattern HADOOP = Pattern.compile("\\borg\\.apache\\.hadoop\\.");
+  private static final Pattern IMPORTS = Pattern.compile("Imports:\\s*(.*?)(?:\\.\\s|\\.$)",
+      Pattern.DOTALL);
+  private static final Pattern LIBRARIES = Pattern.compile("Only (.*?) import Spark or Scala;"
+      + "\\s*only they and (.*?) import Hadoop", Pattern.DOTALL);
+  private static final Pattern CODE_NAME = Pattern.compile("\\{@code ([a-z]+)\\}");
+  /** "anything" in an Imports: statement. */
+  private static final String ANY = "*";
+
+  /** What a package-info says the package may use and who may use Spark and Hadoop. */
+  record Rules(Map<String, Set<String>> mayUse, Set<String> sparkUsers, Set<String> hadoopUsers) {}
+
+  /** The rules as the package-info.java files under src/main/java state them. */
+  static Rules rules() throws IOException {
+    Map<String, Set<String>> mayUse = new TreeMap<>();
+    List<Path> infos;
+    try (Stream<Path> files = Files.walk(MAIN)) {
+      infos = files.filter(p -> p.getFileName().toString().equals("package-info.java")).toList();
+    }
+    for (Path info : infos) {
+      mayUse.put(packageOf(info), imports(javadoc(Files.readString(info)), info.toString()));
+    }
+    Matcher m = LIBRARIES.matcher(javadoc(Files.readString(MAIN.resolve("package-info.java"))));
+    assertTrue(m.find(), "the root package-info says who imports Spark, Scala and Hadoop");
+    Set<String> spark = codeNames(m.group(1));
+    Set<String> hadoop = codeNames(m.group(1));
+    hadoop.addAll(codeNames(m.group(2)));
+    return new Rules(mayUse, spark, hadoop);
+  }
+
+  /** The packages an "Imports:" statement names: "root, nn, io; never Spark" is root, nn, io. */
+  static Set<String> imports(String doc, String where) {
+    Matcher m = IMPORTS.matcher(doc);
+    assertTrue(m.find(), where + " has no \"Imports: ...\" statement");
+    String list = m.group(1).split(";")[0].replaceAll("\\s+", " ").trim();
+    Set<String> out = new LinkedHashSet<>();
+    if (list.equals("anything")) {
+      out.add(ANY);
+      return out;
+    }
+    if (list.equals("nothing") || list.startsWith("nothing ")) {
+      return out;
+    }
+    for (String item : list.split(",| and ")) {
+      String p = item.trim().replaceFirst("^only ", "").replaceFirst("^the ", "");
+      if (p.isEmpty()) {
+        continue;
+      }
+      p = p.equals("root") || p.equals("root package") ? "" : p;
+      assertTrue(p.matches("[a-z]*"), where + ": cannot read \"" + item.trim()
+          + "\" in its Imports: statement as a package");
+      out.add(p);
+    }
+    return out;
+  }
+
+  private static Set<String> codeNames(String text) {
+    Set<String> out = new LinkedHashSet<>();
+    Matcher m = CODE_NAME.matcher(text);
+    while (m.find()) {
+      out.add(m.group(1));
+    }
+    return out;
+  }
+
+  /** A comment's text without the leading asterisks of its lines. */
+  private static String javadoc(String source) {
+    return source.replaceAll("(?m)^\\s*\\*\\s?", " ").replaceAll("\\s+", " ");
+  }
+
+  /** The arrows that point the wrong way in the lines of a file of package pkg. */
+  static List<String> violations(String file, String pkg, List<String> lines, Rules rules) {
+    String top = pkg.contains(".") ? pkg.substring(0, pkg.indexOf('.')) : pkg;
+    Set<String> allowed = rules.mayUse().get(top);
+    assertTrue(allowed != null, "package " + top + " has no package-info.java stating its Imports");
+    List<String> wrong = new ArrayList<>();
+    boolean inComment = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).trim();
+      if (inComment || line.startsWith("/*")) {
+        inComment = !line.contains("*/");
+        continue;
+      }
+      if (line.startsWith("*") || line.startsWith("//") || line.startsWith("package ")) {
+        continue;
+      }
+      String code = line.replaceAll("\"([^\"\\\\]|\\\\.)*\"", "\"\"").replaceAll("//.*", "");
+      String at = file + ":" + (i + 1) + ": " + pkg;
+      Matcher m = PROJECT.matcher(code);
+      while (m.find()) {
+        String path = m.group(1).isEmpty() ? "" : m.group(1).substring(1);
+        String used = path.contains(".") ? path.substring(0, path.indexOf('.')) : path;
+        if (!used.equals(top) && !allowed.contains(used) && !allowed.contains(ANY)) {
+          wrong.add(at + " uses " + (used.isEmpty() ? "the root package" : used) + ": " + line);
+        }
+      }
+      if (SPARK.matcher(code).find() && !rules.sparkUsers().contains(top)) {
+        wrong.add(at + " uses Spark or Scala: " + line);
+      }
+      if (HADOOP.matcher(code).find() && !rules.hadoopUsers().contains(top)) {
+        wrong.add(at + " uses Hadoop (use io.gradspark.fs): " + line);
+      }
+    }
+    return wrong;
+  }
 
   @Test
   void everyPackageUsesOnlyWhatItsPackageInfoAllows() throws IOException {
+    Rules rules = rules();
     List<String> wrong = new ArrayList<>();
-    Set<String> seen = new TreeSet<>();
+    Set<String> seen = new java.util.TreeSet<>();
     try (Stream<Path> files = Files.walk(MAIN)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
         String pkg = packageOf(f);
-        if (pkg.startsWith("onnx.proto")) {
-          continue; // generated protobuf classes live under target/, not here
-        }
         seen.add(pkg);
-        Set<String> allowed = MAY_USE.get(pkg);
-        assertTrue(allowed != null, "package " + pkg + " is not in ArchitectureTest.MAY_USE: "
-            + "add it, with the arrows its package-info.java states");
-        List<String> lines = Files.readAllLines(f);
-        for (int i = 0; i < lines.size(); i++) {
-          String line = lines.get(i).trim();
-          if (line.startsWith("*") || line.startsWith("/*") || line.startsWith("//")
-              || line.startsWith("package ")) {
-            continue;
-          }
-          String code = line.replaceAll("\"([^\"\\\\]|\\\\.)*\"", "\"\"");
-          Matcher m = PROJECT.matcher(code);
-          while (m.find()) {
-            String used = m.group(1);
-            if (!used.equals(pkg) && !allowed.contains(used)) {
-              wrong.add(f + ":" + (i + 1) + ": " + pkg + " uses " + used + ": " + line);
-            }
-          }
-          if (ROOT.matcher(code).find() && !pkg.isEmpty() && !allowed.contains("")) {
-            wrong.add(f + ":" + (i + 1) + ": " + pkg + " uses the root package: " + line);
-          }
-          if (SPARK.matcher(code).find() && !SPARK_USERS.contains(pkg)) {
-            wrong.add(f + ":" + (i + 1) + ": " + pkg + " uses Spark or Scala: " + line);
-          }
-          if (HADOOP.matcher(code).find() && !HADOOP_USERS.contains(pkg)) {
-            wrong.add(f + ":" + (i + 1) + ": " + pkg + " uses Hadoop (use io.gradspark.fs): "
-                + line);
-          }
-        }
+        wrong.addAll(violations(f.toString(), pkg, Files.readAllLines(f), rules));
       }
     }
+    System.out.println("rules read from package-info.java: " + rules);
     System.out.println("packages scanned: " + seen + "; arrows that point the wrong way: "
         + wrong.size());
     assertEquals(List.of(), wrong);
-    assertEquals(MAY_USE.keySet(), seen, "every package in the rules exists");
+    assertEquals(rules.mayUse().keySet(), seen, "every package has a package-info.java");
+  }
+
+  @Test
+  void theScanCatchesWildcardsSubPackagesAndQualifiedNames() {
+    Rules rules = new Rules(Map.of("", Set.of(), "nn", Set.of(""), "onnx", Set.of("", "nn"),
+        "cli", Set.of(ANY)), Set.of("cli"), Set.of("cli"));
+    List<String> nn = List.of(
+        "import io.gradspark.GradsparkException;",
+        "import io.gradspark.onnx.*;",
+        "import static io.gradspark.cli.Main.execute;",
+        "/* io.gradspark.cli.Main in a comment",
+        "   io.gradspark.cli.Main still in it */",
+        "  double[] w = io.gradspark.onnx.proto.Onnx.weights(x); // io.gradspark.cli.Main",
+        "  String s = \"io.gradspark.cli.Main\";",
+        "import org.apache.spark.api.java.*;",
+        "import org.apache.hadoop.fs.Path;");
+    List<String> wrong = violations("Nn.java", "nn", nn, rules);
+    System.out.println(String.join("\n", wrong));
+    assertEquals(5, wrong.size(), String.join("\n", wrong));
+    assertTrue(wrong.get(0).startsWith("Nn.java:2: nn uses onnx"), wrong.get(0));
+    assertTrue(wrong.get(1).startsWith("Nn.java:3: nn uses cli"), wrong.get(1));
+    assertTrue(wrong.get(2).startsWith("Nn.java:6: nn uses onnx"), wrong.get(2));
+    assertTrue(wrong.get(3).contains("uses Spark"), wrong.get(3));
+    assertTrue(wrong.get(4).contains("uses Hadoop"), wrong.get(4));
+    assertEquals(List.of(), violations("Cli.java", "cli", nn.subList(0, 7), rules));
+    assertEquals(1, violations("R.java", "", List.of("import io.gradspark.nn.*;"), rules).size());
+    assertEquals(Set.of("", "nn", "io"), imports(" <p>Imports: root, nn, io; never Spark."
+        + " Imported by: api.", "onnx"));
+    assertEquals(Set.of("", "nn", "fs"), imports("Imports: the root package, nn and fs. Imported"
+        + " by: train.", "data"));
+    assertEquals(Set.of(""), imports("Imports: only the root package. Imported by: all.", "nn"));
   }
 
   @Test
   void everyPackageSaysWhatItHoldsAndWhoMayImportIt() throws IOException {
     List<String> missing = new ArrayList<>();
-    for (String pkg : MAY_USE.keySet()) {
-      Path info = (pkg.isEmpty() ? MAIN : MAIN.resolve(pkg)).resolve("package-info.java");
-      if (!Files.isRegularFile(info)) {
-        missing.add(info + " is missing");
-      } else if (!Files.readString(info).contains("Imported by")) {
+    for (String pkg : rules().mayUse().keySet()) {
+      Path info = (pkg.isEmpty() ? MAIN : MAIN.resolve(pkg.replace('.', '/')))
+          .resolve("package-info.java");
+      if (!Files.readString(info).contains("Imported by")) {
         missing.add(info + " does not say who may import the package (\"Imported by ...\")");
       }
     }

@@ -209,6 +209,15 @@ public record RunSpec(String name, Network network, Initializer init, String ini
           new LearningRateSchedule.Constant(learningRate));
     }
 
+    /** This optimizer for batches of effective rows: see LearningRateSchedule#forBatch. */
+    public Optimizer forBatch(int configured, int effective) {
+      LearningRateSchedule s = schedule.forBatch(configured, effective);
+      if (s == schedule) {
+        return this;
+      }
+      return copyInto(new Builder(method, s)).build();
+    }
+
     /**
      * A builder of the method's optimizer at that schedule, every other setting at its
      * reference.conf default (epsilon: torch's default of the method).
@@ -219,7 +228,11 @@ public record RunSpec(String name, Network network, Initializer init, String ini
 
     /** A builder holding every value of this one. */
     public Builder toBuilder() {
-      Builder b = new Builder(method, schedule);
+      return copyInto(new Builder(method, schedule));
+    }
+
+    /** b with every value of this one but the method and schedule it was made with. */
+    private Builder copyInto(Builder b) {
       b.form = form;
       b.momentum = momentum;
       b.weightDecay = weightDecay;

@@ -50,7 +50,9 @@ public final class TrainingJob implements AutoCloseable {
     Network net = spec.network();
     checkMemory(spec, Runtime.getRuntime().maxMemory());
     chooseBlas(net, spec.batchSize());
-    this.optimizer = spec.optimizer().build(net);
+    // the linear scaling rule scales by the batch as used: one larger than the data is capped
+    this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
+    this.optimizer = spec.optimizer().forBatch(spec.batchSize(), schedule.batchSize()).build(net);
     if (resume != null) {
       this.params = resume.params();
       this.position = resume.state(); // the optimizer's state is part of it
@@ -58,7 +60,6 @@ public final class TrainingJob implements AutoCloseable {
       this.params = initialParameters(spec);
       this.position = TrainingState.START;
     }
-    this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
     this.engine = source.create(schedule);
   }
 
@@ -219,6 +220,11 @@ public final class TrainingJob implements AutoCloseable {
    */
   public static String blasName() {
     return Blas.describe();
+  }
+
+  /** The native library file that BLAS loaded, or "none (pure Java)": see BlasLibrary. */
+  public static String blasLibrary() {
+    return BlasLibrary.describe();
   }
 
   /** Frees the engine's cached data (a SparkContext stays up: it belongs to the caller). */

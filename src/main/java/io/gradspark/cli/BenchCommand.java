@@ -109,11 +109,13 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
             "use local, spark, spark-jobs and/or spark-tree, e.g. --engines local,spark");
       }
     }
+    checkValues();
     RunSpecs.Run run = RunSpecs.load(configFile.path, sets, TrainCommand.baseName(configFile.path));
     if (epochs != null && epochs < 1) {
       throw new GradsparkException("--epochs must be >= 1 but was " + epochs, "e.g. --epochs 3");
     }
     RunSpec spec = epochs == null ? run.spec() : run.spec().withEpochs(epochs);
+    checkWarmup(spec, spec.schedule(run.datasets().train().rows()));
     RunSpec onSpark = partitions.count > 0 ? spec.withPartitions(partitions.count) : spec;
     Datasets data = run.datasets();
     RunSpecs.Run base = baseline == null ? null
@@ -169,6 +171,37 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
     System.out.print(ratios);
     System.out.println("Figures written to " + json);
     return 0;
+  }
+
+  /** Refuses option values outside their ranges, before anything runs. */
+  private void checkValues() {
+    partitions.check();
+    if (targetAccuracy != null && !(targetAccuracy > 0 && targetAccuracy <= 1)) {
+      throw new GradsparkException("--target-accuracy must be in (0, 1] but was " + targetAccuracy,
+          "an accuracy is a fraction of rows, e.g. --target-accuracy 0.97 for 97%");
+    }
+    if (warmup < 0) {
+      throw new GradsparkException("--warmup must be >= 0 but was " + warmup,
+          "e.g. --warmup 50, or 0 for none");
+    }
+    if (floorJobs < 0) {
+      throw new GradsparkException("--floor must be >= 0 but was " + floorJobs,
+          "e.g. --floor 100, or 0 for none");
+    }
+    if (!(dgemmSeconds >= 0) || Double.isInfinite(dgemmSeconds)) {
+      throw new GradsparkException("--dgemm-seconds must be a number >= 0 but was "
+          + dgemmSeconds, "e.g. --dgemm-seconds 3, or 0 for none");
+    }
+  }
+
+  /** Refuses warm-up steps that outnumber the timed run's steps: the run would be the small part. */
+  private void checkWarmup(RunSpec spec, BatchSchedule schedule) {
+    long steps = (long) spec.epochs() * schedule.stepsPerEpoch();
+    if (warmup > steps) {
+      throw new GradsparkException("--warmup " + warmup + " is longer than the timed run ("
+          + steps + " steps: " + spec.epochs() + " epochs of " + schedule.stepsPerEpoch() + ")",
+          "use at most " + steps + " warm-up steps, or more --epochs");
+    }
   }
 
   /** One engine's timed run of spec after the untimed warm-up steps; its figures. */

@@ -83,6 +83,7 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
 
     double engineDiff;
     int p;
+    partitions.check();
     RunSpec onSpark = partitions.count > 0 ? spec.withPartitions(partitions.count) : spec;
     try (SparkHolder session = new SparkHolder(master, spec.name() + " gradcheck");
         GradientEngine spark = new SparkEngines(session::sc, false).create(onSpark, schedule,

@@ -53,6 +53,15 @@ final class SharedOptions {
         description = "Spark partitions (default: training.partitions, else the context's "
             + "default parallelism).")
     int count;
+
+    /** Refuses a negative --partitions. */
+    void check() {
+      if (count < 0) {
+        throw new GradsparkException("--partitions must be >= 0 but was " + count,
+            "e.g. --partitions 4, or leave it out (0) for training.partitions or the context's"
+                + " default parallelism");
+      }
+    }
   }
 
   /**
@@ -118,9 +127,8 @@ final class SharedOptions {
         throw new GradsparkException("--parallel must be >= 0 but was " + parallel,
             "e.g. --parallel 2, or leave it out (0) to fit the cluster");
       }
-      if (trials != null && trials < 1) {
-        throw new GradsparkException("--trials must be >= 1 but was " + trials,
-            "e.g. --trials 3");
+      if (trials != null) {
+        io.gradspark.experiment.Trials.checkTrials(trials);
       }
     }
   }

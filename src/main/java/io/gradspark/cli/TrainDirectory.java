@@ -26,6 +26,7 @@ final class TrainDirectory implements AutoCloseable {
   private boolean done;
   private boolean closed;
   private String left;
+  private String unreachable;
 
   TrainDirectory(String target, boolean fresh, HadoopCheckpointStore checkpoints) {
     this.target = target;
@@ -82,6 +83,14 @@ final class TrainDirectory implements AutoCloseable {
     checkpoints.removeTemporaryFiles();
     if (done) {
       left = "The run had finished: outputs in " + target;
+    } else if (unreachable() != null) {
+      // the store's listing failed: "no checkpoint" would be a guess, and removing is unsafe
+      String wrote = checkpoints.lastSaved();
+      left = "The checkpoint store " + checkpoints.location() + " cannot be reached ("
+          + unreachable() + "), so nothing in " + target + " was removed"
+          + (wrote != null ? "; the newest checkpoint this run wrote is " + wrote
+              : "; this run wrote no checkpoint") + ". Once it can be reached, continue the run"
+          + " (from the newest checkpoint there) with: submit/gradspark train --resume " + target;
     } else {
       String newest = newestCheckpoint();
       boolean keep = newest != null
@@ -107,6 +116,19 @@ final class TrainDirectory implements AutoCloseable {
       HadoopFiles.deleteQuietly(HadoopFiles.resolve(target, RunDirectory.LOCK));
       HadoopFiles.deleteIfEmpty(target);
     }
+  }
+
+  /** Why the checkpoint store cannot be listed, or null when it can (asked once). */
+  private String unreachable() {
+    if (unreachable == null) {
+      try {
+        checkpoints.list();
+        unreachable = "";
+      } catch (java.io.IOException | RuntimeException e) {
+        unreachable = io.gradspark.fs.HadoopPaths.reason(e);
+      }
+    }
+    return unreachable.isEmpty() ? null : unreachable;
   }
 
   private String newestCheckpoint() {

@@ -81,10 +81,24 @@ public final class Trials {
    * Plans {@code trials} trainings of config with overrides sets; trial i uses seed + i. The data
    * is prepared once (its files' headers read) and shared by every trial.
    */
-  public static Plan plan(Path config, List<String> sets, int trials, String defaultName) {
-    if (trials < 1) {
-      throw new GradsparkException("--trials must be >= 1 but was " + trials, "e.g. --trials 3");
+  /**
+   * The most trials one plan may hold: each is a full training with its own files and a line of
+   * the table, and a plan is built (every trial's settings read) before the first one starts, so
+   * a mistyped count would print nothing for minutes and then run for months.
+   */
+  public static final int MAX_TRIALS = 10_000;
+
+  /** Refuses a trial count below 1 or above {@link #MAX_TRIALS}. */
+  public static void checkTrials(int trials) {
+    if (trials < 1 || trials > MAX_TRIALS) {
+      throw new GradsparkException("--trials must be 1 to " + MAX_TRIALS + " but was " + trials,
+          "e.g. --trials 3; more than " + MAX_TRIALS + " trials of one config is a sweep of"
+              + " several runs");
     }
+  }
+
+  public static Plan plan(Path config, List<String> sets, int trials, String defaultName) {
+    checkTrials(trials);
     RunSpecs.Run base = RunSpecs.load(config, sets, defaultName);
     long seed = base.spec().seed();
     List<Settings> settings = new ArrayList<>();
@@ -182,6 +196,7 @@ public final class Trials {
       m.put("status", status());
       m.put("wall_seconds", wallSeconds());
       m.put("blas", TrainingJob.blasName());
+      m.put("blas_library", TrainingJob.blasLibrary());
       m.put("finished_at", Instant.now().toString());
       m.put("stats", statsMap());
       List<Map<String, Object>> rows = new ArrayList<>();
@@ -242,14 +257,7 @@ public final class Trials {
    */
   public static List<Outcome> runAll(List<Plan> plans, List<Engines> engines, int threads,
       List<Path> dirs, List<String> labels) {
-    record Task(int plan, int trial, double cost) {}
-    List<Task> tasks = new ArrayList<>();
-    for (int k = 0; k < plans.size(); k++) {
-      for (int i = 0; i < plans.get(k).trials(); i++) {
-        tasks.add(new Task(k, i, cost(plans.get(k))));
-      }
-    }
-    tasks.sort((a, b) -> Double.compare(b.cost(), a.cost()));
+    List<Task> tasks = schedule(plans);
     int p = Math.max(1, Math.min(threads, tasks.size()));
     long[] first = new long[plans.size()];
     long[] last = new long[plans.size()];
@@ -298,6 +306,21 @@ public final class Trials {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Trial {@code trial} of plans.get(plan), which costs {@code cost} ({@link #cost}). */
+  record Task(int plan, int trial, double cost) {}
+
+  /** The order {@link #runAll} submits the trials of plans in: the costliest first. */
+  static List<Task> schedule(List<Plan> plans) {
+    List<Task> tasks = new ArrayList<>();
+    for (int k = 0; k < plans.size(); k++) {
+      for (int i = 0; i < plans.get(k).trials(); i++) {
+        tasks.add(new Task(k, i, cost(plans.get(k))));
+      }
+    }
+    tasks.sort((a, b) -> Double.compare(b.cost(), a.cost()));
+    return tasks;
   }
 
   /**

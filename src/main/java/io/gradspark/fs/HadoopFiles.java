@@ -442,9 +442,12 @@ public final class HadoopFiles {
     } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
       return false;
     } catch (IOException e) {
-      // HDFS reports a file that another client is creating as a lease conflict
+      // HDFS reports a file that another client is creating as a lease conflict, a
+      // RemoteException whose message does not name its class (the client unwraps only some)
       if (String.valueOf(e.getMessage()).contains("AlreadyBeingCreatedException")
-          || e.getClass().getSimpleName().equals("AlreadyBeingCreatedException")) {
+          || e.getClass().getSimpleName().equals("AlreadyBeingCreatedException")
+          || e instanceof org.apache.hadoop.ipc.RemoteException r
+              && r.getClassName().endsWith(".AlreadyBeingCreatedException")) {
         return false;
       }
       throw new GradsparkException("Cannot create " + file + ": " + HadoopPaths.reason(e),

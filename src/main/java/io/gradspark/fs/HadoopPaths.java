@@ -56,7 +56,26 @@ public final class HadoopPaths {
     }
   }
 
+  /**
+   * Calls {@link #configure} with conf's value unless the configuration in use is already
+   * owner's: the Spark layer passes its application's SparkEnv, so a JVM that runs one Spark
+   * application after another (an embedding program, a test JVM) uses each one's Hadoop settings,
+   * not the first one's for good; file systems opened with the previous configuration are opened
+   * again with the new one.
+   */
+  public static void configureFor(Object owner, java.util.function.Supplier<Configuration> conf) {
+    if (owner != configuredFor || !configured) {
+      synchronized (HadoopPaths.class) {
+        if (owner != configuredFor || !configured) {
+          configure(conf.get());
+          configuredFor = owner;
+        }
+      }
+    }
+  }
+
   private static volatile boolean configured;
+  private static volatile Object configuredFor;
 
   /** The Hadoop configuration in use: the configured one, or the classpath's defaults. */
   public static Configuration configuration() {
@@ -124,6 +143,15 @@ public final class HadoopPaths {
           throw new URISyntaxException(text,
               "a file: URI needs an absolute path, e.g. file:/data/x");
         }
+        String host = uri.getAuthority();
+        if (uri.getScheme().equals("file") && host != null && !host.isEmpty()) {
+          // Hadoop's local file system reads this machine only: "Wrong FS" deep inside otherwise
+          throw new GradsparkException("\"" + text + "\" names a file on host \"" + host
+              + "\", but a file: URI can only name a file on this machine",
+              "write file:/" + stripSlash(uri.getPath()) + " (or a plain path) for a local file;"
+                  + " for another machine's files use a shared file system, e.g. hdfs://"
+                  + host + ":8020" + uri.getPath());
+        }
         return p;
       }
       return new Path(java.nio.file.Path.of(text).toAbsolutePath().normalize().toUri());
@@ -132,6 +160,10 @@ public final class HadoopPaths {
           "write a local path, or one with a scheme such as file:/data/x.csv or "
               + "hdfs://namenode:8020/data/x.csv");
     }
+  }
+
+  private static String stripSlash(String path) {
+    return path.startsWith("/") ? path.substring(1) : path;
   }
 
   /**
@@ -143,16 +175,16 @@ public final class HadoopPaths {
     URI uri = p.toUri();
     String key = uri.getScheme() + "://" + uri.getAuthority();
     Configuration conf = configuration();
-    FileSystem cached = FILE_SYSTEMS.get(key);
-    if (cached != null && cached.getConf() == conf) {
-      return cached; // Hadoop's own cache asks for the current user every time: slow per split
+    Opened cached = FILE_SYSTEMS.get(key);
+    if (cached != null && cached.conf() == conf) {
+      return cached.fs(); // Hadoop's own cache asks for the current user every time: slow per split
     }
     try {
       FileSystem fs = p.getFileSystem(conf);
       // the raw local file system: no .crc side files next to every output
       FileSystem raw = fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw()
           : fs;
-      FILE_SYSTEMS.put(key, raw);
+      FILE_SYSTEMS.put(key, new Opened(conf, raw));
       return raw;
     } catch (UnsupportedFileSystemException e) {
       throw noFileSystem(p.toUri().getScheme(), text, what);
@@ -169,7 +201,13 @@ public final class HadoopPaths {
     }
   }
 
-  private static final java.util.concurrent.ConcurrentHashMap<String, FileSystem> FILE_SYSTEMS =
+  /**
+   * A file system and the configuration it was asked for with: an entry is used only while that
+   * configuration is the one in use (Hadoop's cache may hand back one created with another).
+   */
+  private record Opened(Configuration conf, FileSystem fs) {}
+
+  private static final java.util.concurrent.ConcurrentHashMap<String, Opened> FILE_SYSTEMS =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private static boolean classNotFound(Throwable e) {
@@ -362,6 +400,9 @@ public final class HadoopPaths {
       c = c.getCause();
     }
     String m = c.getMessage() != null ? c.getMessage() : c.toString();
+    // a name node's RemoteException carries the server's stack trace in its message
+    int frames = m.indexOf("\n\tat ");
+    m = (frames >= 0 ? m.substring(0, frames) : m).strip();
     return m.length() > 300 ? m.substring(0, 300) + "..." : m;
   }
 }

@@ -40,12 +40,14 @@ public final class LockFile implements AutoCloseable {
   private final String file;
   private final String token;
   private final Thread heartbeat;
+  private final long heartbeatMs;
   private volatile boolean closed;
   private volatile boolean lost;
 
-  private LockFile(String file, String token) {
+  private LockFile(String file, String token, long heartbeatMs) {
     this.file = file;
     this.token = token;
+    this.heartbeatMs = heartbeatMs;
     this.heartbeat = new Thread(this::beat, "gradspark-lock-heartbeat");
     heartbeat.setDaemon(true);
     heartbeat.start();
@@ -70,6 +72,11 @@ public final class LockFile implements AutoCloseable {
    * holder has it, returns who that is.
    */
   public static Attempt tryAcquire(String file) throws IOException {
+    return tryAcquire(file, HEARTBEAT_MS);
+  }
+
+  /** As {@link #tryAcquire(String)}, the heartbeat every heartbeatMs ms (tests use a short one). */
+  static Attempt tryAcquire(String file, long heartbeatMs) throws IOException {
     for (int attempt = 0; attempt < 3; attempt++) {
       String token = Long.toHexString(RANDOM.nextLong()) + Long.toHexString(RANDOM.nextLong());
       // held before the file exists: a reader of this JVM's lock file must not find it stale
@@ -89,7 +96,7 @@ public final class LockFile implements AutoCloseable {
         } catch (IOException e) {
           // the name node's creation time stands in for it
         }
-        return new Attempt(new LockFile(file, token), null);
+        return new Attempt(new LockFile(file, token, heartbeatMs), null);
       }
       Holder h = read(file);
       if (h == null) {
@@ -172,7 +179,7 @@ public final class LockFile implements AutoCloseable {
   private void beat() {
     while (!closed) {
       try {
-        Thread.sleep(HEARTBEAT_MS);
+        Thread.sleep(heartbeatMs);
       } catch (InterruptedException e) {
         return;
       }

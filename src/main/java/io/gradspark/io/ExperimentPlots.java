@@ -7,13 +7,11 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
-import javax.imageio.ImageIO;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
@@ -37,10 +35,6 @@ public final class ExperimentPlots {
     new Color(227, 119, 194), new Color(127, 127, 127), new Color(188, 189, 34),
     new Color(23, 190, 207)
   };
-
-  static {
-    Plots.useHeadlessAwt();
-  }
 
   private ExperimentPlots() {}
 
@@ -260,11 +254,7 @@ public final class ExperimentPlots {
       sub.dispose();
     }
     g.dispose();
-    AtomicFiles.write(png, "PNG image", out -> {
-      if (!ImageIO.write(img, "png", out)) {
-        throw new IOException("this JVM has no PNG writer");
-      }
-    });
+    AtomicFiles.write(png, "PNG image", out -> Plots.encodePng(img, out));
   }
 
   /** Draws text centred, shrinking the font until it fits the width. */

@@ -24,29 +24,16 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * PNG charts of a run, learning curves and the confusion matrix, so that a run on a headless cluster
- * leaves pictures a person can open. Drawing is off-screen: {@code java.awt.headless} is set to true
- * unless the caller chose otherwise, since a trainer never opens windows.
+ * leaves pictures a person can open. Drawing is off-screen (into images, never a window), so it
+ * needs no display; JVM-wide settings such as {@code java.awt.headless} are left to the
+ * application (the command line's {@code Main} sets it), and PNGs are encoded without ImageIO's
+ * temporary-file cache, with no change to ImageIO's JVM-wide setting.
  */
 public final class Plots {
   /** Size of the learning-curves image. */
   public static final int CURVES_WIDTH = 1200;
   public static final int CURVES_HEIGHT = 500;
   private static final int TITLE_HEIGHT = 36;
-
-  static {
-    useHeadlessAwt();
-    // ImageIO's default file cache writes a temporary file per PNG and closes it from a
-    // "StreamCloser" shutdown hook, which fails with a NullPointerException trace when the disk
-    // is full; a plot is small, so cache in memory and leave no temporary file
-    ImageIO.setUseCache(false);
-  }
-
-  /** Draws without a display (servers, CI) unless the user chose otherwise. */
-  static void useHeadlessAwt() {
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
-    }
-  }
 
   /** One colour per data split, the same in both charts: train, validation, test. */
   private static final Color[] SPLIT_COLORS = {
@@ -302,10 +289,27 @@ public final class Plots {
   }
 
   private static void writePng(String png, BufferedImage img) {
-    AtomicFiles.write(png, "PNG image", out -> {
-      if (!ImageIO.write(img, "png", out)) {
-        throw new IOException("this JVM has no PNG writer");
-      }
-    });
+    AtomicFiles.write(png, "PNG image", out -> encodePng(img, out));
+  }
+
+  /**
+   * img as PNG onto out, buffered in memory: ImageIO.write would buffer in a temporary file
+   * (unless a JVM-wide setting says otherwise) closed from a shutdown hook, which fails with a
+   * trace when the disk is full; a plot is small.
+   */
+  static void encodePng(BufferedImage img, java.io.OutputStream out) throws IOException {
+    java.util.Iterator<javax.imageio.ImageWriter> writers = ImageIO.getImageWritersByFormatName(
+        "png");
+    if (!writers.hasNext()) {
+      throw new IOException("this JVM has no PNG writer");
+    }
+    javax.imageio.ImageWriter w = writers.next();
+    try (javax.imageio.stream.ImageOutputStream ios =
+        new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
+      w.setOutput(ios);
+      w.write(img);
+    } finally {
+      w.dispose();
+    }
   }
 }

@@ -34,6 +34,19 @@ public sealed interface LearningRateSchedule extends Serializable {
     return null;
   }
 
+  /** The largest learning rate a run may use, scaled or not (optimizer.learning-rate's bound). */
+  double MAX_RATE = 1e6;
+
+  /**
+   * This schedule for batches of {@code effective} rows where it was built for {@code configured}
+   * (a batch larger than the data is capped at the data's rows): the linear scaling rule's factor
+   * is then effective / base, not configured / base. Refuses a scaled rate above
+   * {@link #MAX_RATE}. The schedule itself when nothing is scaled.
+   */
+  default LearningRateSchedule forBatch(int configured, int effective) {
+    return this;
+  }
+
   /** The rate the schedule starts from after any warmup (its rate in a run of one step). */
   default double peak() {
     return at(new Position(0, 1, 1));
@@ -234,6 +247,12 @@ public sealed interface LearningRateSchedule extends Serializable {
       }
     }
 
+    @Override
+    public LearningRateSchedule forBatch(int configured, int effective) {
+      LearningRateSchedule inner = schedule.forBatch(configured, effective);
+      return inner == schedule ? this : new Warmup(inner, steps, epochs);
+    }
+
     /** T, the warmup's length in steps within a run of p.steps() steps. */
     public long length(Position p) {
       return Math.min(steps > 0 ? steps : (long) epochs * p.stepsPerEpoch(), p.steps());
@@ -283,6 +302,21 @@ public sealed interface LearningRateSchedule extends Serializable {
     @Override
     public Plateau plateau() {
       return schedule.plateau();
+    }
+
+    /** Only {@link #linearScaling} makes a Scaled: its factor is configured / base. */
+    @Override
+    public LearningRateSchedule forBatch(int configured, int effective) {
+      LearningRateSchedule s = effective == configured ? this
+          : new Scaled(schedule, factor * effective / configured);
+      if (s.peak() > MAX_RATE) {
+        throw new GradsparkException("The linear scaling rule makes the learning rate "
+            + s.peak() + " (the configured rate times " + effective + " rows per batch over the"
+            + " base batch size), above the limit of " + MAX_RATE,
+            "lower optimizer.learning-rate or training.batch-size, or raise"
+                + " optimizer.base-batch-size");
+      }
+      return s;
     }
   }
 

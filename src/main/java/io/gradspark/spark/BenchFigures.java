@@ -218,6 +218,7 @@ public final class BenchFigures {
     report.put("steps_per_epoch", schedule.stepsPerEpoch());
     report.put("epochs", spec.epochs());
     report.put("blas", TrainingJob.blasName());
+    report.put("blas_library", TrainingJob.blasLibrary());
     report.put("cores", Runtime.getRuntime().availableProcessors());
     report.put("engines", rows);
     report.put("total_seconds", totalSeconds);

@@ -33,6 +33,8 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
   private final FileSystem fs;
   private final int everyEpochs;
   private final int everySteps;
+  /** The newest checkpoint this store wrote, to name it when the store is out of reach later. */
+  private volatile String lastSaved;
 
   private HadoopCheckpointStore(String dir, int everyEpochs, int everySteps) {
     // a scheme with no file system on the classpath: refused naming the connector to add
@@ -101,6 +103,11 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
     return dir.toString();
   }
 
+  /** The newest checkpoint this store has written in this JVM, or null for none. */
+  public String lastSaved() {
+    return lastSaved;
+  }
+
   @Override
   public boolean dueAfterStep(int epoch, int stepsDone) {
     return everySteps > 0 && stepsDone % everySteps == 0;
@@ -130,6 +137,7 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
         throw new IOException("rename of " + tmp + " to " + target + " failed");
       }
       saved = true;
+      lastSaved = target.toString();
       List<org.apache.hadoop.fs.Path> all = list();
       for (int i = KEEP; i < all.size(); i++) {
         fs.delete(all.get(i), false);

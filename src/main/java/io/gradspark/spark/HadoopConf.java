@@ -10,21 +10,22 @@ import scala.Tuple2;
  * Which Hadoop configuration the data readers use ({@link HadoopPaths#configure}): on the driver
  * the application's ({@code sc.hadoopConfiguration()}), on an executor the classpath's defaults
  * plus the application's {@code spark.hadoop.*} settings, which every executor has in its
- * SparkConf. Set once per JVM, before the first file is opened.
+ * SparkConf. Set per Spark application (its SparkEnv, which driver and tasks share in local mode),
+ * before its first file is opened: a later application in the same JVM gets its own.
  */
 final class HadoopConf {
   private HadoopConf() {}
 
   /** On the driver. */
   static void driver(JavaSparkContext sc) {
-    HadoopPaths.configureIfUnset(sc::hadoopConfiguration);
+    HadoopPaths.configureFor(sc.sc().env(), sc::hadoopConfiguration);
   }
 
   /** In a task, before it reads. */
   static void executor() {
-    HadoopPaths.configureIfUnset(() -> {
+    SparkEnv env = SparkEnv.get();
+    HadoopPaths.configureFor(env, () -> {
       Configuration c = new Configuration();
-      SparkEnv env = SparkEnv.get();
       if (env != null) {
         for (Tuple2<String, String> kv : env.conf().getAllWithPrefix("spark.hadoop.")) {
           c.set(kv._1(), kv._2());

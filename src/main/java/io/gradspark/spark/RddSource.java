@@ -38,16 +38,27 @@ final class RddSource implements EngineSource {
   private final Map<DataSplit, long[]> offsets = new EnumMap<>(DataSplit.class);
   /** Whether some training row has a weight other than 1. */
   private boolean weighted;
+  /** What messages call each dataset: "training RDD", or "evaluation RDD" for evaluate's rows. */
+  private final Map<DataSplit, String> names = new EnumMap<>(Map.of(
+      DataSplit.TRAIN, "training RDD", DataSplit.VALIDATION, "validation RDD",
+      DataSplit.TEST, "test RDD"));
 
   RddSource(JavaSparkContext sc, RunSpec spec, JavaRDD<LabeledVector> train,
       JavaRDD<LabeledVector> validation, JavaRDD<LabeledVector> test) {
+    this(sc, spec, train, validation, test, "training RDD");
+  }
+
+  /** As above, the rows of train called trainName in messages (e.g. "evaluation RDD"). */
+  RddSource(JavaSparkContext sc, RunSpec spec, JavaRDD<LabeledVector> train,
+      JavaRDD<LabeledVector> validation, JavaRDD<LabeledVector> test, String trainName) {
     this.sc = sc;
     this.spec = spec;
+    names.put(DataSplit.TRAIN, trainName);
     add(DataSplit.TRAIN, train);
     add(DataSplit.VALIDATION, validation);
     add(DataSplit.TEST, test);
-    if (rows(DataSplit.TRAIN) == 0) {
-      throw new GradsparkException("The training RDD is empty", "pass an RDD with rows");
+    if (train == null) {
+      throw new GradsparkException("The " + trainName + " is null", "pass an RDD with rows");
     }
   }
 
@@ -55,7 +66,8 @@ final class RddSource implements EngineSource {
     if (rdd == null) {
       return;
     }
-    sc.setJobDescription("count " + split.name().toLowerCase(java.util.Locale.ROOT) + " rows");
+    String name = names.get(split);
+    sc.setJobDescription("count the " + name + "'s rows");
     List<double[]> counts = rdd.mapPartitions(new CountRows()).collect();
     long[] off = new long[counts.size() + 1];
     double weight = 0;
@@ -71,6 +83,12 @@ final class RddSource implements EngineSource {
     if (off[counts.size()] > Integer.MAX_VALUE) {
       throw new GradsparkException("The " + split + " RDD has " + off[counts.size()]
           + " rows; a dataset holds at most " + Integer.MAX_VALUE, "sample or split the data");
+    }
+    if (off[counts.size()] == 0) {
+      // an empty validation or test set gives NaN metrics, an empty training set no steps
+      throw new GradsparkException("The " + name + " is empty (" + counts.size()
+          + " partitions, no rows)", split == DataSplit.TRAIN ? "pass an RDD with rows"
+          : "pass an RDD with rows, or null for none");
     }
     rdds.put(split, rdd);
     offsets.put(split, off);
@@ -97,7 +115,7 @@ final class RddSource implements EngineSource {
     StorageLevel storage = StorageLevel.fromString(spec.storage().name());
     double[] classWeights = classWeights();
     for (Map.Entry<DataSplit, JavaRDD<LabeledVector>> e : rdds.entrySet()) {
-      String what = e.getKey().name().toLowerCase(java.util.Locale.ROOT) + " RDD";
+      String what = names.get(e.getKey());
       sc.setJobDescription("prepare and cache the " + what);
       boolean train = e.getKey() == DataSplit.TRAIN;
       JavaRDD<Part> parts = e.getValue()
@@ -157,7 +175,9 @@ final class RddSource implements EngineSource {
       boolean weighted = false;
       double weight = 0;
       while (rows.hasNext()) {
-        double w = rows.next().weight();
+        LabeledVector row = rows.next();
+        // a null row is counted here and refused, by its position, when the part is built
+        double w = row == null ? 1.0 : row.weight();
         weighted |= w != 1.0;
         weight += w;
         n++;
@@ -256,11 +276,16 @@ final class RddSource implements EngineSource {
     while (rows.hasNext()) {
       LabeledVector row = rows.next();
       int id = first + r;
-      write(row.features(), cols, values, r, () -> what + ": row " + (id + 1) + " (1-based)");
+      Supplier<String> which = () -> what + ": row " + (id + 1) + " (1-based)";
+      if (row == null) {
+        throw new GradsparkException(which.get() + " is null, not a LabeledVector",
+            "remove null rows from the RDD (e.g. rdd.filter(Objects::nonNull))");
+      }
+      write(row.features(), cols, values, r, which);
       if (weighted) {
         double w = row.weight();
         if (!Double.isFinite(w) || w < 0) {
-          throw new GradsparkException(what + ": row " + (id + 1) + " (1-based) has weight " + w
+          throw new GradsparkException(which.get() + " has weight " + w
               + "; weights must be finite and >= 0", "fix the row's weight");
         }
         weights[r] = w;
@@ -276,6 +301,10 @@ final class RddSource implements EngineSource {
    * vector of another size, naming the row as `which` says.
    */
   static void write(Vector v, int cols, double[] dst, int r, Supplier<String> which) {
+    if (v == null) {
+      throw new GradsparkException(which.get() + " has no feature vector (null)",
+          "give every row a vector of the network's input size (" + cols + " features)");
+    }
     if (v.size() != cols) {
       throw new GradsparkException(which.get() + " has " + v.size()
           + " features but the network's input size is " + cols,
@@ -291,15 +320,26 @@ final class RddSource implements EngineSource {
     } else {
       System.arraycopy(v.toArray(), 0, dst, off, v.size());
     }
+    for (int c = 0; c < cols; c++) {
+      if (!Double.isFinite(dst[off + c])) {
+        // ReLU turns NaN into 0 and the softmax infinities into NaN: a model would train until
+        // "divergence", score confidently, or report finite metrics of rows it never saw
+        throw new GradsparkException(which.get() + " has feature " + dst[off + c] + " at index "
+            + c + " (0-based)", "features must be finite numbers: drop or impute rows with"
+                + " missing or infinite values before passing them");
+      }
+    }
   }
 
-  /** Vectors of one partition as an unscaled block with no labels (for predict). */
-  static RowBlock block(Iterator<Vector> rows, int cols) {
+  /** Vectors of partition `partition` as an unscaled block with no labels (for predict). */
+  static RowBlock block(Iterator<Vector> rows, int cols, int partition) {
     List<Vector> all = new ArrayList<>();
     rows.forEachRemaining(all::add);
     double[] values = new double[Math.multiplyExact(all.size(), cols)];
     for (int r = 0; r < all.size(); r++) {
-      write(all.get(r), cols, values, r, () -> "A row to predict");
+      int row = r;
+      write(all.get(r), cols, values, r, () -> "The RDD to predict: row " + (row + 1)
+          + " (1-based) of partition " + partition);
     }
     return RowBlock.ofDoubles(values, all.size(), cols, new double[all.size()]);
   }

@@ -16,7 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
@@ -51,11 +51,19 @@ public final class SparkModel {
   /**
    * The head's outputs for every row, in the input's order and partitioning: softmax
    * probabilities, the sigmoid probability of class 1, or the raw MSE outputs. Lazy, as Spark
-   * transformations are; the weights travel in one broadcast.
+   * transformations are; the weights travel in one broadcast. A row that is null, of another
+   * size, or holds NaN or an infinity fails the job that computes it, its cause a
+   * {@link io.gradspark.GradsparkException} naming the partition and row
+   * ({@link io.gradspark.GradsparkException#find} finds it in Spark's exception).
    */
   public JavaRDD<Vector> predict(JavaRDD<Vector> features) {
     Broadcast<double[]> params = sc.broadcast(model.parameters());
-    return features.mapPartitions(new Predict(model.network(), params, model.scale()), true);
+    if (features == null) {
+      throw new io.gradspark.GradsparkException("The RDD to predict is null",
+          "pass an RDD of feature vectors");
+    }
+    return features.mapPartitionsWithIndex(new Predict(model.network(), params, model.scale()),
+        true);
   }
 
   /**
@@ -68,7 +76,7 @@ public final class SparkModel {
         .storage(RunSpec.Storage.MEMORY_AND_DISK)
         .build();
     return Gradspark.userErrors(() -> {
-      RddSource data = new RddSource(sc, spec, rows, null, null);
+      RddSource data = new RddSource(sc, spec, rows, null, null, "evaluation RDD");
       try (GradientEngine engine = data.create(spec.schedule(data.rows(DataSplit.TRAIN)))) {
         return engine.evaluate(model.parameters(), DataSplit.TRAIN);
       }
@@ -163,10 +171,10 @@ public final class SparkModel {
 
   /** One partition's outputs, computed Batches.CHUNK rows at a time as predict does locally. */
   private record Predict(Network net, Broadcast<double[]> params, double scale)
-      implements FlatMapFunction<Iterator<Vector>, Vector> {
+      implements Function2<Integer, Iterator<Vector>, Iterator<Vector>> {
     @Override
-    public Iterator<Vector> call(Iterator<Vector> rows) {
-      RowBlock block = RddSource.block(rows, net.inputSize());
+    public Iterator<Vector> call(Integer partition, Iterator<Vector> rows) {
+      RowBlock block = RddSource.block(rows, net.inputSize(), partition);
       if (scale != 1.0) {
         block = block.scaled(scale);
       }

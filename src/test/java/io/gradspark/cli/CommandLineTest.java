@@ -307,16 +307,36 @@ class CommandLineTest {
   @Test
   void benchRunsEveryEngineAndWritesItsFigures() throws IOException {
     Path json = tmp.resolve("bench.json");
+    // tiny warm-up, floor and dgemm time: what is checked is what bench reports, not its figures
     CliRun r = CliRun.run("bench", "--config", "conf/experiments/moons.conf", "--epochs", "2",
-        "--partitions", "2", "--target-accuracy", "0.9", "--json", json.toString());
+        "--partitions", "2", "--target-accuracy", "0.9", "--warmup", "3", "--floor", "4",
+        "--dgemm-seconds", "0.05", "--set", "training.batch-size=250",
+        "--json", json.toString());
     assertEquals(0, r.exitCode(), r.err());
     JsonNode b = JSON.readTree(json.toFile());
-    assertEquals(3, b.get("engines").size());
-    for (JsonNode e : b.get("engines")) {
+    assertEquals(3750, b.get("train_rows").asInt());
+    assertEquals(15, b.get("steps_per_epoch").asInt(), "3750 rows in batches of 250");
+    JsonNode engines = b.get("engines");
+    assertEquals(List.of("local", "spark", "spark-jobs"), List.of(engines.get(0).get("engine")
+        .asText(), engines.get(1).get("engine").asText(), engines.get(2).get("engine").asText()));
+    double accuracy = engines.get(0).get("final_test_accuracy").asDouble();
+    for (JsonNode e : engines) {
+      // the warm-up steps train nothing: every engine trains the same model, bit for bit
+      assertEquals(accuracy, e.get("final_test_accuracy").asDouble(), 0.0, e.toString());
+      assertEquals(2, e.get("epoch_seconds").size(), "the timed epochs only: " + e);
       assertTrue(e.get("epoch_seconds_median").asDouble() > 0, e.toString());
       assertTrue(e.get("gflops").asDouble() > 0, e.toString());
+      assertEquals(250, e.get("batch_size").asInt(), e.toString());
     }
-    assertTrue(b.get("engines").get(1).get("job_ms").asDouble() > 0);
+    assertTrue(accuracy > 0.5 && accuracy <= 1, "final accuracy " + accuracy);
+    for (JsonNode spark : List.of(engines.get(1), engines.get(2))) {
+      assertEquals(2, spark.get("partitions").asInt(), spark.toString());
+      assertEquals(4, spark.get("floor_jobs").asInt(), "--floor 4: " + spark);
+      assertTrue(spark.get("job_ms").asDouble() > 0, spark.toString());
+      assertEquals(spark.get("overhead_ms").asDouble() / spark.get("floor_ms").asDouble(),
+          spark.get("overhead_vs_floor").asDouble(), 1e-12);
+    }
+    assertEquals(2, b.get("dgemm").get("threads").asInt(), "a thread per partition");
     assertTrue(r.out().contains("overhead"), r.out());
   }
 

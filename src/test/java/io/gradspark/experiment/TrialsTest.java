@@ -57,5 +57,13 @@ class TrialsTest {
     Trials.Plan big = Trials.plan(MOONS, List.of("training.epochs=100"), 1, "big");
     assertTrue(Trials.cost(big) > 50 * Trials.cost(small),
         Trials.cost(big) + " vs " + Trials.cost(small));
+    Trials.Plan middle = Trials.plan(MOONS, List.of("training.epochs=10"), 1, "middle");
+    // listed cheapest first, so only the sort can put them the other way round
+    List<Trials.Task> order = Trials.schedule(List.of(small, middle, big));
+    List<Integer> plans = new ArrayList<>();
+    for (Trials.Task t : order) {
+      plans.add(t.plan());
+    }
+    assertEquals(List.of(2, 1, 0), plans, "submission order (plan indices) " + order);
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -73,19 +72,26 @@ class LockFileTest {
 
   @Test
   void theHeartbeatKeepsTheLockFresh() throws Exception {
-    LockFile.Attempt a = LockFile.tryAcquire(lockFile());
+    long beat = 100; // the interval is injected: the property does not depend on its length
+    LockFile.Attempt a = LockFile.tryAcquire(lockFile(), beat);
     Path lock = tmp.resolve(".lock");
     long old = System.currentTimeMillis() - 50_000;
     Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.fromMillis(old));
-    long deadline = System.currentTimeMillis() + 3 * LockFile.HEARTBEAT_MS;
+    long deadline = System.currentTimeMillis() + 50 * beat;
     while (Files.getLastModifiedTime(lock).toMillis() < old + 10_000
         && System.currentTimeMillis() < deadline) {
-      Thread.sleep(100);
+      Thread.sleep(beat / 4);
     }
     assertTrue(Files.getLastModifiedTime(lock).toMillis() > System.currentTimeMillis() - 10_000,
         "the heartbeat refreshed the modification time");
+    String own = Files.readString(lock);
     a.lock().close();
     assertFalse(Files.exists(lock));
-    assertEquals("", new String(new byte[0], StandardCharsets.UTF_8));
+    // the same holder's text put back: a heartbeat that outlived close would refresh it
+    Files.writeString(lock, own);
+    Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.fromMillis(old));
+    Thread.sleep(5 * beat);
+    assertEquals(old, Files.getLastModifiedTime(lock).toMillis(),
+        "the heartbeat went on after close");
   }
 }

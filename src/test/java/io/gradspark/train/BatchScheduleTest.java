@@ -78,14 +78,22 @@ class BatchScheduleTest {
     for (int k = 0; k < s.stepsPerEpoch(); k++) {
       int[] whole = s.batch(2, k);
       int total = 0;
+      int[] union = new int[whole.length];
       for (int p = 0; p + 1 < bounds.length; p++) {
         int n = s.batch(2, k, bounds[p], bounds[p + 1], out);
         for (int i = 0; i < n; i++) {
           assertTrue(out[i] >= bounds[p] && out[i] < bounds[p + 1]);
         }
+        assertTrue(total + n <= whole.length, "more rows than the batch at step " + k);
+        System.arraycopy(out, 0, union, total, n);
         total += n;
       }
       assertEquals(whole.length, total);
+      // the same rows, each once: sorted, the union of the ranges' answers is the sorted batch
+      int[] expected = whole.clone();
+      Arrays.sort(expected);
+      Arrays.sort(union);
+      assertArrayEquals(expected, union, "step " + k);
     }
   }
 
