@@ -1,6 +1,5 @@
 package io.gradspark.cli;
 
-import io.gradspark.GradsparkException;
 import io.gradspark.api.TrainedModel;
 import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataChecks;
@@ -8,7 +7,7 @@ import io.gradspark.data.DataFormats;
 import io.gradspark.data.RowSource;
 import io.gradspark.data.SplitTasks;
 import io.gradspark.fs.HadoopFiles;
-import io.gradspark.fs.HadoopPaths;
+import io.gradspark.fs.Outputs;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.PredictionCsv;
 import io.gradspark.nn.Network;
@@ -97,9 +96,10 @@ final class PredictCommand implements Callable<Integer> {
     if (HadoopFiles.viaHadoop(output)) {
       HadoopFiles.fileSystem(output, "--output"); // refuses a scheme with no file system
     }
-    if (HadoopPaths.qualified(output).equals(HadoopPaths.qualified(input))) {
-      throw new GradsparkException("--output is the --input file", "write predictions elsewhere");
+    if (!scoring.onSpark() || singleFile) {
+      Outputs.checkFileTarget(output, "--output");
     }
+    Outputs.refuseInput(output, "--output", input, "--input");
     if (scoring.onSpark()) {
       PredictionFiles.checkTarget(output, singleFile); // before any work
     }

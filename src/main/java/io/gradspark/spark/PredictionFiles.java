@@ -6,6 +6,7 @@ import io.gradspark.data.DataChecks;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.fs.HadoopPaths;
+import io.gradspark.fs.Outputs;
 import io.gradspark.io.PredictionCsv;
 import io.gradspark.nn.Network;
 import java.io.BufferedWriter;
@@ -87,6 +88,12 @@ public final class PredictionFiles {
   public static void checkTarget(String target, boolean singleFile) {
     FileSystem fs = HadoopPaths.fileSystem(target, "output");
     Path t = qualified(target);
+    if (t.getParent() == null) {
+      throw Outputs.rootRefused(target, "Output");
+    }
+    if (singleFile) {
+      Outputs.checkFileTarget(target, "Output"); // a device or a pipe is not replaced
+    }
     try {
       FileStatus s = fs.getFileStatus(t);
       if (singleFile && s.isDirectory()) {

@@ -1,0 +1,115 @@
+package io.gradspark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.gradspark.io.ModelFile;
+import io.gradspark.nn.Activation;
+import io.gradspark.nn.Head;
+import io.gradspark.nn.Network;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 27, hostile files: outputs that would destroy inputs or replace special files, literal
+ * local paths, special files and unbounded lines in data directories. Each mistake exits 2 with
+ * one message naming what and where, and leaves the inputs and the file system as they were.
+ */
+class HostileFilesTest {
+  @TempDir
+  Path tmp;
+
+  private Path smallModel() {
+    Network net = new Network(new int[] {3, 4, 2}, List.of(Activation.TANH),
+        Head.SOFTMAX_CROSS_ENTROPY);
+    Path model = tmp.resolve("model.npz");
+    ModelFile.save(model, net, new double[net.numParams()], 1.0, -1, Map.of());
+    return model;
+  }
+
+  private List<String> leftovers(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")
+          || n.contains(".partial-")).toList();
+    }
+  }
+
+  @Test
+  void exportRefusesItsModelHoweverItIsSpelled() throws Exception {
+    Path model = smallModel();
+    byte[] before = Files.readAllBytes(model);
+    Path link = Files.createSymbolicLink(tmp.resolve("link.npz"), model);
+    Path hard = Files.createLink(tmp.resolve("hard.npz"), model);
+    String relative = Path.of("").toAbsolutePath().relativize(model).toString();
+    for (String spelling : List.of("file:" + model, "file://" + model, relative,
+        tmp.resolve("sub/../model.npz").toString(), link.toString(), hard.toString())) {
+      CliRun r = CliRun.run("export", "--model", model.toString(), "--output", spelling);
+      r.assertRefused("--output is the --model file", spelling);
+      assertArrayEquals(before, Files.readAllBytes(model), spelling);
+    }
+    assertEquals(List.of(), leftovers(tmp));
+  }
+
+  @Test
+  void outputsDoNotReplaceDevicesOrPipes() throws Exception {
+    Path model = smallModel();
+    Path fifo = tmp.resolve("fifo.onnx");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    for (String spelling : List.of(fifo.toString(), "file:" + fifo)) {
+      CliRun.run("export", "--model", model.toString(), "--output", spelling)
+          .assertRefused("--output " + spelling + " exists and is not a regular file");
+      assertFalse(Files.isRegularFile(fifo), "the pipe was replaced by a file");
+      assertTrue(Files.exists(fifo));
+    }
+    Path points = Files.writeString(tmp.resolve("points.csv"), "1,2,3\n4,5,6\n");
+    CliRun.run("predict", "--model", model.toString(), "--input", points.toString(),
+        "--output", fifo.toString()).assertRefused("is not a regular file");
+    assertFalse(Files.isRegularFile(fifo));
+    // a device through a symbolic link (as root, /dev/full itself would be replaced)
+    Path dev = Files.createSymbolicLink(tmp.resolve("dev.onnx"), Path.of("/dev/null"));
+    CliRun.run("export", "--model", model.toString(), "--output", dev.toString())
+        .assertRefused("is not a regular file");
+    assertTrue(Files.isSymbolicLink(dev));
+    CliRun.run("export", "--model", model.toString(), "--output", "/")
+        .assertRefused("is a directory");
+    assertEquals(List.of(), leftovers(tmp));
+  }
+
+  @Test
+  void predictRefusesAnOutputInsideItsInputSet() throws Exception {
+    Path model = smallModel();
+    Path dir = Files.createDirectory(tmp.resolve("points"));
+    Path a = Files.writeString(dir.resolve("part-00000.csv"), "1,2,3\n");
+    Path b = Files.writeString(dir.resolve("part-00001.csv"), "4,5,6\n");
+    for (String[] io : List.of(
+        new String[] {dir.toString(), b.toString()},
+        new String[] {dir + "/", "file:" + b},
+        new String[] {dir + "/part-*.csv", a.toString()},
+        new String[] {"file:" + dir + "/part-0000[01].csv", b.toString()})) {
+      CliRun.run("predict", "--model", model.toString(), "--input", io[0], "--output", io[1])
+          .assertRefused("--output " + io[1] + " is one of the --input files");
+    }
+    // a new file in the input directory would be read as data next time
+    CliRun.run("predict", "--model", model.toString(), "--input", dir.toString(), "--output",
+        dir.resolve("predictions.csv").toString()).assertRefused("is inside the --input "
+            + "directory");
+    // on Spark, one file
+    CliRun.run("predict", "--master", "local[2]", "--single-file", "--model", model.toString(),
+        "--input", dir.toString(), "--output", "file:" + a)
+        .assertRefused("is one of the --input files");
+    assertEquals("1,2,3\n", Files.readString(a));
+    assertEquals("4,5,6\n", Files.readString(b));
+    try (Stream<Path> s = Files.list(dir)) {
+      assertEquals(2, s.count());
+    }
+    assertEquals(List.of(), leftovers(tmp));
+  }
+}
