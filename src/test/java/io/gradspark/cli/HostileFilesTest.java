@@ -112,4 +112,93 @@ class HostileFilesTest {
     }
     assertEquals(List.of(), leftovers(tmp));
   }
+
+  private CliRun predict(String input, Path output, String... more) {
+    List<String> args = new java.util.ArrayList<>(List.of("predict", "--model",
+        tmp.resolve("model.npz").toString(), "--input", input, "--output", output.toString()));
+    args.addAll(List.of(more));
+    return CliRun.run(args.toArray(String[]::new));
+  }
+
+  private static long lines(Path p) throws IOException {
+    return Files.readAllLines(p).size();
+  }
+
+  @Test
+  void anExistingLocalPathIsTakenLiterallyWhateverItsName() throws Exception {
+    smallModel();
+    Path out = tmp.resolve("out.csv");
+    // "points[1].csv" as a pattern matches points1.csv, a different file
+    Path literal = Files.writeString(tmp.resolve("points[1].csv"), "1,2,3\n");
+    Files.writeString(tmp.resolve("points1.csv"), "1,2,3\n4,5,6\n7,8,9\n");
+    assertEquals(0, predict(literal.toString(), out).exitCode());
+    assertEquals(2, lines(out), "the header and the one row of points[1].csv");
+    // alone, as a pattern it matches nothing
+    Path alone = Files.writeString(tmp.resolve("only{a,b}?.csv"), "1,2,3\n4,5,6\n");
+    assertEquals(0, predict(alone.toString(), out).exitCode());
+    assertEquals(3, lines(out));
+    // a path that names nothing is still a pattern
+    assertEquals(0, predict(tmp.resolve("points?.csv").toString(), out).exitCode());
+    assertEquals(4, lines(out));
+  }
+
+  @Test
+  void specialFilesAmongThePartsAreRefusedByName() throws Exception {
+    smallModel();
+    Path out = tmp.resolve("out.csv");
+    Path dir = Files.createDirectory(tmp.resolve("parts"));
+    Files.writeString(dir.resolve("part-00000.csv"), "1,2,3\n");
+    Path fifo = dir.resolve("part-00001.csv");
+    assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+        () -> predict(dir.toString(), out).assertRefused(fifo + " is not a regular file"));
+    Files.delete(fifo);
+    Path device = Files.createSymbolicLink(dir.resolve("part-00002.csv"), Path.of("/dev/zero"));
+    predict(dir.toString(), out).assertRefused(device + " is not a regular file",
+        "through a symbolic link");
+    Files.delete(device);
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void aLineLongerThanTheLimitIsRefusedNamingFileAndLine() throws Exception {
+    smallModel();
+    Path out = tmp.resolve("out.csv");
+    Path dir = Files.createDirectory(tmp.resolve("parts"));
+    Files.writeString(dir.resolve("part-00000.csv"), "1,2,3\n");
+    Path bomb = dir.resolve("part-00001.csv.gz");
+    try (java.io.OutputStream gz = new java.util.zip.GZIPOutputStream(
+        Files.newOutputStream(bomb), 1 << 16)) {
+      gz.write("1,2,3\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] block = new byte[1 << 20];
+      java.util.Arrays.fill(block, (byte) '7');
+      for (int i = 0; i < 65; i++) {
+        gz.write(block); // one line of 65 MiB, about 65 KiB compressed
+      }
+    }
+    predict(dir.toString(), out).assertRefused("CSV file " + bomb + ", line 2: longer than 64 "
+        + "MiB, the line length limit");
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void rowsAreNotDroppedSilently() throws Exception {
+    smallModel();
+    Path out = tmp.resolve("out.csv");
+    Path dir = Files.createDirectory(tmp.resolve("parts"));
+    Files.writeString(dir.resolve("part-00000.csv"), "a,b,c\n1,2,3\n");
+    Path dangling = Files.createSymbolicLink(dir.resolve("part-00001.csv"),
+        tmp.resolve("moved-away.csv"));
+    predict(dir.toString(), out).assertRefused(dangling + " is a symbolic link to",
+        "which does not exist");
+    assertFalse(Files.exists(out));
+    Files.delete(dangling);
+    // a part written without a header: its first row is taken as one, and said so
+    Path noHeader = Files.writeString(dir.resolve("part-00001.csv"), "4,5,6\n7,8,9\n");
+    CliRun r = predict(dir.toString(), out, "--header");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.err().contains("warning: CSV file " + noHeader + ": its first line, taken "
+        + "as the header (header = true), is all numbers"), r.err());
+    assertFalse(r.err().contains("part-00000.csv"), r.err());
+  }
 }
