@@ -103,9 +103,20 @@ public final class HadoopPaths {
     return java.nio.file.Path.of(path(text).toUri());
   }
 
-  /** The last name of the path ("part-00000.csv"). */
+  /**
+   * The last name of the path ("part-00000.csv"; "data.libsvm" for "data.libsvm/", whose
+   * qualified URI ends in a slash when the directory exists).
+   */
   public static String name(String text) {
-    return path(text).getName();
+    String p = path(text).toUri().getPath();
+    if (p == null) {
+      return "";
+    }
+    int end = p.length();
+    while (end > 1 && p.charAt(end - 1) == '/') {
+      end--;
+    }
+    return p.substring(p.lastIndexOf('/', end - 1) + 1, end);
   }
 
   static Path path(String text) {

@@ -201,4 +201,22 @@ class HostileFilesTest {
         + "as the header (header = true), is all numbers"), r.err());
     assertFalse(r.err().contains("part-00000.csv"), r.err());
   }
+
+  @Test
+  void partDirectoriesOfLibsvmAreReadAsLibsvm() throws Exception {
+    smallModel();
+    Path out = tmp.resolve("out.csv");
+    // as Spark's MLUtils.saveAsLibSVMFile writes them: part files without an extension
+    for (String dirName : List.of("points.libsvm", "points")) {
+      Path dir = Files.createDirectory(tmp.resolve(dirName));
+      Files.writeString(dir.resolve("part-00000"), "0 1:1 2:2 3:3\n1 2:5\n");
+      Files.writeString(dir.resolve("part-00001"), "1 1:7 3:9\n");
+      Files.writeString(dir.resolve("_SUCCESS"), "");
+      for (String spelling : List.of(dir + "/", dir.toString(), "file:" + dir + "/")) {
+        CliRun r = predict(spelling, out);
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(4, lines(out), spelling);
+      }
+    }
+  }
 }
