@@ -5,6 +5,7 @@ import io.gradspark.api.TrainedModel;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.fs.HadoopPaths;
 import io.gradspark.fs.Outputs;
 import io.gradspark.io.PredictionCsv;
@@ -303,9 +304,24 @@ public final class PredictionFiles {
         throw filledMeanwhile();
       }
     } catch (IOException e) {
+      if (HadoopFiles.isDiskFull(e)) {
+        throw diskFull(target, e);
+      }
       throw new GradsparkException("Cannot move the predictions into " + target + ": "
           + HadoopPaths.reason(e), "check that its directory is writable and has free space");
+    } catch (RuntimeException | Error e) {
+      if (!(e instanceof GradsparkException) && HadoopFiles.isDiskFull(e)) {
+        throw diskFull(target, e); // the single file, streamed on the driver
+      }
+      throw e;
     }
+  }
+
+  /** A full disk (or an HDFS space quota) while writing predictions: a user's matter. */
+  static GradsparkException diskFull(String file, Throwable e) {
+    return new GradsparkException("Could not write predictions " + file
+        + ": no space left on device", "free space on that file system, or write --output "
+        + "elsewhere; nothing was written", e);
   }
 
   private GradsparkException filledMeanwhile() {
@@ -393,9 +409,18 @@ public final class PredictionFiles {
         // else another attempt of this task renamed first: the same bytes, ours are dropped
         written = true;
       } catch (IOException e) {
+        if (HadoopFiles.isDiskFull(e)) {
+          throw diskFull(to.toString(), e);
+        }
         throw new GradsparkException("Cannot write predictions " + to + ": "
             + HadoopPaths.reason(e), "check that the output's file system is writable and has "
             + "free space", e);
+      } catch (RuntimeException | Error e) {
+        // Hadoop's local file system throws a full disk as an FSError, an Error
+        if (!(e instanceof GradsparkException) && HadoopFiles.isDiskFull(e)) {
+          throw diskFull(to.toString(), e);
+        }
+        throw e;
       } finally {
         if (!written || fs.exists(tmp)) {
           try {

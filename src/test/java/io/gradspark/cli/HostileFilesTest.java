@@ -219,4 +219,47 @@ class HostileFilesTest {
       }
     }
   }
+
+  /**
+   * A tmpfs of 64 KiB, mounted for the test (the tests run as root, as containers do): a real
+   * full disk, not a simulated one.
+   */
+  private Path tinyDisk() throws Exception {
+    Path mnt = Files.createDirectory(tmp.resolve("tiny"));
+    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
+        mnt.toString()).redirectErrorStream(true).start();
+    assertEquals(0, p.waitFor(), new String(p.getInputStream().readAllBytes()));
+    return mnt;
+  }
+
+  private static void unmount(Path mnt) throws Exception {
+    new ProcessBuilder("umount", mnt.toString()).start().waitFor();
+  }
+
+  @Test
+  void predictOnSparkOntoAFullDiskSaysSoAndLeavesNothing() throws Exception {
+    smallModel();
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 20_000; i++) {
+      rows.append(i % 7).append(',').append(i % 11).append(',').append(i % 13).append('\n');
+    }
+    Path points = Files.writeString(tmp.resolve("points.csv"), rows);
+    Path disk = tinyDisk();
+    try {
+      for (String[] more : List.of(new String[0], new String[] {"--single-file"})) {
+        Path out = disk.resolve("predictions");
+        List<String> args = new java.util.ArrayList<>(List.of("--master", "local[2]",
+            "--partitions", "4"));
+        args.addAll(List.of(more));
+        CliRun r = predict(points.toString(), out, args.toArray(String[]::new));
+        r.assertRefused("no space left on device", "free space");
+        assertTrue(r.err().lines().count() <= 3, r.err());
+        try (Stream<Path> s = Files.list(disk)) {
+          assertEquals(List.of(), s.toList(), "nothing left on the full disk");
+        }
+      }
+    } finally {
+      unmount(disk);
+    }
+  }
 }
