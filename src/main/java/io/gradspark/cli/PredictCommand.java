@@ -112,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     RowSource source = DataFormats.byName(input, null, csv, net.inputSize(), true,
         SplitTasks.LOCAL);
-    DataChecks.checkFeatures(source, net.inputSize(), "input");
+    DataChecks.checkModelInput(source, net.inputSize(), "input");
     double[] out = m.predict(source.load(0, source.rows()));
     int n = source.rows();
     int k = net.outputSize();
@@ -132,7 +132,7 @@ final class PredictCommand implements Callable<Integer> {
       JavaSparkContext sc = spark.sc();
       RowSource source = DataFormats.byName(input, null, csv, m.network().inputSize(), true,
           new SparkSplitTasks(sc));
-      DataChecks.checkFeatures(source, m.network().inputSize(), "input");
+      DataChecks.checkModelInput(source, m.network().inputSize(), "input");
       PredictionFiles files = PredictionFiles.create(output, singleFile);
       PredictionFiles.Written w;
       AutoCloseable unregister = Signals.onSignal(files::discard);

@@ -397,7 +397,10 @@ final class TextFiles implements Serializable {
           n--;
         }
         lineNo++;
-        return new String(line, 0, n, StandardCharsets.UTF_8);
+        // a UTF-8 byte-order mark (Excel writes one) is not part of the first cell
+        int from = lineNo == 1 && start == 0 && n >= 3 && (line[0] & 0xff) == 0xef
+            && (line[1] & 0xff) == 0xbb && (line[2] & 0xff) == 0xbf ? 3 : 0;
+        return new String(line, from, n - from, StandardCharsets.UTF_8);
       } catch (java.util.zip.ZipException | java.io.EOFException e) {
         throw DataFiles.damagedGzip(kind, DataFiles.display(file), e);
       } catch (IOException e) {

@@ -183,6 +183,33 @@ public final class Outputs {
     }
   }
 
+  /**
+   * {@link #checkFileTarget}, and for a local file that its directory can be made and written:
+   * for a command that writes its output only after a long run (bench), so that a mistake in
+   * the path is refused before the run, not after it.
+   */
+  public static void checkWritable(String file, String what) {
+    checkFileTarget(file, what);
+    if (!HadoopPaths.isLocal(file)) {
+      return;
+    }
+    java.nio.file.Path dir = HadoopPaths.localPath(file).getParent();
+    while (dir != null && !Files.exists(dir)) {
+      dir = dir.getParent();
+    }
+    if (dir == null) {
+      return;
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new GradsparkException(what + " " + file + " cannot be written: " + dir
+          + " is a file, not a directory", "name a file in a directory");
+    }
+    if (!Files.isWritable(dir)) {
+      throw new GradsparkException(what + " " + file + " cannot be written: the directory "
+          + dir + " is not writable", "name a file in a directory you can write to");
+    }
+  }
+
   /** Refuses a root ("/", "hdfs://nn:8020/") as an output. */
   public static GradsparkException rootRefused(String file, String what) {
     return new GradsparkException(what + " " + file + " is a root directory",

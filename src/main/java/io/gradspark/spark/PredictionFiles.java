@@ -161,7 +161,7 @@ public final class PredictionFiles {
   public Written write(SparkModel model, RowSource input, int partitions) {
     try {
       TrainedModel m = model.model();
-      DataChecks.checkFeatures(input, m.network().inputSize(), "input");
+      DataChecks.checkModelInput(input, m.network().inputSize(), "input");
       int p = model.partitions(input, partitions);
       if (p > MAX_PARTS) {
         throw new GradsparkException(p + " partitions would write more than " + MAX_PARTS

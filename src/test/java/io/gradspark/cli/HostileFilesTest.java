@@ -262,4 +262,132 @@ class HostileFilesTest {
       unmount(disk);
     }
   }
+
+  private static final String MOONS = "conf/experiments/moons.conf";
+
+  private CliRun train(Path out, String... sets) {
+    List<String> args = new java.util.ArrayList<>(List.of("train", "--config", MOONS,
+        "--set", "training.engine=local", "--set", "training.epochs=1"));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    args.addAll(List.of("--out", out.toString()));
+    return CliRun.run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void settingsMistakesGetAHintThatFixesThem() {
+    Path out = tmp.resolve("never");
+    // the README's unquoted form: a path with a scheme is text
+    Path missing = tmp.resolve("missing.csv");
+    train(out, "data.train.format=csv", "data.train.path=file:" + missing)
+        .assertRefused(missing.toString());
+    // other text HOCON cannot read: the hint shows the quoted form
+    train(out, "name=a b:c").assertRefused("quote text", "--set 'name=\"a b:c\"'");
+    // a section, not a misspelt setting
+    CliRun section = train(out, "data=5");
+    section.assertRefused("'data' in --set data=5 (line 1) is a section of settings",
+        "e.g. data.");
+    assertFalse(section.err().contains("'name'"), section.err());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void outputMistakesAreRefusedBeforeTheWork() throws Exception {
+    smallModel();
+    Path points = Files.writeString(tmp.resolve("points.csv"), "1,2,3\n");
+    CliRun root = predict(points.toString(), Path.of("/"), "--master", "local[2]");
+    root.assertRefused("Output / is a root directory");
+    assertFalse(root.err().contains("remove /"), root.err());
+    // bench writes its figures after the whole run: a --json that cannot be is refused first
+    Path file = Files.writeString(tmp.resolve("plain.txt"), "x");
+    CliRun bench = CliRun.run("bench", "--config", MOONS, "--engines", "local", "--epochs", "1",
+        "--json", file.resolve("bench.json").toString());
+    bench.assertRefused("--json " + file.resolve("bench.json") + " cannot be written: " + file
+        + " is a file, not a directory");
+    assertFalse(bench.out().contains("local"), "nothing ran: " + bench.out());
+    Path config = Files.copy(Path.of(MOONS), tmp.resolve("moons.conf"));
+    byte[] before = Files.readAllBytes(config);
+    CliRun.run("bench", "--config", config.toString(), "--engines", "local", "--json",
+        Path.of("").toAbsolutePath().relativize(config).toString())
+        .assertRefused("--json is the --config file");
+    assertArrayEquals(before, Files.readAllBytes(config));
+  }
+
+  @Test
+  void aByteOrderMarkIsNotPartOfTheFirstCell() throws Exception {
+    smallModel();
+    Path out = tmp.resolve("out.csv");
+    Path bom = Files.write(tmp.resolve("excel.csv"), new byte[] {(byte) 0xef, (byte) 0xbb,
+        (byte) 0xbf, '1', ',', '2', ',', '3', '\n'});
+    CliRun r = predict(bom.toString(), out);
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(2, lines(out));
+    // elsewhere than at the start of a file it is shown, not printed as nothing
+    Files.writeString(bom, "1,2,3\n\uFEFF4,5,6\n");
+    predict(bom.toString(), out).assertRefused("line 2", "found \"\\uFEFF4\"");
+  }
+
+  private static Path rewriteZip(Path from, Path to, String leaveOut, String add)
+      throws IOException {
+    try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(from.toFile());
+        java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(
+            Files.newOutputStream(to))) {
+      for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+        if (!e.getName().equals(leaveOut)) {
+          out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+          in.getInputStream(e).transferTo(out);
+          out.closeEntry();
+        }
+      }
+      if (add != null) {
+        out.putNextEntry(new java.util.zip.ZipEntry(add));
+        out.write(1);
+        out.closeEntry();
+      }
+    }
+    return to;
+  }
+
+  @Test
+  void npzMistakesAreSummarizedAndNamed() throws Exception {
+    Path model = smallModel();
+    Path extra = rewriteZip(model, tmp.resolve("extra.npz"), null, "notes.txt");
+    CliRun r = CliRun.run("export", "--model", extra.toString(), "--output",
+        tmp.resolve("x.onnx").toString());
+    r.assertRefused("unexpected entry 'notes.txt'", "W1.npy .. W", "b1.npy .. b", "model.json");
+    assertTrue(r.err().length() < 600, "summarized, not ~260 names: " + r.err());
+    Path bare = rewriteZip(model, tmp.resolve("bare.npz"), "model.json", null);
+    CliRun b = CliRun.run("export", "--model", bare.toString(), "--output",
+        tmp.resolve("x.onnx").toString());
+    b.assertRefused("has no entry 'model.json'", "model.json is missing");
+    assertFalse(b.err().contains("has []"), b.err());
+  }
+
+  @Test
+  void resumingWithAnEditedConfigNamesTheRealCheckpoint() throws Exception {
+    Path run = tmp.resolve("run");
+    assertEquals(0, train(run, "training.epochs=2").exitCode());
+    for (String done : List.of("summary.json", "model.npz")) {
+      Files.delete(run.resolve(done));
+    }
+    Path conf = run.resolve("config.conf");
+    Files.writeString(conf, Files.readString(conf).replaceAll("layers\\s*=\\s*\\[",
+        "layers=[2,5,").replaceFirst("layers=\\[2,5,\\s*2,", "layers=[2,5,"));
+    CliRun r = CliRun.run("train", "--resume", run.toString());
+    r.assertRefused("No usable checkpoint", "if the run's config.conf was edited since");
+    assertTrue(r.err().contains(run.resolve("checkpoints").toString()), r.err());
+    assertFalse(r.err().contains("gradspark-ckpt-"), "no temporary file named: " + r.err());
+  }
+
+  @Test
+  void farMorePartitionsThanABatchHasRowsAreWarnedAboutOnce() {
+    CliRun r = CliRun.run("train", "--config", MOONS, "--master", "local[2]", "--set",
+        "training.engine=spark", "--set", "training.epochs=1", "--set", "data.train.rows=100",
+        "--set", "training.partitions=40", "--out", tmp.resolve("run").toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(1, r.err().split("warning: 40 partitions for 100 training rows in batches "
+        + "of 10", -1).length - 1, r.err());
+  }
 }
