@@ -6,6 +6,8 @@ import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainingJob;
 import io.gradspark.config.RunSpecs;
 import io.gradspark.GradsparkException;
+import io.gradspark.fs.HadoopFiles;
+import io.gradspark.fs.Outputs;
 import io.gradspark.io.RunFiles;
 import io.gradspark.spark.BenchFigures;
 import io.gradspark.spark.SparkEngine;
@@ -110,6 +112,10 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
       }
     }
     checkValues();
+    // the figures are written after the whole run: a --json that cannot be is refused first
+    String jsonPath = HadoopFiles.of(json);
+    Outputs.checkWritable(jsonPath, "--json");
+    Outputs.refuseInput(jsonPath, "--json", HadoopFiles.of(configFile.path), "--config");
     RunSpecs.Run run = RunSpecs.load(configFile.path, sets, TrainCommand.baseName(configFile.path));
     if (epochs != null && epochs < 1) {
       throw new GradsparkException("--epochs must be >= 1 but was " + epochs, "e.g. --epochs 3");

@@ -4,6 +4,7 @@ import io.gradspark.GradsparkException;
 import io.gradspark.io.ModelFile;
 import io.gradspark.onnx.OnnxExport;
 import io.gradspark.fs.HadoopFiles;
+import io.gradspark.fs.Outputs;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,10 +55,8 @@ final class ExportCommand implements Callable<Integer> {
       throw new GradsparkException("--output " + output + " is a directory",
           "give the file to write, e.g. " + HadoopFiles.resolve(output, "model.onnx"));
     }
-    if (HadoopFiles.location(output).equals(HadoopFiles.location(model))) {
-      throw new GradsparkException("--output is the --model file",
-          "write the ONNX model elsewhere");
-    }
+    Outputs.checkFileTarget(output, "--output");
+    Outputs.refuseInput(output, "--output", model, "--model");
     ModelFile.Loaded m = ModelFile.load(model);
     OnnxExport.write(m, type, output);
     System.out.printf(Locale.ROOT,

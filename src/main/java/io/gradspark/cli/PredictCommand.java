@@ -1,6 +1,5 @@
 package io.gradspark.cli;
 
-import io.gradspark.GradsparkException;
 import io.gradspark.api.TrainedModel;
 import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataChecks;
@@ -8,7 +7,7 @@ import io.gradspark.data.DataFormats;
 import io.gradspark.data.RowSource;
 import io.gradspark.data.SplitTasks;
 import io.gradspark.fs.HadoopFiles;
-import io.gradspark.fs.HadoopPaths;
+import io.gradspark.fs.Outputs;
 import io.gradspark.io.AtomicFiles;
 import io.gradspark.io.PredictionCsv;
 import io.gradspark.nn.Network;
@@ -97,9 +96,10 @@ final class PredictCommand implements Callable<Integer> {
     if (HadoopFiles.viaHadoop(output)) {
       HadoopFiles.fileSystem(output, "--output"); // refuses a scheme with no file system
     }
-    if (HadoopPaths.qualified(output).equals(HadoopPaths.qualified(input))) {
-      throw new GradsparkException("--output is the --input file", "write predictions elsewhere");
+    if (!scoring.onSpark() || singleFile) {
+      Outputs.checkFileTarget(output, "--output");
     }
+    Outputs.refuseInput(output, "--output", input, "--input");
     if (scoring.onSpark()) {
       PredictionFiles.checkTarget(output, singleFile); // before any work
     }
@@ -112,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     RowSource source = DataFormats.byName(input, null, csv, net.inputSize(), true,
         SplitTasks.LOCAL);
-    DataChecks.checkFeatures(source, net.inputSize(), "input");
+    DataChecks.checkModelInput(source, net.inputSize(), "input");
     double[] out = m.predict(source.load(0, source.rows()));
     int n = source.rows();
     int k = net.outputSize();
@@ -132,7 +132,7 @@ final class PredictCommand implements Callable<Integer> {
       JavaSparkContext sc = spark.sc();
       RowSource source = DataFormats.byName(input, null, csv, m.network().inputSize(), true,
           new SparkSplitTasks(sc));
-      DataChecks.checkFeatures(source, m.network().inputSize(), "input");
+      DataChecks.checkModelInput(source, m.network().inputSize(), "input");
       PredictionFiles files = PredictionFiles.create(output, singleFile);
       PredictionFiles.Written w;
       AutoCloseable unregister = Signals.onSignal(files::discard);

@@ -110,8 +110,13 @@ public final class Settings {
             ? ConfigFactory.parseMap(Map.of(key, value))
             : ConfigFactory.parseString(key + " = " + value);
       } catch (ConfigException e) {
-        throw new GradsparkException("--set '" + kv + "': " + e.getMessage(),
-            "values are HOCON: numbers, true/false, [lists], or text");
+        if (!URI_LIKE.matcher(value).matches()) {
+          throw new GradsparkException("--set '" + kv + "': " + e.getMessage(),
+              "values are HOCON: numbers, true/false, [lists], or text; quote text that holds "
+                  + ": = { } [ ] , or spaces: --set '" + key + "=\"" + value + "\"'");
+        }
+        // a path with a scheme (file:/x, s3a:bucket/x) is text, as the README writes it
+        one = ConfigFactory.parseMap(Map.of(key, value));
       }
       checkKnown(one, known, "in --set " + kv);
       sets = one.withFallback(sets);
@@ -221,9 +226,21 @@ public final class Settings {
     }
   }
 
+  /** A scheme, a colon and no HOCON syntax: "file:/x", "hdfs://nn:8020/x". */
+  private static final java.util.regex.Pattern URI_LIKE =
+      java.util.regex.Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*:[^\\s\"\\[\\]{},=]*");
+
   private static void checkKnown(Config c, Set<String> known, String where) {
     for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
       String key = e.getKey();
+      List<String> inside = known.stream().filter(k -> k.startsWith(key + ".")).limit(3)
+          .toList();
+      if (!known.contains(key) && !inside.isEmpty()) {
+        throw new GradsparkException("'" + key + "' " + where + lineOf(e.getValue())
+            + " is a section of settings, not a setting", "set one of its settings, e.g. "
+            + String.join(", ", inside) + " (all of them are in "
+            + "src/main/resources/reference.conf)");
+      }
       if (!known.contains(key)) {
         throw new GradsparkException(
             "Unknown setting '" + key + "' " + where + lineOf(e.getValue()),

@@ -210,6 +210,24 @@ public final class CsvSource implements RowSource {
       }
       return n;
     }
+
+    @Override
+    public boolean allNumbers(String line) {
+      int from = 0;
+      while (true) {
+        int to = line.indexOf(delimiter, from);
+        String cell = (to < 0 ? line.substring(from) : line.substring(from, to)).strip();
+        try {
+          Double.parseDouble(cell);
+        } catch (NumberFormatException e) {
+          return false;
+        }
+        if (to < 0) {
+          return true;
+        }
+        from = to + 1;
+      }
+    }
   }
 
   private void checkCells(String line, String where) {

@@ -48,6 +48,22 @@ public final class DataChecks {
             + " or use one-vs-all labels with a sigmoid head.");
   }
 
+  /**
+   * Refuses input to a trained model whose feature count differs from the model's input size:
+   * the model is fixed, so the hint is about the data (predict, scoring).
+   */
+  public static void checkModelInput(RowSource s, int inputSize, String what) {
+    if (s.cols() != inputSize) {
+      throw new DataException(what + " (" + s.describe() + "): rows have " + s.cols()
+          + " features but the model takes " + inputSize,
+          "Give rows of " + inputSize + " features, as the model was trained on: for CSV, "
+              + (s.cols() == inputSize + 1 ? "name the label column to leave out with "
+                  + "--label-column, " : "")
+              + "check the delimiter and that the columns are the training data's; for LIBSVM, "
+              + "feature indices 1.." + inputSize + ".");
+    }
+  }
+
   /** Refuses a source whose feature count differs from the network's input size. */
   public static void checkFeatures(RowSource s, int inputSize, String what) {
     if (s.cols() != inputSize) {

@@ -209,7 +209,9 @@ final class DataFiles {
   }
 
   static String abbreviate(String s) {
-    return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    String t = s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    // characters that print as nothing would make a refused cell look valid
+    return t.replace("\uFEFF", "\\uFEFF").replace("\u200B", "\\u200B");
   }
 
   /** A counted number of data rows as an int; refuses none (with hintIfNone) or more than 2^31-1. */

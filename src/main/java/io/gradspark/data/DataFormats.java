@@ -9,8 +9,10 @@ import java.util.Locale;
 /**
  * The data file a command names, read by its name: IDX images when a labels file goes with it,
  * LIBSVM ({@code .libsvm}, {@code .svm}), CSV ({@code .csv}, {@code .txt}); any of them may end
- * in {@code .gz}. The one place that tells formats apart by name (evaluate --data, predict
- * --input).
+ * in {@code .gz}. The one place that tells formats apart (evaluate --data, predict --input), in
+ * this order: the path's own name (a trailing slash ignored: "data.libsvm/"), else the name of
+ * the first file of the directory or glob, else that file's first content line (a label, then
+ * index:value pairs, is LIBSVM: Spark writes LIBSVM as part-00000 without an extension).
  */
 public final class DataFormats {
   private DataFormats() {}
@@ -35,6 +37,10 @@ public final class DataFormats {
       // directory of *.libsvm parts is LIBSVM even where unknown names default to CSV
       List<HadoopPaths.FileEntry> files = HadoopPaths.files(file, "data");
       plain = plainName(HadoopPaths.name(files.get(0).path()));
+      if (!known(plain) && looksLikeLibsvm(files.get(0).path())) {
+        // Spark's part-00000 of MLUtils.saveAsLibSVMFile: no name says it, its lines do
+        plain = ".libsvm";
+      }
     }
     if (plain.endsWith(".libsvm") || plain.endsWith(".svm")) {
       return new LibsvmSource(file, features, tasks);
@@ -53,6 +59,34 @@ public final class DataFormats {
     return byName(file.toAbsolutePath().normalize().toString(),
         labels == null ? null : labels.toAbsolutePath().normalize().toString(), csv, features,
         csvByDefault, SplitTasks.LOCAL);
+  }
+
+  /** index:value pairs after the first token (a LIBSVM line: "1 3:0.5 10:1"). */
+  private static final java.util.regex.Pattern LIBSVM_LINE = java.util.regex.Pattern.compile(
+      "\\s*\\S+(\\s+\\d+:\\S+)+\\s*(#.*)?");
+
+  /**
+   * Whether the first content line of file (within its first 64 KiB; gzip decompressed) is a
+   * LIBSVM line: a label, then index:value pairs. A CSV line of numbers never has a colon.
+   */
+  static boolean looksLikeLibsvm(String file) {
+    try (java.io.InputStream raw = new java.io.BufferedInputStream(HadoopPaths.open(file, 0))) {
+      raw.mark(2);
+      boolean gz = raw.read() == 0x1f && raw.read() == 0x8b;
+      raw.reset();
+      java.io.InputStream in = gz ? new java.util.zip.GZIPInputStream(raw) : raw;
+      byte[] head = in.readNBytes(1 << 16);
+      for (String line : new String(head, java.nio.charset.StandardCharsets.UTF_8)
+          .split("\r?\n")) {
+        String t = line.strip();
+        if (!t.isEmpty() && !t.startsWith("#")) {
+          return LIBSVM_LINE.matcher(t).matches();
+        }
+      }
+      return false;
+    } catch (java.io.IOException | RuntimeException e) {
+      return false; // the reader of the format chosen reports what is wrong with the file
+    }
   }
 
   private static String plainName(String name) {

@@ -28,9 +28,16 @@ final class TextFiles implements Serializable {
   private static final long MIN_SPLIT = 1L << 20;
   /** Aim for at least this many splits over the whole dataset (parallel counting). */
   private static final int TARGET_SPLITS = 64;
+  /**
+   * The longest line read, in bytes: a file whose "line" is longer is not text data (a device, a
+   * binary file, a gzip bomb) and is refused instead of filling the heap. 64 MiB is far above
+   * real rows: an MNIST row as CSV is about 2 KiB, a LIBSVM row of 100,000 features about 2 MiB.
+   */
+  static final int MAX_LINE_BYTES = 64 << 20;
 
   /** What the counting pass found in one split. */
-  record Count(long lines, long content, int firstCells, boolean gzip) implements Serializable {}
+  record Count(long lines, long content, int firstCells, boolean gzip, boolean firstNumeric)
+      implements Serializable {}
 
   /** Which lines are data: the format's rule (blank lines, comments) and its cell count. */
   interface Lines extends Serializable {
@@ -39,6 +46,11 @@ final class TextFiles implements Serializable {
 
     /** The cell count of a content line (CSV), or -1 when the format does not count cells. */
     int cells(String line);
+
+    /** Whether every cell of the line is a number: a data row, not a header (CSV). */
+    default boolean allNumbers(String line) {
+      return false;
+    }
   }
 
   private final String path;
@@ -133,6 +145,7 @@ final class TextFiles implements Serializable {
     long content = 0;
     int cells = -1;
     boolean gzip;
+    boolean numeric = false;
     try (Reader in = new Reader(split, null)) {
       gzip = in.gzip;
       for (String line; (line = in.next()) != null; ) {
@@ -140,12 +153,13 @@ final class TextFiles implements Serializable {
         if (lines.isContent(line)) {
           if (content == 0) {
             cells = lines.cells(line);
+            numeric = lines.allNumbers(line);
           }
           content++;
         }
       }
     }
-    return new Count(all, content, cells, gzip);
+    return new Count(all, content, cells, gzip, numeric);
   }
 
   private TextFiles counted(List<Count> counts, boolean header) {
@@ -165,7 +179,7 @@ final class TextFiles implements Serializable {
     long r = 0;
     for (int i = 0; i < n; i++) {
       // a gzipped file's first split read it all: what its other splits saw is not lines
-      Count c = gzipped[splitFile[i]] && splitStart[i] > 0 ? new Count(0, 0, -1, true)
+      Count c = gzipped[splitFile[i]] && splitStart[i] > 0 ? new Count(0, 0, -1, true, false)
           : counts.get(i);
       if (i > 0 && splitFile[i] != splitFile[i - 1]) {
         lines = 0;
@@ -180,6 +194,13 @@ final class TextFiles implements Serializable {
         fileHasHeader[splitFile[i]] = true;
         headerIn[i] = true;
         data--;
+        if (c.firstNumeric()) {
+          // most likely a part file written without a header: its first row would go unseen
+          System.err.println("warning: " + kind + " file " + DataFiles.display(files[splitFile[i]])
+              + ": its first line, taken as the header (header = true), is all numbers: if it is "
+              + "a data row, that row is not read (write a header in every file, or set header "
+              + "= false)");
+        }
       }
       rowsBefore[i] = r;
       r += data;
@@ -296,6 +317,7 @@ final class TextFiles implements Serializable {
     private byte[] line = new byte[256];
     private long lineNo;
     private boolean done;
+    private final long start;
 
     /** Whether the file is gzipped. */
     final boolean gzip;
@@ -307,7 +329,7 @@ final class TextFiles implements Serializable {
      */
     Reader(int split, Boolean gzip) {
       this.file = files[splitFile[split]];
-      long start = splitStart[split];
+      this.start = splitStart[split];
       // small splits (tests) need no 64 KiB buffer
       buf = new byte[(int) Math.min(1 << 16, Math.max(1 << 10, splitEnd[split] - start + 256))];
       boolean gz = gzip != null && gzip;
@@ -350,6 +372,7 @@ final class TextFiles implements Serializable {
         done = true;
         return null;
       }
+      long lineStart = offset;
       try {
         int n = 0;
         boolean any = false;
@@ -359,7 +382,10 @@ final class TextFiles implements Serializable {
             break;
           }
           if (n == line.length) {
-            line = Arrays.copyOf(line, line.length * 2);
+            if (n >= MAX_LINE_BYTES) {
+              throw tooLong(lineStart);
+            }
+            line = Arrays.copyOf(line, (int) Math.min((long) line.length * 2, MAX_LINE_BYTES));
           }
           line[n++] = (byte) b;
         }
@@ -371,7 +397,10 @@ final class TextFiles implements Serializable {
           n--;
         }
         lineNo++;
-        return new String(line, 0, n, StandardCharsets.UTF_8);
+        // a UTF-8 byte-order mark (Excel writes one) is not part of the first cell
+        int from = lineNo == 1 && start == 0 && n >= 3 && (line[0] & 0xff) == 0xef
+            && (line[1] & 0xff) == 0xbb && (line[2] & 0xff) == 0xbf ? 3 : 0;
+        return new String(line, from, n - from, StandardCharsets.UTF_8);
       } catch (java.util.zip.ZipException | java.io.EOFException e) {
         throw DataFiles.damagedGzip(kind, DataFiles.display(file), e);
       } catch (IOException e) {
@@ -382,6 +411,16 @@ final class TextFiles implements Serializable {
 
     long lineNo() {
       return lineNo;
+    }
+
+    private DataException tooLong(long lineStart) {
+      String at = start > 0 ? "the line at byte " + lineStart : "line " + (lineNo + 1);
+      return new DataException(kind + " file " + DataFiles.display(file) + ", " + at + ": "
+          + "longer than " + (MAX_LINE_BYTES >> 20) + " MiB, the line length limit (no line "
+          + "end in the first " + MAX_LINE_BYTES + " bytes"
+          + (gzip ? " of its decompressed content" : "") + ")",
+          "This is not a text data file (a binary or a device?), or its lines are not "
+              + "separated by \\n; split the rows into lines.");
     }
 
     /**

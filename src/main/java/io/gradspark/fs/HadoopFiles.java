@@ -141,6 +141,7 @@ public final class HadoopFiles {
 
   /** {@link #write(String, String, HadoopPaths.Body)} of a local file. */
   public static void write(java.nio.file.Path file, String what, HadoopPaths.Body body) {
+    Outputs.checkFileTarget(of(file), what);
     java.nio.file.Path target = file.toAbsolutePath();
     java.nio.file.Path dir = target.getParent();
     java.nio.file.Path tmp = null;
@@ -184,6 +185,7 @@ public final class HadoopFiles {
   }
 
   private static void writeHadoop(String file, String what, HadoopPaths.Body body) {
+    Outputs.checkFileTarget(file, what);
     FileSystem fs = fileSystem(file, what);
     Path target = HadoopPaths.path(file);
     Path tmp = null;

@@ -122,9 +122,20 @@ public final class HadoopPaths {
     return java.nio.file.Path.of(path(text).toUri());
   }
 
-  /** The last name of the path ("part-00000.csv"). */
+  /**
+   * The last name of the path ("part-00000.csv"; "data.libsvm" for "data.libsvm/", whose
+   * qualified URI ends in a slash when the directory exists).
+   */
   public static String name(String text) {
-    return path(text).getName();
+    String p = path(text).toUri().getPath();
+    if (p == null) {
+      return "";
+    }
+    int end = p.length();
+    while (end > 1 && p.charAt(end - 1) == '/') {
+      end--;
+    }
+    return p.substring(p.lastIndexOf('/', end - 1) + 1, end);
   }
 
   static Path path(String text) {
@@ -281,29 +292,40 @@ public final class HadoopPaths {
   /**
    * The files a data path names, in name order: the file itself; every file of a directory (not
    * its subdirectories), leaving out names that start with "_" or "." ({@code _SUCCESS}, CRC
-   * side files), as Hadoop's input formats do; or every file a glob matches. Refuses a path that
-   * matches nothing, a directory or glob without files, and an empty file set.
+   * side files), as Hadoop's input formats do; or every file a glob matches. A path that names an
+   * existing file or directory is taken literally, whatever characters its name holds ("run
+   * [1].csv"); only a path that names nothing is matched as a pattern. Refuses a path that
+   * matches nothing, a directory or glob without files, an empty file set, and, by name, a
+   * member that is not a regular file (a pipe, a device, a socket) or a symbolic link that
+   * points nowhere: such a member would hang the reader or silently drop its rows.
    */
   public static List<FileEntry> files(String text, String what) {
     FileSystem fs = fileSystem(text, what);
     Path p = path(text);
     List<FileStatus> found = new ArrayList<>();
     try {
-      FileStatus[] glob = fs.globStatus(p);
+      FileStatus literal = literal(fs, p);
+      boolean pattern = literal == null && isGlob(text);
+      FileStatus[] glob = literal != null ? new FileStatus[] {literal} : fs.globStatus(p);
       if (glob == null || glob.length == 0) {
         throw new GradsparkException(what + " " + text + ": "
-            + (isGlob(text) ? "the pattern matches no file" : "no such file or directory"),
+            + (pattern ? "the pattern matches no file" : "no such file or directory"),
             "check the path (relative local paths start at the current directory "
-                + java.nio.file.Path.of("").toAbsolutePath() + ")");
+                + java.nio.file.Path.of("").toAbsolutePath() + ")"
+                + (pattern ? "; a path that exists is taken literally, one that does not is "
+                    + "a pattern (* ? [ ] { })" : ""));
       }
       for (FileStatus s : glob) {
         if (s.isDirectory()) {
+          checkMembers(fs, s.getPath(), text, what);
           for (FileStatus c : fs.listStatus(s.getPath())) {
             if (c.isFile() && !hidden(c.getPath().getName())) {
+              checkRegular(fs, c.getPath(), text, what);
               found.add(c);
             }
           }
-        } else if (s.isFile() && (!isGlob(text) || !hidden(s.getPath().getName()))) {
+        } else if (s.isFile() && (!pattern || !hidden(s.getPath().getName()))) {
+          checkRegular(fs, s.getPath(), text, what);
           found.add(s);
         }
       }
@@ -324,6 +346,55 @@ public final class HadoopPaths {
       out.add(new FileEntry(s.getPath().toString(), s.getLen(), s.getBlockSize()));
     }
     return out;
+  }
+
+  /** The status of the path as written, not as a pattern; null when nothing is there. */
+  private static FileStatus literal(FileSystem fs, Path p) throws IOException {
+    try {
+      return fs.getFileStatus(p);
+    } catch (FileNotFoundException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Refuses, by name, a data file on the local file system that is not a regular file (Hadoop's
+   * local file system reports a pipe or a device as a file: reading a pipe waits for a writer
+   * for ever, a device such as /dev/zero never ends).
+   */
+  private static void checkRegular(FileSystem fs, Path file, String text, String what) {
+    if (!(fs instanceof org.apache.hadoop.fs.RawLocalFileSystem)) {
+      return; // HDFS and object stores hold only files and directories
+    }
+    java.nio.file.Path local = java.nio.file.Path.of(file.toUri());
+    if (!java.nio.file.Files.isRegularFile(local)) {
+      throw new GradsparkException(what + " " + text + ": " + local + " is not a regular file "
+          + "(a pipe, a device or a socket" + (java.nio.file.Files.isSymbolicLink(local)
+              ? ", through a symbolic link" : "") + ")",
+          "remove it from the data, or name the data files with a glob that leaves it out");
+    }
+  }
+
+  /**
+   * Refuses a local data directory holding a symbolic link that points nowhere: Hadoop's listing
+   * leaves it out without a word, and with it that file's rows.
+   */
+  private static void checkMembers(FileSystem fs, Path dir, String text, String what)
+      throws IOException {
+    if (!(fs instanceof org.apache.hadoop.fs.RawLocalFileSystem)) {
+      return;
+    }
+    java.nio.file.Path local = java.nio.file.Path.of(dir.toUri());
+    try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(local)) {
+      for (java.nio.file.Path c : (Iterable<java.nio.file.Path>) s::iterator) {
+        if (!hidden(c.getFileName().toString()) && java.nio.file.Files.isSymbolicLink(c)
+            && !java.nio.file.Files.exists(c)) {
+          throw new GradsparkException(what + " " + text + ": " + c + " is a symbolic link to "
+              + java.nio.file.Files.readSymbolicLink(c) + ", which does not exist: its rows "
+              + "would be missing", "restore the file it points to, or remove the link");
+        }
+      }
+    }
   }
 
   private static boolean hidden(String name) {

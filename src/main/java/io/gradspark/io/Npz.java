@@ -155,7 +155,9 @@ public final class Npz {
       byte[] b = extras.get(name);
       if (b == null) {
         throw new GradsparkException(
-            "File " + file + " has no entry '" + name + "'; it has " + extras.keySet(), NPZ_HINT);
+            "File " + file + " has no entry '" + name + "'" + (extras.isEmpty()
+                ? " (it holds only arrays" + (arrays.isEmpty() ? ", none" : " " + arrays.keySet())
+                + "): " + name + " is missing" : "; it has " + extras.keySet()), NPZ_HINT);
       }
       return b;
     }
@@ -244,9 +246,8 @@ public final class Npz {
         } else if (allowedExtras.contains(n)) {
           extras.put(n, readExtra(file, zip, e));
         } else {
-          Set<String> allowed = new TreeSet<>(allowedExtras);
-          allowedArrays.forEach(a -> allowed.add(a + ".npy"));
-          throw bad(file, "has an unexpected entry '" + n + "'; expected only " + allowed, NPZ_HINT);
+          throw bad(file, "has an unexpected entry '" + n + "'; expected only "
+              + summary(allowedArrays, allowedExtras), NPZ_HINT);
         }
       }
     } catch (GradsparkException e) {
@@ -258,6 +259,30 @@ public final class Npz {
           e);
     }
     return new Contents(file, arrays, extras);
+  }
+
+  /**
+   * The allowed entry names, numbered families summarized ("W1.npy .. W64.npy, b1.npy .. b64.npy,
+   * model.json"), not listed one by one.
+   */
+  static String summary(Set<String> arrays, Set<String> extras) {
+    java.util.Map<String, java.util.TreeSet<Integer>> numbered = new java.util.TreeMap<>();
+    Set<String> names = new TreeSet<>();
+    for (String a : arrays) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.*?)(\\d+)").matcher(a);
+      if (m.matches()) {
+        numbered.computeIfAbsent(m.group(1), k -> new java.util.TreeSet<>())
+            .add(Integer.parseInt(m.group(2)));
+      } else {
+        names.add(a + ".npy");
+      }
+    }
+    List<String> parts = new java.util.ArrayList<>();
+    numbered.forEach((prefix, ns) -> parts.add(ns.size() == 1 ? prefix + ns.first() + ".npy"
+        : prefix + ns.first() + ".npy .. " + prefix + ns.last() + ".npy"));
+    parts.addAll(names);
+    parts.addAll(new TreeSet<>(extras));
+    return String.join(", ", parts);
   }
 
   /** "(3, 4)", "(3,)" or "()": the shape as NumPy prints it. */

@@ -244,7 +244,8 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
         LOCAL_TEMPS.add(local);
         try {
           fs.copyToLocalFile(false, p, new org.apache.hadoop.fs.Path(local.toUri()), true);
-          CheckpointFile.Loaded l = CheckpointFile.load(local, numParams);
+          // named where it is, not by its local copy
+          CheckpointFile.Loaded l = CheckpointFile.load(local, p.toString(), numParams);
           if (!refused.isEmpty()) {
             System.err.println("Resuming from " + p + " instead");
           }
@@ -263,6 +264,8 @@ public final class HadoopCheckpointStore implements Trainer.Checkpoints {
     }
     throw new GradsparkException("No usable checkpoint in " + dir
         + (refused.isEmpty() ? "" : " (refused: " + String.join(", ", refused) + ")"),
-        "checkpoints are written every training.checkpoint-every; start a new run with --config");
+        "checkpoints are written every training.checkpoint-every; start a new run with --config"
+            + (refused.isEmpty() ? "" : "; a checkpoint resumes the network and settings it was "
+                + "written with: if the run's config.conf was edited since, restore it"));
   }
 }

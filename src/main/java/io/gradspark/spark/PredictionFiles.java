@@ -5,7 +5,9 @@ import io.gradspark.api.TrainedModel;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
+import io.gradspark.fs.HadoopFiles;
 import io.gradspark.fs.HadoopPaths;
+import io.gradspark.fs.Outputs;
 import io.gradspark.io.PredictionCsv;
 import io.gradspark.nn.Network;
 import java.io.BufferedWriter;
@@ -87,6 +89,12 @@ public final class PredictionFiles {
   public static void checkTarget(String target, boolean singleFile) {
     FileSystem fs = HadoopPaths.fileSystem(target, "output");
     Path t = qualified(target);
+    if (t.getParent() == null) {
+      throw Outputs.rootRefused(target, "Output");
+    }
+    if (singleFile) {
+      Outputs.checkFileTarget(target, "Output"); // a device or a pipe is not replaced
+    }
     try {
       FileStatus s = fs.getFileStatus(t);
       if (singleFile && s.isDirectory()) {
@@ -153,7 +161,7 @@ public final class PredictionFiles {
   public Written write(SparkModel model, RowSource input, int partitions) {
     try {
       TrainedModel m = model.model();
-      DataChecks.checkFeatures(input, m.network().inputSize(), "input");
+      DataChecks.checkModelInput(input, m.network().inputSize(), "input");
       int p = model.partitions(input, partitions);
       if (p > MAX_PARTS) {
         throw new GradsparkException(p + " partitions would write more than " + MAX_PARTS
@@ -296,9 +304,24 @@ public final class PredictionFiles {
         throw filledMeanwhile();
       }
     } catch (IOException e) {
+      if (HadoopFiles.isDiskFull(e)) {
+        throw diskFull(target, e);
+      }
       throw new GradsparkException("Cannot move the predictions into " + target + ": "
           + HadoopPaths.reason(e), "check that its directory is writable and has free space");
+    } catch (RuntimeException | Error e) {
+      if (!(e instanceof GradsparkException) && HadoopFiles.isDiskFull(e)) {
+        throw diskFull(target, e); // the single file, streamed on the driver
+      }
+      throw e;
     }
+  }
+
+  /** A full disk (or an HDFS space quota) while writing predictions: a user's matter. */
+  static GradsparkException diskFull(String file, Throwable e) {
+    return new GradsparkException("Could not write predictions " + file
+        + ": no space left on device", "free space on that file system, or write --output "
+        + "elsewhere; nothing was written", e);
   }
 
   private GradsparkException filledMeanwhile() {
@@ -386,9 +409,18 @@ public final class PredictionFiles {
         // else another attempt of this task renamed first: the same bytes, ours are dropped
         written = true;
       } catch (IOException e) {
+        if (HadoopFiles.isDiskFull(e)) {
+          throw diskFull(to.toString(), e);
+        }
         throw new GradsparkException("Cannot write predictions " + to + ": "
             + HadoopPaths.reason(e), "check that the output's file system is writable and has "
             + "free space", e);
+      } catch (RuntimeException | Error e) {
+        // Hadoop's local file system throws a full disk as an FSError, an Error
+        if (!(e instanceof GradsparkException) && HadoopFiles.isDiskFull(e)) {
+          throw diskFull(to.toString(), e);
+        }
+        throw e;
       } finally {
         if (!written || fs.exists(tmp)) {
           try {

@@ -57,10 +57,31 @@ public final class SparkEngines implements Engines {
     }
     JavaSparkContext c = sc.get();
     int p = partitions(spec);
+    String many = tooManyPartitions(p, rows, schedule.batchSize());
+    if (many != null) {
+      System.err.println("warning: " + many);
+    }
     return new SparkEngine(c, spec.network(), schedule, data.train(),
         evaluationSets ? data.validation() : null, evaluationSets ? data.test() : null, p,
         StorageLevel.fromString(spec.storage().name()),
         SparkEngine.plan(c, spec.network(), p, aggregation));
+  }
+
+  /**
+   * Why p partitions are far too many for rows training rows in batches of batch (null when they
+   * are not): every step is a job of p tasks, and beyond the rows of a batch most of them have
+   * nothing to do but still cost a task's scheduling; beyond the rows, some hold no row at all
+   * (the context's default parallelism, used for training.partitions = 0, can be that many).
+   */
+  static String tooManyPartitions(int p, int rows, int batch) {
+    int useful = Math.min(rows, batch);
+    if (p <= useful) {
+      return null;
+    }
+    return String.format(java.util.Locale.ROOT, "%,d partitions for %,d training rows in "
+        + "batches of %,d: most tasks of every step have no row of its batch, and each still "
+        + "costs a task; at most %,d partitions (one per executor core is best) is faster "
+        + "(training.partitions, or --partitions)", p, rows, batch, useful);
   }
 
   /** spec.partitions(), or the context's default parallelism for 0. */

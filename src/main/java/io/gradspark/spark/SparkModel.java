@@ -97,7 +97,7 @@ public final class SparkModel {
    * are; the outputs are bit-identical to {@link TrainedModel#predict} on the whole input.
    */
   public JavaRDD<Scores> predict(RowSource input, int partitions) {
-    DataChecks.checkFeatures(input, model.network().inputSize(), "input");
+    DataChecks.checkModelInput(input, model.network().inputSize(), "input");
     int p = partitions(input, partitions);
     Broadcast<SparkEngine.Params> params = sc.broadcast(new SparkEngine.Params(
         model.parameters()));

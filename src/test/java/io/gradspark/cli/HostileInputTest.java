@@ -377,7 +377,8 @@ class HostileInputTest {
     Files.writeString(input, "0.1,0.2,0.3\n0.4,0.5,0.6\n");
     CliRun p = CliRun.run("predict", "--model", run.resolve("model.npz").toString(),
         "--input", input.toString(), "--output", tmp.resolve("p.csv").toString());
-    assertRefused(p, "rows have 3 features but the network's input size is 2");
+    assertRefused(p, "rows have 3 features but the model takes 2", "Give rows of 2 features");
+    assertFalse(p.err().contains("network"), "the model is fixed: the hint is about the data");
     assertEquals(1, count(p.err(), "three.csv"), p.err());
     CliRun t = trainMoons(tmp.resolve("never"), "model.layers=[3,8,2]");
     assertRefused(t, "training data (two moons (3750 rows", "rows have 2 features");
