@@ -315,7 +315,12 @@ class CommandLineTest {
     for (JsonNode e : b.get("engines")) {
       assertTrue(e.get("epoch_seconds_median").asDouble() > 0, e.toString());
       assertTrue(e.get("gflops").asDouble() > 0, e.toString());
+      // the timed window submit/cluster-bench reads the links' counters over: the 2 epochs
+      assertEquals(2 * b.get("steps_per_epoch").asLong(), e.get("timed_steps").asLong());
+      assertTrue(e.get("timed_to_unix_ms").asLong() >= e.get("timed_from_unix_ms").asLong());
+      assertEquals(!e.get("engine").asText().equals("local"), e.has("step_ms_p50"), e.toString());
     }
+    assertTrue(b.get("engines").get(1).get("step_ms_p50").asDouble() > 0);
     assertTrue(b.get("engines").get(1).get("job_ms").asDouble() > 0);
     assertTrue(r.out().contains("overhead"), r.out());
   }
