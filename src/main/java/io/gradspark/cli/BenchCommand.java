@@ -226,17 +226,39 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
       if (e instanceof SparkEngine se) {
         se.resetStepTimes();
       }
+      long timedFrom = System.currentTimeMillis();
       Trainer.Result r = job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE).result();
+      long timedTo = System.currentTimeMillis();
       Map<String, Object> m = BenchFigures.figures(name, e, r,
           BenchFigures.flopsPerEpoch(spec.network(), schedule), schedule, setupSeconds,
           targetAccuracy);
       m.put("config", file.toString());
       m.put("network", spec.network().describe());
       m.put("batch_size", schedule.batchSize());
+      // The wall-clock window of the timed steps and their number: submit/cluster-bench reads the
+      // network interfaces' byte counters over exactly this window.
+      m.put("timed_from_unix_ms", timedFrom);
+      m.put("timed_to_unix_ms", timedTo);
+      m.put("timed_steps", r.steps());
+      if (e instanceof SparkEngine se) {
+        m.put("step_ms_p50", stepMedianMs(se.stepTimes()));
+      }
       if (e instanceof SparkEngine se && floorJobs > 0) {
         BenchFigures.addFloor(m, se.bareJobs(floorJobs));
       }
       return m;
     }
+  }
+
+  /**
+   * The median over the timed steps of a Spark step's time without the driver's update
+   * (broadcast, job or session exchange, merge, destroy), in ms; NaN without steps.
+   */
+  private static double stepMedianMs(List<SparkEngine.StepTimes> times) {
+    double[] ms = times.stream()
+        .mapToDouble(t -> (t.broadcast() + t.job() + t.merge() + t.destroy()) / 1e6)
+        .sorted().toArray();
+    int n = ms.length;
+    return n == 0 ? Double.NaN : n % 2 == 1 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
   }
 }

@@ -327,12 +327,17 @@ class CommandLineTest {
       assertTrue(e.get("epoch_seconds_median").asDouble() > 0, e.toString());
       assertTrue(e.get("gflops").asDouble() > 0, e.toString());
       assertEquals(250, e.get("batch_size").asInt(), e.toString());
+      // the timed window submit/cluster-bench reads the links' counters over: the 2 epochs
+      assertEquals(2 * b.get("steps_per_epoch").asLong(), e.get("timed_steps").asLong());
+      assertTrue(e.get("timed_to_unix_ms").asLong() >= e.get("timed_from_unix_ms").asLong());
+      assertEquals(!e.get("engine").asText().equals("local"), e.has("step_ms_p50"), e.toString());
     }
     assertTrue(accuracy > 0.5 && accuracy <= 1, "final accuracy " + accuracy);
     for (JsonNode spark : List.of(engines.get(1), engines.get(2))) {
       assertEquals(2, spark.get("partitions").asInt(), spark.toString());
       assertEquals(4, spark.get("floor_jobs").asInt(), "--floor 4: " + spark);
       assertTrue(spark.get("job_ms").asDouble() > 0, spark.toString());
+      assertTrue(spark.get("step_ms_p50").asDouble() > 0, spark.toString());
       assertEquals(spark.get("overhead_ms").asDouble() / spark.get("floor_ms").asDouble(),
           spark.get("overhead_vs_floor").asDouble(), 1e-12);
     }
