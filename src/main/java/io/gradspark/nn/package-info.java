@@ -1,8 +1,9 @@
 /**
  * The math of a feed-forward network, on one flat parameter vector: {@link
  * io.gradspark.nn.Network} (layout, loss and gradient, forward pass), dense layers with BLAS and
- * their naive references, five activations, three fused output heads, initialisers, and a finite
- * difference gradient check. No Spark, no files, no settings.
+ * their naive references, five activations, three fused output heads, weighted rows, dropout
+ * with hashed masks ({@link io.gradspark.nn.Dropout}), initialisers, and a finite difference
+ * gradient check. No Spark, no files, no settings.
  *
  * <p>Imports: only the root package. Imported by: every package above it.
  */
