@@ -26,6 +26,12 @@ public record ClassWeights(double[] given) implements Serializable {
     }
   }
 
+  /** The given weights (a copy), or null for balanced. */
+  @Override
+  public double[] given() {
+    return given == null ? null : given.clone();
+  }
+
   public boolean balanced() {
     return given == null;
   }

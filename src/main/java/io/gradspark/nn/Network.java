@@ -335,7 +335,8 @@ public final class Network implements Serializable {
 
   @Override
   public String toString() {
-    return "Network{" + describe() + ", params=" + numParams + "}";
+    return "Network{" + describe() + ", params=" + numParams
+        + (hasDropout() ? ", dropout=" + Arrays.toString(dropout) : "") + "}";
   }
 
   /**
