@@ -57,10 +57,12 @@ public final class SparkEngines implements Engines {
     }
     JavaSparkContext c = sc.get();
     int p = partitions(spec);
-    return new SparkEngine(c, spec.network(), schedule, data.train(),
+    SparkEngine e = new SparkEngine(c, spec.network(), schedule, data.train(),
         evaluationSets ? data.validation() : null, evaluationSets ? data.test() : null, p,
         StorageLevel.fromString(spec.storage().name()),
         SparkEngine.plan(c, spec.network(), p, aggregation));
+    e.sessionSettings(spec.sessions());
+    return e;
   }
 
   /** spec.partitions(), or the context's default parallelism for 0. */
@@ -111,8 +113,7 @@ public final class SparkEngines implements Engines {
   @Override
   public int concurrentTrials(RunSpec spec) {
     JavaSparkContext c = sc.get();
-    return concurrentTrials(spec, c.defaultParallelism(),
-        c.getConf().getBoolean(SparkEngine.STEP_SESSIONS, true));
+    return concurrentTrials(spec, c.defaultParallelism(), spec.sessions().enabled());
   }
 
   /** As above, for a cluster of the given slots, with step sessions allowed or not. */
