@@ -126,7 +126,9 @@ final class ExchangeTask {
         server = null;
         all.addAll(java.util.Arrays.asList(children));
       }
-      steps(s, part, tree, peers, primary, leaf, incoming, children);
+      Links links = new Links();
+      all.forEach(links::count);
+      steps(s, part, tree, peers, primary, leaf, incoming, children, links);
     } finally {
       if (server != null) {
         server.close();
@@ -167,7 +169,7 @@ final class ExchangeTask {
 
   /** The step loop: until the driver stops the session, the link above ends, or idle (root). */
   private static void steps(Setup s, Part part, ExchangeTree tree, Peers peers, Frames primary,
-      Frames leafLink, int[] incoming, Frames[] children) throws Exception {
+      Frames leafLink, int[] incoming, Frames[] children, Links links) throws Exception {
     int t = part.index();
     int w = s.net().numParams();
     boolean root = tree.toDriver(t);
@@ -211,12 +213,13 @@ final class ExchangeTask {
           step);
       long nanos = System.nanoTime() - start;
       if (leafLink != null) {
-        sendSum(leafLink, h.seq(), own, nanos, w);
+        sendSum(leafLink, h.seq(), own, nanos, 0, w);
       }
       if (incoming.length == 0) {
-        sendSum(primary, h.seq(), own, nanos, w);
+        sendSum(primary, h.seq(), own, nanos, links.busiest(), w);
       } else {
-        mergeUp(primary, h.seq(), w, incoming.length == 1 ? own : null, nanos, up, peers);
+        mergeUp(primary, h.seq(), w, incoming.length == 1 ? own : null, nanos, up, peers,
+            links);
       }
     }
   }
@@ -227,16 +230,17 @@ final class ExchangeTask {
    * half (then up holds only the right half's link), else null (up: left, right).
    */
   private static void mergeUp(Frames primary, long seq, int w, GradientSum ownLeft,
-      long ownNanos, Inbox[] up, Peers peers) throws Exception {
+      long ownNanos, Inbox[] up, Peers peers, Links links) throws Exception {
     Summed right = up[up.length - 1].sum(seq, peers);
-    Summed left = ownLeft != null ? new Summed(ownLeft.lossSum(), ownLeft.count(), ownNanos,
+    Summed left = ownLeft != null ? new Summed(ownLeft.lossSum(), ownLeft.count(), ownNanos, 0,
         ownLeft.grad(), null) : up[0].sum(seq, peers);
     double[] scalars = mergedScalars(left.loss(), left.count(), right.loss(), right.count());
     boolean hasLeft = left.count() > 0;
     boolean hasRight = right.count() > 0;
     long nanos = Math.max(ownNanos, Math.max(left.nanos(), right.nanos()));
     DataOutputStream m = sendHeader(primary, seq, hasLeft || hasRight ? w : -1);
-    writeSum(m, scalars[0], (long) scalars[1], nanos);
+    long busiest = Math.max(links.busiest(), Math.max(left.busiest(), right.busiest()));
+    writeSum(m, scalars[0], (long) scalars[1], nanos, busiest);
     primary.send();
     if (!hasLeft && !hasRight) {
       return;
@@ -275,20 +279,51 @@ final class ExchangeTask {
     return new double[] {leftLoss + rightLoss, leftCount + rightCount};
   }
 
-  /** Writes a sum's scalars after its header. */
-  static void writeSum(DataOutputStream m, double loss, long count, long nanos)
+  /**
+   * Writes a sum's scalars after its header: loss sum, count, the slowest compute below, and the
+   * busiest link's bytes of a step below.
+   */
+  static void writeSum(DataOutputStream m, double loss, long count, long nanos, long busiest)
       throws IOException {
     m.writeDouble(loss);
     m.writeLong(count);
     m.writeLong(nanos);
+    m.writeLong(busiest);
   }
 
   /** A sum as it came up a link (or this task's own): scalars, and its values where they are. */
-  record Summed(double loss, long count, long nanos, double[] values, Inbox inbox) {}
+  record Summed(double loss, long count, long nanos, long busiest, double[] values,
+      Inbox inbox) {}
 
   /** Reads a sum's scalars from rest; values and inbox as given. */
   static Summed readSum(DataInputStream rest, double[] values, Inbox inbox) throws IOException {
-    return new Summed(rest.readDouble(), rest.readLong(), rest.readLong(), values, inbox);
+    return new Summed(rest.readDouble(), rest.readLong(), rest.readLong(), rest.readLong(),
+        values, inbox);
+  }
+
+  /** A task's links' byte counters, for the busiest link's bytes of a step. */
+  static final class Links {
+    private final List<java.util.concurrent.atomic.AtomicLong> counters = new ArrayList<>();
+    private long[] last = new long[0];
+
+    /** Counts f's bytes. */
+    void count(Frames f) {
+      java.util.concurrent.atomic.AtomicLong c = new java.util.concurrent.atomic.AtomicLong();
+      f.countInto(c);
+      counters.add(c);
+      last = java.util.Arrays.copyOf(last, counters.size());
+    }
+
+    /** The most bytes one link moved since the last call (one step's, once steps repeat). */
+    long busiest() {
+      long max = 0;
+      for (int i = 0; i < counters.size(); i++) {
+        long now = counters.get(i).get();
+        max = Math.max(max, now - last[i]);
+        last[i] = now;
+      }
+      return max;
+    }
   }
 
   private static DataOutputStream sendHeader(Frames f, long seq, int values) throws IOException {
@@ -299,10 +334,11 @@ final class ExchangeTask {
   }
 
   /** Sends sum up: its header, then its gradient in chunks. */
-  static void sendSum(Frames f, long seq, GradientSum sum, long nanos, int w) throws IOException {
+  static void sendSum(Frames f, long seq, GradientSum sum, long nanos, long busiest, int w)
+      throws IOException {
     boolean has = sum.count() > 0;
     DataOutputStream m = sendHeader(f, seq, has ? w : -1);
-    writeSum(m, sum.lossSum(), sum.count(), nanos);
+    writeSum(m, sum.lossSum(), sum.count(), nanos, busiest);
     f.send();
     if (has) {
       sendVector(f, sum.grad());

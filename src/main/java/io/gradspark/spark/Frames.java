@@ -47,7 +47,7 @@ final class Frames {
   private long received;
   private final Buffer message = new Buffer();
   /** Bytes this connection sent and received (length prefixes and tags included), if counted. */
-  private volatile java.util.concurrent.atomic.AtomicLong traffic;
+  private volatile java.util.concurrent.atomic.AtomicLong[] traffic = {};
   private final DataOutputStream messageData = new DataOutputStream(message);
 
   /**
@@ -118,14 +118,13 @@ final class Frames {
     count(4 + length);
   }
 
-  /** Counts this connection's bytes, both ways, into traffic from now on. */
-  void countInto(java.util.concurrent.atomic.AtomicLong counter) {
-    traffic = counter;
+  /** Counts this connection's bytes, both ways, into each of counters from now on. */
+  void countInto(java.util.concurrent.atomic.AtomicLong... counters) {
+    traffic = counters.clone();
   }
 
   private void count(long bytes) {
-    java.util.concurrent.atomic.AtomicLong t = traffic;
-    if (t != null) {
+    for (java.util.concurrent.atomic.AtomicLong t : traffic) {
       t.addAndGet(bytes);
     }
   }

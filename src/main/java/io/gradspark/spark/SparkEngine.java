@@ -83,6 +83,7 @@ public final class SparkEngine implements GradientEngine {
   /** Bytes through the driver's side of the exchange, and the steps they were counted over. */
   private long exchangeBytes;
   private long exchangeSteps;
+  private long busiestLinkBytes;
   private final java.util.concurrent.atomic.AtomicLong loadBytes = new java.util.concurrent.atomic.AtomicLong();
 
   /** How per-partition sums come back to the driver (see the class comment). */
@@ -523,6 +524,7 @@ public final class SparkEngine implements GradientEngine {
     }
     long t2 = System.nanoTime();
     exchangeBytes += session.traffic() - before;
+    busiestLinkBytes += r.busiestLink();
     exchangeSteps++;
     GradientSum result = r.merged();
     times.add(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
@@ -567,6 +569,15 @@ public final class SparkEngine implements GradientEngine {
    */
   public double driverBytesPerStep() {
     return exchangeSteps == 0 ? 0 : (double) exchangeBytes / exchangeSteps;
+  }
+
+  /**
+   * The bytes of the exchange's busiest link per step (one TCP connection, both ways: driver to
+   * task or task to task, as each end measures it), averaged over the steps; 0 in this JVM and
+   * for a job per step (Spark's own transfers are not measured per link).
+   */
+  public double busiestLinkBytesPerStep() {
+    return exchangeSteps == 0 ? 0 : (double) busiestLinkBytes / exchangeSteps;
   }
 
   /**
@@ -718,8 +729,12 @@ public final class SparkEngine implements GradientEngine {
     return List.copyOf(times);
   }
 
+  /** Forgets the step times and exchange bytes so far (bench: after the warm-up steps). */
   public void resetStepTimes() {
     times.clear();
+    exchangeBytes = 0;
+    busiestLinkBytes = 0;
+    exchangeSteps = 0;
   }
 
   public Aggregation aggregation() {
@@ -856,6 +871,7 @@ public final class SparkEngine implements GradientEngine {
     m.put("cache_bytes_per_row", (double) cachedBytes(DataSplit.TRAIN) / schedule.rows());
     m.put("exchange", exchange());
     m.put("driver_bytes_per_step", driverBytesPerStep());
+    m.put("busiest_link_bytes_per_step", busiestLinkBytesPerStep());
     return m;
   }
 

@@ -77,6 +77,7 @@ abstract class StepSession {
   int step;
   final GradientSum[] sums;
   private final long[] nanos;
+  private final long[] busiestBelow;
   int pending;
   long idleSince = System.nanoTime();
   boolean closed;
@@ -87,6 +88,12 @@ abstract class StepSession {
     this.replies = replies;
     this.sums = new GradientSum[replies];
     this.nanos = new long[replies];
+    this.busiestBelow = new long[replies];
+  }
+
+  /** The most bytes one of the driver's connections moved since the last call (0 in the JVM). */
+  long driverLinks() {
+    return 0;
   }
 
   /**
@@ -204,8 +211,11 @@ abstract class StepSession {
     return this;
   }
 
-  /** The merged sum of one step and the slowest partition's compute nanoseconds. */
-  record Sums(GradientSum merged, long computeNanos) {}
+  /**
+   * The merged sum of one step, the slowest partition's compute nanoseconds, and the bytes of the
+   * busiest link of the exchange in the step (0 in this JVM).
+   */
+  record Sums(GradientSum merged, long computeNanos, long busiestLink) {}
 
   /**
    * Runs step (epoch, step) at params on the session's tasks and returns each partition's sum;
@@ -244,14 +254,18 @@ abstract class StepSession {
       for (long n : nanos) {
         slowest = Math.max(slowest, n);
       }
+      long busiest = driverLinks();
+      for (long b : busiestBelow) {
+        busiest = Math.max(busiest, b);
+      }
       if (replies == 1) {
-        return new Sums(sums[0], slowest);
+        return new Sums(sums[0], slowest, busiest);
       }
       CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
       for (int p = 0; p < partitions; p++) {
         sum.add(p, sums[p]);
       }
-      return new Sums(sum.result(), slowest);
+      return new Sums(sum.result(), slowest, busiest);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
@@ -325,8 +339,11 @@ abstract class StepSession {
     return OPEN.size();
   }
 
-  /** A task's sum for step number at (ignored when the session moved on, or a duplicate). */
-  final void reply(long at, int partition, GradientSum sum, long computeNanos) {
+  /**
+   * A task's sum for step number at (ignored when the session moved on, or a duplicate), with
+   * the busiest link's bytes below it.
+   */
+  final void reply(long at, int partition, GradientSum sum, long computeNanos, long busiest) {
     lock.lock();
     try {
       if (at != seq || closed || sums[partition] != null) {
@@ -334,6 +351,7 @@ abstract class StepSession {
       }
       sums[partition] = sum;
       nanos[partition] = computeNanos;
+      busiestBelow[partition] = busiest;
       if (--pending == 0) {
         idleSince = System.nanoTime();
         done.signal();
@@ -412,7 +430,7 @@ abstract class StepSession {
         for (Posted p = s.next(0, context); p != null; p = s.next(p.seq(), context)) {
           long start = System.nanoTime();
           GradientSum sum = compute(net, schedule, part, p);
-          s.reply(p.seq(), part.index(), sum, System.nanoTime() - start);
+          s.reply(p.seq(), part.index(), sum, System.nanoTime() - start, 0);
         }
       } catch (Throwable t) {
         s.fail(t);
@@ -533,8 +551,9 @@ abstract class StepSession {
       reached = true;
       Frames frames = new Frames(socket,
           encrypt ? Frames.connectionKey(secret, partition, nonce) : null, true);
-      frames.countInto(traffic);
-      register(new Connection(this, partition, frames));
+      Connection c = new Connection(this, partition, frames);
+      frames.countInto(traffic, c.bytes);
+      register(c);
       return true;
     }
 
@@ -596,6 +615,19 @@ abstract class StepSession {
     }
 
     @Override
+    long driverLinks() {
+      long max = 0;
+      for (Connection c : connections) {
+        if (c != null) {
+          long now = c.bytes.get();
+          max = Math.max(max, now - c.lastBytes);
+          c.lastBytes = now;
+        }
+      }
+      return max;
+    }
+
+    @Override
     String exchange() {
       return tree.star() ? "star" : "tree";
     }
@@ -629,6 +661,9 @@ abstract class StepSession {
     final Tcp session;
     final int partition;
     final Frames frames;
+    /** This connection's bytes, and as many when last read. */
+    final AtomicLong bytes = new AtomicLong();
+    long lastBytes;
 
     Connection(Tcp session, int partition, Frames frames) {
       this.session = session;
@@ -672,7 +707,7 @@ abstract class StepSession {
           }
           session.reply(seq, session.slot(partition),
               grad == null ? new GradientSum() : new GradientSum(s.loss(), s.count(), grad),
-              s.nanos());
+              s.nanos(), s.busiest());
         }
       } catch (IOException e) {
         frames.close(); // the task ended (idle, the session's end, its executor lost)
