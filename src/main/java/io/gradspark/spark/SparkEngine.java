@@ -65,7 +65,9 @@ public final class SparkEngine implements GradientEngine {
   private final AggregationPlan plan;
   private final AggregationPlan evaluationPlan;
   private final scala.collection.immutable.Seq<Object> allPartitions;
-  private final List<StepTimes> times = new ArrayList<>();
+  /** The latest steps' times, at most {@link #MAX_TIMES} (a long training keeps no more). */
+  private final java.util.ArrayDeque<StepTimes> times = new java.util.ArrayDeque<>();
+  static final int MAX_TIMES = 100_000;
   /** The last DIRECT job's results (for its bytes). */
   private PartResult[] lastResults;
   /** Whether a step hands parameters and sums over in this JVM ({@link SameJvm}). */
@@ -84,6 +86,8 @@ public final class SparkEngine implements GradientEngine {
   private long exchangeBytes;
   private long exchangeSteps;
   private long busiestLinkBytes;
+  /** Bytes the counting pass of this engine's data read (0: none, or not through Spark). */
+  private long countingBytes;
   private final java.util.concurrent.atomic.AtomicLong loadBytes = new java.util.concurrent.atomic.AtomicLong();
 
   /** How per-partition sums come back to the driver (see the class comment). */
@@ -450,7 +454,7 @@ public final class SparkEngine implements GradientEngine {
       if (bc != null) {
         bc.destroy();
       }
-      times.add(new StepTimes(t1 - t0, t2 - t1, compute, t3 - t2, System.nanoTime() - t3));
+      recordTimes(new StepTimes(t1 - t0, t2 - t1, compute, t3 - t2, System.nanoTime() - t3));
       return result;
     } catch (RuntimeException e) {
       if (bc != null) {
@@ -527,7 +531,7 @@ public final class SparkEngine implements GradientEngine {
     busiestLinkBytes += r.busiestLink();
     exchangeSteps++;
     GradientSum result = r.merged();
-    times.add(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
+    recordTimes(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
     return result;
   }
 
@@ -724,9 +728,21 @@ public final class SparkEngine implements GradientEngine {
     return data.get(DataSplit.TRAIN).rdd();
   }
 
-  /** The per-step times recorded since the engine was built or last reset. */
+  /** The per-step times recorded since the engine was built or last reset (the latest 100,000). */
   public List<StepTimes> stepTimes() {
     return List.copyOf(times);
+  }
+
+  private void recordTimes(StepTimes t) {
+    if (times.size() >= MAX_TIMES) {
+      times.removeFirst();
+    }
+    times.addLast(t);
+  }
+
+  /** The bytes the counting pass of this engine's data read, for its figures. */
+  void countingBytes(long bytes) {
+    countingBytes = bytes;
   }
 
   /** Forgets the step times and exchange bytes so far (bench: after the warm-up steps). */
@@ -866,9 +882,10 @@ public final class SparkEngine implements GradientEngine {
   @Override
   public Map<String, Object> dataFigures() {
     Map<String, Object> m = new java.util.LinkedHashMap<>();
-    m.put("data_bytes_read_counting", SparkSplitTasks.bytesReadInThisJvm());
+    m.put("data_bytes_read_counting", countingBytes);
     m.put("data_bytes_read_caching", loadBytesRead());
     m.put("cache_bytes_per_row", (double) cachedBytes(DataSplit.TRAIN) / schedule.rows());
+    m.put("step_sessions", sessionSettings.enabled());
     m.put("exchange", exchange());
     m.put("driver_bytes_per_step", driverBytesPerStep());
     m.put("busiest_link_bytes_per_step", busiestLinkBytesPerStep());

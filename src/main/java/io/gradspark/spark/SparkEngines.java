@@ -22,6 +22,8 @@ public final class SparkEngines implements Engines {
 
   private final Supplier<JavaSparkContext> sc;
   private final boolean evaluationSets;
+  /** The counting passes of this factory's data (their bytes go into its engines' figures). */
+  private SparkSplitTasks tasks;
 
   /**
    * sc is asked for only when an engine is made (a command that fails earlier starts no Spark);
@@ -62,6 +64,7 @@ public final class SparkEngines implements Engines {
         StorageLevel.fromString(spec.storage().name()),
         SparkEngine.plan(c, spec.network(), p, aggregation));
     e.sessionSettings(spec.sessions());
+    e.countingBytes(tasks == null ? 0 : tasks.bytesRead());
     return e;
   }
 
@@ -72,8 +75,11 @@ public final class SparkEngines implements Engines {
 
   /** The counting pass of text data as a Spark job: the executors read the splits. */
   @Override
-  public SparkSplitTasks splitTasks() {
-    return new SparkSplitTasks(sc.get());
+  public synchronized SparkSplitTasks splitTasks() {
+    if (tasks == null) {
+      tasks = new SparkSplitTasks(sc.get());
+    }
+    return tasks;
   }
 
   @Override
