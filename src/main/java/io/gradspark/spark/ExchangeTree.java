@@ -69,7 +69,7 @@ final class ExchangeTree {
     return star;
   }
 
-  /** Whether partition p's task connects to the driver (the root's merger; every task in a star). */
+  /** Whether partition p's task connects to the driver (the root's merger; a star's every one). */
   boolean toDriver(int p) {
     return receiver(primary(p)) == DRIVER;
   }

@@ -79,7 +79,8 @@ public final class SparkEngine implements GradientEngine {
   /** Where a TCP session's tasks connect (null: spark.driver.host); for tests. */
   private String stepHost;
   /** The run's step-session settings (training.sessions, training.exchange). */
-  private io.gradspark.api.RunSpec.Sessions sessionSettings = io.gradspark.api.RunSpec.Sessions.DEFAULT;
+  private io.gradspark.api.RunSpec.Sessions sessionSettings =
+      io.gradspark.api.RunSpec.Sessions.DEFAULT;
   /** The driver's step server, held from the first TCP session to the engine's close. */
   private StepSession.Server server;
   /** Bytes through the driver's side of the exchange, and the steps they were counted over. */
@@ -88,7 +89,8 @@ public final class SparkEngine implements GradientEngine {
   private long busiestLinkBytes;
   /** Bytes the counting pass of this engine's data read (0: none, or not through Spark). */
   private long countingBytes;
-  private final java.util.concurrent.atomic.AtomicLong loadBytes = new java.util.concurrent.atomic.AtomicLong();
+  /** Bytes the executors read from files to build this engine's cached datasets. */
+  private final AtomicLong loadBytes = new AtomicLong();
 
   /** How per-partition sums come back to the driver (see the class comment). */
   public enum Aggregation {
@@ -728,7 +730,7 @@ public final class SparkEngine implements GradientEngine {
     return data.get(DataSplit.TRAIN).rdd();
   }
 
-  /** The per-step times recorded since the engine was built or last reset (the latest 100,000). */
+  /** The per-step times recorded since the engine was built or last reset (the latest 100k). */
   public List<StepTimes> stepTimes() {
     return List.copyOf(times);
   }

@@ -29,6 +29,12 @@ import org.apache.spark.rdd.RDD;
  * (de)serialisation and result path: ~10 ms on a 2-core machine) at every step. This is how
  * training libraries on Spark avoid a job per step (XGBoost's and Horovod's barrier stages).
  *
+ * <p>Over TCP the sums reach the driver as a star (every task sends its sum; the driver merges
+ * the P sums in the canonical order) or as a tree ({@link ExchangeTree}: the canonical tree's
+ * merges run on the tasks, the driver receives one sum): the same additions in the same order.
+ * The driver's server ({@link Server}, an engine's for its whole life) reads hellos without
+ * blocking ({@link HelloServer}); the tasks' side is {@link ExchangeTask}.
+ *
  * <p>How a step travels: on a local master, whose executor is this JVM, in memory ({@link #inJvm}:
  * the tasks read the driver's parameter array, not copied, as the trainer does not change it until
  * the step returns, and leave their sums in the session: two thread hand-offs a step). Elsewhere
