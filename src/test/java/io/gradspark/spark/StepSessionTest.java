@@ -375,6 +375,36 @@ class StepSessionTest {
     assertEquals(0, StepSession.open());
   }
 
+  /**
+   * training.sessions.port is the run's from its first session to the engine's close: between two
+   * sessions (the first ended idle) no other process can take it, and the second session uses it.
+   */
+  @Test
+  void aFixedPortIsHeldFromSessionToSession() throws Exception {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 13);
+    int port;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    try (SparkEngine engine = engine(2)) {
+      engine.sameJvmHandoff(false);
+      engine.sessionSettings(new RunSpec.Sessions(true, RunSpec.Exchange.TREE, port, 4));
+      double[] first = engine.gradient(params, 0, 3).grad().clone();
+      Thread.sleep(StepSession.IDLE_NANOS / 1_000_000 * 3); // the session's tasks end, idle
+      assertThrows(java.net.BindException.class, () -> bind(port), "the port is still the run's");
+      assertArrayEquals(first, engine.gradient(params, 0, 3).grad(), "a second session");
+      assertEquals("tree", engine.exchange());
+    }
+    bind(port); // given back when the engine closes
+  }
+
+  private static void bind(int port) throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1,
+        java.net.InetAddress.getByName("127.0.0.1"))) {
+      assertEquals(port, s.getLocalPort());
+    }
+  }
+
   @Test
   void theContextHasASlotPerCore() {
     assertEquals(3, StepSession.slots(SharedSpark.get()), "SharedSpark is local[3]");
