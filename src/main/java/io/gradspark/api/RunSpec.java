@@ -51,11 +51,21 @@ import java.util.Objects;
  * @param partitions Spark partitions of each dataset; 0 means the context's default parallelism
  * @param storage how Spark caches the datasets
  * @param data how the rows are prepared before training (scale, one-vs-all, validation split)
+ * @param sessions how Spark steps run: step sessions, their exchange, port and retries
  */
 public record RunSpec(String name, Network network, Initializer init, String initFrom, long seed,
     int epochs, int batchSize, boolean shuffle, boolean dropLast, Optimizer optimizer,
     int patience, Checkpoints checkpoints, Engine engine, int partitions, Storage storage,
-    DataPrep data) {
+    DataPrep data, Sessions sessions) {
+
+  /** As above with the default step sessions ({@link Sessions#DEFAULT}). */
+  public RunSpec(String name, Network network, Initializer init, String initFrom, long seed,
+      int epochs, int batchSize, boolean shuffle, boolean dropLast, Optimizer optimizer,
+      int patience, Checkpoints checkpoints, Engine engine, int partitions, Storage storage,
+      DataPrep data) {
+    this(name, network, init, initFrom, seed, epochs, batchSize, shuffle, dropLast, optimizer,
+        patience, checkpoints, engine, partitions, storage, data, Sessions.DEFAULT);
+  }
 
   public RunSpec {
     Objects.requireNonNull(network, "network");
@@ -65,6 +75,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     Objects.requireNonNull(engine, "engine");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(sessions, "sessions");
     name = name == null || name.isBlank() ? "run" : name.trim();
     initFrom = initFrom == null ? "" : initFrom.trim();
     atLeast("epochs", epochs, 1);
@@ -133,6 +144,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     b.partitions = partitions;
     b.storage = storage;
     b.data = data;
+    b.sessions = sessions;
     return b;
   }
 
@@ -177,6 +189,37 @@ public record RunSpec(String name, Network network, Initializer init, String ini
 
   /** Spark storage levels a run may cache its datasets at (names as Spark's StorageLevel). */
   public enum Storage { MEMORY_ONLY, MEMORY_AND_DISK, MEMORY_ONLY_SER, MEMORY_AND_DISK_SER }
+
+  /**
+   * How a step session's tasks bring their sums to the driver: AUTO picks from the bytes and P
+   * (see {@code training.exchange} in reference.conf), STAR has every task send its sum to the
+   * driver, TREE merges them on the tasks along the canonical tree (bit-identical either way).
+   */
+  public enum Exchange {
+    AUTO, STAR, TREE;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Spark step sessions (tasks kept from step to step; {@code training.sessions} and {@code
+   * training.exchange}): enabled, the exchange, the driver's port for them (0: any free port) and
+   * how many sessions a step may fail in before the run fails (an executor lost, say).
+   */
+  public record Sessions(boolean enabled, Exchange exchange, int port, int attempts) {
+    public static final Sessions DEFAULT = new Sessions(true, Exchange.AUTO, 0, 4);
+
+    public Sessions {
+      Objects.requireNonNull(exchange, "exchange");
+      if (port < 0 || port > 65535) {
+        throw new GradsparkException("training.sessions.port is " + port + ", not a TCP port",
+            "set it to a port from 1 to 65535 that the executors can reach, or 0 for any");
+      }
+      atLeast("training.sessions.attempts", attempts, 1);
+    }
+  }
 
   /**
    * The optimizer's settings: the method, momentum SGD's form and momentum (sgd only), weight
@@ -466,6 +509,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     private int partitions = 0;
     private Storage storage = Storage.MEMORY_ONLY;
     private DataPrep data = DataPrep.NONE;
+    private Sessions sessions = Sessions.DEFAULT;
 
     private Builder(Network network) {
       this.network = network;
@@ -546,9 +590,14 @@ public record RunSpec(String name, Network network, Initializer init, String ini
       return this;
     }
 
+    public Builder sessions(Sessions v) {
+      sessions = v;
+      return this;
+    }
+
     public RunSpec build() {
       return new RunSpec(name, network, init, initFrom, seed, epochs, batchSize, shuffle,
-          dropLast, optimizer, patience, checkpoints, engine, partitions, storage, data);
+          dropLast, optimizer, patience, checkpoints, engine, partitions, storage, data, sessions);
     }
   }
 }

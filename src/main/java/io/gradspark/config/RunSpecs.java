@@ -132,7 +132,16 @@ public final class RunSpecs {
         RunSpec.Storage.valueOf(c.choice("training.storage-level", "memory_only",
             "memory_and_disk", "memory_only_ser", "memory_and_disk_ser")
             .toUpperCase(Locale.ROOT)),
-        prep);
+        prep, sessions(c));
+  }
+
+  /** Step sessions of training.sessions.* and training.exchange. */
+  static RunSpec.Sessions sessions(Settings c) {
+    return new RunSpec.Sessions(c.bool("training.sessions.enabled"),
+        RunSpec.Exchange.valueOf(c.choice("training.exchange", "auto", "star", "tree")
+            .toUpperCase(Locale.ROOT)),
+        c.integer("training.sessions.port", 0, 65535),
+        c.integer("training.sessions.attempts", 1, 1000));
   }
 
   /** The network of model.*; refuses impossible descriptions. */

@@ -101,6 +101,9 @@ public final class BenchFigures {
       m.put("cache_bytes_per_train_row",
           (double) s.cachedBytes(DataSplit.TRAIN) / schedule.rows());
       m.put("partitions", s.partitions());
+      m.put("exchange", s.exchange());
+      m.put("driver_bytes_per_step", s.driverBytesPerStep());
+      m.put("busiest_link_bytes_per_step", s.busiestLinkBytesPerStep());
     }
     return m;
   }
@@ -264,6 +267,14 @@ public final class BenchFigures {
       b.append('\n');
     }
     b.append("(ms columns: median per step; overhead = step minus the partitions' compute)\n");
+    for (Map<String, Object> r : rows) {
+      if (r.get("exchange") instanceof String x) {
+        b.append(String.format(Locale.ROOT, "%s: exchange %s, driver_bytes_per_step %.0f, "
+            + "busiest_link_bytes_per_step %.0f%n", r.get("engine"), x,
+            (Double) r.get("driver_bytes_per_step"),
+            (Double) r.get("busiest_link_bytes_per_step")));
+      }
+    }
     for (Map<String, Object> r : rows) {
       if (r.get("cache_bytes_per_train_row") instanceof Double bytes) {
         b.append(String.format(Locale.ROOT, "%s: Spark cache %.0f bytes per training row%n",

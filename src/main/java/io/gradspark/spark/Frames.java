@@ -34,8 +34,8 @@ final class Frames {
   static final int SECRET_BYTES = 32;
   static final int NONCE_BYTES = 16;
   private static final int TAG_BITS = 128;
-  /** The largest frame accepted: a Java array's limit, less the tag. */
-  private static final int MAX_FRAME = Integer.MAX_VALUE - 64;
+  /** The largest frame accepted: vectors travel in chunks far smaller ({@link ExchangeTask}). */
+  private static final int MAX_FRAME = 1 << 24;
 
   private final Socket socket;
   private final PushbackInputStream raw;
@@ -46,6 +46,8 @@ final class Frames {
   private long sent;
   private long received;
   private final Buffer message = new Buffer();
+  /** Bytes this connection sent and received (length prefixes and tags included), if counted. */
+  private volatile java.util.concurrent.atomic.AtomicLong[] traffic = {};
   private final DataOutputStream messageData = new DataOutputStream(message);
 
   /**
@@ -113,6 +115,40 @@ final class Frames {
     out.writeInt(length);
     out.write(body, 0, length);
     out.flush();
+    count(4 + length);
+  }
+
+  /** Counts this connection's bytes, both ways, into each of counters from now on. */
+  void countInto(java.util.concurrent.atomic.AtomicLong... counters) {
+    traffic = counters.clone();
+  }
+
+  private void count(long bytes) {
+    for (java.util.concurrent.atomic.AtomicLong t : traffic) {
+      t.addAndGet(bytes);
+    }
+  }
+
+  /** Sends values[from, to) as one frame of little-endian doubles. */
+  void sendDoubles(double[] values, int from, int to) throws IOException {
+    DataOutputStream m = message();
+    byte[] bytes = new byte[(to - from) * Double.BYTES];
+    ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer()
+        .put(values, from, to - from);
+    m.write(bytes);
+    send();
+  }
+
+  /** Receives one frame of {@link #sendDoubles} into values[from, to). */
+  void receiveDoubles(double[] values, int from, int to) throws IOException {
+    DataInputStream m = receive();
+    byte[] bytes = m.readAllBytes();
+    if (bytes.length != (to - from) * Double.BYTES) {
+      throw new IOException("a chunk of " + bytes.length + " bytes where " + (to - from)
+          + " values were due");
+    }
+    ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer()
+        .get(values, from, to - from);
   }
 
   /**
@@ -144,6 +180,7 @@ final class Frames {
     }
     byte[] body = new byte[length];
     in.readFully(body);
+    count(4 + length);
     if (key != null) {
       body = crypt(Cipher.DECRYPT_MODE, (byte) (1 - sendDirection), received++, body, length);
       length = body.length;

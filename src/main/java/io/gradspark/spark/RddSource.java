@@ -126,7 +126,9 @@ final class RddSource implements EngineSource {
       parts.count(); // bad rows are refused here, before the first step
       cached.put(e.getKey(), parts);
     }
-    return new SparkEngine(sc, spec.network(), schedule, cached, plan);
+    SparkEngine engine = new SparkEngine(sc, spec.network(), schedule, cached, plan);
+    engine.sessionSettings(spec.sessions());
+    return engine;
   }
 
   @Override

@@ -55,11 +55,6 @@ import scala.Tuple2;
  * caches any data.
  */
 public final class SparkEngine implements GradientEngine {
-  /**
-   * The Spark property that turns step sessions off (false: a job per step, as before them), e.g.
-   * JAVA_OPTS=-Dspark.gradspark.stepSessions=false for submit/gradspark.
-   */
-  public static final String STEP_SESSIONS = "spark.gradspark.stepSessions";
   private static final org.slf4j.Logger SESSION_LOG =
       org.slf4j.LoggerFactory.getLogger(StepSession.class);
   private final JavaSparkContext sc;
@@ -70,7 +65,11 @@ public final class SparkEngine implements GradientEngine {
   private final AggregationPlan plan;
   private final AggregationPlan evaluationPlan;
   private final scala.collection.immutable.Seq<Object> allPartitions;
-  private final List<StepTimes> times = new ArrayList<>();
+  /** The latest steps' times, at most {@link #MAX_TIMES} (a long training keeps no more). */
+  private final java.util.ArrayDeque<StepTimes> times = new java.util.ArrayDeque<>();
+  static final int MAX_TIMES = 100_000;
+  /** The last DIRECT job's results (for its bytes). */
+  private PartResult[] lastResults;
   /** Whether a step hands parameters and sums over in this JVM ({@link SameJvm}). */
   private boolean sameJvm;
   /** Whether DIRECT steps may run in a {@link StepSession} (where the cluster has the slots). */
@@ -79,6 +78,19 @@ public final class SparkEngine implements GradientEngine {
   private StepSession session;
   /** Where a TCP session's tasks connect (null: spark.driver.host); for tests. */
   private String stepHost;
+  /** The run's step-session settings (training.sessions, training.exchange). */
+  private io.gradspark.api.RunSpec.Sessions sessionSettings =
+      io.gradspark.api.RunSpec.Sessions.DEFAULT;
+  /** The driver's step server, held from the first TCP session to the engine's close. */
+  private StepSession.Server server;
+  /** Bytes through the driver's side of the exchange, and the steps they were counted over. */
+  private long exchangeBytes;
+  private long exchangeSteps;
+  private long busiestLinkBytes;
+  /** Bytes the counting pass of this engine's data read (0: none, or not through Spark). */
+  private long countingBytes;
+  /** Bytes the executors read from files to build this engine's cached datasets. */
+  private final AtomicLong loadBytes = new AtomicLong();
 
   /** How per-partition sums come back to the driver (see the class comment). */
   public enum Aggregation {
@@ -160,7 +172,17 @@ public final class SparkEngine implements GradientEngine {
   SparkEngine(
       JavaSparkContext sc, Network net, BatchSchedule schedule, RowSource train, RowSource val,
       RowSource test, int partitions, StorageLevel storage, AggregationPlan plan) {
-    this(sc, net, schedule, cacheAll(sc, schedule, train, val, test, partitions, storage), plan);
+    this(sc, net, schedule, train, val, test, partitions, storage, plan,
+        new java.util.concurrent.atomic.AtomicLong());
+  }
+
+  private SparkEngine(
+      JavaSparkContext sc, Network net, BatchSchedule schedule, RowSource train, RowSource val,
+      RowSource test, int partitions, StorageLevel storage, AggregationPlan plan,
+      java.util.concurrent.atomic.AtomicLong loaded) {
+    this(sc, net, schedule, cacheAll(sc, schedule, train, val, test, partitions, storage,
+        loaded), plan);
+    loadBytes.set(loaded.get());
   }
 
   /**
@@ -186,8 +208,7 @@ public final class SparkEngine implements GradientEngine {
     }
     this.allPartitions = scala.jdk.javaapi.CollectionConverters.asScala(indices).toList();
     this.sameJvm = sc.isLocal();
-    this.sessions = plan.aggregation() == Aggregation.DIRECT
-        && sc.getConf().getBoolean(STEP_SESSIONS, true);
+    this.sessions = plan.aggregation() == Aggregation.DIRECT;
     data.putAll(cached);
   }
 
@@ -208,6 +229,42 @@ public final class SparkEngine implements GradientEngine {
    */
   public boolean stepSessions() {
     return sessions && StepSession.fits(sc, partitions);
+  }
+
+  /**
+   * The run's step-session settings: whether steps may run in sessions, star or tree, the
+   * driver's port, the attempts a step gets. Call before the first step.
+   */
+  public void sessionSettings(io.gradspark.api.RunSpec.Sessions settings) {
+    endSession();
+    sessionSettings = settings;
+    sessions = settings.enabled() && plan.aggregation() == Aggregation.DIRECT;
+  }
+
+  /**
+   * The exchange a TCP session uses: the setting, or for auto the tree when P >= 4 and the star
+   * would move P W 8 >= 8 MiB each way through the driver (documented in reference.conf).
+   */
+  public boolean treeExchange() {
+    return switch (sessionSettings.exchange()) {
+      case TREE -> true;
+      case STAR -> false;
+      case AUTO -> autoTree(partitions, net.numParams());
+    };
+  }
+
+  /** The auto rule: the tree when P >= 4 and P W 8 >= 8 MiB. */
+  static boolean autoTree(int partitions, long parameters) {
+    return partitions >= 4 && 8.0 * parameters * partitions >= 8 * 1024 * 1024;
+  }
+
+  /**
+   * How the sums reach the driver: "star" or "tree" in a step session (in a local master's JVM
+   * the hand-off is in memory and the driver merges in the tree's order), "jobs" for a job per
+   * step.
+   */
+  public String exchange() {
+    return stepSessions() ? (treeExchange() ? "tree" : "star") : "jobs";
   }
 
   /** Tells a TCP session's tasks to connect to host (for tests of an unreachable driver). */
@@ -240,7 +297,8 @@ public final class SparkEngine implements GradientEngine {
 
   private static Map<DataSplit, JavaRDD<Part>> cacheAll(JavaSparkContext sc,
       BatchSchedule schedule, RowSource train, RowSource val, RowSource test, int partitions,
-      StorageLevel storage) {
+      StorageLevel storage,
+      java.util.concurrent.atomic.AtomicLong loaded) {
     if (train.rows() != schedule.rows()) {
       throw new IllegalArgumentException(
           "Expected " + schedule.rows() + " training rows but found " + train.rows());
@@ -268,7 +326,7 @@ public final class SparkEngine implements GradientEngine {
         long rows = 0;
         for (long[] r : counts.get(e.getKey()).get()) {
           rows += r[0];
-          LOAD_BYTES.addAndGet(r[1]);
+          loaded.addAndGet(r[1]);
         }
         if (rows != e.getValue().rows()) {
           throw new IllegalStateException("Expected " + e.getValue().rows() + " "
@@ -289,17 +347,13 @@ public final class SparkEngine implements GradientEngine {
     return cached;
   }
 
-  /** Bytes read from files by the executors to build the cached datasets, in this JVM so far. */
-  private static final AtomicLong LOAD_BYTES =
-      new AtomicLong();
-
   /**
-   * Bytes the executors read from files to build every Spark engine's cached datasets since this
-   * JVM started (Hadoop's file system statistics of the loading tasks): bench's figure for "the
-   * data is read once, not once per partition".
+   * Bytes the executors read from files to build this engine's cached datasets (Hadoop's file
+   * system statistics of the loading tasks): bench's figure for "the data is read once, not once
+   * per partition". Per engine: two runs in one JVM each count their own.
    */
-  public static long loadBytesRead() {
-    return LOAD_BYTES.get();
+  public long loadBytesRead() {
+    return loadBytes.get();
   }
 
   /** Throws t as it is, checked or not (the compiler takes it for an E). */
@@ -372,6 +426,7 @@ public final class SparkEngine implements GradientEngine {
       long t2;
       if (plan.aggregation() == Aggregation.DIRECT) {
         PartResult[] results = new PartResult[partitions];
+        lastResults = results;
         sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), f, allPartitions,
             new Collect(results), scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
         t2 = System.nanoTime();
@@ -386,9 +441,22 @@ public final class SparkEngine implements GradientEngine {
       GradientSum result = sum.result();
       long t3 = System.nanoTime();
       if (bc != null) {
+        // what Spark moved for the step: the broadcast to each executor, the W-sized results
+        long w = 8L * net.numParams();
+        int executors = Math.max(1, sc.sc().getExecutorIds().size());
+        long results = 0;
+        if (plan.aggregation() == Aggregation.DIRECT) {
+          for (int p = 0; p < partitions; p++) {
+            results += results(p, slot) ? w : 0;
+          }
+        }
+        exchangeBytes += w * Math.min(executors, partitions) + results;
+      }
+      exchangeSteps++;
+      if (bc != null) {
         bc.destroy();
       }
-      times.add(new StepTimes(t1 - t0, t2 - t1, compute, t3 - t2, System.nanoTime() - t3));
+      recordTimes(new StepTimes(t1 - t0, t2 - t1, compute, t3 - t2, System.nanoTime() - t3));
       return result;
     } catch (RuntimeException e) {
       if (bc != null) {
@@ -413,11 +481,12 @@ public final class SparkEngine implements GradientEngine {
     StepSession.Sums r = null;
     // Spark does not rerun a failed barrier result stage: a session whose task failed (its
     // executor lost, say) is replaced by a new one that computes the same step, up to
-    // spark.task.maxFailures sessions in all; a session that ended idle since the last step
+    // training.sessions.attempts sessions in all; a session that ended idle since the last step
     // returns null once and is replaced too
     int failures = 0;
-    int allowed = Math.max(1, sc.getConf().getInt("spark.task.maxFailures", 4));
+    int allowed = sessionSettings.attempts();
     int ended = 0;
+    long before = 0;
     while (r == null) {
       try {
         if (session == null || !session.live()) {
@@ -428,11 +497,15 @@ public final class SparkEngine implements GradientEngine {
               + schedule.stepsPerEpoch());
           session = sameJvm ? StepSession.inJvm(sc, trainRdd(), net, schedule)
               : StepSession.overTcp(sc, trainRdd(), net, schedule,
-                  sc.getConf().getBoolean("spark.network.crypto.enabled", false), stepHost);
+                  sc.getConf().getBoolean("spark.network.crypto.enabled", false),
+                  !treeExchange(), server(), false, stepHost);
         }
+        before = session.traffic();
         r = session.step(params, epoch, step);
         if (r == null && ++ended > 2) {
-          throw new IllegalStateException("step sessions ended before their first step");
+          // sessions that end before their first step (a start slower than the tasks' wait on
+          // a busy cluster): the steps run as jobs, as where sessions do not fit
+          return fallBack("sessions ended before their first step, " + ended + " times");
         }
       } catch (io.gradspark.GradsparkException e) {
         endSession();
@@ -442,30 +515,75 @@ public final class SparkEngine implements GradientEngine {
         endSession();
         if (failed != null && !failed.reached()) {
           // no task ever reached the driver's step server: a network that lets executors reach
-          // only some of the driver's ports; the steps run as jobs from here on
-          sessions = false;
-          SESSION_LOG.warn("No task of the step session reached the driver's step server at "
-              + "port {} ({}); steps run as Spark jobs from here on. Open a port of the driver "
-              + "to the executors and set {} to it, or set {}=false", failed.port(), e.toString(),
-              StepSession.PORT, STEP_SESSIONS);
-          return null;
+          // only some of the driver's ports, or a session that could not start
+          return fallBack("no task reached the driver's step server at port " + failed.port()
+              + " (" + firstLine(e) + "); open a port of the driver to the executors and set "
+              + StepSession.PORT + " to it, or set training.sessions.enabled = false");
         }
         if (++failures >= allowed || Thread.currentThread().isInterrupted()) {
           throw SparkEngine.<RuntimeException>rethrow(e);
         }
         SESSION_LOG.warn("Step {} of epoch {}: its step session failed ({}); computing it again "
-            + "in a new session ({} of {} attempts)", step + 1, epoch + 1, e.toString(),
+            + "in a new session ({} of {} attempts)", step + 1, epoch + 1, firstLine(e),
             failures + 1, allowed);
       }
     }
     long t2 = System.nanoTime();
-    CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
-    for (int p = 0; p < partitions; p++) {
-      sum.add(p, r.sums()[p]);
-    }
-    GradientSum result = sum.result();
-    times.add(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
+    exchangeBytes += session.traffic() - before;
+    busiestLinkBytes += r.busiestLink();
+    exchangeSteps++;
+    GradientSum result = r.merged();
+    recordTimes(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
     return result;
+  }
+
+  private boolean results(int p, long slot) {
+    return slot == 0 && lastResults != null && lastResults[p] != null
+        && lastResults[p].sum() != null && lastResults[p].sum().count() > 0;
+  }
+
+  /** Steps run as jobs from here on, said in one warning line; null (the caller's job step). */
+  private GradientSum fallBack(String why) {
+    sessions = false;
+    endSession();
+    SESSION_LOG.warn("Step sessions: {}; steps run as Spark jobs from here on", why);
+    return null;
+  }
+
+  /** An exception's class and message, one line, no stack. */
+  private static String firstLine(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+  }
+
+  /** The driver's step server for TCP sessions, opened once on the settings' port. */
+  private StepSession.Server server() {
+    if (server == null) {
+      org.apache.spark.SparkConf conf = sc.getConf();
+      String host = conf.get("spark.driver.host", "127.0.0.1");
+      server = new StepSession.Server(conf.get("spark.driver.bindAddress", host),
+          sessionSettings.port());
+    }
+    return server;
+  }
+
+  /**
+   * Bytes through the driver's side of the exchange per step, both ways, measured on its
+   * sockets in a TCP session (0 in a local master's JVM, where nothing moves); for a job per step
+   * on a cluster, the broadcast (8 W per executor) and the results (8 W per non-empty sum).
+   */
+  public double driverBytesPerStep() {
+    return exchangeSteps == 0 ? 0 : (double) exchangeBytes / exchangeSteps;
+  }
+
+  /**
+   * The bytes of the exchange's busiest link per step (one TCP connection, both ways: driver to
+   * task or task to task, as each end measures it), averaged over the steps; 0 in this JVM and
+   * for a job per step (Spark's own transfers are not measured per link).
+   */
+  public double busiestLinkBytesPerStep() {
+    return exchangeSteps == 0 ? 0 : (double) busiestLinkBytes / exchangeSteps;
   }
 
   /**
@@ -612,13 +730,29 @@ public final class SparkEngine implements GradientEngine {
     return data.get(DataSplit.TRAIN).rdd();
   }
 
-  /** The per-step times recorded since the engine was built or last reset. */
+  /** The per-step times recorded since the engine was built or last reset (the latest 100k). */
   public List<StepTimes> stepTimes() {
     return List.copyOf(times);
   }
 
+  private void recordTimes(StepTimes t) {
+    if (times.size() >= MAX_TIMES) {
+      times.removeFirst();
+    }
+    times.addLast(t);
+  }
+
+  /** The bytes the counting pass of this engine's data read, for its figures. */
+  void countingBytes(long bytes) {
+    countingBytes = bytes;
+  }
+
+  /** Forgets the step times and exchange bytes so far (bench: after the warm-up steps). */
   public void resetStepTimes() {
     times.clear();
+    exchangeBytes = 0;
+    busiestLinkBytes = 0;
+    exchangeSteps = 0;
   }
 
   public Aggregation aggregation() {
@@ -750,9 +884,13 @@ public final class SparkEngine implements GradientEngine {
   @Override
   public Map<String, Object> dataFigures() {
     Map<String, Object> m = new java.util.LinkedHashMap<>();
-    m.put("data_bytes_read_counting", SparkSplitTasks.bytesReadInThisJvm());
+    m.put("data_bytes_read_counting", countingBytes);
     m.put("data_bytes_read_caching", loadBytesRead());
     m.put("cache_bytes_per_row", (double) cachedBytes(DataSplit.TRAIN) / schedule.rows());
+    m.put("step_sessions", sessionSettings.enabled());
+    m.put("exchange", exchange());
+    m.put("driver_bytes_per_step", driverBytesPerStep());
+    m.put("busiest_link_bytes_per_step", busiestLinkBytesPerStep());
     return m;
   }
 
@@ -764,7 +902,7 @@ public final class SparkEngine implements GradientEngine {
   public String describe() {
     return "spark " + sc.master() + ", " + partitions + " partitions"
         + (stepSessions() ? ", steps in a session (tasks kept from step to step"
-            + (sameJvm ? ")" : ", over TCP)")
+            + (sameJvm ? ")" : ", over TCP)") + ", exchange " + exchange()
             : plan.aggregation() == Aggregation.TREE ? ", " + plan.describe() : ", a job per step");
   }
 
@@ -772,6 +910,10 @@ public final class SparkEngine implements GradientEngine {
   @Override
   public void close() {
     endSession();
+    if (server != null) {
+      server.close();
+      server = null;
+    }
     data.values().forEach(rdd -> rdd.unpersist(false));
     data.clear();
   }

@@ -22,6 +22,8 @@ public final class SparkEngines implements Engines {
 
   private final Supplier<JavaSparkContext> sc;
   private final boolean evaluationSets;
+  /** The counting passes of this factory's data (their bytes go into its engines' figures). */
+  private SparkSplitTasks tasks;
 
   /**
    * sc is asked for only when an engine is made (a command that fails earlier starts no Spark);
@@ -61,10 +63,13 @@ public final class SparkEngines implements Engines {
     if (many != null) {
       System.err.println("warning: " + many);
     }
-    return new SparkEngine(c, spec.network(), schedule, data.train(),
+    SparkEngine e = new SparkEngine(c, spec.network(), schedule, data.train(),
         evaluationSets ? data.validation() : null, evaluationSets ? data.test() : null, p,
         StorageLevel.fromString(spec.storage().name()),
         SparkEngine.plan(c, spec.network(), p, aggregation));
+    e.sessionSettings(spec.sessions());
+    e.countingBytes(tasks == null ? 0 : tasks.bytesRead());
+    return e;
   }
 
   /**
@@ -91,8 +96,11 @@ public final class SparkEngines implements Engines {
 
   /** The counting pass of text data as a Spark job: the executors read the splits. */
   @Override
-  public SparkSplitTasks splitTasks() {
-    return new SparkSplitTasks(sc.get());
+  public synchronized SparkSplitTasks splitTasks() {
+    if (tasks == null) {
+      tasks = new SparkSplitTasks(sc.get());
+    }
+    return tasks;
   }
 
   @Override
@@ -132,8 +140,7 @@ public final class SparkEngines implements Engines {
   @Override
   public int concurrentTrials(RunSpec spec) {
     JavaSparkContext c = sc.get();
-    return concurrentTrials(spec, c.defaultParallelism(),
-        c.getConf().getBoolean(SparkEngine.STEP_SESSIONS, true));
+    return concurrentTrials(spec, c.defaultParallelism(), spec.sessions().enabled());
   }
 
   /** As above, for a cluster of the given slots, with step sessions allowed or not. */

@@ -40,7 +40,6 @@ public final class SparkSplitTasks implements SplitTasks {
       List<R> out = new ArrayList<>(n);
       for (Measured<R> m : results) {
         bytesRead.addAndGet(m.bytes());
-        ALL_BYTES.addAndGet(m.bytes());
         out.add(m.result());
       }
       return out;
@@ -51,13 +50,6 @@ public final class SparkSplitTasks implements SplitTasks {
     } finally {
       sc.setJobDescription(old);
     }
-  }
-
-  private static final AtomicLong ALL_BYTES = new AtomicLong();
-
-  /** Bytes the executors read for every split task this JVM's driver ran (counting passes). */
-  public static long bytesReadInThisJvm() {
-    return ALL_BYTES.get();
   }
 
   /** Bytes the executors read for the tasks run so far (Hadoop's file system statistics). */

@@ -4,13 +4,9 @@ import io.gradspark.DoubleArrays;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientSum;
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -20,7 +16,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -33,6 +28,12 @@ import org.apache.spark.rdd.RDD;
  * bit-identical to a job per step, without a job's fixed cost (its task binary, scheduling,
  * (de)serialisation and result path: ~10 ms on a 2-core machine) at every step. This is how
  * training libraries on Spark avoid a job per step (XGBoost's and Horovod's barrier stages).
+ *
+ * <p>Over TCP the sums reach the driver as a star (every task sends its sum; the driver merges
+ * the P sums in the canonical order) or as a tree ({@link ExchangeTree}: the canonical tree's
+ * merges run on the tasks, the driver receives one sum): the same additions in the same order.
+ * The driver's server ({@link Server}, an engine's for its whole life) reads hellos without
+ * blocking ({@link HelloServer}); the tasks' side is {@link ExchangeTask}.
  *
  * <p>How a step travels: on a local master, whose executor is this JVM, in memory ({@link #inJvm}:
  * the tasks read the driver's parameter array, not copied, as the trainer does not change it until
@@ -66,12 +67,14 @@ abstract class StepSession {
 
   final long id = NEXT.incrementAndGet();
   final int partitions;
+  /** The sums a step waits for: P in a star, one (the root's) in a tree. */
+  private final int replies;
   final ReentrantLock lock = new ReentrantLock();
   /** Signalled when a step is posted or the session closes (in-JVM tasks wait on it). */
   final Condition posted = lock.newCondition();
   /** Signalled when the last sum of a step arrives or a task fails (the driver waits on it). */
   private final Condition done = lock.newCondition();
-  private JavaFutureAction<Long> job;
+  private java.util.concurrent.Future<?> job;
 
   // guarded by lock
   long seq;
@@ -80,15 +83,23 @@ abstract class StepSession {
   int step;
   final GradientSum[] sums;
   private final long[] nanos;
+  private final long[] busiestBelow;
   int pending;
   long idleSince = System.nanoTime();
   boolean closed;
   private Throwable failure;
 
-  StepSession(int partitions) {
+  StepSession(int partitions, int replies) {
     this.partitions = partitions;
-    this.sums = new GradientSum[partitions];
-    this.nanos = new long[partitions];
+    this.replies = replies;
+    this.sums = new GradientSum[replies];
+    this.nanos = new long[replies];
+    this.busiestBelow = new long[replies];
+  }
+
+  /** The most bytes one of the driver's connections moved since the last call (0 in the JVM). */
+  long driverLinks() {
+    return 0;
   }
 
   /**
@@ -117,37 +128,57 @@ abstract class StepSession {
   }
 
   /**
-   * A session whose tasks reach the driver over TCP (any master), its frames encrypted when
-   * encrypt (the default where Spark's own network is: {@code spark.network.crypto.enabled}).
+   * A session whose tasks reach the driver over TCP (any master) on a server of its own, star or
+   * tree, its frames encrypted when encrypt (the default where Spark's own network is: {@code
+   * spark.network.crypto.enabled}).
    */
   static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
-      BatchSchedule schedule, boolean encrypt) {
-    return overTcp(sc, train, net, schedule, encrypt, null);
-  }
-
-  /** As above, the tasks told to connect to host (null: spark.driver.host; other for tests). */
-  static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
-      BatchSchedule schedule, boolean encrypt, String connectTo) {
+      BatchSchedule schedule, boolean encrypt, boolean star) {
     org.apache.spark.SparkConf conf = sc.getConf();
     String driverHost = conf.get("spark.driver.host", "127.0.0.1");
-    String host = connectTo != null ? connectTo : driverHost;
-    String bind = conf.get("spark.driver.bindAddress", driverHost);
-    Tcp s = new Tcp(train.getNumPartitions(), bind, conf.getInt(PORT, 0), encrypt);
+    Server server = new Server(conf.get("spark.driver.bindAddress", driverHost), 0);
+    return overTcp(sc, train, net, schedule, encrypt, star, server, true, null);
+  }
+
+  /**
+   * As above on the engine's server (owned: closed with the session), the tasks told to connect
+   * to host (null: spark.driver.host; other for tests).
+   */
+  static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
+      BatchSchedule schedule, boolean encrypt, boolean star, Server server, boolean owned,
+      String connectTo) {
+    org.apache.spark.SparkConf conf = sc.getConf();
+    String host = connectTo != null ? connectTo : conf.get("spark.driver.host", "127.0.0.1");
+    int partitions = train.getNumPartitions();
+    Tcp s = new Tcp(partitions, server, owned, encrypt, star, net.numParams());
     try {
-      return s.submit(sc, train, new TcpTask(host, s.port(), s.secret, encrypt,
-          net, schedule));
+      return s.submit(sc, train, new TcpTask(s.setup(host, net, schedule), partitions));
     } catch (RuntimeException e) {
       s.stop();
       throw e;
     }
   }
 
+  /** How long a session's links may take to form: longer for more tasks (a busy cluster). */
+  static long startMillis(int partitions) {
+    return 30_000L + 5_000L * partitions;
+  }
+
   /**
-   * The Spark property for the driver's port that a TCP session's tasks connect to (default 0:
-   * any free port; one session at a time per port), for networks that let executors reach only
-   * given ports of the driver.
+   * The property a run's {@code training.sessions.port} is known by in messages (default 0: any
+   * free port), for networks that let executors reach only given ports of the driver.
    */
-  static final String PORT = "spark.gradspark.stepSessions.port";
+  static final String PORT = "training.sessions.port";
+
+  /** Bytes through the driver's side of the exchange so far (0 in this JVM: nothing moves). */
+  long traffic() {
+    return 0;
+  }
+
+  /** star or tree: how the tasks' sums reach the driver; "in-jvm" for memory hand-offs. */
+  String exchange() {
+    return "in-jvm";
+  }
 
   /** The driver's port that tasks connect to; -1 for a session in this JVM. */
   int port() {
@@ -179,8 +210,18 @@ abstract class StepSession {
     return this;
   }
 
-  /** The sums of one step and the slowest partition's compute nanoseconds. */
-  record Sums(GradientSum[] sums, long computeNanos) {}
+  /** Runs the session with its tasks in job, started by the caller (tests: tasks on threads). */
+  final StepSession started(java.util.concurrent.Future<?> tasks) {
+    OPEN.put(id, this);
+    job = tasks;
+    return this;
+  }
+
+  /**
+   * The merged sum of one step, the slowest partition's compute nanoseconds, and the bytes of the
+   * busiest link of the exchange in the step (0 in this JVM).
+   */
+  record Sums(GradientSum merged, long computeNanos, long busiestLink) {}
 
   /**
    * Runs step (epoch, step) at params on the session's tasks and returns each partition's sum;
@@ -197,7 +238,7 @@ abstract class StepSession {
       this.epoch = epoch;
       this.step = step;
       java.util.Arrays.fill(sums, null);
-      pending = partitions;
+      pending = replies;
       seq++;
       post();
       while (pending > 0 && failure == null) {
@@ -219,7 +260,18 @@ abstract class StepSession {
       for (long n : nanos) {
         slowest = Math.max(slowest, n);
       }
-      return new Sums(sums.clone(), slowest);
+      long busiest = driverLinks();
+      for (long b : busiestBelow) {
+        busiest = Math.max(busiest, b);
+      }
+      if (replies == 1) {
+        return new Sums(sums[0], slowest, busiest);
+      }
+      CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
+      for (int p = 0; p < partitions; p++) {
+        sum.add(p, sums[p]);
+      }
+      return new Sums(sum.result(), slowest, busiest);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
@@ -293,8 +345,11 @@ abstract class StepSession {
     return OPEN.size();
   }
 
-  /** A task's sum for step number at (ignored when the session moved on, or a duplicate). */
-  final void reply(long at, int partition, GradientSum sum, long computeNanos) {
+  /**
+   * A task's sum for step number at (ignored when the session moved on, or a duplicate), with
+   * the busiest link's bytes below it.
+   */
+  final void reply(long at, int partition, GradientSum sum, long computeNanos, long busiest) {
     lock.lock();
     try {
       if (at != seq || closed || sums[partition] != null) {
@@ -302,6 +357,7 @@ abstract class StepSession {
       }
       sums[partition] = sum;
       nanos[partition] = computeNanos;
+      busiestBelow[partition] = busiest;
       if (--pending == 0) {
         idleSince = System.nanoTime();
         done.signal();
@@ -335,7 +391,7 @@ abstract class StepSession {
   /** The in-JVM transport: the tasks wait on the session itself. */
   private static final class InJvm extends StepSession {
     InJvm(int partitions) {
-      super(partitions);
+      super(partitions, partitions);
     }
 
     @Override
@@ -380,7 +436,7 @@ abstract class StepSession {
         for (Posted p = s.next(0, context); p != null; p = s.next(p.seq(), context)) {
           long start = System.nanoTime();
           GradientSum sum = compute(net, schedule, part, p);
-          s.reply(p.seq(), part.index(), sum, System.nanoTime() - start);
+          s.reply(p.seq(), part.index(), sum, System.nanoTime() - start, 0);
         }
       } catch (Throwable t) {
         s.fail(t);
@@ -410,77 +466,101 @@ abstract class StepSession {
 
   // ---- over TCP ----
 
-  /** Messages from the driver: a step (then epoch, step, params), or the end of the session. */
-  private static final long STOP = -1;
-
   /**
-   * The TCP transport: a server socket on the driver, one connection per task (a task that
-   * connects after a step was posted is sent it; a second connection for a partition replaces
-   * the first), one reader thread per connection that hands the sums to the session.
+   * The driver's listening socket for TCP sessions, held by an engine for its whole life (a fixed
+   * {@code training.sessions.port} stays this run's from the first session to the last), and
+   * handing each task's connection to the session under way.
    */
-  private static final class Tcp extends StepSession {
-    final ServerSocket server;
-    final byte[] secret = new byte[Frames.SECRET_BYTES];
-    final boolean encrypt;
-    private final Connection[] connections;
-    private volatile boolean reached;
+  static final class Server implements AutoCloseable {
+    private final HelloServer hello;
+    private volatile Tcp current;
 
-    Tcp(int partitions, String bindHost, int port, boolean encrypt) {
-      super(partitions);
-      this.encrypt = encrypt;
-      new java.security.SecureRandom().nextBytes(secret);
-      connections = new Connection[partitions];
+    /** Listens on bindHost:port (0: any free port); refuses a port it cannot take. */
+    Server(String bindHost, int port) {
       if (port < 0 || port > 65535) {
         throw new io.gradspark.GradsparkException(PORT + " is " + port + ", not a TCP port",
             "set it to a port from 1 to 65535 that the executors can reach, or 0 for any");
       }
       try {
-        server = new ServerSocket();
-        server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), port), partitions);
+        hello = new HelloServer("gradspark-step-server", bindHost, port, this::take);
       } catch (IOException e) {
         throw new io.gradspark.GradsparkException("Cannot open the driver's step server on "
             + bindHost + ":" + port + " (" + e.getMessage() + ")", port == 0
             ? "check spark.driver.bindAddress / spark.driver.host"
-            : "set " + PORT + " to a free port (one session at a time uses it), or 0 for any", e);
+            : "set " + PORT + " to a free port (the run holds it while it trains), or 0 for any",
+            e);
       }
-      Thread acceptor = new Thread(this::accept, "gradspark-step-server-" + id);
-      acceptor.setDaemon(true);
-      acceptor.start();
     }
 
-    private void accept() {
-      byte[] token = Frames.authToken(secret);
-      while (!server.isClosed()) {
-        Socket socket;
-        try {
-          socket = server.accept();
-        } catch (IOException e) {
-          return; // closed
-        }
-        try {
-          socket.setTcpNoDelay(true);
-          socket.setSoTimeout(10_000); // for the hello only
-          java.io.PushbackInputStream raw = Frames.input(socket);
-          DataInputStream hello = new DataInputStream(raw);
-          byte[] presented = new byte[token.length];
-          hello.readFully(presented);
-          int partition = hello.readInt();
-          byte[] nonce = new byte[Frames.NONCE_BYTES];
-          hello.readFully(nonce);
-          if (!java.security.MessageDigest.isEqual(token, presented) || partition < 0
-              || partition >= partitions) {
-            socket.close();
-            continue;
-          }
-          socket.setSoTimeout(0);
-          reached = true;
-          register(new Connection(this, partition, new Frames(socket, raw,
-              encrypt ? Frames.connectionKey(secret, partition, nonce) : null, true)));
-        } catch (IOException e) {
-          closeQuietly(socket);
-        }
+    int port() {
+      return hello.port();
+    }
+
+    private boolean take(byte[] token, int partition, byte[] nonce, Socket socket)
+        throws IOException {
+      Tcp s = current;
+      return s != null && s.take(token, partition, nonce, socket);
+    }
+
+    @Override
+    public void close() {
+      hello.close();
+    }
+  }
+
+  /**
+   * The TCP transport: the driver's server (an engine's, or the session's own), a connection per
+   * task that sends its sums to the driver (every task in a star, the root's merger in a tree: a
+   * task that connects after a step was posted is sent it; a second connection for a partition
+   * replaces the first), one reader thread per connection that hands the sums to the session.
+   */
+  static final class Tcp extends StepSession {
+    final Server server;
+    private final boolean ownServer;
+    final byte[] secret = new byte[Frames.SECRET_BYTES];
+    private final byte[] token;
+    final boolean encrypt;
+    final ExchangeTree tree;
+    private final int width;
+    private final Connection[] connections;
+    /** Bytes through the driver's side of the exchange, both ways. */
+    final AtomicLong traffic = new AtomicLong();
+    private volatile boolean reached;
+
+    Tcp(int partitions, Server server, boolean ownServer, boolean encrypt, boolean star,
+        int width) {
+      super(partitions, star ? partitions : 1);
+      this.encrypt = encrypt;
+      this.server = server;
+      this.ownServer = ownServer;
+      this.tree = new ExchangeTree(partitions, star);
+      this.width = width;
+      new java.security.SecureRandom().nextBytes(secret);
+      token = Frames.authToken(secret);
+      connections = new Connection[partitions];
+      server.current = this;
+    }
+
+    /** What the tasks get: where the driver is, the secret, the exchange, the work. */
+    ExchangeTask.Setup setup(String host, Network net, BatchSchedule schedule) {
+      return new ExchangeTask.Setup(host, server.port(), secret, encrypt, tree.star(), net,
+          schedule, IDLE_NANOS, startMillis(partitions));
+    }
+
+    /** A connection whose hello is read: taken when it proves membership as a driver's peer. */
+    boolean take(byte[] presented, int partition, byte[] nonce, Socket socket)
+        throws IOException {
+      if (!java.security.MessageDigest.isEqual(token, presented) || partition < 0
+          || partition >= partitions || !tree.toDriver(partition)) {
+        return false;
       }
+      reached = true;
+      Frames frames = new Frames(socket,
+          encrypt ? Frames.connectionKey(secret, partition, nonce) : null, true);
+      Connection c = new Connection(this, partition, frames);
+      frames.countInto(traffic, c.bytes);
+      register(c);
+      return true;
     }
 
     /** A task connected: it replaces its partition's earlier connection and gets the step. */
@@ -494,7 +574,7 @@ abstract class StepSession {
         }
         old = connections[c.partition];
         connections[c.partition] = c;
-        if (pending > 0 && sums[c.partition] == null) {
+        if (pending > 0 && sums[slot(c.partition)] == null) {
           c.send(seq, epoch, step, params);
         }
       } finally {
@@ -504,6 +584,11 @@ abstract class StepSession {
         old.frames.close();
       }
       c.start();
+    }
+
+    /** Where partition p's reply goes: its own in a star, the one root's in a tree. */
+    int slot(int partition) {
+      return tree.star() ? partition : 0;
     }
 
     @Override
@@ -522,7 +607,7 @@ abstract class StepSession {
 
     @Override
     int port() {
-      return server.getLocalPort();
+      return server.port();
     }
 
     @Override
@@ -531,12 +616,42 @@ abstract class StepSession {
     }
 
     @Override
+    long traffic() {
+      return traffic.get();
+    }
+
+    @Override
+    long driverLinks() {
+      long max = 0;
+      for (Connection c : connections) {
+        if (c != null) {
+          long now = c.bytes.get();
+          max = Math.max(max, now - c.lastBytes);
+          c.lastBytes = now;
+        }
+      }
+      return max;
+    }
+
+    @Override
+    String exchange() {
+      return tree.star() ? "star" : "tree";
+    }
+
+    @Override
     void stop() {
-      closeQuietly(server);
+      if (server.current == this) {
+        server.current = null;
+      }
+      if (ownServer) {
+        server.close();
+      }
       for (Connection c : connections) {
         if (c != null) {
           try {
-            c.frames.message().writeLong(STOP);
+            DataOutputStream m = c.frames.message();
+            m.writeLong(ExchangeTask.STOP);
+            m.writeInt(-1);
             c.frames.send();
           } catch (IOException e) {
             // gone already
@@ -552,6 +667,9 @@ abstract class StepSession {
     final Tcp session;
     final int partition;
     final Frames frames;
+    /** This connection's bytes, and as many when last read. */
+    final AtomicLong bytes = new AtomicLong();
+    long lastBytes;
 
     Connection(Tcp session, int partition, Frames frames) {
       this.session = session;
@@ -562,10 +680,11 @@ abstract class StepSession {
     void send(long seq, int epoch, int step, double[] params) throws IOException {
       DataOutputStream m = frames.message();
       m.writeLong(seq);
+      m.writeInt(params.length);
       m.writeInt(epoch);
       m.writeInt(step);
-      DoubleArrays.write(m, params);
       frames.send();
+      ExchangeTask.sendVector(frames, params);
     }
 
     void start() {
@@ -581,14 +700,20 @@ abstract class StepSession {
         while (true) {
           DataInputStream m = frames.receive();
           long seq = m.readLong();
-          double loss = m.readDouble();
-          long count = m.readLong();
-          double weightSum = m.readDouble();
-          long nanos = m.readLong();
-          double[] grad = DoubleArrays.read(m);
-          session.reply(seq, partition,
-              grad == null ? new GradientSum() : new GradientSum(loss, count, weightSum, grad),
-              nanos);
+          int n = m.readInt();
+          if (n >= 0 && n != session.width) {
+            throw new IOException("a sum of " + n + " values where " + session.width
+                + " were due");
+          }
+          ExchangeTask.Summed s = ExchangeTask.readSum(m, null, null);
+          double[] grad = null;
+          if (n >= 0) {
+            grad = new double[n];
+            ExchangeTask.receiveVector(frames, grad);
+          }
+          session.reply(seq, session.slot(partition),
+              grad == null ? new GradientSum() : new GradientSum(s.loss(), s.count(), s.weight(), grad),
+              s.nanos(), s.busiest());
         }
       } catch (IOException e) {
         frames.close(); // the task ended (idle, the session's end, its executor lost)
@@ -604,62 +729,34 @@ abstract class StepSession {
     }
   }
 
-  /**
-   * A TCP session's task: connects to the driver, presents the hash of the session's secret, its
-   * partition and a nonce for its connection's key, and computes every step it is sent until the
-   * driver ends the session or no step comes for IDLE_NANOS. Waits for a step in short polls, to
-   * notice the task being killed.
-   */
-  private record TcpTask(String host, int port, byte[] secret, boolean encrypt, Network net,
-      BatchSchedule schedule) implements SessionTask {
+  /** A TCP session's task: {@link ExchangeTask} with its peers from Spark's barrier context. */
+  private record TcpTask(ExchangeTask.Setup setup, int partitions) implements SessionTask {
     @Override
     public void run(Part part, TaskContext context) throws Exception {
-      try (Socket socket = new Socket()) {
-        socket.setTcpNoDelay(true);
-        socket.connect(new InetSocketAddress(host, port), 30_000);
-        byte[] nonce = new byte[Frames.NONCE_BYTES];
-        new java.security.SecureRandom().nextBytes(nonce);
-        DataOutputStream hello = new DataOutputStream(socket.getOutputStream());
-        hello.write(Frames.authToken(secret));
-        hello.writeInt(part.index());
-        hello.write(nonce);
-        hello.flush();
-        Frames frames = new Frames(socket,
-            encrypt ? Frames.connectionKey(secret, part.index(), nonce) : null, false);
-        double[] params = new double[net.numParams()];
-        long idleSince = System.nanoTime();
-        while (true) {
-          if (!frames.await(50)) {
-            context.killTaskIfInterrupted();
-            if (System.nanoTime() - idleSince >= IDLE_NANOS) {
-              return; // the driver sees the connection end; its next step starts a session
-            }
-            continue;
-          }
-          DataInputStream m = frames.receive();
-          long seq = m.readLong();
-          if (seq == STOP) {
-            return;
-          }
-          int epoch = m.readInt();
-          int step = m.readInt();
-          DoubleArrays.readInto(m, params);
-          long start = System.nanoTime();
-          GradientSum sum = compute(net, schedule, part, new Posted(seq, params, epoch, step));
-          long nanos = System.nanoTime() - start;
-          DataOutputStream out = frames.message();
-          out.writeLong(seq);
-          out.writeDouble(sum.lossSum());
-          out.writeLong(sum.count());
-          out.writeDouble(sum.weightSum());
-          out.writeLong(nanos);
-          DoubleArrays.write(out, sum.count() == 0 ? null : sum.grad());
-          frames.send();
-          idleSince = System.nanoTime();
-        }
-      } catch (java.io.EOFException e) {
-        // the driver closed the session
-      }
+      ExchangeTask.run(setup, part, partitions, new SparkPeers());
+    }
+  }
+
+  /** A barrier task's peers: its executor's host, allGather, the kill flag. */
+  private static final class SparkPeers implements ExchangeTask.Peers {
+    private final org.apache.spark.BarrierTaskContext context =
+        org.apache.spark.BarrierTaskContext.get();
+
+    @Override
+    public String host() {
+      String address = context.getTaskInfos()[context.partitionId()].address();
+      int colon = address.lastIndexOf(':');
+      return colon > 0 ? address.substring(0, colon) : address;
+    }
+
+    @Override
+    public String[] allGather(String message) {
+      return context.allGather(message);
+    }
+
+    @Override
+    public void checkKilled() {
+      context.killTaskIfInterrupted();
     }
   }
 }

@@ -13,6 +13,18 @@
  * engine's step times). With cli, the only package that imports org.apache.spark or scala (and, with fs,
  * org.apache.hadoop).
  *
+ * <p>Step sessions over TCP ({@link io.gradspark.spark.StepSession}'s driver side, {@link
+ * io.gradspark.spark.ExchangeTask} on the tasks, {@link io.gradspark.spark.ExchangeTree} placing
+ * the canonical tree's merges, {@link io.gradspark.spark.Frames} and {@link
+ * io.gradspark.spark.HelloServer} for framing and membership). Threat model: only holders of the
+ * session's secret (sent inside the tasks over Spark's authenticated channel) join, proven by its
+ * hash on every connection, task to driver and task to task; frames are sealed with AES-GCM under
+ * a per-connection key where Spark's own traffic is ({@code spark.network.crypto.enabled}), so an
+ * altered, replayed or foreign frame fails; sockets listen only where Spark does (the driver's
+ * bind address, the executor's host); strangers' connections are read without blocking and cost
+ * no thread. Holders of the secret are trusted, as the application's own code on the executors.
+ * See src/site/markdown/distributed-step.md.
+ *
  * <p>Imports: root, nn, optim, data, eval, train, io, api, fs. Imported by: cli, and applications.
  */
 package io.gradspark.spark;

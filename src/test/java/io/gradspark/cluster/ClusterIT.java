@@ -60,7 +60,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ClusterIT {
   private static final Path DIR = LocalCluster.HOME.resolve("target/it-cluster");
   private static final Path RUNS = DIR.resolve("runs");
-  private static final int EPOCHS = 6;
+  /** Two epochs show every property: the kill falls after the first, the second follows it. */
+  private static final int EPOCHS = 2;
   /** MNIST subsets: 7,000 training rows (55 steps of 128 per epoch), 1,000 val, 2,000 test. */
   private static final List<String> CONFIG = List.of("--config", "conf/mnist.conf",
       "--set", "data.train.limit=8000", "--set", "data.validation.holdout=1000",
@@ -70,6 +71,8 @@ class ClusterIT {
       "steps in a session (tasks kept from step to step, over TCP)";
   private static final String IN_JVM = "steps in a session (tasks kept from step to step)";
   private static final String JOBS = "a job per step";
+  private static final String STAR = ", exchange star";
+  private static final String TREE = ", exchange tree";
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(240);
   /** How the driver (at WARN) reports a lost executor. */
   private static final Pattern EXECUTOR_LOST = Pattern.compile(
@@ -217,9 +220,16 @@ class ClusterIT {
     TrainRun onCluster = run("cluster", cluster.masterUrl(), 4, JOBS);
     assertIdentical(local.out, onCluster.out, "local[2] vs the cluster, a job per step");
     TrainRun localSession = run("local[2] session", "local[2]", 2, IN_JVM);
-    TrainRun clusterSession = run("cluster session", cluster.masterUrl(), 2, OVER_TCP);
+    TrainRun clusterSession = run("cluster session", cluster.masterUrl(), 2, OVER_TCP + STAR,
+        "training.exchange=star");
     assertIdentical(localSession.out, clusterSession.out,
-        "local[2] vs the cluster, steps in a session (in the JVM vs over TCP)");
+        "local[2] vs the cluster, steps in a session (in the JVM vs over TCP, a star)");
+    assertEquals("star", clusterSession.summary().path("exchange").asText());
+    double w = 8.0 * clusterSession.summary().path("parameters").asLong();
+    double driverBytes = clusterSession.summary().path("driver_bytes_per_step").asDouble();
+    assertTrue(driverBytes > 3 * w && driverBytes < 4.4 * w, "a star of 2: " + driverBytes);
+    results.put("cluster session, star of 2: bytes a step through the driver",
+        String.format(Locale.ROOT, "%.0f (%.2f W*8)", driverBytes, driverBytes / w));
     undisturbedModel = clusterSession.out.resolve("model.npz");
     undisturbedHistory = clusterSession.history();
     results.put("cluster per step, step session over TCP (train_seconds / steps)",
@@ -254,8 +264,10 @@ class ClusterIT {
       undisturbedHistory = reference.history();
     }
     Path out = RUNS.resolve("cluster-kill");
-    // 2 partitions: the steps run in a session over TCP, whose task on the killed executor is lost
-    TrainRun run = TrainRun.start("kill", out, cluster.env(), args(cluster.masterUrl(), 2));
+    // 2 partitions: the steps run in a session over TCP, whose task on the killed executor is
+    // lost; a tree (the undisturbed run was a star: the same model bit for bit)
+    TrainRun run = TrainRun.start("kill", out, cluster.env(), args(cluster.masterUrl(), 2,
+        "training.exchange=tree"));
     synchronized (runs) {
       runs.add(run);
     }
@@ -311,6 +323,34 @@ class ClusterIT {
     }
   }
 
+  /**
+   * Eight executors on this (busy) machine, eight partitions, the sums merged along the tree on
+   * the tasks: the training completes (it died with "step sessions ended before their first step"
+   * under load before), bit for bit local[2]'s with a job per step.
+   */
+  @Test
+  @Order(4)
+  void eightExecutorsTrainInATree() throws Exception {
+    System.out.println(cluster.stop());
+    long t = System.nanoTime();
+    System.out.println(cluster.start(8));
+    results.put("cluster start (1 Master + 8 Workers registered)", seconds(t) + " s");
+    TrainRun local = run("local[2] 8", "local[2]", 8, JOBS, "training.epochs=1");
+    TrainRun tree = run("cluster tree 8", cluster.masterUrl(), 8, "steps in a session",
+        "training.epochs=1", "training.exchange=tree");
+    assertIdentical(local.out, tree.out, "local[2] jobs vs 8 executors in a tree");
+    JsonNode summary = tree.summary();
+    double w = 8.0 * summary.path("parameters").asLong();
+    double driverBytes = summary.path("driver_bytes_per_step").asDouble();
+    assertEquals("tree", summary.path("exchange").asText());
+    assertTrue(driverBytes < 2.2 * w, "a tree's driver bytes a step: " + driverBytes);
+    results.put("8 executors, tree: bytes a step through the driver",
+        String.format(Locale.ROOT, "%.0f (%.2f W*8; a star: 16 W*8)", driverBytes,
+            driverBytes / w));
+    results.put("8 executors, tree per step (train_seconds / steps)", perStep(summary));
+    results.put("8 executors, tree model vs local[2] model", "bit-identical");
+  }
+
   /** Polls for the executor the Master starts in place of the killed one. */
   private static final class ReplacementWatch extends Thread {
     private final String appId;
@@ -363,12 +403,14 @@ class ClusterIT {
     }
   }
 
-  /** Runs the config on master to the end; fails unless it exits with 0. */
-  /** A run to its end on master with P partitions, whose first line names how steps run. */
-  private static TrainRun run(String name, String master, int partitions, String steps)
-      throws Exception {
+  /**
+   * A run to its end on master with P partitions and the given settings, whose first line names
+   * how steps run; fails unless it exits with 0.
+   */
+  private static TrainRun run(String name, String master, int partitions, String steps,
+      String... sets) throws Exception {
     TrainRun run = TrainRun.start(name, RUNS.resolve(name.replaceAll("[^a-z0-9]", "")),
-        cluster.env(), args(master, partitions));
+        cluster.env(), args(master, partitions, sets));
     synchronized (runs) {
       runs.add(run);
     }
@@ -383,9 +425,12 @@ class ClusterIT {
     }
   }
 
-  private static List<String> args(String url, int partitions) {
+  private static List<String> args(String url, int partitions, String... sets) {
     List<String> args = new ArrayList<>(CONFIG);
     args.addAll(List.of("--set", "training.partitions=" + partitions, "--master", url));
+    for (String set : sets) {
+      args.addAll(List.of("--set", set));
+    }
     return args;
   }
 

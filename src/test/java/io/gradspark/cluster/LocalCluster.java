@@ -45,7 +45,14 @@ final class LocalCluster {
     env.put("SPARK_MASTER_PORT", Integer.toString(freePort()));
     env.put("SPARK_MASTER_WEBUI_PORT", Integer.toString(freePort()));
     env.put("SPARK_WORKER_WEBUI_PORT", "0");
-    Result r = script(env, Duration.ofSeconds(150), "start", Integer.toString(workers));
+    // a Worker JVM's start takes longer the more start at once on a busy machine: 90 s for
+    // two, 30 s more for each further Worker
+    int wait = 90 + 30 * Math.max(0, workers - 2);
+    env.put("LOCAL_CLUSTER_TIMEOUT", Integer.toString(wait));
+    if (workers > 2) {
+      env.put("SPARK_DAEMON_MEMORY", "256m"); // eight Workers' daemons on one machine
+    }
+    Result r = script(env, Duration.ofSeconds(wait + 60), "start", Integer.toString(workers));
     if (r.exit != 0) {
       throw new AssertionError("submit/local-cluster start failed (" + r.exit + "):\n" + r.output);
     }

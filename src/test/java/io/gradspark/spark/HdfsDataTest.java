@@ -71,9 +71,13 @@ class HdfsDataTest {
     SparkEngines engines = new SparkEngines(SharedSpark.get());
     try (TrainingJob job = TrainingJob.start(spec,
         engines.over(spec, Datasets.prepare(spec, source, null)), "test")) {
+      lastLoadBytes = ((SparkEngine) job.engine()).loadBytesRead();
       return job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE).parameters();
     }
   }
+
+  /** The bytes the last train's engine read to build its cache (a per-engine figure). */
+  private static long lastLoadBytes;
 
   @Test
   void csvOnHdfsIsReadByTheExecutorsAndTrainsBitIdenticalToTheLocalFile() throws IOException {
@@ -86,11 +90,10 @@ class HdfsDataTest {
 
     SparkSplitTasks tasks = new SparkSplitTasks(SharedSpark.get());
     long driverBefore = HadoopPaths.bytesReadOnThisThread();
-    long loadBefore = SparkEngine.loadBytesRead();
     CsvSource onHdfs = new CsvSource(remote, 0, false, ',', tasks);
     double[] fromHdfs = train(onHdfs);
     long driverRead = HadoopPaths.bytesReadOnThisThread() - driverBefore;
-    long cacheRead = SparkEngine.loadBytesRead() - loadBefore;
+    long cacheRead = lastLoadBytes;
     double[] fromLocal = train(new CsvSource(local.toString(), 0, false, ',', SplitTasks.LOCAL));
     long size = Files.size(local);
     System.out.printf("HDFS CSV of %,d bytes in %d blocks: counting read %,d bytes (%.2fx), "

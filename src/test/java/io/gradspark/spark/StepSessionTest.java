@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gradspark.api.RunSpec;
 import io.gradspark.data.InMemorySource;
 import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
@@ -38,18 +39,26 @@ class StepSessionTest {
         StorageLevel.MEMORY_ONLY(), SparkEngine.Aggregation.DIRECT);
   }
 
-  /** inJvm: the step handed over in this JVM; else the tasks connect to the driver over TCP. */
-  @ParameterizedTest(name = "in this JVM: {0}")
-  @ValueSource(booleans = {true, false})
-  void sessionStepsAreBitIdenticalToAJobPerStep(boolean inJvm) {
+  /**
+   * inJvm: the step handed over in this JVM; else the tasks connect to the driver over TCP, as a
+   * star (every task to the driver) or a tree (the sums merged on the tasks).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"in-jvm", "star", "tree"})
+  void sessionStepsAreBitIdenticalToAJobPerStep(String how) {
+    boolean inJvm = how.equals("in-jvm");
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 5);
     // SharedSpark is local[3]: 7 partitions do not fit a barrier stage, so steps stay jobs
     for (int partitions : new int[] {1, 2, 3, 7}) {
       try (SparkEngine session = engine(partitions); SparkEngine jobs = engine(partitions)) {
         session.sameJvmHandoff(inJvm); // off: the tasks connect to the driver over TCP
+        session.sessionSettings(new RunSpec.Sessions(true, how.equals("tree")
+            ? RunSpec.Exchange.TREE : RunSpec.Exchange.STAR, 0, 4));
         jobs.stepSessions(false);
         assertEquals(partitions <= 3, session.stepSessions(), "P=" + partitions);
         assertFalse(jobs.stepSessions());
+        assertEquals(partitions <= 3 ? (how.equals("tree") ? "tree" : "star") : "jobs",
+            session.exchange());
         double maxDiff = 0;
         for (int epoch = 0; epoch < 2; epoch++) {
           // one engine's epoch, then the other's: stepping them in turn would have each wait for
@@ -72,11 +81,66 @@ class StepSessionTest {
               session.evaluate(params, DataSplit.VALIDATION).meanLoss(), 0.0);
           assertEquals(0, StepSession.open(), "P=" + partitions);
         }
-        System.out.printf("P=%d sessions %s (%s): max |difference| of the gradient sums %.1e%n",
-            partitions, session.stepSessions(), inJvm ? "in this JVM" : "over TCP", maxDiff);
+        double bytes = session.driverBytesPerStep();
+        System.out.printf("P=%d sessions %s (%s): max |difference| of the gradient sums %.1e, "
+            + "%.0f bytes a step through the driver%n", partitions, session.stepSessions(),
+            how, maxDiff, bytes);
+        if (!inJvm && partitions <= 3) {
+          // a star moves the parameters to, and a sum from, each task (none from a task without
+          // rows in the batch); a tree one of each
+          double w = 8.0 * NET.numParams();
+          int links = how.equals("tree") ? 1 : partitions;
+          assertTrue(bytes >= w * (links + 1) && bytes < 2 * w * links * 1.1 + 1000,
+              how + " P=" + partitions + ": " + bytes + " bytes a step");
+        }
       }
       assertEquals(0, StepSession.open(), "no session stays open after close");
     }
+  }
+
+  /**
+   * The TCP star and tree with their tasks on threads of this JVM (Spark's barrier stage needs a
+   * slot per task; local[3] has 3), over loopback, sealed or not: bit for bit a job per step for
+   * P = 1, 2, 3, 5 and 8, odd trees included.
+   */
+  @ParameterizedTest(name = "P={0}")
+  @ValueSource(ints = {1, 2, 3, 5, 8})
+  void tcpStarAndTreeOnThreadsAreBitIdenticalToAJobPerStep(int partitions) throws Exception {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 11);
+    try (SparkEngine jobs = engine(partitions)) {
+      jobs.stepSessions(false);
+      List<GradientSum> expected = epoch(jobs, params, 1);
+      for (boolean star : new boolean[] {true, false}) {
+        for (boolean encrypt : new boolean[] {false, true}) {
+          StepSession.Tcp s = ThreadedTasks.session(partitions, NET, SCHEDULE, SRC, encrypt,
+              star);
+          double maxDiff = 0;
+          try {
+            for (int k = 0; k < SCHEDULE.stepsPerEpoch(); k++) {
+              GradientSum a = s.step(params, 1, k).merged();
+              GradientSum b = expected.get(k);
+              for (int i = 0; i < a.grad().length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(a.grad()[i] - b.grad()[i]));
+              }
+              String at = "P=" + partitions + (star ? " star" : " tree") + " step " + k;
+              assertArrayEquals(b.grad(), a.grad(), at);
+              assertEquals(b.lossSum(), a.lossSum(), 0.0, at);
+              assertEquals(b.count(), a.count(), at);
+            }
+            double perStep = (double) s.traffic() / SCHEDULE.stepsPerEpoch();
+            double w = 8.0 * NET.numParams();
+            System.out.printf("P=%d %s%s: max |difference| %.1e, %.0f bytes a step through the "
+                + "driver (%.2f W*8)%n", partitions, star ? "star" : "tree",
+                encrypt ? " sealed" : "", maxDiff, perStep, perStep / w);
+            assertTrue(perStep < 2 * w * (star ? partitions : 1) * 1.1 + 1000,
+                "bytes a step " + perStep);
+          } finally {
+            s.end();
+          }
+        }
+      }
+    }
+    assertEquals(0, StepSession.open());
   }
 
   /** Every step's sums of an epoch (copies: an engine may reuse what it returned). */
@@ -131,8 +195,8 @@ class StepSessionTest {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 8);
     try (SparkEngine engine = engine(2)) {
       StepSession s =
-          StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, false);
-      GradientSum[] parts;
+          StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, false, true);
+      GradientSum merged;
       try {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
           java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
@@ -143,14 +207,12 @@ class StepSessionTest {
           socket.setSoTimeout(10_000);
           assertEquals(-1, socket.getInputStream().read(), "the driver hangs up");
         }
-        parts = s.step(params, 0, 2).sums();
+        merged = s.step(params, 0, 2).merged();
       } finally {
         s.end();
       }
       engine.stepSessions(false);
       GradientSum viaJobs = engine.gradient(params, 0, 2);
-      GradientSum merged = new CanonicalSum<GradientSum>(2, GradientSum::merge)
-          .add(0, parts[0]).add(1, parts[1]).result();
       assertArrayEquals(viaJobs.grad(), merged.grad(), "the real tasks' sums still came");
     }
   }
@@ -162,41 +224,135 @@ class StepSessionTest {
       engine.stepSessions(false);
       GradientSum viaJobs = engine.gradient(params, 1, 3);
       double[] expected = viaJobs.grad().clone();
-      for (boolean encrypt : new boolean[] {false, true}) {
-        StepSession s =
-            StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, encrypt);
-        try {
-          GradientSum[] parts = s.step(params, 1, 3).sums();
-          GradientSum merged = new CanonicalSum<GradientSum>(2, GradientSum::merge)
-              .add(0, parts[0]).add(1, parts[1]).result();
-          assertArrayEquals(expected, merged.grad(), "encrypt " + encrypt);
-        } finally {
-          s.end();
+      for (boolean star : new boolean[] {true, false}) {
+        for (boolean encrypt : new boolean[] {false, true}) {
+          StepSession s = StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET,
+              SCHEDULE, encrypt, star);
+          try {
+            assertArrayEquals(expected, s.step(params, 1, 3).merged().grad(),
+                "encrypt " + encrypt + ", star " + star);
+          } finally {
+            s.end();
+          }
         }
       }
     }
-    // a frame sealed under one connection's key does not open under another's, nor altered
     byte[] secret = new byte[Frames.SECRET_BYTES];
+    new java.security.SecureRandom().nextBytes(secret);
     byte[] nonce = new byte[Frames.NONCE_BYTES];
-    assertFalse(java.util.Arrays.equals(Frames.connectionKey(secret, 0, nonce),
-        Frames.connectionKey(secret, 1, nonce)), "each partition's connection has its own key");
+    byte[] key = Frames.connectionKey(secret, 0, nonce);
+    assertFalse(java.util.Arrays.equals(key, Frames.connectionKey(secret, 1, nonce)),
+        "each partition's connection has its own key");
+    double[] values = {Math.PI, -1.5, 1e-300, 42};
+    byte[] plain = wire(null, values);
+    byte[] sealed = wire(key, values);
+    System.out.printf("a frame of %d values: %d bytes plain, %d sealed%n", values.length,
+        plain.length, sealed.length);
+    assertEquals(plain.length + 16, sealed.length, "a sealed frame carries its 16-byte tag");
+    byte[] plainBody = java.util.Arrays.copyOfRange(plain, 4, plain.length);
+    byte[] sealedBody = java.util.Arrays.copyOfRange(sealed, 4, 4 + plainBody.length);
+    assertFalse(java.util.Arrays.equals(plainBody, sealedBody), "sealed bytes are not plain");
+    for (int i = 0; i + 8 <= sealed.length; i++) {
+      assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(plain, 4, 12),
+          java.util.Arrays.copyOfRange(sealed, i, i + 8)), "a plain value in the sealed frame");
+    }
+    // the sealed frame as sent opens to the values; with any one of its bytes flipped (body or
+    // tag) it is refused, and so is the right frame under another connection's key
+    assertArrayEquals(values, open(key, sealed));
+    for (int at : new int[] {4, 4 + plainBody.length / 2, sealed.length - 1}) {
+      byte[] tampered = sealed.clone();
+      tampered[at] ^= 0x01;
+      java.io.IOException e = assertThrows(java.io.IOException.class, () -> open(key, tampered),
+          "byte " + at + " flipped");
+      assertTrue(e.getMessage().contains("authentication tag"), e.getMessage());
+    }
+    assertThrows(java.io.IOException.class,
+        () -> open(Frames.connectionKey(secret, 1, nonce), sealed));
+    // a replay: the same sealed frame twice on one connection; the counter has moved on
+    java.io.IOException replay = assertThrows(java.io.IOException.class, () -> {
+      byte[] twice = new byte[2 * sealed.length];
+      System.arraycopy(sealed, 0, twice, 0, sealed.length);
+      System.arraycopy(sealed, 0, twice, sealed.length, sealed.length);
+      openTwo(key, twice);
+    });
+    System.out.println("a replayed frame: " + replay.getMessage());
+  }
+
+  /** The bytes one frame of values takes on the wire (key null: plain). */
+  private static byte[] wire(byte[] key, double[] values) throws Exception {
     try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
         java.net.InetAddress.getLoopbackAddress());
         java.net.Socket a = new java.net.Socket(server.getInetAddress(), server.getLocalPort());
         java.net.Socket b = server.accept()) {
-      byte[] key = Frames.connectionKey(secret, 0, nonce);
-      Frames driver = new Frames(a, key, true);
-      Frames task = new Frames(b, key, false);
-      driver.message().writeLong(42);
-      driver.send();
-      assertEquals(42, task.receive().readLong(), "sealed and opened");
-      // the same frame again (a replay: the same key, counter and bytes); the task's counter has
-      // moved on, so the tag fails
-      Frames replayer = new Frames(a, key, true);
-      replayer.message().writeLong(42);
-      replayer.send();
-      java.io.IOException e = assertThrows(java.io.IOException.class, task::receive);
-      System.out.println("a replayed frame: " + e.getMessage());
+      new Frames(a, key, true).sendDoubles(values, 0, values.length);
+      a.shutdownOutput();
+      return b.getInputStream().readAllBytes();
+    }
+  }
+
+  /** The values of a frame's wire bytes as the other end opens them. */
+  private static double[] open(byte[] key, byte[] wire) throws Exception {
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress());
+        java.net.Socket a = new java.net.Socket(server.getInetAddress(), server.getLocalPort());
+        java.net.Socket b = server.accept()) {
+      a.getOutputStream().write(wire);
+      a.getOutputStream().flush();
+      double[] values = new double[(wire.length - 4 - (key == null ? 0 : 16)) / 8];
+      new Frames(b, key, false).receiveDoubles(values, 0, values.length);
+      return values;
+    }
+  }
+
+  /** Opens two frames of 4 values from wire on one connection. */
+  private static void openTwo(byte[] key, byte[] wire) throws Exception {
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress());
+        java.net.Socket a = new java.net.Socket(server.getInetAddress(), server.getLocalPort());
+        java.net.Socket b = server.accept()) {
+      a.getOutputStream().write(wire);
+      a.getOutputStream().flush();
+      Frames f = new Frames(b, key, false);
+      f.receiveDoubles(new double[4], 0, 4);
+      f.receiveDoubles(new double[4], 0, 4);
+    }
+  }
+
+  /**
+   * Strangers cost a session nothing: 200 silent connections and 50 that send garbage, held open
+   * on the driver's step server, and the session's step still comes at once (the server reads
+   * hellos without a thread per connection; the old acceptor waited 10 s for each in turn).
+   */
+  @Test
+  void silentStrangersDoNotDelayASession() throws Exception {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 12);
+    try (SparkEngine engine = engine(2)) {
+      engine.stepSessions(false);
+      double[] expected = engine.gradient(params, 0, 1).grad().clone();
+      StepSession s =
+          StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, false, false);
+      List<java.net.Socket> strangers = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 250; i++) {
+          java.net.Socket stranger = new java.net.Socket("127.0.0.1", s.port());
+          if (i >= 200) {
+            stranger.getOutputStream().write(new byte[] {1, 2, 3});
+          }
+          strangers.add(stranger);
+        }
+        long start = System.nanoTime();
+        GradientSum g = s.step(params, 0, 1).merged();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("a step with 250 strangers connected: %.2f s%n", seconds);
+        assertArrayEquals(expected, g.grad());
+        assertTrue(seconds < HelloServer.HELLO_MILLIS / 1000.0 / 2,
+            "the step waited for the strangers: " + seconds + " s");
+      } finally {
+        for (java.net.Socket x : strangers) {
+          x.close();
+        }
+        s.end();
+      }
     }
   }
 
@@ -217,6 +373,36 @@ class StepSessionTest {
       assertArrayEquals(expected, engine.gradient(params, 0, 4).grad());
     }
     assertEquals(0, StepSession.open());
+  }
+
+  /**
+   * training.sessions.port is the run's from its first session to the engine's close: between two
+   * sessions (the first ended idle) no other process can take it, and the second session uses it.
+   */
+  @Test
+  void aFixedPortIsHeldFromSessionToSession() throws Exception {
+    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 13);
+    int port;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    try (SparkEngine engine = engine(2)) {
+      engine.sameJvmHandoff(false);
+      engine.sessionSettings(new RunSpec.Sessions(true, RunSpec.Exchange.TREE, port, 4));
+      double[] first = engine.gradient(params, 0, 3).grad().clone();
+      Thread.sleep(StepSession.IDLE_NANOS / 1_000_000 * 3); // the session's tasks end, idle
+      assertThrows(java.net.BindException.class, () -> bind(port), "the port is still the run's");
+      assertArrayEquals(first, engine.gradient(params, 0, 3).grad(), "a second session");
+      assertEquals("tree", engine.exchange());
+    }
+    bind(port); // given back when the engine closes
+  }
+
+  private static void bind(int port) throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1,
+        java.net.InetAddress.getByName("127.0.0.1"))) {
+      assertEquals(port, s.getLocalPort());
+    }
   }
 
   @Test
