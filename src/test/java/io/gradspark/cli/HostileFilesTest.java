@@ -218,6 +218,17 @@ class HostileFilesTest {
         assertEquals(4, lines(out), spelling);
       }
     }
+    // evaluate --data, which reads CSV only when a name says so
+    Path run = tmp.resolve("run");
+    assertEquals(0, train(run).exitCode());
+    Path test = Files.createDirectory(tmp.resolve("moons-test"));
+    Files.writeString(test.resolve("part-00000"), "0 1:-0.5 2:0.9\n1 1:1.5 2:-0.4\n");
+    for (String spelling : List.of(test + "/", "file:" + test)) {
+      CliRun r = CliRun.run("evaluate", "--model", run.resolve("model.npz").toString(),
+          "--config", MOONS, "--data", spelling);
+      assertEquals(0, r.exitCode(), r.err());
+      assertTrue(r.out().contains("LIBSVM"), r.out());
+    }
   }
 
   /**
