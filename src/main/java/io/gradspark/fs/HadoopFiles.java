@@ -122,7 +122,9 @@ public final class HadoopFiles {
    * new one, never a prefix: the bytes go to a hidden temporary file in the same directory
    * (".NAME.RANDOM.tmp"), are forced to disk, and the temporary file is renamed over the target.
    * On any failure, an Error included, the temporary file is removed and the target left as it
-   * was; a full disk (or an HDFS quota) is reported as such, with a hint.
+   * was; a full disk (or an HDFS quota) is reported as such, with a hint. A target that is a
+   * root, a directory, or not a regular file (a device, a pipe) is refused before anything is
+   * written ({@link Outputs#checkFileTarget}): a rename would replace the device node itself.
    *
    * <p>The rename: a local file system's rename(2) replaces the target atomically. HDFS's
    * FileSystem.rename refuses an existing target, so an existing target is replaced with

@@ -8,8 +8,10 @@
  * Spark layer ({@link io.gradspark.fs.HadoopPaths#configure}). {@link io.gradspark.fs.HadoopFiles}
  * writes outputs on the same paths (atomically: a hidden temporary name, then a rename; a plain
  * path with java.nio as always, a URI through its Hadoop file system) and lists, renames and
- * deletes them; {@link io.gradspark.fs.LockFile} is the lock of a run directory where there is no
- * OS lock (a lock file created exclusively, with a heartbeat).
+ * deletes them; {@link io.gradspark.fs.Outputs} holds the checks every command runs on an
+ * output before it writes (an output is never an input, compared by identity, not spelling; it
+ * replaces only a regular file); {@link io.gradspark.fs.LockFile} is the lock of a run directory
+ * where there is no OS lock (a lock file created exclusively, with a heartbeat).
  *
  * <p>Imports: root. Imported by: data, io, api, config, experiment, spark, cli.
  */

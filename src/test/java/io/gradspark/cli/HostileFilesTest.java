@@ -218,6 +218,17 @@ class HostileFilesTest {
         assertEquals(4, lines(out), spelling);
       }
     }
+    // evaluate --data, which reads CSV only when a name says so
+    Path run = tmp.resolve("run");
+    assertEquals(0, train(run).exitCode());
+    Path test = Files.createDirectory(tmp.resolve("moons-test"));
+    Files.writeString(test.resolve("part-00000"), "0 1:-0.5 2:0.9\n1 1:1.5 2:-0.4\n");
+    for (String spelling : List.of(test + "/", "file:" + test)) {
+      CliRun r = CliRun.run("evaluate", "--model", run.resolve("model.npz").toString(),
+          "--config", MOONS, "--data", spelling);
+      assertEquals(0, r.exitCode(), r.err());
+      assertTrue(r.out().contains("LIBSVM"), r.out());
+    }
   }
 
   /**
@@ -389,5 +400,31 @@ class HostileFilesTest {
     assertEquals(0, r.exitCode(), r.err());
     assertEquals(1, r.err().split("warning: 40 partitions for 100 training rows in batches "
         + "of 10", -1).length - 1, r.err());
+  }
+
+  @Test
+  void predictRefusesAnOutputInsideItsInputSetOnHdfs() throws Exception {
+    smallModel();
+    io.gradspark.fs.MiniHdfs hdfs = io.gradspark.fs.MiniHdfs.get();
+    String dir = hdfs.path("/hostile-files/points");
+    String a = hdfs.write("/hostile-files/points/part-00000.csv", "1,2,3\n".getBytes());
+    String b = hdfs.write("/hostile-files/points/part-00001.csv", "4,5,6\n".getBytes());
+    for (String[] more : List.of(new String[0], new String[] {"--master", "local[2]",
+        "--single-file"})) {
+      for (String[] io : List.of(new String[] {dir + "/part-*.csv", b},
+          new String[] {dir, dir + "/./part-00000.csv"})) {
+        List<String> args = new java.util.ArrayList<>(List.of("predict", "--model",
+            tmp.resolve("model.npz").toString(), "--input", io[0], "--output", io[1]));
+        args.addAll(List.of(more));
+        CliRun.run(args.toArray(String[]::new)).assertRefused("is one of the --input files");
+      }
+    }
+    org.apache.hadoop.fs.FileSystem fs = hdfs.fileSystem();
+    for (String[] f : List.of(new String[] {a, "1,2,3\n"}, new String[] {b, "4,5,6\n"})) {
+      try (java.io.InputStream in = fs.open(new org.apache.hadoop.fs.Path(f[0]))) {
+        assertEquals(f[1], new String(in.readAllBytes()), f[0]);
+      }
+    }
+    assertEquals(2, fs.listStatus(new org.apache.hadoop.fs.Path(dir)).length);
   }
 }
