@@ -154,10 +154,11 @@ public final class TrainingJob implements AutoCloseable {
   /**
    * Refuses a network whose training would not fit the heap, before anything is allocated (an
    * OutOfMemoryError would come after minutes of work, or not at all in a clean way). Counted
-   * conservatively: the parameters, the gradient, the optimizer's velocity, two copies (a
-   * broadcast or checkpoint, the trained model), and per running task the layer buffers of a
-   * chunk of up to 1,024 rows (activations, pre-activations and deltas, and with dropout its
-   * factors and dropped activations) and a gradient.
+   * conservatively: the parameters, the gradient, the optimizer's buffers (1 for sgd, rmsprop
+   * and adagrad, 2 for adam and adamw), two copies (a broadcast or checkpoint, the trained
+   * model), and per running task the layer buffers of a chunk of up to 1,024 rows (activations,
+   * pre-activations and deltas, and with dropout its factors and dropped activations) and a
+   * gradient.
    */
   public static void checkMemory(RunSpec spec, long maxHeap) {
     Network net = spec.network();
@@ -168,8 +169,9 @@ public final class TrainingJob implements AutoCloseable {
     }
     long chunk = Math.min(1024, spec.batchSize());
     long tasks = Math.max(1, Runtime.getRuntime().availableProcessors());
-    long buffers = net.hasDropout() ? 5 : 3;
-    long need = 8 * (5 * params + tasks * (params + buffers * chunk * units));
+    long buffers = spec.optimizer().method().buffers().size();
+    long layerBuffers = net.hasDropout() ? 5 : 3;
+    long need = 8 * ((4 + buffers) * params + tasks * (params + layerBuffers * chunk * units));
     if (need > maxHeap) {
       throw new GradsparkException(String.format(java.util.Locale.ROOT,
           "The network %s has %,d parameters: training it needs about %.1f GiB of memory "
