@@ -200,7 +200,7 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
     }
   }
 
-  /** Refuses warm-up steps that outnumber the timed run's steps: the run would be the small part. */
+  /** Refuses more warm-up steps than the timed run has: the run would be the small part. */
   private void checkWarmup(RunSpec spec, BatchSchedule schedule) {
     long steps = (long) spec.epochs() * schedule.stepsPerEpoch();
     if (warmup > steps) {

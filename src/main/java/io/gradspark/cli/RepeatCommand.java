@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
 final class RepeatCommand extends SharedOptions.TrialsOfAConfig implements Callable<Integer> {
 
   @Option(names = "--trials", required = true, paramLabel = "R",
-      description = "Number of trainings (seeds training.seed .. training.seed + R - 1).")
+      description = "Number of trainings (seeds training.seed .. training.seed + R - 1), "
+          + "1 to 10000.")
   int trials;
 
   @Mixin

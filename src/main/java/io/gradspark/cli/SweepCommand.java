@@ -43,8 +43,8 @@ final class SweepCommand extends SharedOptions.TrialsOfAConfig implements Callab
   List<String> grids = new ArrayList<>();
 
   @Option(names = "--trials", paramLabel = "R", defaultValue = "1",
-      description = "Trainings per point, seeds training.seed + 0 .. R - 1 (default: "
-          + "${DEFAULT-VALUE}).")
+      description = "Trainings per point, seeds training.seed + 0 .. R - 1, 1 to 10000 "
+          + "(default: ${DEFAULT-VALUE}).")
   int trials;
 
   @Mixin

@@ -90,10 +90,13 @@ public final class Trials {
 
   /** Refuses a trial count below 1 or above {@link #MAX_TRIALS}. */
   public static void checkTrials(int trials) {
-    if (trials < 1 || trials > MAX_TRIALS) {
-      throw new GradsparkException("--trials must be 1 to " + MAX_TRIALS + " but was " + trials,
-          "e.g. --trials 3; more than " + MAX_TRIALS + " trials of one config is a sweep of"
-              + " several runs");
+    if (trials < 1) {
+      throw new GradsparkException("--trials must be >= 1 but was " + trials, "e.g. --trials 3");
+    }
+    if (trials > MAX_TRIALS) {
+      throw new GradsparkException("--trials must be at most " + MAX_TRIALS + " but was "
+          + trials, "e.g. --trials 30; more than " + MAX_TRIALS + " trials of one config is a"
+              + " sweep of several runs");
     }
   }
 

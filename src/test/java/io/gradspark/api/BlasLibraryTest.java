@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** summary.json's blas_library names the native file the BLAS loaded, not just "JNIBLAS". */
 class BlasLibraryTest {
-  private static final String JNI = "7f00-7f01 r-xp 0 08:01 1 /tmp/jniloader123/libnetlibblasjni.so";
+  private static final String JNI =
+      "7f00-7f01 r-xp 0 08:01 1 /tmp/jniloader123/libnetlibblasjni.so";
 
   @Test
   void theLoadedFileIsReadFromTheMemoryMap() {
