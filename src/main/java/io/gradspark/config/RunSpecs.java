@@ -9,6 +9,7 @@ import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataFormats;
 import io.gradspark.data.IdxSource;
 import io.gradspark.data.LibsvmSource;
+import io.gradspark.data.ParquetSource;
 import io.gradspark.data.MoonsSource;
 import io.gradspark.data.RowSource;
 import io.gradspark.data.SplitTasks;
@@ -173,7 +174,8 @@ public final class RunSpecs {
 
   /** The data source of section (data.train or data.test), or null for format = none. */
   public static RowSource source(Settings c, String section, SplitTasks tasks) {
-    String format = c.choice(section + ".format", "idx", "csv", "libsvm", "moons", "none");
+    String format =
+        c.choice(section + ".format", "idx", "csv", "libsvm", "parquet", "moons", "none");
     RowSource s = switch (format) {
       case "idx" -> new IdxSource(path(c, section + ".images", true),
           path(c, section + ".labels", true));
@@ -188,6 +190,10 @@ public final class RunSpecs {
         String path = path(c, section + ".path", false);
         int features = c.integer(section + ".features", 1, Integer.MAX_VALUE);
         yield c.at(section + ".path", () -> new LibsvmSource(path, features, tasks));
+      }
+      case "parquet" -> {
+        String path = path(c, section + ".path", false);
+        yield c.at(section + ".path", () -> parquet(c, section, path, tasks));
       }
       case "moons" -> new MoonsSource(c.integer(section + ".rows", 2, Integer.MAX_VALUE),
           c.number(section + ".noise", 0, 1e6), c.longValue(section + ".seed"));
@@ -206,9 +212,34 @@ public final class RunSpecs {
    */
   public static RowSource file(Settings c, String section, String file, String labels,
       int features, boolean csvByDefault, SplitTasks tasks) {
-    return DataFormats.byName(file, labels, new DataFormats.Csv(c.integer(section
-        + ".label-column", Integer.MIN_VALUE, Integer.MAX_VALUE), c.bool(section + ".header"),
-        delimiter(c, section)), features, csvByDefault, tasks);
+    // label-column is a name for Parquet; an index is required (and refused if not) for CSV
+    String key = section + ".label-column";
+    boolean named = !c.string(key).trim().matches("-?[0-9]+")
+        && HadoopPaths.name(file).toLowerCase(Locale.ROOT).endsWith(".parquet");
+    int labelColumn = named ? 0 : c.integer(key, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    List<String> columns = c.strings(section + ".feature-columns");
+    return DataFormats.byName(file, labels, new DataFormats.Csv(labelColumn,
+        c.bool(section + ".header"), delimiter(c, section)), new DataFormats.Parquet(
+            parquetLabel(c, section), c.string(section + ".features-column"), columns),
+        features, csvByDefault, tasks);
+  }
+
+  /**
+   * A Parquet source with the columns section names: label-column by name ("label" unless set),
+   * feature-columns when listed, else the vector column features-column.
+   */
+  static RowSource parquet(Settings c, String section, String path, SplitTasks tasks) {
+    String label = parquetLabel(c, section);
+    List<String> columns = c.strings(section + ".feature-columns");
+    return columns.isEmpty()
+        ? ParquetSource.vector(path, label, c.string(section + ".features-column"), tasks)
+        : ParquetSource.columns(path, label, columns, tasks);
+  }
+
+  /** label-column for Parquet: a column name; CSV's default index 0 (not set) means "label". */
+  static String parquetLabel(Settings c, String section) {
+    String key = section + ".label-column";
+    return c.origin(key).equals("default") ? ParquetSource.DEFAULT_LABEL : c.string(key).trim();
   }
 
   private static char delimiter(Settings c, String section) {

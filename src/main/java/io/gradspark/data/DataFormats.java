@@ -9,7 +9,7 @@ import java.util.Locale;
 /**
  * The data file a command names, read by its name: IDX images when a labels file goes with it,
  * LIBSVM ({@code .libsvm}, {@code .svm}), CSV ({@code .csv}, {@code .txt}); any of them may end
- * in {@code .gz}. The one place that tells formats apart by name (evaluate --data, predict
+ * in {@code .gz}; Parquet ({@code .parquet}). The one place that tells formats apart by name (evaluate --data, predict
  * --input).
  */
 public final class DataFormats {
@@ -26,6 +26,25 @@ public final class DataFormats {
    */
   public static RowSource byName(String file, String labels, Csv csv, int features,
       boolean csvByDefault, SplitTasks tasks) {
+    return byName(file, labels, csv, Parquet.DEFAULT, features, csvByDefault, tasks);
+  }
+
+  /**
+   * How a Parquet file is read: the label column's name (null: none, every label 0), and the
+   * vector column, or the numeric feature columns when the list is not empty.
+   */
+  public record Parquet(String label, String vector, List<String> columns) {
+    /** The columns Spark ML names: "label" and the vector "features". */
+    public static final Parquet DEFAULT =
+        new Parquet(ParquetSource.DEFAULT_LABEL, ParquetSource.DEFAULT_FEATURES, List.of());
+  }
+
+  /**
+   * As above, Parquet ({@code .parquet}, as Spark names its part files) read with the columns
+   * parquet names; a CSV without label ({@link CsvSource#NO_LABEL}) reads Parquet without one.
+   */
+  public static RowSource byName(String file, String labels, Csv csv, Parquet parquet,
+      int features, boolean csvByDefault, SplitTasks tasks) {
     if (labels != null) {
       return new IdxSource(file, labels);
     }
@@ -35,6 +54,12 @@ public final class DataFormats {
       // directory of *.libsvm parts is LIBSVM even where unknown names default to CSV
       List<HadoopPaths.FileEntry> files = HadoopPaths.files(file, "data");
       plain = plainName(HadoopPaths.name(files.get(0).path()));
+    }
+    if (plain.endsWith(".parquet")) {
+      String label = csv.labelColumn() == CsvSource.NO_LABEL ? null : parquet.label();
+      return parquet.columns().isEmpty()
+          ? ParquetSource.vector(file, label, parquet.vector(), tasks)
+          : ParquetSource.columns(file, label, parquet.columns(), tasks);
     }
     if (plain.endsWith(".libsvm") || plain.endsWith(".svm")) {
       return new LibsvmSource(file, features, tasks);
@@ -62,6 +87,6 @@ public final class DataFormats {
 
   private static boolean known(String plain) {
     return plain.endsWith(".libsvm") || plain.endsWith(".svm") || plain.endsWith(".csv")
-        || plain.endsWith(".txt");
+        || plain.endsWith(".txt") || plain.endsWith(".parquet");
   }
 }

@@ -9,7 +9,8 @@
  * writes outputs on the same paths (atomically: a hidden temporary name, then a rename; a plain
  * path with java.nio as always, a URI through its Hadoop file system) and lists, renames and
  * deletes them; {@link io.gradspark.fs.LockFile} is the lock of a run directory where there is no
- * OS lock (a lock file created exclusively, with a heartbeat).
+ * OS lock (a lock file created exclusively, with a heartbeat). {@link io.gradspark.fs.ParquetFiles}
+ * opens a Parquet file's low-level reader on the same file systems.
  *
  * <p>Imports: root. Imported by: data, io, api, config, experiment, spark, cli.
  */
