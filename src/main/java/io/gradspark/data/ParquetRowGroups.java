@@ -63,8 +63,12 @@ final class ParquetRowGroups implements AutoCloseable {
     } catch (IOException e) {
       throw DataFiles.unreadable(KIND, file, e);
     } catch (RuntimeException e) {
+      // parquet-hadoop says "<path> is not a Parquet file. Expected magic number ...": the path
+      // is in the message already
+      String reason = String.valueOf(e.getMessage())
+          .replaceFirst("^.* is not a Parquet file\\.?\\s*", "").replaceAll("^\\((.*)\\)$", "$1");
       throw new DataException(KIND + " file " + DataFiles.display(file) + ": not a Parquet file ("
-          + DataFiles.abbreviate(String.valueOf(e.getMessage())) + ")",
+          + (reason.length() > 120 ? reason.substring(0, 117) + "..." : reason) + ")",
           "Name Parquet files only (a directory's _SUCCESS and names starting with _ or . are "
               + "skipped), or set the data's format to what the files are.");
     }
