@@ -12,6 +12,7 @@ import io.gradspark.data.LibsvmSource;
 import io.gradspark.data.ParquetSource;
 import io.gradspark.data.MoonsSource;
 import io.gradspark.data.RowSource;
+import io.gradspark.data.SparseRows;
 import io.gradspark.data.SplitTasks;
 import io.gradspark.data.Views;
 import io.gradspark.fs.HadoopFiles;
@@ -189,7 +190,8 @@ public final class RunSpecs {
       case "libsvm" -> {
         String path = path(c, section + ".path", false);
         int features = c.integer(section + ".features", 1, Integer.MAX_VALUE);
-        yield c.at(section + ".path", () -> new LibsvmSource(path, features, tasks));
+        SparseRows.Storage storage = storage(c);
+        yield c.at(section + ".path", () -> new LibsvmSource(path, features, tasks, storage));
       }
       case "parquet" -> {
         String path = path(c, section + ".path", false);
@@ -231,9 +233,16 @@ public final class RunSpecs {
   static RowSource parquet(Settings c, String section, String path, SplitTasks tasks) {
     String label = parquetLabel(c, section);
     List<String> columns = c.strings(section + ".feature-columns");
+    SparseRows.Storage storage = storage(c);
     return columns.isEmpty()
-        ? ParquetSource.vector(path, label, c.string(section + ".features-column"), tasks)
-        : ParquetSource.columns(path, label, columns, tasks);
+        ? ParquetSource.vector(path, label, c.string(section + ".features-column"), tasks,
+            storage)
+        : ParquetSource.columns(path, label, columns, tasks, storage);
+  }
+
+  /** data.storage: how sparse sources cache their rows. */
+  static SparseRows.Storage storage(Settings c) {
+    return SparseRows.Storage.parse(c.choice("data.storage", "auto", "dense", "sparse"));
   }
 
   /** label-column for Parquet: a column name; CSV's default index 0 (not set) means "label". */

@@ -9,8 +9,8 @@ import java.util.Locale;
 /**
  * The data file a command names, read by its name: IDX images when a labels file goes with it,
  * LIBSVM ({@code .libsvm}, {@code .svm}), CSV ({@code .csv}, {@code .txt}); any of them may end
- * in {@code .gz}; Parquet ({@code .parquet}). The one place that tells formats apart by name (evaluate --data, predict
- * --input).
+ * in {@code .gz}; Parquet ({@code .parquet}). The one place that tells formats apart by name
+ * (evaluate --data, predict --input).
  */
 public final class DataFormats {
   private DataFormats() {}

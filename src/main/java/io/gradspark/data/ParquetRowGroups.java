@@ -122,6 +122,26 @@ final class ParquetRowGroups implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Values stored in the vector column's values list over every row group, from the footer (a
+   * dense row stores all its features, a sparse one its nonzeros); 0 without a vector column.
+   */
+  long vectorValues() {
+    if (columns.vector() == null) {
+      return 0;
+    }
+    String prefix = columns.vector() + ".values.";
+    long n = 0;
+    for (BlockMetaData g : reader.getRowGroups()) {
+      for (ColumnChunkMetaData c : g.getColumns()) {
+        if (c.getPath().toDotString().startsWith(prefix)) {
+          n += c.getValueCount();
+        }
+      }
+    }
+    return n;
+  }
+
   /** The projection of the schema on the named columns, refusing missing and wrong ones. */
   private MessageType project() {
     List<Type> fields = new ArrayList<>();
@@ -199,8 +219,10 @@ final class ParquetRowGroups implements AutoCloseable {
   }
 
   private static boolean isNumber(PrimitiveType.PrimitiveTypeName t) {
-    return t == PrimitiveType.PrimitiveTypeName.INT32 || t == PrimitiveType.PrimitiveTypeName.INT64
-        || t == PrimitiveType.PrimitiveTypeName.FLOAT || t == PrimitiveType.PrimitiveTypeName.DOUBLE;
+    return t == PrimitiveType.PrimitiveTypeName.INT32
+        || t == PrimitiveType.PrimitiveTypeName.INT64
+        || t == PrimitiveType.PrimitiveTypeName.FLOAT
+        || t == PrimitiveType.PrimitiveTypeName.DOUBLE;
   }
 
   private static String typeName(Type t) {

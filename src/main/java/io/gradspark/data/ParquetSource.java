@@ -53,36 +53,55 @@ public final class ParquetSource implements RowSource {
   private final String sizeFrom;
   private final boolean bytes;
   private final int rows;
+  private final long values;
+  private final boolean sparse;
 
-  /** A vector column (features) and a label column, counted by tasks. */
+  /** A vector column (features) and a label column, counted by tasks; storage auto. */
   public static ParquetSource vector(String path, String label, String features,
       SplitTasks tasks) {
-    return new ParquetSource(path, new ParquetRowGroups.Columns(label, features, null), tasks);
+    return vector(path, label, features, tasks, SparseRows.Storage.AUTO);
+  }
+
+  /**
+   * As above; storage: rows cached dense, sparse (CSR), or as their density says (the values the
+   * footers count over rows x size).
+   */
+  public static ParquetSource vector(String path, String label, String features,
+      SplitTasks tasks, SparseRows.Storage storage) {
+    return new ParquetSource(path, new ParquetRowGroups.Columns(label, features, null), tasks,
+        storage);
   }
 
   /** Numeric feature columns (at least one) and a label column, counted by tasks. */
   public static ParquetSource columns(String path, String label, List<String> features,
       SplitTasks tasks) {
+    return columns(path, label, features, tasks, SparseRows.Storage.AUTO);
+  }
+
+  /** As above; storage: dense, sparse, or auto (numeric columns are dense then). */
+  public static ParquetSource columns(String path, String label, List<String> features,
+      SplitTasks tasks, SparseRows.Storage storage) {
     if (features.isEmpty()) {
       throw new DataException(ParquetRowGroups.KIND + " data " + path
           + ": expected at least one feature column but the list is empty",
           "List the feature columns, or name a vector column instead.");
     }
     return new ParquetSource(path, new ParquetRowGroups.Columns(label, null,
-        List.copyOf(features)), tasks);
+        List.copyOf(features)), tasks, storage);
   }
 
   /** A vector column "features" and a label column "label", counted in this JVM. */
   public ParquetSource(String path) {
     this(path, new ParquetRowGroups.Columns(DEFAULT_LABEL, DEFAULT_FEATURES, null),
-        SplitTasks.LOCAL);
+        SplitTasks.LOCAL, SparseRows.Storage.AUTO);
   }
 
   /** What the footer task found in one file. */
-  private record Footer(long[] groupRows, int cols, int sizeGroup, boolean bytes)
+  private record Footer(long[] groupRows, int cols, int sizeGroup, boolean bytes, long values)
       implements Serializable {}
 
-  private ParquetSource(String path, ParquetRowGroups.Columns columns, SplitTasks tasks) {
+  private ParquetSource(String path, ParquetRowGroups.Columns columns, SplitTasks tasks,
+      SparseRows.Storage storage) {
     this.path = path;
     this.columns = columns;
     List<HadoopPaths.FileEntry> entries =
@@ -106,8 +125,10 @@ public final class ParquetSource implements RowSource {
     int size = -1;
     String from = null;
     boolean allBytes = true;
+    long stored = 0;
     for (int f = 0; f < footers.size(); f++) {
       Footer ft = footers.get(f);
+      stored += ft.values();
       long inFile = 0;
       for (int k = 0; k < ft.groupRows().length; k++) {
         groupFile[g] = f;
@@ -137,25 +158,40 @@ public final class ParquetSource implements RowSource {
         "The files have no rows; check the path.");
     this.cols = size;
     this.sizeFrom = from;
-    this.bytes = allBytes;
+    this.values = columns.vector() != null ? stored : (long) rows * cols;
+    this.sparse = storage.sparse(density());
+    this.bytes = allBytes && !sparse;
+  }
+
+  /**
+   * Stored values over cells (rows x features): for a vector column what the footers count
+   * (a dense row stores every feature, a sparse one its nonzeros); 1 for numeric columns.
+   */
+  public double density() {
+    return (double) values / ((double) rows * cols);
+  }
+
+  @Override
+  public boolean sparse() {
+    return sparse;
   }
 
   private static Footer footer(String file, ParquetRowGroups.Columns columns) {
     try (ParquetRowGroups r = new ParquetRowGroups(file, columns)) {
       long[] groupRows = r.groupRows();
       if (columns.vector() == null) {
-        return new Footer(groupRows, columns.features().size(), 0, r.byteRange());
+        return new Footer(groupRows, columns.features().size(), 0, r.byteRange(), 0);
       }
       long before = 0;
       for (int g = 0; g < groupRows.length; g++) {
         if (groupRows[g] > 0) {
           int size = r.firstSize(g, before);
           decoded(1);
-          return new Footer(groupRows, size, g, false);
+          return new Footer(groupRows, size, g, false, r.vectorValues());
         }
         before += groupRows[g];
       }
-      return new Footer(groupRows, -1, 0, false);
+      return new Footer(groupRows, -1, 0, false, 0);
     }
   }
 
@@ -178,6 +214,9 @@ public final class ParquetSource implements RowSource {
   @Override
   public RowBlock load(int from, int to) {
     DataFiles.checkRange(from, to, rows);
+    if (sparse) {
+      return loadSparse(from, to);
+    }
     int n = to - from;
     int cells = DataFiles.cells(n, cols, describe());
     double[] labels = new double[n];
@@ -211,6 +250,30 @@ public final class ParquetSource implements RowSource {
     });
     return b != null ? RowBlock.ofBytes(b, n, cols, 1.0, labels)
         : RowBlock.ofDoubles(v, n, cols, labels);
+  }
+
+  private RowBlock loadSparse(int from, int to) {
+    int n = to - from;
+    double[] labels = new double[n];
+    SparseRows.Builder csr = new SparseRows.Builder(cols, n,
+        (int) Math.min((long) (density() * cols * n), 1 << 24));
+    read(from, to, new ParquetRowGroups.Sink() {
+      @Override
+      public void label(int r, double y) {
+        labels[r] = y;
+      }
+
+      @Override
+      public void dense(int r, double[] x, int count) {
+        csr.addDense(x, count);
+      }
+
+      @Override
+      public void sparse(int r, int size, int[] index, double[] x, int nnz) {
+        csr.add(index, x, 0, nnz);
+      }
+    });
+    return RowBlock.ofSparse(csr.build(), labels);
   }
 
   /**
@@ -299,6 +362,8 @@ public final class ParquetSource implements RowSource {
     String features = columns.vector() != null
         ? "vector column " + columns.vector() + " of size " + cols + " (as in " + sizeFrom + ")"
         : cols + " feature columns" + (bytes ? " (bytes)" : "");
+    features += String.format(java.util.Locale.ROOT, ", %.3g%% stored, cached %s",
+        100 * density(), sparse ? "sparse" : "dense");
     return ParquetRowGroups.KIND + " " + DataFiles.display(path) + " (" + rows + " rows in "
         + groupFile.length + " row groups of " + files.length + " files, " + features
         + (columns.label() == null ? "" : ", label " + columns.label()) + ")";

@@ -8,6 +8,9 @@ import java.io.Serializable;
  * (0..k-1), 0/1 for a binary head, or the target value of a single-output regression.
  *
  * <p>Row-major: feature j of row r is at {@code r * cols + j}. Immutable once built.
+ *
+ * <p>Sparse rows (LIBSVM, sparse vectors) may be held as {@link SparseRows} instead ({@link
+ * #ofSparse}): then {@link #sparse()} is not null and the dense accessors read through it.
  */
 public final class RowBlock implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -18,6 +21,21 @@ public final class RowBlock implements Serializable {
   private final double[] values; // or null
   private final double scale; // multiplies bytes; values are stored already scaled
   private final double[] labels;
+  private final SparseRows sparse; // or null
+
+  private RowBlock(SparseRows sparse, double[] labels) {
+    if (labels.length != sparse.rows()) {
+      throw new IllegalArgumentException(
+          "Expected " + sparse.rows() + " labels but found " + labels.length);
+    }
+    this.rows = sparse.rows();
+    this.cols = sparse.cols();
+    this.bytes = null;
+    this.values = null;
+    this.scale = 1.0;
+    this.labels = labels;
+    this.sparse = sparse;
+  }
 
   private RowBlock(int rows, int cols, byte[] bytes, double[] values, double scale, double[] labels) {
     if (labels.length != rows) {
@@ -35,6 +53,7 @@ public final class RowBlock implements Serializable {
     this.values = values;
     this.scale = scale;
     this.labels = labels;
+    this.sparse = null;
   }
 
   /** Rows of unsigned bytes; feature value = (byte & 0xff) * scale. Arrays are kept, not copied. */
@@ -45,6 +64,16 @@ public final class RowBlock implements Serializable {
   /** Rows of doubles. Arrays are kept, not copied. */
   public static RowBlock ofDoubles(double[] values, int rows, int cols, double[] labels) {
     return new RowBlock(rows, cols, null, values, 1.0, labels);
+  }
+
+  /** Rows held as compressed sparse rows. The arrays are kept, not copied. */
+  public static RowBlock ofSparse(SparseRows rows, double[] labels) {
+    return new RowBlock(rows, labels);
+  }
+
+  /** The compressed sparse rows, or null when the rows are dense. */
+  public SparseRows sparse() {
+    return sparse;
   }
 
   public int rows() {
@@ -68,12 +97,19 @@ public final class RowBlock implements Serializable {
   }
 
   public double feature(int r, int j) {
+    if (sparse != null) {
+      return sparse.feature(r, j);
+    }
     int i = r * cols + j;
     return bytes != null ? (bytes[i] & 0xff) * scale : values[i];
   }
 
   /** Writes row r's features into {@code dst[off .. off+cols)}. dst: modified. */
   public void copyRow(int r, double[] dst, int off) {
+    if (sparse != null) {
+      sparse.copyRow(r, dst, off);
+      return;
+    }
     int base = r * cols;
     if (bytes != null) {
       for (int j = 0; j < cols; j++) {
@@ -86,6 +122,9 @@ public final class RowBlock implements Serializable {
 
   /** The same rows with every byte feature multiplied by {@code factor} (doubles are multiplied now). */
   public RowBlock scaled(double factor) {
+    if (sparse != null) {
+      return new RowBlock(sparse.scaled(factor), labels);
+    }
     if (bytes != null) {
       return new RowBlock(rows, cols, bytes, null, scale * factor, labels);
     }
@@ -107,12 +146,21 @@ public final class RowBlock implements Serializable {
 
   /** The same features with new labels (length = rows). */
   public RowBlock withLabels(double[] newLabels) {
+    if (sparse != null) {
+      return new RowBlock(sparse, newLabels);
+    }
     return new RowBlock(rows, cols, bytes, values, scale, newLabels);
   }
 
   /** Rows {@code keep[0], keep[1], ...} of this block, in that order. */
   public RowBlock select(int[] keep) {
     double[] l = new double[keep.length];
+    if (sparse != null) {
+      for (int i = 0; i < keep.length; i++) {
+        l[i] = labels[keep[i]];
+      }
+      return new RowBlock(sparse.select(keep), l);
+    }
     if (bytes != null) {
       byte[] b = new byte[keep.length * cols];
       for (int i = 0; i < keep.length; i++) {

@@ -30,7 +30,8 @@ final class TextFiles implements Serializable {
   private static final int TARGET_SPLITS = 64;
 
   /** What the counting pass found in one split. */
-  record Count(long lines, long content, int firstCells, boolean gzip) implements Serializable {}
+  record Count(long lines, long content, int firstCells, boolean gzip, long weight)
+      implements Serializable {}
 
   /** Which lines are data: the format's rule (blank lines, comments) and its cell count. */
   interface Lines extends Serializable {
@@ -39,6 +40,11 @@ final class TextFiles implements Serializable {
 
     /** The cell count of a content line (CSV), or -1 when the format does not count cells. */
     int cells(String line);
+
+    /** What the format counts of a content line (LIBSVM: its nonzeros); summed over the data. */
+    default long weight(String line) {
+      return 0;
+    }
   }
 
   private final String path;
@@ -55,10 +61,11 @@ final class TextFiles implements Serializable {
   private final boolean[] gzipped;
   private final long rows;
   private final int firstCells;
+  private final long weight;
 
   private TextFiles(String path, String kind, String[] files, int[] splitFile, long[] splitStart,
       long[] splitEnd, long[] linesBefore, long[] rowsBefore, boolean[] headerIn,
-      boolean[] gzipped, long rows, int firstCells) {
+      boolean[] gzipped, long rows, int firstCells, long weight) {
     this.path = path;
     this.kind = kind;
     this.files = files;
@@ -71,6 +78,7 @@ final class TextFiles implements Serializable {
     this.gzipped = gzipped;
     this.rows = rows;
     this.firstCells = firstCells;
+    this.weight = weight;
   }
 
   /**
@@ -121,7 +129,7 @@ final class TextFiles implements Serializable {
       end[i] = splits.get(i)[2];
     }
     TextFiles plan = new TextFiles(HadoopPaths.qualified(path), kind, files, splitFile, start, end,
-        null, null, null, null, 0, -1);
+        null, null, null, null, 0, -1, 0);
     List<Count> counts = tasks.run("count the lines of " + DataFiles.display(plan.path) + " ("
         + n + " splits)", n, split -> plan.count(split, lines));
     return plan.counted(counts, header);
@@ -132,6 +140,7 @@ final class TextFiles implements Serializable {
     long all = 0;
     long content = 0;
     int cells = -1;
+    long weight = 0;
     boolean gzip;
     try (Reader in = new Reader(split, null)) {
       gzip = in.gzip;
@@ -142,10 +151,11 @@ final class TextFiles implements Serializable {
             cells = lines.cells(line);
           }
           content++;
+          weight += lines.weight(line);
         }
       }
     }
-    return new Count(all, content, cells, gzip);
+    return new Count(all, content, cells, gzip, weight);
   }
 
   private TextFiles counted(List<Count> counts, boolean header) {
@@ -163,15 +173,17 @@ final class TextFiles implements Serializable {
     int cells = -1;
     long lines = 0;
     long r = 0;
+    long w = 0;
     for (int i = 0; i < n; i++) {
       // a gzipped file's first split read it all: what its other splits saw is not lines
-      Count c = gzipped[splitFile[i]] && splitStart[i] > 0 ? new Count(0, 0, -1, true)
+      Count c = gzipped[splitFile[i]] && splitStart[i] > 0 ? new Count(0, 0, -1, true, 0)
           : counts.get(i);
       if (i > 0 && splitFile[i] != splitFile[i - 1]) {
         lines = 0;
       }
       linesBefore[i] = lines;
       lines += c.lines();
+      w += c.weight();
       if (cells < 0 && c.firstCells() >= 0) {
         cells = c.firstCells();
       }
@@ -186,12 +198,17 @@ final class TextFiles implements Serializable {
     }
     rowsBefore[n] = r;
     return new TextFiles(path, kind, files, splitFile, splitStart, splitEnd, linesBefore,
-        rowsBefore, headerIn, gzipped, r, cells);
+        rowsBefore, headerIn, gzipped, r, cells, w);
   }
 
   /** Data rows, counted. */
   long rows() {
     return rows;
+  }
+
+  /** The sum of the format's {@link Lines#weight} over the content lines (after counting). */
+  long weight() {
+    return weight;
   }
 
   /** The cell count of the first content line of the dataset (its header, if any), or -1. */

@@ -111,6 +111,11 @@ public final class Views {
     }
 
     @Override
+    public boolean sparse() {
+      return source.sparse();
+    }
+
+    @Override
     public String describe() {
       return source.describe() + suffix;
     }
@@ -131,6 +136,11 @@ public final class Views {
     public RowBlock load(int a, int b) {
       DataFiles.checkRange(a, b, rows());
       return source.load(from + a, from + b);
+    }
+
+    @Override
+    public boolean sparse() {
+      return source.sparse();
     }
 
     @Override
@@ -174,6 +184,11 @@ public final class Views {
         ids[r] -= first;
       }
       return source.load(first, first + ids[ids.length - 1] + 1).select(ids);
+    }
+
+    @Override
+    public boolean sparse() {
+      return source.sparse();
     }
 
     @Override

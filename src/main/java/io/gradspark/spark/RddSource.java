@@ -5,6 +5,7 @@ import io.gradspark.api.EngineSource;
 import io.gradspark.api.RunSpec;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.RowBlock;
+import io.gradspark.data.SparseRows;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.DataSplit;
@@ -36,6 +37,8 @@ final class RddSource implements EngineSource {
   private final RunSpec spec;
   private final Map<DataSplit, JavaRDD<LabeledVector>> rdds = new EnumMap<>(DataSplit.class);
   private final Map<DataSplit, long[]> offsets = new EnumMap<>(DataSplit.class);
+  /** Per dataset: cached as compressed sparse rows (measured density, see SparseRows). */
+  private final Map<DataSplit, Boolean> sparse = new EnumMap<>(DataSplit.class);
 
   RddSource(JavaSparkContext sc, RunSpec spec, JavaRDD<LabeledVector> train,
       JavaRDD<LabeledVector> validation, JavaRDD<LabeledVector> test) {
@@ -54,11 +57,19 @@ final class RddSource implements EngineSource {
       return;
     }
     sc.setJobDescription("count " + split.name().toLowerCase(java.util.Locale.ROOT) + " rows");
-    List<Long> counts = rdd.mapPartitions(new CountRows()).collect();
+    List<long[]> counted = rdd.mapPartitions(new CountRows()).collect();
+    List<Long> counts = new ArrayList<>();
+    long nonzeros = 0;
+    for (long[] c : counted) {
+      counts.add(c[0]);
+      nonzeros += c[1];
+    }
     long[] off = new long[counts.size() + 1];
     for (int p = 0; p < counts.size(); p++) {
       off[p + 1] = off[p] + counts.get(p);
     }
+    double cells = (double) off[counts.size()] * spec.network().inputSize();
+    sparse.put(split, SparseRows.Storage.AUTO.sparse(cells == 0 ? 1 : nonzeros / cells));
     if (off[counts.size()] > Integer.MAX_VALUE) {
       throw new GradsparkException("The " + split + " RDD has " + off[counts.size()]
           + " rows; a dataset holds at most " + Integer.MAX_VALUE, "sample or split the data");
@@ -85,7 +96,8 @@ final class RddSource implements EngineSource {
       String what = e.getKey().name().toLowerCase(java.util.Locale.ROOT) + " RDD";
       sc.setJobDescription("prepare and cache the " + what);
       JavaRDD<Part> parts = e.getValue()
-          .mapPartitionsWithIndex(new BuildPart(offsets.get(e.getKey()), spec, what), true)
+          .mapPartitionsWithIndex(new BuildPart(offsets.get(e.getKey()), spec, what,
+              sparse.get(e.getKey())), true)
           .setName(what)
           .persist(storage);
       parts.count(); // bad rows are refused here, before the first step
@@ -99,16 +111,18 @@ final class RddSource implements EngineSource {
     return sc.master();
   }
 
-  /** One partition's row count. */
-  private static final class CountRows implements FlatMapFunction<Iterator<LabeledVector>, Long> {
+  /** One partition's row count and nonzero features. */
+  private static final class CountRows
+      implements FlatMapFunction<Iterator<LabeledVector>, long[]> {
     @Override
-    public Iterator<Long> call(Iterator<LabeledVector> rows) {
+    public Iterator<long[]> call(Iterator<LabeledVector> rows) {
       long n = 0;
+      long nonzeros = 0;
       while (rows.hasNext()) {
-        rows.next();
+        nonzeros += rows.next().features().numNonzeros();
         n++;
       }
-      return List.of(n).iterator();
+      return List.of(new long[] {n, nonzeros}).iterator();
     }
   }
 
@@ -123,19 +137,23 @@ final class RddSource implements EngineSource {
     private final int oneVsAll;
     private final double scale;
     private final String what;
+    private final boolean sparse;
 
-    BuildPart(long[] offsets, RunSpec spec, String what) {
+    BuildPart(long[] offsets, RunSpec spec, String what, boolean sparse) {
       this.offsets = offsets;
       this.net = spec.network();
       this.oneVsAll = spec.data().oneVsAll();
       this.scale = spec.data().scale();
       this.what = what;
+      this.sparse = sparse;
     }
 
     @Override
     public Iterator<Part> call(Integer p, Iterator<LabeledVector> rows) {
       int first = (int) offsets[p];
-      RowBlock block = block(rows, (int) (offsets[p + 1] - first), net.inputSize(), first, what);
+      int n = (int) (offsets[p + 1] - first);
+      RowBlock block = sparse ? sparseBlock(rows, n, net.inputSize(), first, what)
+          : block(rows, n, net.inputSize(), first, what);
       if (oneVsAll >= 0) {
         block = block.oneVsAll(oneVsAll);
       }
@@ -164,16 +182,41 @@ final class RddSource implements EngineSource {
     return RowBlock.ofDoubles(values, n, cols, labels);
   }
 
-  /**
-   * v as row r of dst (row-major, cols per row), zeros where a sparse vector has none; refuses a
-   * vector of another size, naming the row as `which` says.
-   */
-  static void write(Vector v, int cols, double[] dst, int r, Supplier<String> which) {
+  /** As {@link #block}, the rows as compressed sparse rows (a dense vector's nonzeros). */
+  static RowBlock sparseBlock(Iterator<LabeledVector> rows, int n, int cols, int first,
+      String what) {
+    SparseRows.Builder csr = new SparseRows.Builder(cols, n, 0);
+    double[] labels = new double[n];
+    int r = 0;
+    while (rows.hasNext()) {
+      LabeledVector row = rows.next();
+      int id = first + r;
+      Vector v = row.features();
+      checkSize(v, cols, () -> what + ": row " + (id + 1) + " (1-based)");
+      if (v instanceof SparseVector s) {
+        csr.add(s.indices(), s.values(), 0, s.indices().length);
+      } else {
+        csr.addDense(v.toArray(), cols);
+      }
+      labels[r++] = row.label();
+    }
+    return RowBlock.ofSparse(csr.build(), labels);
+  }
+
+  private static void checkSize(Vector v, int cols, Supplier<String> which) {
     if (v.size() != cols) {
       throw new GradsparkException(which.get() + " has " + v.size()
           + " features but the network's input size is " + cols,
           "give every row the network's input size in features");
     }
+  }
+
+  /**
+   * v as row r of dst (row-major, cols per row), zeros where a sparse vector has none; refuses a
+   * vector of another size, naming the row as `which` says.
+   */
+  static void write(Vector v, int cols, double[] dst, int r, Supplier<String> which) {
+    checkSize(v, cols, which);
     int off = r * cols;
     if (v instanceof SparseVector s) {
       int[] idx = s.indices();

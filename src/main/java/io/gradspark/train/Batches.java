@@ -34,6 +34,9 @@ public final class Batches {
   public static double gradient(
       Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
       double[] x, double[] y, double[] grad, Network.Workspace ws) {
+    if (block.sparse() != null) {
+      return SparseBatches.gradient(net, params, block, firstId, ids, count, y, grad, ws);
+    }
     int nIn = block.cols();
     double loss = 0;
     for (int start = 0; start < count; start += ws.maxRows()) {
@@ -52,6 +55,10 @@ public final class Batches {
   public static void evaluate(Network net, double[] params, RowBlock block, Evaluation ev) {
     int rows = block.rows();
     if (rows == 0) {
+      return;
+    }
+    if (block.sparse() != null) {
+      SparseBatches.evaluate(net, params, block, ev);
       return;
     }
     int chunk = Math.min(EVAL_CHUNK, rows);
