@@ -186,6 +186,17 @@ class ParquetDataTest {
         ParquetSource.vector(mixed, "label", "features", tasks));
     assertTrue(rowGroups(made[0]) > FILES, "several row groups a file: " + made[0].describe());
     assertSame(idx, fromMixed, "vector column, dense and sparse rows");
+    assertTrue(!made[0].sparse(), "MNIST is ~19% nonzero: dense in auto");
+    ParquetSource forced = ParquetSource.vector(mixed, "label", "features", tasks,
+        io.gradspark.data.SparseRows.Storage.SPARSE);
+    double[] sparse = train(forced);
+    double worst = 0;
+    for (int i = 0; i < idx.length; i++) {
+      worst = Math.max(worst, Math.abs(sparse[i] - idx[i]));
+    }
+    System.out.printf("vector column cached sparse (forced) vs IDX: max |difference| %.3e%n",
+        worst);
+    assertTrue(worst <= 1e-9, "sparse rows agree with dense ones to round-off");
     assertSame(idx, trainCountingRows(() ->
         ParquetSource.vector(assembled, "label", "features", tasks)), "VectorAssembler's column");
     List<String> columns = new ArrayList<>();

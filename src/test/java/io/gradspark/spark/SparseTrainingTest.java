@@ -160,13 +160,44 @@ class SparseTrainingTest {
     assertTrue(accuracy(localSparse, rows) > 0.8, "the planted model is learnt");
   }
 
-  @Test
-  void theApisSparseVectorRowsTrainTheModelTheLibsvmFileDoes() {
+  private static List<LabeledVector> labeledRows() {
     List<LabeledVector> rows = new ArrayList<>();
     for (int r = 0; r < ROWS; r++) {
       rows.add(new LabeledVector(labels[r],
           Vectors.sparse(FEATURES, indices.get(r), values.get(r))));
     }
+    return rows;
+  }
+
+  @Test
+  void sparseParquetVectorsAreCachedSparseByTheirFooterCounts() {
+    List<org.apache.spark.sql.Row> rows = new ArrayList<>();
+    for (LabeledVector v : labeledRows()) {
+      rows.add(org.apache.spark.sql.RowFactory.create(v.label(), v.features()));
+    }
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+        .add("label", org.apache.spark.sql.types.DataTypes.DoubleType, false)
+        .add("features", new org.apache.spark.ml.linalg.VectorUDT(), false);
+    String dir = tmp.resolve("small-parquet").toString();
+    org.apache.spark.sql.SparkSession.builder().sparkContext(SharedSpark.get().sc())
+        .getOrCreate().createDataFrame(SharedSpark.get().parallelize(rows, 2), schema)
+        .write().parquet(dir);
+    io.gradspark.data.ParquetSource auto = io.gradspark.data.ParquetSource.vector(dir, "label",
+        "features", new SparkSplitTasks(SharedSpark.get()));
+    System.out.println(auto.describe());
+    assertTrue(auto.sparse(), "2% of the values stored: cached sparse");
+    TrainedModel fromParquet = train(auto, RunSpec.Engine.SPARK);
+    TrainedModel fromFile = train(new LibsvmSource(file.toString(), FEATURES,
+        SplitTasks.LOCAL, SparseRows.Storage.DENSE), RunSpec.Engine.SPARK);
+    double d = maxDiff(fromParquet.parameters(), fromFile.parameters());
+    System.out.printf("Parquet sparse vectors (cached sparse) vs the LIBSVM file cached dense: "
+        + "max |difference| %.3e%n", d);
+    assertTrue(d <= 1e-9, "to round-off");
+  }
+
+  @Test
+  void theApisSparseVectorRowsTrainTheModelTheLibsvmFileDoes() {
+    List<LabeledVector> rows = labeledRows();
     SparkModel api = Gradspark.fit(SharedSpark.get(), SharedSpark.get().parallelize(rows, 3),
         null, spec(RunSpec.Engine.SPARK));
     TrainedModel fromFile = train(new LibsvmSource(file.toString(), FEATURES,
