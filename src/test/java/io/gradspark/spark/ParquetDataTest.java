@@ -207,6 +207,11 @@ class ParquetDataTest {
         ParquetSource.columns(pixels, "label", columns, tasks));
     assertTrue(made[0].isBytes(), "integer pixels cache as bytes: " + made[0].describe());
     assertSame(idx, fromInts, "784 integer columns");
+
+    // the library API's one line for a Parquet path
+    SparkModel model = Gradspark.fit(SharedSpark.get(), ParquetSource.vector(mixed, "label",
+        "features", new SparkSplitTasks(SharedSpark.get())), spec());
+    assertSame(idx, model.model().parameters(), "Gradspark.fit on a ParquetSource");
   }
 
   @Test
