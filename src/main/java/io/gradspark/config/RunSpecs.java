@@ -162,7 +162,7 @@ public final class RunSpecs {
     RowSource all = source(c, "data.train", tasks);
     if (all == null) {
       throw new GradsparkException("data.train.format is none, but training needs data",
-          "set data.train.format to idx, csv, libsvm or moons");
+          "set data.train.format to idx, csv, libsvm, parquet or moons");
     }
     RowSource test = source(c, "data.test", tasks);
     if (spec.data().holdout() >= all.rows()) {
