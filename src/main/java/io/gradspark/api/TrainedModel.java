@@ -1,12 +1,14 @@
 package io.gradspark.api;
 
 import io.gradspark.data.RowBlock;
+import io.gradspark.data.SparseRows;
 import io.gradspark.data.RowSource;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.io.ModelFile;
 import io.gradspark.io.RunFiles;
 import io.gradspark.nn.Network;
+import io.gradspark.nn.SparseInput;
 import io.gradspark.onnx.OnnxExport;
 import io.gradspark.train.Batches;
 import io.gradspark.train.Trainer;
@@ -101,9 +103,25 @@ public record TrainedModel(Network network, double[] parameters, double scale, i
     int k = net.outputSize();
     double[] out = new double[n * k];
     int chunk = Math.max(1, Math.min(Batches.CHUNK, n));
-    double[] x = new double[chunk * net.inputSize()];
     double[] part = new double[chunk * k];
     Network.Workspace ws = net.workspace(chunk);
+    if (block.sparse() != null) {
+      // sparse rows stay sparse: no dense chunk of rows x features
+      int[] ids = new int[chunk];
+      SparseRows.Batch batch = null;
+      for (int start = 0; start < n; start += chunk) {
+        int rows = Math.min(chunk, n - start);
+        for (int r = 0; r < rows; r++) {
+          ids[r] = start + r;
+        }
+        batch = block.sparse().gather(ids, 0, rows, 0, batch);
+        SparseInput.predict(net, params, batch.start(), batch.index(), batch.value(), rows, part,
+            ws);
+        System.arraycopy(part, 0, out, start * k, rows * k);
+      }
+      return out;
+    }
+    double[] x = new double[chunk * net.inputSize()];
     for (int start = 0; start < n; start += chunk) {
       int rows = Math.min(chunk, n - start);
       for (int r = 0; r < rows; r++) {

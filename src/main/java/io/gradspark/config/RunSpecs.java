@@ -10,8 +10,10 @@ import io.gradspark.data.CsvSource;
 import io.gradspark.data.DataFormats;
 import io.gradspark.data.IdxSource;
 import io.gradspark.data.LibsvmSource;
+import io.gradspark.data.ParquetSource;
 import io.gradspark.data.MoonsSource;
 import io.gradspark.data.RowSource;
+import io.gradspark.data.SparseRows;
 import io.gradspark.data.SplitTasks;
 import io.gradspark.data.Views;
 import io.gradspark.fs.HadoopFiles;
@@ -264,7 +266,7 @@ public final class RunSpecs {
     RowSource all = source(c, "data.train", tasks);
     if (all == null) {
       throw new GradsparkException("data.train.format is none, but training needs data",
-          "set data.train.format to idx, csv, libsvm or moons");
+          "set data.train.format to idx, csv, libsvm, parquet or moons");
     }
     RowSource test = source(c, "data.test", tasks);
     if (spec.data().holdout() >= all.rows()) {
@@ -277,7 +279,8 @@ public final class RunSpecs {
 
   /** The data source of section (data.train or data.test), or null for format = none. */
   public static RowSource source(Settings c, String section, SplitTasks tasks) {
-    String format = c.choice(section + ".format", "idx", "csv", "libsvm", "moons", "none");
+    String format =
+        c.choice(section + ".format", "idx", "csv", "libsvm", "parquet", "moons", "none");
     RowSource s = switch (format) {
       case "idx" -> new IdxSource(path(c, section + ".images", true),
           path(c, section + ".labels", true));
@@ -293,7 +296,12 @@ public final class RunSpecs {
       case "libsvm" -> {
         String path = path(c, section + ".path", false);
         int features = c.integer(section + ".features", 1, Integer.MAX_VALUE);
-        yield c.at(section + ".path", () -> new LibsvmSource(path, features, tasks));
+        SparseRows.Storage storage = storage(c);
+        yield c.at(section + ".path", () -> new LibsvmSource(path, features, tasks, storage));
+      }
+      case "parquet" -> {
+        String path = path(c, section + ".path", false);
+        yield c.at(section + ".path", () -> parquet(c, section, path, tasks));
       }
       case "moons" -> new MoonsSource(c.integer(section + ".rows", 2, Integer.MAX_VALUE),
           c.number(section + ".noise", 0, 1e6), c.longValue(section + ".seed"));
@@ -312,9 +320,41 @@ public final class RunSpecs {
    */
   public static RowSource file(Settings c, String section, String file, String labels,
       int features, boolean csvByDefault, SplitTasks tasks) {
-    return DataFormats.byName(file, labels, new DataFormats.Csv(c.integer(section
-        + ".label-column", Integer.MIN_VALUE, Integer.MAX_VALUE), c.bool(section + ".header"),
-        delimiter(c, section)), features, csvByDefault, tasks);
+    // label-column is a name for Parquet; an index is required (and refused if not) for CSV
+    String key = section + ".label-column";
+    boolean named = !c.string(key).trim().matches("-?[0-9]+")
+        && HadoopPaths.name(file).toLowerCase(Locale.ROOT).endsWith(".parquet");
+    int labelColumn = named ? 0 : c.integer(key, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    List<String> columns = c.strings(section + ".feature-columns");
+    return DataFormats.byName(file, labels, new DataFormats.Csv(labelColumn,
+        c.bool(section + ".header"), delimiter(c, section)), new DataFormats.Parquet(
+            parquetLabel(c, section), c.string(section + ".features-column"), columns),
+        features, csvByDefault, tasks);
+  }
+
+  /**
+   * A Parquet source with the columns section names: label-column by name ("label" unless set),
+   * feature-columns when listed, else the vector column features-column.
+   */
+  static RowSource parquet(Settings c, String section, String path, SplitTasks tasks) {
+    String label = parquetLabel(c, section);
+    List<String> columns = c.strings(section + ".feature-columns");
+    SparseRows.Storage storage = storage(c);
+    return columns.isEmpty()
+        ? ParquetSource.vector(path, label, c.string(section + ".features-column"), tasks,
+            storage)
+        : ParquetSource.columns(path, label, columns, tasks, storage);
+  }
+
+  /** data.storage: how sparse sources cache their rows. */
+  static SparseRows.Storage storage(Settings c) {
+    return SparseRows.Storage.parse(c.choice("data.storage", "auto", "dense", "sparse"));
+  }
+
+  /** label-column for Parquet: a column name; CSV's default index 0 (not set) means "label". */
+  static String parquetLabel(Settings c, String section) {
+    String key = section + ".label-column";
+    return c.origin(key).equals("default") ? ParquetSource.DEFAULT_LABEL : c.string(key).trim();
   }
 
   private static char delimiter(Settings c, String section) {

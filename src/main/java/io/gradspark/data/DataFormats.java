@@ -9,7 +9,7 @@ import java.util.Locale;
 /**
  * The data file a command names, read by its name: IDX images when a labels file goes with it,
  * LIBSVM ({@code .libsvm}, {@code .svm}), CSV ({@code .csv}, {@code .txt}); any of them may end
- * in {@code .gz}. The one place that tells formats apart (evaluate --data, predict --input), in
+ * in {@code .gz}; Parquet ({@code .parquet}). The one place that tells formats apart (evaluate --data, predict --input), in
  * this order: the path's own name (a trailing slash ignored: "data.libsvm/"), else the name of
  * the first file of the directory or glob, else that file's first content line (a label, then
  * index:value pairs, is LIBSVM: Spark writes LIBSVM as part-00000 without an extension).
@@ -28,6 +28,25 @@ public final class DataFormats {
    */
   public static RowSource byName(String file, String labels, Csv csv, int features,
       boolean csvByDefault, SplitTasks tasks) {
+    return byName(file, labels, csv, Parquet.DEFAULT, features, csvByDefault, tasks);
+  }
+
+  /**
+   * How a Parquet file is read: the label column's name (null: none, every label 0), and the
+   * vector column, or the numeric feature columns when the list is not empty.
+   */
+  public record Parquet(String label, String vector, List<String> columns) {
+    /** The columns Spark ML names: "label" and the vector "features". */
+    public static final Parquet DEFAULT =
+        new Parquet(ParquetSource.DEFAULT_LABEL, ParquetSource.DEFAULT_FEATURES, List.of());
+  }
+
+  /**
+   * As above, Parquet ({@code .parquet}, as Spark names its part files) read with the columns
+   * parquet names; a CSV without label ({@link CsvSource#NO_LABEL}) reads Parquet without one.
+   */
+  public static RowSource byName(String file, String labels, Csv csv, Parquet parquet,
+      int features, boolean csvByDefault, SplitTasks tasks) {
     if (labels != null) {
       return new IdxSource(file, labels);
     }
@@ -41,6 +60,12 @@ public final class DataFormats {
         // Spark's part-00000 of MLUtils.saveAsLibSVMFile: no name says it, its lines do
         plain = ".libsvm";
       }
+    }
+    if (plain.endsWith(".parquet")) {
+      String label = csv.labelColumn() == CsvSource.NO_LABEL ? null : parquet.label();
+      return parquet.columns().isEmpty()
+          ? ParquetSource.vector(file, label, parquet.vector(), tasks)
+          : ParquetSource.columns(file, label, parquet.columns(), tasks);
     }
     if (plain.endsWith(".libsvm") || plain.endsWith(".svm")) {
       return new LibsvmSource(file, features, tasks);
@@ -96,6 +121,6 @@ public final class DataFormats {
 
   private static boolean known(String plain) {
     return plain.endsWith(".libsvm") || plain.endsWith(".svm") || plain.endsWith(".csv")
-        || plain.endsWith(".txt");
+        || plain.endsWith(".txt") || plain.endsWith(".parquet");
   }
 }

@@ -9,6 +9,9 @@ import java.io.Serializable;
  *
  * <p>Row-major: feature j of row r is at {@code r * cols + j}. Immutable once built.
  *
+ * <p>Sparse rows (LIBSVM, sparse vectors) may be held as {@link SparseRows} instead ({@link
+ * #ofSparse}): then {@link #sparse()} is not null and the dense accessors read through it.
+ *
  * <p>Rows may carry weights (finite, >= 0), what the training loss multiplies each row's loss by;
  * an unweighted block holds none (null), so it costs nothing, and every weight is then 1.
  */
@@ -22,21 +25,29 @@ public final class RowBlock implements Serializable {
   private final double scale; // multiplies bytes; values are stored already scaled
   private final double[] labels;
   private final double[] weights; // or null: every weight 1
+  private final SparseRows sparse; // or null: the rows are in bytes or values
 
   private RowBlock(int rows, int cols, byte[] bytes, double[] values, double scale, double[] labels) {
-    this(rows, cols, bytes, values, scale, labels, null);
+    this(rows, cols, bytes, values, scale, labels, null, null);
   }
 
   private RowBlock(int rows, int cols, byte[] bytes, double[] values, double scale, double[] labels,
-      double[] weights) {
+      double[] weights, SparseRows sparse) {
     if (labels.length != rows) {
       throw new IllegalArgumentException("Expected " + rows + " labels but found " + labels.length);
     }
-    long cells = (long) rows * cols;
-    int found = bytes != null ? bytes.length : values.length;
-    if (found != cells) {
+    if (sparse == null) {
+      long cells = (long) rows * cols;
+      int found = bytes != null ? bytes.length : values.length;
+      if (found != cells) {
+        throw new IllegalArgumentException(
+            "Expected " + cells + " feature cells (" + rows + " x " + cols + ") but found "
+                + found);
+      }
+    }
+    if (weights != null && weights.length != rows) {
       throw new IllegalArgumentException(
-          "Expected " + cells + " feature cells (" + rows + " x " + cols + ") but found " + found);
+          "Expected " + rows + " weights but found " + weights.length);
     }
     this.rows = rows;
     this.cols = cols;
@@ -44,11 +55,8 @@ public final class RowBlock implements Serializable {
     this.values = values;
     this.scale = scale;
     this.labels = labels;
-    if (weights != null && weights.length != rows) {
-      throw new IllegalArgumentException(
-          "Expected " + rows + " weights but found " + weights.length);
-    }
     this.weights = weights;
+    this.sparse = sparse;
   }
 
   /** Rows of unsigned bytes; feature value = (byte & 0xff) * scale. Arrays are kept, not copied. */
@@ -59,6 +67,16 @@ public final class RowBlock implements Serializable {
   /** Rows of doubles. Arrays are kept, not copied. */
   public static RowBlock ofDoubles(double[] values, int rows, int cols, double[] labels) {
     return new RowBlock(rows, cols, null, values, 1.0, labels);
+  }
+
+  /** Rows held as compressed sparse rows. The arrays are kept, not copied. */
+  public static RowBlock ofSparse(SparseRows rows, double[] labels) {
+    return new RowBlock(rows.rows(), rows.cols(), null, null, 1.0, labels, null, rows);
+  }
+
+  /** The compressed sparse rows, or null when the rows are dense. */
+  public SparseRows sparse() {
+    return sparse;
   }
 
   public int rows() {
@@ -96,16 +114,23 @@ public final class RowBlock implements Serializable {
    * The caller has checked them (finite, >= 0).
    */
   public RowBlock withWeights(double[] newWeights) {
-    return new RowBlock(rows, cols, bytes, values, scale, labels, newWeights);
+    return new RowBlock(rows, cols, bytes, values, scale, labels, newWeights, sparse);
   }
 
   public double feature(int r, int j) {
+    if (sparse != null) {
+      return sparse.feature(r, j);
+    }
     int i = r * cols + j;
     return bytes != null ? (bytes[i] & 0xff) * scale : values[i];
   }
 
   /** Writes row r's features into {@code dst[off .. off+cols)}. dst: modified. */
   public void copyRow(int r, double[] dst, int off) {
+    if (sparse != null) {
+      sparse.copyRow(r, dst, off);
+      return;
+    }
     int base = r * cols;
     if (bytes != null) {
       for (int j = 0; j < cols; j++) {
@@ -118,14 +143,17 @@ public final class RowBlock implements Serializable {
 
   /** The same rows with every byte feature multiplied by {@code factor} (doubles are multiplied now). */
   public RowBlock scaled(double factor) {
+    if (sparse != null) {
+      return new RowBlock(rows, cols, null, null, 1.0, labels, weights, sparse.scaled(factor));
+    }
     if (bytes != null) {
-      return new RowBlock(rows, cols, bytes, null, scale * factor, labels, weights);
+      return new RowBlock(rows, cols, bytes, null, scale * factor, labels, weights, null);
     }
     double[] v = new double[values.length];
     for (int i = 0; i < v.length; i++) {
       v[i] = values[i] * factor;
     }
-    return new RowBlock(rows, cols, null, v, 1.0, labels, weights);
+    return new RowBlock(rows, cols, null, v, 1.0, labels, weights, null);
   }
 
   /** The same rows labelled 1.0 where the label is class k, else 0.0 (one-vs-all). */
@@ -139,7 +167,7 @@ public final class RowBlock implements Serializable {
 
   /** The same features with new labels (length = rows). */
   public RowBlock withLabels(double[] newLabels) {
-    return new RowBlock(rows, cols, bytes, values, scale, newLabels, weights);
+    return new RowBlock(rows, cols, bytes, values, scale, newLabels, weights, sparse);
   }
 
   /** Rows {@code keep[0], keep[1], ...} of this block, in that order. */
@@ -152,19 +180,25 @@ public final class RowBlock implements Serializable {
         w[i] = weights[keep[i]];
       }
     }
+    if (sparse != null) {
+      for (int i = 0; i < keep.length; i++) {
+        l[i] = labels[keep[i]];
+      }
+      return new RowBlock(keep.length, cols, null, null, 1.0, l, w, sparse.select(keep));
+    }
     if (bytes != null) {
       byte[] b = new byte[keep.length * cols];
       for (int i = 0; i < keep.length; i++) {
         System.arraycopy(bytes, keep[i] * cols, b, i * cols, cols);
         l[i] = labels[keep[i]];
       }
-      return new RowBlock(keep.length, cols, b, null, scale, l, w);
+      return new RowBlock(keep.length, cols, b, null, scale, l, w, null);
     }
     double[] v = new double[keep.length * cols];
     for (int i = 0; i < keep.length; i++) {
       System.arraycopy(values, keep[i] * cols, v, i * cols, cols);
       l[i] = labels[keep[i]];
     }
-    return new RowBlock(keep.length, cols, null, v, 1.0, l, w);
+    return new RowBlock(keep.length, cols, null, v, 1.0, l, w, null);
   }
 }

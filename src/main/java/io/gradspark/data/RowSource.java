@@ -25,6 +25,14 @@ public interface RowSource extends Serializable {
    */
   RowBlock load(int from, int to);
 
+  /**
+   * Whether {@link #load} gives blocks of compressed sparse rows ({@link RowBlock#sparse()}), as
+   * sparse sources do when their measured density is low (see {@link SparseRows.Storage}).
+   */
+  default boolean sparse() {
+    return false;
+  }
+
   /** One line for logs and errors, e.g. "MNIST IDX data/mnist/train-images-idx3-ubyte.gz (60000 rows)". */
   String describe();
 }

@@ -36,7 +36,8 @@ final class TextFiles implements Serializable {
   static final int MAX_LINE_BYTES = 64 << 20;
 
   /** What the counting pass found in one split. */
-  record Count(long lines, long content, int firstCells, boolean gzip, boolean firstNumeric)
+  record Count(long lines, long content, int firstCells, boolean gzip, boolean firstNumeric,
+      long weight)
       implements Serializable {}
 
   /** Which lines are data: the format's rule (blank lines, comments) and its cell count. */
@@ -50,6 +51,11 @@ final class TextFiles implements Serializable {
     /** Whether every cell of the line is a number: a data row, not a header (CSV). */
     default boolean allNumbers(String line) {
       return false;
+    }
+
+    /** What the format counts of a content line (LIBSVM: its nonzeros); summed over the data. */
+    default long weight(String line) {
+      return 0;
     }
   }
 
@@ -67,10 +73,11 @@ final class TextFiles implements Serializable {
   private final boolean[] gzipped;
   private final long rows;
   private final int firstCells;
+  private final long weight;
 
   private TextFiles(String path, String kind, String[] files, int[] splitFile, long[] splitStart,
       long[] splitEnd, long[] linesBefore, long[] rowsBefore, boolean[] headerIn,
-      boolean[] gzipped, long rows, int firstCells) {
+      boolean[] gzipped, long rows, int firstCells, long weight) {
     this.path = path;
     this.kind = kind;
     this.files = files;
@@ -83,6 +90,7 @@ final class TextFiles implements Serializable {
     this.gzipped = gzipped;
     this.rows = rows;
     this.firstCells = firstCells;
+    this.weight = weight;
   }
 
   /**
@@ -133,7 +141,7 @@ final class TextFiles implements Serializable {
       end[i] = splits.get(i)[2];
     }
     TextFiles plan = new TextFiles(HadoopPaths.qualified(path), kind, files, splitFile, start, end,
-        null, null, null, null, 0, -1);
+        null, null, null, null, 0, -1, 0);
     List<Count> counts = tasks.run("count the lines of " + DataFiles.display(plan.path) + " ("
         + n + " splits)", n, split -> plan.count(split, lines));
     return plan.counted(counts, header);
@@ -144,6 +152,7 @@ final class TextFiles implements Serializable {
     long all = 0;
     long content = 0;
     int cells = -1;
+    long weight = 0;
     boolean gzip;
     boolean numeric = false;
     try (Reader in = new Reader(split, null)) {
@@ -156,10 +165,11 @@ final class TextFiles implements Serializable {
             numeric = lines.allNumbers(line);
           }
           content++;
+          weight += lines.weight(line);
         }
       }
     }
-    return new Count(all, content, cells, gzip, numeric);
+    return new Count(all, content, cells, gzip, numeric, weight);
   }
 
   private TextFiles counted(List<Count> counts, boolean header) {
@@ -177,15 +187,18 @@ final class TextFiles implements Serializable {
     int cells = -1;
     long lines = 0;
     long r = 0;
+    long w = 0;
     for (int i = 0; i < n; i++) {
       // a gzipped file's first split read it all: what its other splits saw is not lines
-      Count c = gzipped[splitFile[i]] && splitStart[i] > 0 ? new Count(0, 0, -1, true, false)
+      Count c = gzipped[splitFile[i]] && splitStart[i] > 0
+          ? new Count(0, 0, -1, true, false, 0)
           : counts.get(i);
       if (i > 0 && splitFile[i] != splitFile[i - 1]) {
         lines = 0;
       }
       linesBefore[i] = lines;
       lines += c.lines();
+      w += c.weight();
       if (cells < 0 && c.firstCells() >= 0) {
         cells = c.firstCells();
       }
@@ -207,12 +220,17 @@ final class TextFiles implements Serializable {
     }
     rowsBefore[n] = r;
     return new TextFiles(path, kind, files, splitFile, splitStart, splitEnd, linesBefore,
-        rowsBefore, headerIn, gzipped, r, cells);
+        rowsBefore, headerIn, gzipped, r, cells, w);
   }
 
   /** Data rows, counted. */
   long rows() {
     return rows;
+  }
+
+  /** The sum of the format's {@link Lines#weight} over the content lines (after counting). */
+  long weight() {
+    return weight;
   }
 
   /** The cell count of the first content line of the dataset (its header, if any), or -1. */

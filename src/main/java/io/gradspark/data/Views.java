@@ -127,6 +127,11 @@ public final class Views {
     }
 
     @Override
+    public boolean sparse() {
+      return source.sparse();
+    }
+
+    @Override
     public String describe() {
       return source.describe() + suffix;
     }
@@ -147,6 +152,11 @@ public final class Views {
     public RowBlock load(int a, int b) {
       DataFiles.checkRange(a, b, rows());
       return source.load(from + a, from + b);
+    }
+
+    @Override
+    public boolean sparse() {
+      return source.sparse();
     }
 
     @Override
@@ -190,6 +200,11 @@ public final class Views {
         ids[r] -= first;
       }
       return source.load(first, first + ids[ids.length - 1] + 1).select(ids);
+    }
+
+    @Override
+    public boolean sparse() {
+      return source.sparse();
     }
 
     @Override

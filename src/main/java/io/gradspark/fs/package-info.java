@@ -12,6 +12,8 @@
  * output before it writes (an output is never an input, compared by identity, not spelling; it
  * replaces only a regular file); {@link io.gradspark.fs.LockFile} is the lock of a run directory
  * where there is no OS lock (a lock file created exclusively, with a heartbeat).
+ * {@link io.gradspark.fs.ParquetFiles} opens a Parquet file's low-level reader on the same file
+ * systems.
  *
  * <p>Imports: root. Imported by: data, io, api, config, experiment, spark, cli.
  */

@@ -1,9 +1,11 @@
 package io.gradspark.spark;
 
 import io.gradspark.GradsparkException;
+import io.gradspark.api.Datasets;
 import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainedModel;
 import io.gradspark.api.TrainingJob;
+import io.gradspark.data.RowSource;
 import io.gradspark.train.Trainer;
 import io.gradspark.train.TrainingListener;
 import org.apache.spark.api.java.JavaRDD;
@@ -49,6 +51,26 @@ public final class Gradspark {
           ? given.toBuilder().prepare(given.data().withRowWeights()).build() : given;
       try (TrainingJob job = TrainingJob.start(s, source, "application " + sc.appName())) {
         return new SparkModel(sc, job.fit(listener, Trainer.Checkpoints.NONE));
+      }
+    });
+  }
+
+  /**
+   * Trains spec's network on a file dataset the executors read (a {@link
+   * io.gradspark.data.ParquetSource} or {@link io.gradspark.data.CsvSource} counted with {@link
+   * SparkSplitTasks}), in spec.partitions() partitions, as the train command does:
+   *
+   * <pre>{@code
+   * SparkModel model = Gradspark.fit(jsc, ParquetSource.vector("hdfs:///data/train", "label",
+   *     "features", new SparkSplitTasks(jsc)), spec);
+   * }</pre>
+   */
+  public static SparkModel fit(JavaSparkContext sc, RowSource train, RunSpec spec) {
+    return userErrors(() -> {
+      Datasets data = Datasets.prepare(spec, train, null, null, new SparkSplitTasks(sc));
+      try (TrainingJob job = TrainingJob.start(spec, new SparkEngines(sc).over(spec, data),
+          "application " + sc.appName())) {
+        return new SparkModel(sc, job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE));
       }
     });
   }

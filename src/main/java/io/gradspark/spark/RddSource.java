@@ -5,6 +5,7 @@ import io.gradspark.api.EngineSource;
 import io.gradspark.api.RunSpec;
 import io.gradspark.data.DataChecks;
 import io.gradspark.data.RowBlock;
+import io.gradspark.data.SparseRows;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.DataSplit;
@@ -42,6 +43,8 @@ final class RddSource implements EngineSource {
   private final Map<DataSplit, String> names = new EnumMap<>(Map.of(
       DataSplit.TRAIN, "training RDD", DataSplit.VALIDATION, "validation RDD",
       DataSplit.TEST, "test RDD"));
+  /** Per dataset: cached as compressed sparse rows (measured density, see SparseRows). */
+  private final Map<DataSplit, Boolean> sparse = new EnumMap<>(DataSplit.class);
 
   RddSource(JavaSparkContext sc, RunSpec spec, JavaRDD<LabeledVector> train,
       JavaRDD<LabeledVector> validation, JavaRDD<LabeledVector> test) {
@@ -69,6 +72,10 @@ final class RddSource implements EngineSource {
     String name = names.get(split);
     sc.setJobDescription("count the " + name + "'s rows");
     List<double[]> counts = rdd.mapPartitions(new CountRows()).collect();
+    long nonzeros = 0;
+    for (double[] c : counts) {
+      nonzeros += (long) c[3];
+    }
     long[] off = new long[counts.size() + 1];
     double weight = 0;
     for (int p = 0; p < counts.size(); p++) {
@@ -80,6 +87,8 @@ final class RddSource implements EngineSource {
       throw new GradsparkException("every row of the training RDD has weight 0, so the "
           + "training loss would be 0 / 0", "give some training rows a weight > 0");
     }
+    double cells = (double) off[counts.size()] * spec.network().inputSize();
+    sparse.put(split, SparseRows.Storage.AUTO.sparse(cells == 0 ? 1 : nonzeros / cells));
     if (off[counts.size()] > Integer.MAX_VALUE) {
       throw new GradsparkException("The " + split + " RDD has " + off[counts.size()]
           + " rows; a dataset holds at most " + Integer.MAX_VALUE, "sample or split the data");
@@ -120,7 +129,8 @@ final class RddSource implements EngineSource {
       boolean train = e.getKey() == DataSplit.TRAIN;
       JavaRDD<Part> parts = e.getValue()
           .mapPartitionsWithIndex(new BuildPart(offsets.get(e.getKey()), spec, what,
-              train && (weighted || classWeights != null), train ? classWeights : null), true)
+              train && (weighted || classWeights != null), train ? classWeights : null,
+              sparse.get(e.getKey())), true)
           .setName(what)
           .persist(storage);
       parts.count(); // bad rows are refused here, before the first step
@@ -166,8 +176,8 @@ final class RddSource implements EngineSource {
   }
 
   /**
-   * One partition's {row count, 1 if a row has a weight other than 1 else 0, weight sum}: the
-   * counting pass also finds whether the rows are weighted.
+   * One partition's {row count, 1 if a row has a weight other than 1 else 0, weight sum, nonzero
+   * features}: the counting pass also finds whether the rows are weighted, and how dense.
    */
   private static final class CountRows
       implements FlatMapFunction<Iterator<LabeledVector>, double[]> {
@@ -176,15 +186,17 @@ final class RddSource implements EngineSource {
       long n = 0;
       boolean weighted = false;
       double weight = 0;
+      long nonzeros = 0;
       while (rows.hasNext()) {
         LabeledVector row = rows.next();
         // a null row is counted here and refused, by its position, when the part is built
         double w = row == null ? 1.0 : row.weight();
         weighted |= w != 1.0;
         weight += w;
+        nonzeros += row == null || row.features() == null ? 0 : row.features().numNonzeros();
         n++;
       }
-      return List.<double[]>of(new double[] {n, weighted ? 1 : 0, weight}).iterator();
+      return List.<double[]>of(new double[] {n, weighted ? 1 : 0, weight, nonzeros}).iterator();
     }
   }
 
@@ -218,13 +230,15 @@ final class RddSource implements EngineSource {
     private final String what;
     private final boolean weighted;
     private final double[] classWeights;
+    private final boolean sparse;
 
     /**
      * weighted: whether the rows keep their weights (training rows, weighted or with class
-     * weights); classWeights: what each row's weight is multiplied by, per class (or null).
+     * weights); classWeights: what each row's weight is multiplied by, per class (or null);
+     * sparse: cache the rows as compressed sparse rows.
      */
     BuildPart(long[] offsets, RunSpec spec, String what, boolean weighted,
-        double[] classWeights) {
+        double[] classWeights, boolean sparse) {
       this.offsets = offsets;
       this.net = spec.network();
       this.oneVsAll = spec.data().oneVsAll();
@@ -232,13 +246,14 @@ final class RddSource implements EngineSource {
       this.what = what;
       this.weighted = weighted;
       this.classWeights = classWeights;
+      this.sparse = sparse;
     }
 
     @Override
     public Iterator<Part> call(Integer p, Iterator<LabeledVector> rows) {
       int first = (int) offsets[p];
       RowBlock block = block(rows, (int) (offsets[p + 1] - first), net.inputSize(), first, what,
-          weighted);
+          weighted, sparse);
       if (oneVsAll >= 0) {
         block = block.oneVsAll(oneVsAll);
       }
@@ -262,16 +277,18 @@ final class RddSource implements EngineSource {
    * label errors do: 1-based, in the RDD's order (dense id first + its place, plus one).
    */
   static RowBlock block(Iterator<LabeledVector> rows, int n, int cols, int first, String what) {
-    return block(rows, n, cols, first, what, false);
+    return block(rows, n, cols, first, what, false, false);
   }
 
   /**
    * As above; weighted: keep the rows' weights (refusing one that is not finite or < 0, naming
-   * the row), else the block is unweighted.
+   * the row), else the block is unweighted; sparse: hold the rows as compressed sparse rows (a
+   * dense vector's nonzeros), else as doubles. Every row is checked as a dense one is.
    */
   static RowBlock block(Iterator<LabeledVector> rows, int n, int cols, int first, String what,
-      boolean weighted) {
-    double[] values = new double[Math.multiplyExact(n, cols)];
+      boolean weighted, boolean sparse) {
+    double[] values = sparse ? new double[cols] : new double[Math.multiplyExact(n, cols)];
+    SparseRows.Builder csr = sparse ? new SparseRows.Builder(cols, n, 0) : null;
     double[] labels = new double[n];
     double[] weights = weighted ? new double[n] : null;
     int r = 0;
@@ -283,7 +300,18 @@ final class RddSource implements EngineSource {
         throw new GradsparkException(which.get() + " is null, not a LabeledVector",
             "remove null rows from the RDD (e.g. rdd.filter(Objects::nonNull))");
       }
-      write(row.features(), cols, values, r, which);
+      if (sparse) {
+        // the checks of a dense row, on a scratch row; then only the nonzeros are kept
+        java.util.Arrays.fill(values, 0.0);
+        write(row.features(), cols, values, 0, which);
+        if (row.features() instanceof SparseVector s) {
+          csr.add(s.indices(), s.values(), 0, s.indices().length);
+        } else {
+          csr.addDense(values, cols);
+        }
+      } else {
+        write(row.features(), cols, values, r, which);
+      }
       if (weighted) {
         double w = row.weight();
         if (!Double.isFinite(w) || w < 0) {
@@ -294,15 +322,12 @@ final class RddSource implements EngineSource {
       }
       labels[r++] = row.label();
     }
-    RowBlock block = RowBlock.ofDoubles(values, n, cols, labels);
+    RowBlock block = sparse ? RowBlock.ofSparse(csr.build(), labels)
+        : RowBlock.ofDoubles(values, n, cols, labels);
     return weighted ? block.withWeights(weights) : block;
   }
 
-  /**
-   * v as row r of dst (row-major, cols per row), zeros where a sparse vector has none; refuses a
-   * vector of another size, naming the row as `which` says.
-   */
-  static void write(Vector v, int cols, double[] dst, int r, Supplier<String> which) {
+  private static void checkSize(Vector v, int cols, Supplier<String> which) {
     if (v == null) {
       throw new GradsparkException(which.get() + " has no feature vector (null)",
           "give every row a vector of the network's input size (" + cols + " features)");
@@ -312,6 +337,14 @@ final class RddSource implements EngineSource {
           + " features but the network's input size is " + cols,
           "give every row the network's input size in features");
     }
+  }
+
+  /**
+   * v as row r of dst (row-major, cols per row), zeros where a sparse vector has none; refuses a
+   * vector of another size, naming the row as `which` says.
+   */
+  static void write(Vector v, int cols, double[] dst, int r, Supplier<String> which) {
+    checkSize(v, cols, which);
     int off = r * cols;
     if (v instanceof SparseVector s) {
       int[] idx = s.indices();

@@ -48,6 +48,9 @@ public final class Batches {
       Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
       double[] x, double[] y, double[] w, double[] grad, Network.Workspace ws, long seed,
       int epoch) {
+    if (block.sparse() != null) {
+      return SparseBatches.gradient(net, params, block, firstId, ids, count, y, w, grad, ws);
+    }
     int nIn = block.cols();
     boolean weighted = block.isWeighted();
     boolean drop = net.hasDropout();
@@ -87,6 +90,10 @@ public final class Batches {
   public static void evaluate(Network net, double[] params, RowBlock block, Evaluation ev) {
     int rows = block.rows();
     if (rows == 0) {
+      return;
+    }
+    if (block.sparse() != null) {
+      SparseBatches.evaluate(net, params, block, ev);
       return;
     }
     int chunk = Math.min(EVAL_CHUNK, rows);
