@@ -112,10 +112,24 @@ class ParquetRefusalsTest {
   }
 
   @Test
-  void goodDataTrains() throws IOException {
+  void goodDataTrainsEvaluatesAndPredicts() throws IOException {
     Path data = write("good", "none");
-    assertEquals(0, train(data).exitCode());
+    CliRun trained = train(data);
+    assertEquals(0, trained.exitCode());
+    org.junit.jupiter.api.Assertions.assertTrue(trained.out().contains("on 300 rows (dense)"),
+        trained.out());
     assertEquals(0, train(data, "data.train.feature-columns=[a, b, c, d]").exitCode());
+    // evaluate --data and predict --input take a directory of *.parquet part files by name
+    String model = tmp.resolve("out-0/model.npz").toString();
+    CliRun evaluated = CliRun.run("evaluate", "--model", model, "--config",
+        tmp.resolve("run.conf").toString(), "--data", data.toString());
+    assertEquals(0, evaluated.exitCode(), evaluated.err());
+    org.junit.jupiter.api.Assertions.assertTrue(evaluated.out().contains("300"),
+        evaluated.out());
+    Path predictions = tmp.resolve("predictions.csv");
+    assertEquals(0, CliRun.run("predict", "--model", model, "--input", data.toString(),
+        "--output", predictions.toString()).exitCode());
+    assertEquals(301, Files.readAllLines(predictions).size(), "a header and a line a row");
   }
 
   @Test
