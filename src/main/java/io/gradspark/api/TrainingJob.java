@@ -143,6 +143,7 @@ public final class TrainingJob implements AutoCloseable {
     m.put("max_epochs", spec.epochs());
     m.putAll(engine.dataFigures());
     m.put("blas", blasName());
+    m.put("blas_library", blasLibrary());
     m.put("blas_gflops", Blas.measured().map(Blas.Measured::chosenGflops).orElse(Double.NaN));
     m.put("finished_at", Instant.now().toString());
     // the settings fill in only what was not measured: "epochs" is the epochs run (fewer than
@@ -224,9 +225,9 @@ public final class TrainingJob implements AutoCloseable {
     return Blas.describe();
   }
 
-  /** The native library file that BLAS loaded, or "none (pure Java)": see BlasLibrary. */
+  /** The native library file that BLAS loaded, or "none (pure Java)": see Blas#library. */
   public static String blasLibrary() {
-    return BlasLibrary.describe();
+    return Blas.library();
   }
 
   /** Frees the engine's cached data (a SparkContext stays up: it belongs to the caller). */

@@ -42,7 +42,7 @@ final class ReportWriter {
         "date", ZonedDateTime.now(ZoneOffset.UTC).format(
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
         "cores", Integer.toString(Runtime.getRuntime().availableProcessors()),
-        "blas", TrainingJob.blasName() + ", " + TrainingJob.blasLibrary(),
+        "blas", TrainingJob.blasName(),
         "duration", Format.duration(report.seconds()),
         "quick", report.quick() ? " " + TEMPLATE.render("quick") : "",
         "summary", summary(report),

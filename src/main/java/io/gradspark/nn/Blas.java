@@ -121,13 +121,68 @@ public final class Blas {
     return Optional.ofNullable(installed);
   }
 
-  /** What {@link #get} is: its kind and, for a native one, the library file mapped in. */
+  /**
+   * What {@link #get} is: "vector", "java", or "native (FILE)" with the native library file it
+   * loaded ({@link #library()}).
+   */
   public static String describe() {
     BLAS b = get();
     if (b instanceof NativeBLAS) {
-      return "native (" + loadedNativeLibrary().orElse("unknown library") + ")";
+      return "native (" + library() + ")";
     }
     return isVector(b) ? "vector" : "java";
+  }
+
+  /**
+   * The native library file {@link #get} loaded, with the libraries it brought in (Debian's
+   * openblas-pthread/libblas.so.3 loads libopenblasp-r0.3.21.so), read from this process's memory
+   * map (Linux's /proc/self/maps, where the linker has resolved every symlink); "none (pure
+   * Java)" for netlib's Java implementations.
+   */
+  public static String library() {
+    if (!(get() instanceof NativeBLAS)) {
+      return "none (pure Java)";
+    }
+    String name = installed != null && installed.kind() == Kind.NATIVE ? installed.library()
+        : System.getProperty(NATIVE_LIB_PATH,
+            System.getProperty("dev.ludovic.netlib.blas.nativeLib", "libblas.so.3"));
+    try {
+      return library(name, Files.readAllLines(Path.of("/proc/self/maps")));
+    } catch (IOException | RuntimeException e) {
+      return name + " (the file it resolved to is unknown: no /proc/self/maps)";
+    }
+  }
+
+  /** What {@link #library()} says for the library name and the lines of a memory map. */
+  static String library(String name, List<String> maps) {
+    java.util.Set<String> files = new java.util.LinkedHashSet<>();
+    for (String line : maps) {
+      int slash = line.indexOf('/');
+      if (slash >= 0) {
+        files.add(line.substring(slash).trim());
+      }
+    }
+    String base = Path.of(name).getFileName().toString();
+    String stem = base.contains(".so") ? base.substring(0, base.indexOf(".so")) : base;
+    String loaded = null;
+    List<String> backends = new ArrayList<>();
+    for (String f : files) {
+      String file = Path.of(f).getFileName().toString();
+      String lower = file.toLowerCase(Locale.ROOT);
+      if (lower.contains("netlib")) {
+        continue; // netlib's own JNI shim, which loads the BLAS
+      }
+      if (f.equals(name) || file.equals(base) || (loaded == null && file.startsWith(stem + "."))) {
+        loaded = f;
+      } else if (looksLikeBlas(f) || lower.contains("atlas") || lower.contains("mkl_")) {
+        backends.add(file);
+      }
+    }
+    if (loaded == null) {
+      return name + " (not in this process's memory map)";
+    }
+    backends.remove(Path.of(loaded).getFileName().toString());
+    return backends.isEmpty() ? loaded : loaded + " (with " + String.join(", ", backends) + ")";
   }
 
   /** The implementation of a choice, loading the native library when it is the first one. */
@@ -284,7 +339,7 @@ public final class Blas {
     String name = Path.of(path.isEmpty() ? "/" : path).getFileName() == null ? ""
         : Path.of(path).getFileName().toString().toLowerCase(Locale.ROOT);
     return name.startsWith("libblas") || name.startsWith("libopenblas")
-        || name.startsWith("libmkl_rt") || name.startsWith("libblis");
+        || name.startsWith("libmkl_rt") || name.startsWith("libblis") || name.contains("openblas");
   }
 
   /** The choices this JVM could install, in order of preference. */

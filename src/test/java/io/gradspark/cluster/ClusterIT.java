@@ -477,7 +477,10 @@ class ClusterIT {
    * (netlib logs each implementation it fails to load; VectorBLAS needs the vector module on the
    * executor's command line). Returns their task counts.
    */
-  private static String checkExecutors(String blas) throws IOException {
+  private static String checkExecutors(String driverBlas) throws IOException {
+    // summary.json's blas is "native (FILE)", "vector" or "java": netlib's class of each
+    String blas = driverBlas.startsWith("native") ? "JNIBLAS"
+        : driverBlas.startsWith("vector") ? "VectorBLAS" : "Java11BLAS";
     List<Path> dirs = new ArrayList<>();
     try (Stream<Path> s = Files.find(DIR.resolve("work"), 3,
         (p, a) -> p.getFileName().toString().matches("\\d+") && a.isDirectory())) {

@@ -106,6 +106,46 @@ class BlasTest {
     assertEquals(Optional.empty(), new Blas.Measured(nat(OPENBLAS), g).warning());
   }
 
+  private static final String JNI =
+      "7f00-7f01 r-xp 0 08:01 1 /tmp/jniloader123/libnetlibblasjni.so";
+
+  @Test
+  void theLoadedFileIsReadFromTheMemoryMap() {
+    List<String> openblas = List.of(
+        "7f10-7f11 r--p 00000000 08:01 2 /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3",
+        "7f11-7f12 r-xp 00001000 08:01 2 /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3",
+        "7f20-7f21 r-xp 00000000 08:01 3 /usr/lib/x86_64-linux-gnu/openblas-pthread/"
+            + "libopenblasp-r0.3.21.so", JNI, "7f30-7f31 rw-p 00000000 00:00 0 [heap]");
+    assertEquals("/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 (with "
+        + "libopenblasp-r0.3.21.so)", Blas.library("libblas.so.3", openblas));
+    // the reference BLAS behind the same name: the linker resolved the symlink to its real file
+    List<String> reference = List.of(JNI,
+        "7f10-7f11 r-xp 0 08:01 2 /usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0");
+    assertEquals("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0",
+        Blas.library("libblas.so.3", reference));
+    List<String> mkl = List.of(JNI, "7f10-7f11 r-xp 0 08:01 2 /opt/intel/lib/libmkl_rt.so.2",
+        "7f20-7f21 r-xp 0 08:01 3 /opt/intel/lib/libmkl_core.so.2");
+    assertEquals("/opt/intel/lib/libmkl_rt.so.2 (with libmkl_core.so.2)",
+        Blas.library("/opt/intel/lib/libmkl_rt.so.2", mkl));
+    assertEquals("libblas.so.3 (not in this process's memory map)",
+        Blas.library("libblas.so.3", List.of(JNI)));
+  }
+
+  @Test
+  void thisJvmNamesTheFileItLoaded() throws IOException {
+    String blas = Blas.describe();
+    String lib = Blas.library();
+    System.out.println("blas " + blas + ", library " + lib);
+    if (blas.startsWith("native")) {
+      Path file = Path.of(lib.split(" ")[0]);
+      assertTrue(file.isAbsolute() && Files.isRegularFile(file), lib);
+      assertEquals(file.toRealPath(), file, "symlinks resolved: " + lib);
+      assertTrue(blas.contains(lib), blas);
+    } else {
+      assertEquals("none (pure Java)", lib);
+    }
+  }
+
   @Test
   void everyAvailableImplementationComputesTheSameProductToRoundOff() {
     // the implementations the machine has, each on the same small product
