@@ -23,7 +23,7 @@ import java.util.Locale;
  * epoch with its validation loss (the plateau schedule's input); {@link #state} and
  * {@link #restore} to checkpoint and resume bit for bit; {@link #reset} to start over.
  */
-public sealed interface Optimizer permits MomentumSgd, Adam, RmsProp, Adagrad {
+public sealed interface Optimizer permits BaseOptimizer {
 
   /** The optimizer methods, by config name. */
   enum Method implements Named {
