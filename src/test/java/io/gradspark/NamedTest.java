@@ -7,6 +7,8 @@ import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
 import io.gradspark.optim.MomentumSgd;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class NamedTest {
@@ -39,5 +41,16 @@ class NamedTest {
     e = assertThrows(GradsparkException.class, () -> MomentumSgd.Form.parse("adam"));
     assertEquals("Unknown momentum form 'adam'", e.getMessage());
     assertEquals("use one of heavy-ball, ema, nesterov", e.hint());
+  }
+
+  @Test
+  void nearestNameIsTheFirstOfTheLeastEditsWithinTheLimit() {
+    List<String> names = List.of("adam", "adamw", "adagrad");
+    assertEquals(Optional.of("adam"), Named.nearest("adma", names, 2)); // 2 edits
+    assertEquals(Optional.of("adamw"), Named.nearest("adamww", names, 2)); // 1 edit, adam 2
+    assertEquals(Optional.of("adam"), Named.nearest("adaq", List.of("adam", "adax"), 1)); // tie
+    assertEquals(Optional.of("adax"), Named.nearest("adaq", List.of("adax", "adam"), 1));
+    assertEquals(Optional.empty(), Named.nearest("sgdxyz", names, 2));
+    assertEquals(Optional.empty(), Named.nearest("x", List.of(), 3));
   }
 }

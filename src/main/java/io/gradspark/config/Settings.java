@@ -15,6 +15,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.gradspark.GradsparkException;
+import io.gradspark.Named;
 import io.gradspark.fs.HadoopFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -257,37 +258,7 @@ public final class Settings {
   }
 
   private static java.util.Optional<String> nearest(String key, Set<String> known) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String k : known) {
-      int d = distance(key, k);
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = k;
-      }
-    }
-    return bestDistance <= Math.max(3, key.length() / 3)
-        ? java.util.Optional.of(best) : java.util.Optional.empty();
-  }
-
-  /** Levenshtein distance. */
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
+    return Named.nearest(key, known, Math.max(3, key.length() / 3));
   }
 
   /** Where the settings came from: the file name, or "defaults". */

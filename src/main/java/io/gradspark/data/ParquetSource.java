@@ -222,12 +222,7 @@ public final class ParquetSource implements RowSource {
     double[] labels = new double[n];
     byte[] b = bytes ? new byte[cells] : null;
     double[] v = bytes ? null : new double[cells];
-    read(from, to, new ParquetRowGroups.Sink() {
-      @Override
-      public void label(int r, double y) {
-        labels[r] = y;
-      }
-
+    read(from, to, new LabelsInto(labels) {
       @Override
       public void dense(int r, double[] x, int count) {
         int off = r * cols;
@@ -257,12 +252,7 @@ public final class ParquetSource implements RowSource {
     double[] labels = new double[n];
     SparseRows.Builder csr = new SparseRows.Builder(cols, n,
         (int) Math.min((long) (density() * cols * n), 1 << 24));
-    read(from, to, new ParquetRowGroups.Sink() {
-      @Override
-      public void label(int r, double y) {
-        labels[r] = y;
-      }
-
+    read(from, to, new LabelsInto(labels) {
       @Override
       public void dense(int r, double[] x, int count) {
         csr.addDense(x, count);
@@ -309,6 +299,20 @@ public final class ParquetSource implements RowSource {
       if (open != null) {
         open.close();
       }
+    }
+  }
+
+  /** A sink that keeps row r's label in labels[r]; the features are the subclass's. */
+  private abstract static class LabelsInto implements ParquetRowGroups.Sink {
+    private final double[] labels;
+
+    LabelsInto(double[] labels) {
+      this.labels = labels;
+    }
+
+    @Override
+    public final void label(int r, double y) {
+      labels[r] = y;
     }
   }
 

@@ -11,34 +11,28 @@ package io.gradspark.optim;
  * </pre>
  * State: G ({@code sum}).
  */
-public final class Adagrad implements Optimizer {
+public final class Adagrad extends BaseOptimizer {
   private final double eps;
-  private final Common common;
   private final double[] sum;
 
   /** Refuses a negative or infinite epsilon. */
   public Adagrad(double eps, double weightDecay, double clipNorm, LearningRateSchedule schedule,
       boolean[] decayed) {
-    Adam.checkEpsilon(eps, "1e-10");
+    super(checked(eps), schedule, weightDecay, clipNorm, decayed);
     this.eps = eps;
-    this.common = new Common(Method.ADAGRAD, schedule, weightDecay, clipNorm, decayed);
-    this.sum = common.buffers[0];
+    this.sum = buffers[0];
   }
 
-  @Override
-  public Method method() {
+  /** Adagrad's epsilon is refused before the shared settings, as it always was. */
+  private static Method checked(double eps) {
+    Adam.checkEpsilon(eps, "1e-10");
     return Method.ADAGRAD;
   }
 
   @Override
-  public boolean step(double[] from, double[] to, double[] gradSum, double scale,
-      LearningRateSchedule.Position at) {
-    common.checkLengths(from, to, gradSum);
-    double lr = common.rate(at);
-    double clip = common.clipFactor(gradSum, scale);
-    common.steps++;
-    double wd = common.weightDecay;
-    boolean[] decayed = common.decayed;
+  boolean update(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr) {
+    double wd = weightDecay;
     boolean finite = true;
     for (int i = 0; i < sum.length; i++) {
       double w = from[i];
@@ -55,37 +49,7 @@ public final class Adagrad implements Optimizer {
   }
 
   @Override
-  public double rate(LearningRateSchedule.Position at) {
-    return common.rate(at);
-  }
-
-  @Override
-  public void endEpoch(double validationLoss) {
-    common.endEpoch(validationLoss);
-  }
-
-  @Override
-  public OptimizerState state() {
-    return common.state();
-  }
-
-  @Override
-  public void restore(OptimizerState state) {
-    common.restore(state);
-  }
-
-  @Override
-  public void reset() {
-    common.reset();
-  }
-
-  @Override
-  public LearningRateSchedule schedule() {
-    return common.schedule;
-  }
-
-  @Override
   public String toString() {
-    return "Adagrad{epsilon=" + eps + ", " + common.describe() + "}";
+    return "Adagrad{epsilon=" + eps + ", " + describe() + "}";
   }
 }

@@ -16,12 +16,11 @@ import io.gradspark.GradsparkException;
  * epsilon is added to the square root of the bias-corrected second moment, as torch does. State:
  * m ({@code exp_avg}), v ({@code exp_avg_sq}) and t.
  */
-public final class Adam implements Optimizer {
+public final class Adam extends BaseOptimizer {
   private final boolean decoupled;
   private final double beta1;
   private final double beta2;
   private final double eps;
-  private final Common common;
   private final double[] m;
   private final double[] v;
 
@@ -32,17 +31,21 @@ public final class Adam implements Optimizer {
    */
   public Adam(boolean decoupled, double beta1, double beta2, double eps, double weightDecay,
       double clipNorm, LearningRateSchedule schedule, boolean[] decayed) {
-    checkBeta("beta1", beta1, "0.9");
-    checkBeta("beta2", beta2, "0.999");
-    checkEpsilon(eps, "1e-8");
+    super(checked(decoupled, beta1, beta2, eps), schedule, weightDecay, clipNorm, decayed);
     this.decoupled = decoupled;
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
-    this.common = new Common(decoupled ? Method.ADAMW : Method.ADAM, schedule, weightDecay,
-        clipNorm, decayed);
-    this.m = common.buffers[0];
-    this.v = common.buffers[1];
+    this.m = buffers[0];
+    this.v = buffers[1];
+  }
+
+  /** Adam's own settings are refused before the shared ones, as they always were. */
+  private static Method checked(boolean decoupled, double beta1, double beta2, double eps) {
+    checkBeta("beta1", beta1, "0.9");
+    checkBeta("beta2", beta2, "0.999");
+    checkEpsilon(eps, "1e-8");
+    return decoupled ? Method.ADAMW : Method.ADAM;
   }
 
   static void checkBeta(String name, double beta, String usual) {
@@ -60,22 +63,13 @@ public final class Adam implements Optimizer {
   }
 
   @Override
-  public Method method() {
-    return common.method;
-  }
-
-  @Override
-  public boolean step(double[] from, double[] to, double[] gradSum, double scale,
-      LearningRateSchedule.Position at) {
-    common.checkLengths(from, to, gradSum);
-    double lr = common.rate(at);
-    double clip = common.clipFactor(gradSum, scale);
-    long t = ++common.steps;
+  boolean update(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr) {
+    long t = steps;
     double stepSize = lr / (1 - Math.pow(beta1, t));
     double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-    double wd = common.weightDecay;
+    double wd = weightDecay;
     double shrink = 1 - lr * wd;
-    boolean[] decayed = common.decayed;
     boolean finite = true;
     for (int i = 0; i < m.length; i++) {
       double w = from[i];
@@ -97,38 +91,8 @@ public final class Adam implements Optimizer {
   }
 
   @Override
-  public double rate(LearningRateSchedule.Position at) {
-    return common.rate(at);
-  }
-
-  @Override
-  public void endEpoch(double validationLoss) {
-    common.endEpoch(validationLoss);
-  }
-
-  @Override
-  public OptimizerState state() {
-    return common.state();
-  }
-
-  @Override
-  public void restore(OptimizerState state) {
-    common.restore(state);
-  }
-
-  @Override
-  public void reset() {
-    common.reset();
-  }
-
-  @Override
-  public LearningRateSchedule schedule() {
-    return common.schedule;
-  }
-
-  @Override
   public String toString() {
     return (decoupled ? "AdamW" : "Adam") + "{beta1=" + beta1 + ", beta2=" + beta2 + ", epsilon="
-        + eps + ", " + common.describe() + "}";
+        + eps + ", " + describe() + "}";
   }
 }

@@ -24,7 +24,7 @@ import io.gradspark.Named;
  * {@link #velocity} and {@link #restore} (or {@link #state} and {@link #restore(OptimizerState)})
  * to checkpoint and resume; {@link #reset} to start over. The {@code sgd} {@link Optimizer}.
  */
-public final class MomentumSgd implements Optimizer {
+public final class MomentumSgd extends BaseOptimizer {
 
   /** The momentum formulas, by config name. */
   public enum Form implements Named {
@@ -51,7 +51,6 @@ public final class MomentumSgd implements Optimizer {
 
   private final Form form;
   private final double momentum;
-  private final Common common;
   private final double[] v;
 
   /**
@@ -67,39 +66,31 @@ public final class MomentumSgd implements Optimizer {
   /** As above, with the mean gradient's norm clipped to clipNorm (0: off). */
   public MomentumSgd(Form form, double momentum, double weightDecay, double clipNorm,
       LearningRateSchedule schedule, boolean[] decayed) {
+    super(checked(momentum), schedule, weightDecay, clipNorm, decayed);
+    this.form = form;
+    this.momentum = momentum;
+    this.v = buffers[0];
+  }
+
+  /** The momentum is refused before the shared settings, as it always was. */
+  private static Method checked(double momentum) {
     if (!(momentum >= 0 && momentum < 1)) {
       throw new GradsparkException(
           "Momentum must be in [0, 1) but was " + momentum,
           "0 is plain SGD; 0.9 is the common choice");
     }
-    this.form = form;
-    this.momentum = momentum;
-    this.common = new Common(Method.SGD, schedule, weightDecay, clipNorm, decayed);
-    this.v = common.buffers[0];
-  }
-
-  @Override
-  public Method method() {
     return Method.SGD;
   }
 
-  /**
-   * {@inheritDoc} The trainer keeps the last good parameters by writing to another array,
-   * without copying them.
-   */
   @Override
-  public boolean step(double[] from, double[] to, double[] gradSum, double scale,
-      LearningRateSchedule.Position at) {
-    common.checkLengths(from, to, gradSum);
-    double lr = common.rate(at);
-    double clip = common.clipFactor(gradSum, scale); // exactly 1 when off: g * 1 is g
+  boolean update(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr) {
     double mu = momentum;
-    double weightDecay = common.weightDecay;
-    boolean[] decayed = common.decayed;
+    double wd = weightDecay;
     boolean finite = true;
     for (int i = 0; i < v.length; i++) {
       double w = from[i];
-      double g = decayed[i] ? gradSum[i] * scale * clip + weightDecay * w
+      double g = decayed[i] ? gradSum[i] * scale * clip + wd * w
           : gradSum[i] * scale * clip;
       double next = switch (form) {
         case HEAVY_BALL -> {
@@ -118,28 +109,7 @@ public final class MomentumSgd implements Optimizer {
       to[i] = next;
       finite &= Double.isFinite(next);
     }
-    common.steps++;
     return finite;
-  }
-
-  @Override
-  public double rate(LearningRateSchedule.Position at) {
-    return common.rate(at);
-  }
-
-  @Override
-  public void endEpoch(double validationLoss) {
-    common.endEpoch(validationLoss);
-  }
-
-  @Override
-  public OptimizerState state() {
-    return common.state();
-  }
-
-  @Override
-  public void restore(OptimizerState state) {
-    common.restore(state);
   }
 
   /** A copy of the velocity, for checkpoints. */
@@ -156,21 +126,10 @@ public final class MomentumSgd implements Optimizer {
     System.arraycopy(velocity, 0, v, 0, v.length);
   }
 
-  /** Back to v = 0 (and step 0, no plateau record). */
-  @Override
-  public void reset() {
-    common.reset();
-  }
-
-  @Override
-  public LearningRateSchedule schedule() {
-    return common.schedule;
-  }
-
   @Override
   public String toString() {
-    String clip = common.clipNorm == 0 ? "" : ", clipNorm=" + common.clipNorm;
+    String clip = clipNorm == 0 ? "" : ", clipNorm=" + clipNorm;
     return "MomentumSgd{form=" + form.configName + ", momentum=" + momentum + ", weightDecay="
-        + common.weightDecay + clip + ", schedule=" + common.schedule + "}";
+        + weightDecay + clip + ", schedule=" + schedule + "}";
   }
 }

@@ -2,6 +2,7 @@ package io.gradspark.optim;
 
 import io.gradspark.GradsparkException;
 import io.gradspark.Named;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -23,7 +24,7 @@ import java.util.Locale;
  * epoch with its validation loss (the plateau schedule's input); {@link #state} and
  * {@link #restore} to checkpoint and resume bit for bit; {@link #reset} to start over.
  */
-public sealed interface Optimizer permits MomentumSgd, Adam, RmsProp, Adagrad {
+public sealed interface Optimizer permits BaseOptimizer {
 
   /** The optimizer methods, by config name. */
   enum Method implements Named {
@@ -69,35 +70,10 @@ public sealed interface Optimizer permits MomentumSgd, Adam, RmsProp, Adagrad {
         return Named.parse(values(), name, "optimizer method");
       } catch (GradsparkException e) {
         String n = name.trim().toLowerCase(Locale.ROOT);
-        Method nearest = SGD;
-        for (Method m : values()) {
-          if (distance(n, m.configName) < distance(n, nearest.configName)) {
-            nearest = m;
-          }
-        }
-        String guess = distance(n, nearest.configName) <= 2
-            ? "did you mean " + nearest.configName + "? " : "";
+        List<String> names = Arrays.stream(values()).map(Method::configName).toList();
+        String guess = Named.nearest(n, names, 2).map(k -> "did you mean " + k + "? ").orElse("");
         throw new GradsparkException(e.getMessage(), guess + e.hint());
       }
-    }
-
-    private static int distance(String a, String b) {
-      int[] prev = new int[b.length() + 1];
-      int[] cur = new int[b.length() + 1];
-      for (int j = 0; j <= b.length(); j++) {
-        prev[j] = j;
-      }
-      for (int i = 1; i <= a.length(); i++) {
-        cur[0] = i;
-        for (int j = 1; j <= b.length(); j++) {
-          int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-          cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
-        }
-        int[] t = prev;
-        prev = cur;
-        cur = t;
-      }
-      return prev[b.length()];
     }
   }
 

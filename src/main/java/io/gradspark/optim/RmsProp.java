@@ -13,40 +13,34 @@ import io.gradspark.GradsparkException;
  * </pre>
  * State: s ({@code square_avg}).
  */
-public final class RmsProp implements Optimizer {
+public final class RmsProp extends BaseOptimizer {
   private final double alpha;
   private final double eps;
-  private final Common common;
   private final double[] s;
 
   /** Refuses alpha outside [0, 1) and a negative or infinite epsilon. */
   public RmsProp(double alpha, double eps, double weightDecay, double clipNorm,
       LearningRateSchedule schedule, boolean[] decayed) {
+    super(checked(alpha, eps), schedule, weightDecay, clipNorm, decayed);
+    this.alpha = alpha;
+    this.eps = eps;
+    this.s = buffers[0];
+  }
+
+  /** RMSprop's own settings are refused before the shared ones, as they always were. */
+  private static Method checked(double alpha, double eps) {
     if (!(alpha >= 0 && alpha < 1)) {
       throw new GradsparkException("RMSprop's alpha must be in [0, 1) but was "
           + alpha, "torch's default is 0.99");
     }
     Adam.checkEpsilon(eps, "1e-8");
-    this.alpha = alpha;
-    this.eps = eps;
-    this.common = new Common(Method.RMSPROP, schedule, weightDecay, clipNorm, decayed);
-    this.s = common.buffers[0];
-  }
-
-  @Override
-  public Method method() {
     return Method.RMSPROP;
   }
 
   @Override
-  public boolean step(double[] from, double[] to, double[] gradSum, double scale,
-      LearningRateSchedule.Position at) {
-    common.checkLengths(from, to, gradSum);
-    double lr = common.rate(at);
-    double clip = common.clipFactor(gradSum, scale);
-    common.steps++;
-    double wd = common.weightDecay;
-    boolean[] decayed = common.decayed;
+  boolean update(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr) {
+    double wd = weightDecay;
     boolean finite = true;
     for (int i = 0; i < s.length; i++) {
       double w = from[i];
@@ -63,37 +57,7 @@ public final class RmsProp implements Optimizer {
   }
 
   @Override
-  public double rate(LearningRateSchedule.Position at) {
-    return common.rate(at);
-  }
-
-  @Override
-  public void endEpoch(double validationLoss) {
-    common.endEpoch(validationLoss);
-  }
-
-  @Override
-  public OptimizerState state() {
-    return common.state();
-  }
-
-  @Override
-  public void restore(OptimizerState state) {
-    common.restore(state);
-  }
-
-  @Override
-  public void reset() {
-    common.reset();
-  }
-
-  @Override
-  public LearningRateSchedule schedule() {
-    return common.schedule;
-  }
-
-  @Override
   public String toString() {
-    return "RmsProp{alpha=" + alpha + ", epsilon=" + eps + ", " + common.describe() + "}";
+    return "RmsProp{alpha=" + alpha + ", epsilon=" + eps + ", " + describe() + "}";
   }
 }

@@ -368,6 +368,20 @@ final class ExchangeTask {
   record Header(long seq, int values, DataInputStream rest) {}
 
   /**
+   * The next message's header from f, refusing a value count that is neither negative (no
+   * values) nor width; what names the message in the refusal.
+   */
+  static Header receiveHeader(Frames f, int width, String what) throws IOException {
+    DataInputStream m = f.receive();
+    long seq = m.readLong();
+    int n = m.readInt();
+    if (n >= 0 && n != width) {
+      throw new IOException("a " + what + " of " + n + " values where " + width + " were due");
+    }
+    return new Header(seq, n, m);
+  }
+
+  /**
    * One link's incoming messages, read by a thread of its own into one reused array: the header,
    * then the chunks as they arrive. The next message can only come once this task has passed
    * the last one on, so the array is never overwritten while in use.
@@ -393,16 +407,12 @@ final class ExchangeTask {
     public void run() {
       try {
         while (true) {
-          DataInputStream m = frames.receive();
-          long seq = m.readLong();
-          int n = m.readInt();
-          if (n >= 0 && n != values.length) {
-            throw new IOException("a message of " + n + " values where " + values.length
-                + " were due");
-          }
+          Header h = receiveHeader(frames, values.length, "message");
+          long seq = h.seq();
+          int n = h.values();
           lock.lock();
           try {
-            headers.add(new Header(seq, n, m));
+            headers.add(h);
             chunks = 0;
             changed.signalAll();
           } finally {

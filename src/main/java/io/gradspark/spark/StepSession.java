@@ -4,7 +4,6 @@ import io.gradspark.DoubleArrays;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientSum;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -698,14 +697,10 @@ abstract class StepSession {
     public void run() {
       try {
         while (true) {
-          DataInputStream m = frames.receive();
-          long seq = m.readLong();
-          int n = m.readInt();
-          if (n >= 0 && n != session.width) {
-            throw new IOException("a sum of " + n + " values where " + session.width
-                + " were due");
-          }
-          ExchangeTask.Summed s = ExchangeTask.readSum(m, null, null);
+          ExchangeTask.Header h = ExchangeTask.receiveHeader(frames, session.width, "sum");
+          long seq = h.seq();
+          int n = h.values();
+          ExchangeTask.Summed s = ExchangeTask.readSum(h.rest(), null, null);
           double[] grad = null;
           if (n >= 0) {
             grad = new double[n];

@@ -7,9 +7,11 @@ import java.util.Map;
 /**
  * What every optimizer method shares: the schedule and its plateau record, weight decay with
  * the mask saying which parameters are weights, gradient clipping, the step count, and the
- * per-parameter buffers of its state, with their checkpoint round trip.
+ * per-parameter buffers of its state, with their checkpoint round trip. {@link #step} does the
+ * outer steps every method shares; a subclass holds only its own {@link #update}.
  */
-final class Common {
+abstract sealed class BaseOptimizer implements Optimizer
+    permits MomentumSgd, Adam, RmsProp, Adagrad {
   /** torch's clip_grad_norm_ adds this to the norm before dividing. */
   static final double CLIP_EPS = 1e-6;
 
@@ -22,7 +24,7 @@ final class Common {
   private final ReduceOnPlateau plateau; // null when the schedule has none
   long steps;
 
-  Common(Optimizer.Method method, LearningRateSchedule schedule, double weightDecay,
+  BaseOptimizer(Optimizer.Method method, LearningRateSchedule schedule, double weightDecay,
       double clipNorm, boolean[] decayed) {
     if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
       throw new GradsparkException(
@@ -41,7 +43,36 @@ final class Common {
     this.plateau = schedule.plateau() == null ? null : new ReduceOnPlateau(schedule.plateau());
   }
 
-  double rate(LearningRateSchedule.Position at) {
+  @Override
+  public final Method method() {
+    return method;
+  }
+
+  /**
+   * {@inheritDoc} The trainer keeps the last good parameters by writing to another array,
+   * without copying them.
+   */
+  @Override
+  public final boolean step(double[] from, double[] to, double[] gradSum, double scale,
+      LearningRateSchedule.Position at) {
+    checkLengths(from, to, gradSum);
+    double lr = rate(at);
+    double clip = clipFactor(gradSum, scale); // exactly 1 when off: g * 1 is g
+    steps++;
+    return update(from, to, gradSum, scale, clip, lr);
+  }
+
+  /**
+   * The method's own update of every parameter, the step count already counting this step: g =
+   * gradSum[i] * scale * clip (in that order, for bit-identical results), then decay and the
+   * formula of the subclass, writing the new parameters to {@code to}. Returns whether every new
+   * parameter is finite.
+   */
+  abstract boolean update(double[] from, double[] to, double[] gradSum, double scale,
+      double clip, double lr);
+
+  @Override
+  public final double rate(LearningRateSchedule.Position at) {
     return plateau == null ? schedule.at(at) : schedule.at(at, plateau.reductions());
   }
 
@@ -71,13 +102,15 @@ final class Common {
     return Math.min(1.0, clipNorm / (norm + CLIP_EPS)); // NaN stays NaN
   }
 
-  void endEpoch(double validationLoss) {
+  @Override
+  public final void endEpoch(double validationLoss) {
     if (plateau != null) {
       plateau.observe(validationLoss);
     }
   }
 
-  OptimizerState state() {
+  @Override
+  public final OptimizerState state() {
     Map<String, double[]> m = new LinkedHashMap<>();
     for (int b = 0; b < buffers.length; b++) {
       m.put(method.buffers().get(b), buffers[b].clone());
@@ -86,7 +119,8 @@ final class Common {
         plateau == null ? ReduceOnPlateau.State.START : plateau.state());
   }
 
-  void restore(OptimizerState s) {
+  @Override
+  public final void restore(OptimizerState s) {
     if (s.method() != method) {
       throw new GradsparkException("The saved optimizer state is " + s.method().configName()
           + "'s but this run's optimizer is " + method.configName(),
@@ -106,7 +140,8 @@ final class Common {
     }
   }
 
-  void reset() {
+  @Override
+  public final void reset() {
     for (double[] b : buffers) {
       java.util.Arrays.fill(b, 0.0);
     }
@@ -114,6 +149,11 @@ final class Common {
     if (plateau != null) {
       plateau.restore(ReduceOnPlateau.State.START);
     }
+  }
+
+  @Override
+  public final LearningRateSchedule schedule() {
+    return schedule;
   }
 
   String describe() {
