@@ -347,7 +347,7 @@ public final class Blas {
     List<Choice> out = new ArrayList<>();
     String loaded = loadedNativeLibrary().orElse(null);
     String lib = loaded != null ? loaded : nativeLibrary().orElse(null);
-    if (lib != null) {
+    if (lib != null && (loaded != null || Files.isRegularFile(Path.of(lib)))) {
       out.add(new Choice(Kind.NATIVE, lib));
     }
     if (vectorModule()) {
