@@ -287,7 +287,7 @@ final class RddSource implements EngineSource {
    */
   static RowBlock block(Iterator<LabeledVector> rows, int n, int cols, int first, String what,
       boolean weighted, boolean sparse) {
-    double[] values = sparse ? new double[cols] : new double[Math.multiplyExact(n, cols)];
+    double[] values = sparse ? null : new double[Math.multiplyExact(n, cols)];
     SparseRows.Builder csr = sparse ? new SparseRows.Builder(cols, n, 0) : null;
     double[] labels = new double[n];
     double[] weights = weighted ? new double[n] : null;
@@ -301,13 +301,17 @@ final class RddSource implements EngineSource {
             "remove null rows from the RDD (e.g. rdd.filter(Objects::nonNull))");
       }
       if (sparse) {
-        // the checks of a dense row, on a scratch row; then only the nonzeros are kept
-        java.util.Arrays.fill(values, 0.0);
-        write(row.features(), cols, values, 0, which);
-        if (row.features() instanceof SparseVector s) {
-          csr.add(s.indices(), s.values(), 0, s.indices().length);
+        // the checks of a dense row, on the nonzeros only: a row of 100,000 features with 50
+        // nonzeros costs 50, not 100,000
+        Vector v = row.features();
+        checkSize(v, cols, which);
+        if (v instanceof SparseVector sv) {
+          checkFinite(sv.values(), sv.indices(), which);
+          csr.add(sv.indices(), sv.values(), 0, sv.indices().length);
         } else {
-          csr.addDense(values, cols);
+          double[] dense = v.toArray();
+          checkFinite(dense, null, which);
+          csr.addDense(dense, cols);
         }
       } else {
         write(row.features(), cols, values, r, which);
@@ -349,19 +353,29 @@ final class RddSource implements EngineSource {
     if (v instanceof SparseVector s) {
       int[] idx = s.indices();
       double[] val = s.values();
+      checkFinite(val, idx, which);
       for (int i = 0; i < idx.length; i++) {
         dst[off + idx[i]] = val[i];
       }
     } else {
-      System.arraycopy(v.toArray(), 0, dst, off, v.size());
+      double[] val = v.toArray();
+      checkFinite(val, null, which);
+      System.arraycopy(val, 0, dst, off, v.size());
     }
-    for (int c = 0; c < cols; c++) {
-      if (!Double.isFinite(dst[off + c])) {
-        // ReLU turns NaN into 0 and the softmax infinities into NaN: a model would train until
-        // "divergence", score confidently, or report finite metrics of rows it never saw
-        throw new GradsparkException(which.get() + " has feature " + dst[off + c] + " at index "
-            + c + " (0-based)", "features must be finite numbers: drop or impute rows with"
-                + " missing or infinite values before passing them");
+  }
+
+  /**
+   * Refuses a value that is not a finite number, naming its feature: index[i] for values[i], or i
+   * when index is null (a dense row). ReLU turns NaN into 0 and the softmax infinities into NaN:
+   * a model would train until "divergence", score confidently, or report finite metrics of rows
+   * it never saw.
+   */
+  private static void checkFinite(double[] values, int[] index, Supplier<String> which) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Double.isFinite(values[i])) {
+        throw new GradsparkException(which.get() + " has feature " + values[i] + " at index "
+            + (index == null ? i : index[i]) + " (0-based)", "features must be finite numbers:"
+                + " drop or impute rows with missing or infinite values before passing them");
       }
     }
   }

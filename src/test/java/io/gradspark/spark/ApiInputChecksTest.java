@@ -73,6 +73,26 @@ class ApiInputChecksTest {
   }
 
   @Test
+  void nonFiniteFeaturesAreRefusedInRowsCachedSparse() {
+    // 200 features, one nonzero a row: under the density at which rows are cached as compressed
+    // sparse rows, where each row is checked on its nonzeros only
+    Network wide = new Network(new int[] {200, 4, 2}, List.of(Activation.RELU),
+        Head.SOFTMAX_CROSS_ENTROPY);
+    RunSpec spec = RunSpec.builder(wide).epochs(1).batchSize(8).build();
+    for (double bad : new double[] {Double.NaN, Double.NEGATIVE_INFINITY}) {
+      List<LabeledVector> train = new ArrayList<>();
+      for (int r = 0; r < 20; r++) {
+        train.add(new LabeledVector(r % 2,
+            Vectors.sparse(200, new int[] {(r * 37) % 200}, new double[] {1.0 + r})));
+      }
+      train.set(11, new LabeledVector(1, Vectors.sparse(200, new int[] {5, 150},
+          new double[] {0.5, bad})));
+      refused(() -> Gradspark.fit(SharedSpark.get(), rdd(train), null, spec),
+          "training RDD: row 12 (1-based) has feature " + bad + " at index 150");
+    }
+  }
+
+  @Test
   void nullRowsVectorsAndEmptyDatasetsAreRefusedByName() {
     JavaSparkContext sc = SharedSpark.get();
     List<LabeledVector> nullRow = rows(20);
