@@ -31,7 +31,6 @@ import io.gradspark.train.TrainingState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -83,32 +82,6 @@ class CheckpointTest {
     return y;
   }
 
-  /** Records every checkpoint it is asked to save (after step 5 and every epoch), in memory and as a file. */
-  private final class Recorder implements Trainer.Checkpoints {
-    final List<TrainingState> states = new ArrayList<>();
-    final List<double[]> params = new ArrayList<>();
-    final List<Path> files = new ArrayList<>();
-
-    @Override
-    public boolean dueAfterStep(int epoch, int stepsDone) {
-      return stepsDone == 5;
-    }
-
-    @Override
-    public boolean dueAfterEpoch(int epochsDone) {
-      return true;
-    }
-
-    @Override
-    public void save(TrainingState at, double[] p) {
-      Path f = tmp.resolve("ckpt-" + files.size() + ".npz");
-      CheckpointFile.save(f, at, p);
-      states.add(at);
-      params.add(p);
-      files.add(f);
-    }
-  }
-
   /** Every field of a loaded state equals the saved one, arrays bit for bit. */
   private static void assertSameState(TrainingState saved, TrainingState loaded, String what) {
     assertEquals(saved.epoch(), loaded.epoch(), what);
@@ -136,7 +109,7 @@ class CheckpointTest {
   }
 
   /** Resumes from every recorded checkpoint and checks that each run ends exactly as the full one. */
-  private static void assertEveryResumeEndsAsTheFullRun(Recorder rec, Trainer trainer,
+  private static void assertEveryResumeEndsAsTheFullRun(CheckpointRecorder rec, Trainer trainer,
       Trainer.Result full, double[] fullParams) {
     for (int i = 0; i < rec.files.size(); i++) {
       Path f = rec.files.get(i);
@@ -163,7 +136,7 @@ class CheckpointTest {
   @Test
   void resumingFromEveryCheckpointEndsBitIdentical() {
     double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
-    Recorder rec = new Recorder();
+    CheckpointRecorder rec = new CheckpointRecorder(tmp);
     Trainer trainer = new Trainer(optimizer(), 4, TrainingListener.NONE);
     Trainer.Result full = trainer.fit(engine(), uninterrupted, TrainingState.START, rec);
     assertEquals(7, rec.files.size(), "mid-epoch in each of 4 epochs + after epochs 1..3");
@@ -176,7 +149,7 @@ class CheckpointTest {
     // checkpoints after step 5 fall inside the 9-step warmup of epoch 1 and after it in the
     // others: the resumed runs must find the warmup's rates from the saved step count alone
     double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
-    Recorder rec = new Recorder();
+    CheckpointRecorder rec = new CheckpointRecorder(tmp);
     Trainer trainer = new Trainer(optimizer(new LearningRateSchedule.Warmup(
         LearningRateSchedule.linearScaling(new LearningRateSchedule.Cosine(0.05, 0.001), 32, 16),
         9, 0)), 4, TrainingListener.NONE);
@@ -203,7 +176,7 @@ class CheckpointTest {
   void resumingEveryOptimizerFromEveryCheckpointEndsBitIdentical() {
     for (Optimizer.Method m : Optimizer.Method.values()) {
       double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
-      Recorder rec = new Recorder();
+      CheckpointRecorder rec = new CheckpointRecorder(tmp);
       Trainer trainer = new Trainer(optimizer(m, new LearningRateSchedule.Cosine(
           m == Optimizer.Method.SGD || m == Optimizer.Method.ADAGRAD ? 0.1 : 0.01, 0.001)), 4,
           TrainingListener.NONE);
@@ -224,7 +197,7 @@ class CheckpointTest {
     // resumed runs must carry the plateau record (best loss, bad epochs, reductions)
     for (Optimizer.Method m : List.of(Optimizer.Method.SGD, Optimizer.Method.ADAM)) {
       double[] uninterrupted = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
-      Recorder rec = new Recorder();
+      CheckpointRecorder rec = new CheckpointRecorder(tmp);
       LearningRateSchedule plateau = new LearningRateSchedule.Warmup(
           new LearningRateSchedule.Plateau(m == Optimizer.Method.SGD ? 0.5 : 0.05, 0.5, 0, 0.3,
               0.001), 3, 0);
@@ -291,7 +264,7 @@ class CheckpointTest {
   @Test
   void earlyStoppingRestoresTheBestEpochAndResumesToo() {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
-    Recorder rec = new Recorder();
+    CheckpointRecorder rec = new CheckpointRecorder(tmp);
     Trainer trainer = new Trainer(hot(), 30, TrainingListener.NONE, 2);
     Trainer.Result r = trainer.fit(engine(), params, TrainingState.START, rec);
     assertTrue(r.history().size() < 30, "stopped early after " + r.history().size());

@@ -19,7 +19,6 @@ import io.gradspark.train.Trainer;
 import io.gradspark.train.TrainingListener;
 import io.gradspark.train.TrainingState;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,25 +60,8 @@ class WeightedDropoutResumeTest {
 
   @Test
   void resumingFromEveryCheckpointEndsBitIdentical() {
-    List<Path> files = new ArrayList<>();
-    Trainer.Checkpoints every = new Trainer.Checkpoints() {
-      @Override
-      public boolean dueAfterStep(int epoch, int stepsDone) {
-        return stepsDone == 5;
-      }
-
-      @Override
-      public boolean dueAfterEpoch(int epochsDone) {
-        return true;
-      }
-
-      @Override
-      public void save(TrainingState at, double[] p) {
-        Path f = tmp.resolve("ckpt-" + files.size() + ".npz");
-        CheckpointFile.save(f, at, p);
-        files.add(f);
-      }
-    };
+    CheckpointRecorder every = new CheckpointRecorder(tmp);
+    List<Path> files = every.files;
     double[] full = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
     Trainer.Result r = trainer().fit(engine(), full, TrainingState.START, every);
     assertEquals(7, files.size(), "mid-epoch in each of 4 epochs + after epochs 1..3");
