@@ -59,11 +59,26 @@ class SignalIT {
 
   /** Sends the signal once the run has a checkpoint; returns the exit code. */
   private int interrupt(Process p, Path checkpoints, String signal) throws Exception {
+    return interrupt(p, checkpoints, signal, false);
+  }
+
+  /** Connections that send garbage to each of the driver's ports. */
+  private static final int GARBAGE = 300;
+
+  /**
+   * As above; with garbage, first sends {@link #GARBAGE} connections of bytes that are not Spark's
+   * protocol to the ports the run's JVM listens on (its RPC and block-transfer servers).
+   */
+  private int interrupt(Process p, Path checkpoints, String signal, boolean garbage)
+      throws Exception {
     long deadline = System.currentTimeMillis() + 120_000;
     while (p.isAlive() && !hasFileIn(checkpoints) && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
     }
     assertTrue(p.isAlive(), "the run ended before it could be interrupted");
+    if (garbage) {
+      sendGarbage(p);
+    }
     Thread.sleep(300); // in the middle of the next steps
     if (signal.equals("TERM")) {
       p.destroy(); // SIGTERM
@@ -73,6 +88,66 @@ class SignalIT {
     }
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run stops on a signal");
     return p.exitValue();
+  }
+
+  /** Sends GARBAGE connections of non-protocol bytes, spread over the JVM's listening ports. */
+  private static void sendGarbage(Process launcher) throws Exception {
+    // the launcher execs java: its own process, or one under it
+    List<Integer> ports = new java.util.ArrayList<>();
+    for (ProcessHandle h : Stream.concat(Stream.of(launcher.toHandle()),
+        launcher.toHandle().descendants()).toList()) {
+      ports.addAll(listeningPorts(h.pid()));
+    }
+    assertFalse(ports.isEmpty(), "the run listens on no port");
+    java.util.Random random = new java.util.Random(27);
+    for (int i = 0; i < GARBAGE; i++) {
+      byte[] bytes = new byte[200];
+      random.nextBytes(bytes);
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      switch (i % 3) {
+        case 0 -> b.putLong(0, -8); // a negative frame length
+        case 1 -> b.putLong(0, 200).put(8, (byte) 3).putLong(9, 1).putInt(17, 179); // an RPC
+        default -> { } // random bytes: a frame length far too large, or negative
+      }
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", ports.get(i % ports.size()))) {
+        s.getOutputStream().write(bytes);
+      } catch (java.io.IOException e) {
+        // the server closed the connection first: what a flood gets
+      }
+    }
+  }
+
+  /** The TCP ports a process listens on: its sockets' inodes among the listening ones. */
+  private static List<Integer> listeningPorts(long pid) throws Exception {
+    java.util.Set<String> inodes = new java.util.HashSet<>();
+    if (!Files.isDirectory(Path.of("/proc/" + pid + "/fd"))) {
+      return List.of(); // ended
+    }
+    try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            inodes.add(target.substring(8, target.length() - 1));
+          }
+        } catch (java.io.IOException e) {
+          // closed meanwhile
+        }
+      }
+    }
+    List<Integer> ports = new java.util.ArrayList<>();
+    for (String table : List.of("tcp", "tcp6")) {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/net/" + table))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 9 && f[3].equals("0A") && inodes.contains(f[9])) { // 0A: LISTEN
+          int port = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
+          if (port != 4040) { // the UI's HTTP server, not Spark's protocol
+            ports.add(port);
+          }
+        }
+      }
+    }
+    return ports;
   }
 
   private void assertInterrupted(Path log, Path run, int code, int expected, String signal)
@@ -103,8 +178,16 @@ class SignalIT {
     Path a = tmp.resolve("a");
     Process p = Launcher.start(tmp.resolve("a.log"), env(),
         args("train", LONG_RUN, "--out", a.toString()));
-    int code = interrupt(p, a.resolve("checkpoints"), "INT");
+    int code = interrupt(p, a.resolve("checkpoints"), "INT", true);
     assertInterrupted(tmp.resolve("a.log"), a, code, 130, "INT");
+    // Spark's servers got garbage (issue 27, class 12): one line each, at most a burst of 10 and
+    // then one a second, no stack trace (assertInterrupted), where each used to print 20-30 lines
+    List<String> network = Files.readAllLines(tmp.resolve("a.log")).stream()
+        .filter(l -> l.matches(".* (WARN|ERROR) (TransportChannelHandler|TransportRequestHandler"
+            + "|ChunkFetchRequestHandler): .*")).toList();
+    System.out.println(network.size() + " lines about " + GARBAGE + " garbage connections");
+    assertFalse(network.isEmpty(), "the garbage reached Spark's servers");
+    assertTrue(network.size() <= 40, network.size() + " lines:\n" + String.join("\n", network));
 
     Path b = tmp.resolve("b");
     Process q = Launcher.start(tmp.resolve("b.log"), env(),
