@@ -24,6 +24,7 @@ class SessionSettingsTest {
 
   private static final String[] RUN = {"train", "--config", "conf/experiments/moons.conf",
       "--set", "training.epochs=2", "--set", "training.partitions=3",
+      "--set", "data.train.rows=750", "--set", "data.test.rows=250",
       "--set", "training.batch-size=50", "--set", "training.sessions.enabled=false",
       "--set", "training.exchange=tree"};
 
@@ -43,7 +44,8 @@ class SessionSettingsTest {
     // the default setting runs steps in a session: the rerun below would too without config.conf
     Path d = tmp.resolve("default");
     CliRun plain = CliRun.run("train", "--config", "conf/experiments/moons.conf", "--set",
-        "training.epochs=1", "--set", "training.partitions=3", "--out", d.toString());
+        "training.epochs=1", "--set", "training.partitions=3", "--set", "data.train.rows=750",
+        "--set", "data.test.rows=250", "--set", "training.batch-size=50", "--out", d.toString());
     assertEquals(0, plain.exitCode(), plain.err());
     assertTrue(plain.out().contains("3 partitions, steps in a session"), plain.out());
 

@@ -59,7 +59,7 @@ class HdfsDataTest {
   private static RunSpec spec() {
     return RunSpec.builder(new Network(new int[] {8, 12, 3}, List.of(Activation.RELU),
             Head.SOFTMAX_CROSS_ENTROPY))
-        .epochs(2).batchSize(64).seed(7).engine(RunSpec.Engine.SPARK).partitions(4)
+        .epochs(2).batchSize(256).seed(7).engine(RunSpec.Engine.SPARK).partitions(4)
         .prepare(new RunSpec.DataPrep(1.0 / 97, -1, 0, RunSpec.ValidationMode.LAST, 1, false))
         .optimizer(new RunSpec.Optimizer(MomentumSgd.Form.HEAVY_BALL, 0.9, 0,
             new LearningRateSchedule.Constant(0.05)))
