@@ -56,7 +56,12 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  */
 public final class HadoopFiles {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final Map<String, Instance> FILE_SYSTEMS = new ConcurrentHashMap<>();
+  /**
+   * This class's file systems, by the configuration in use when they were made (by identity) and
+   * by scheme and authority; closed when that configuration is replaced ({@link #release}).
+   */
+  private static final Map<Configuration, Map<String, Instance>> FILE_SYSTEMS =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private static final Map<String, FileContext> CONTEXTS = new ConcurrentHashMap<>();
 
   private HadoopFiles() {}
@@ -592,10 +597,11 @@ public final class HadoopFiles {
 
   /**
    * The Hadoop file system of a path with a scheme: this class's own instance for its scheme and
-   * authority, made with the settings of the client every other part of this JVM gets for it
-   * (Hadoop caches one per scheme and authority: the data readers', Spark's), the application's
-   * spark.hadoop.* system properties over them, and one difference: Hadoop's shutdown hook does
-   * not close it, so a run stopped by a signal can still tidy its directory. For file:, the raw
+   * authority, made with the configuration in use ({@link HadoopPaths#configuration}: the Spark
+   * application's), the application's spark.hadoop.* system properties over it, and one
+   * difference: Hadoop's shutdown hook does not close it, so a run stopped by a signal can still
+   * tidy its directory. Closed when the next application's configuration replaces this one
+   * ({@link HadoopPaths#configure}). For file:, the raw
    * local file system (no .crc side files). Refuses a scheme with no file system on the
    * classpath, naming the connector; what says which path it is ("--out").
    */
@@ -603,26 +609,26 @@ public final class HadoopFiles {
     Path p = HadoopPaths.path(path);
     URI uri = p.toUri();
     String key = uri.getScheme() + "://" + (uri.getAuthority() == null ? "" : uri.getAuthority());
-    Instance had = FILE_SYSTEMS.get(key);
-    if (had != null && had.source() == HadoopPaths.configuration()) {
+    Configuration source = HadoopPaths.configuration();
+    Map<String, Instance> made = FILE_SYSTEMS.computeIfAbsent(source,
+        c -> new ConcurrentHashMap<>());
+    Instance had = made.get(key);
+    if (had != null) {
       return had.fs();
     }
-    Configuration source = HadoopPaths.configuration();
     FileSystem shared = HadoopPaths.fileSystem(path, what); // refuses an unknown scheme
     try {
       Configuration base = shared.getConf() != null ? shared.getConf() : source;
       Configuration own = ownConfiguration(base);
       FileSystem f = FileSystem.newInstance(uri, own);
       FileSystem raw = f instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw() : f;
-      // a configuration set since (the Spark layer's, once Spark is up) gets its own instance;
-      // the earlier one stays open for whoever holds it
-      Instance mine = new Instance(source, raw, own);
-      Instance now = FILE_SYSTEMS.merge(key, mine,
-          (old, fresh) -> old.source() == source ? old : fresh);
-      if (now != mine) {
-        f.close();
+      Instance mine = new Instance(f, raw, own);
+      Instance now = made.putIfAbsent(key, mine);
+      if (now != null) {
+        f.close(); // another thread made one first
+        return now.fs();
       }
-      return now.fs();
+      return raw;
     } catch (IOException | RuntimeException e) {
       if (e instanceof GradsparkException g) {
         throw g;
@@ -633,8 +639,27 @@ public final class HadoopFiles {
     }
   }
 
-  /** A file system instance, the configuration in use when it was made, and its own. */
-  private record Instance(Configuration source, FileSystem fs, Configuration conf) {}
+  /** A file system instance as made (what is closed), as handed out, and its configuration. */
+  private record Instance(FileSystem made, FileSystem fs, Configuration conf) {}
+
+  /**
+   * Closes the instances made while source was the configuration in use, and forgets the file
+   * contexts made from them ({@link HadoopPaths} calls this when it closes its own).
+   */
+  static void release(Configuration source) {
+    Map<String, Instance> made = FILE_SYSTEMS.remove(source);
+    if (made == null) {
+      return;
+    }
+    for (Map.Entry<String, Instance> e : made.entrySet()) {
+      CONTEXTS.remove(e.getKey());
+      try {
+        e.getValue().made().close();
+      } catch (IOException x) {
+        // closing: nothing left to tell anyone
+      }
+    }
+  }
 
   /**
    * The configuration of this class's instances: base (the shared client's), not closed by
@@ -657,7 +682,8 @@ public final class HadoopFiles {
     String key = uri.getScheme() + "://" + (uri.getAuthority() == null ? "" : uri.getAuthority());
     FileContext fc = CONTEXTS.get(key);
     if (fc == null) {
-      Instance i = FILE_SYSTEMS.get(key);
+      Map<String, Instance> made = FILE_SYSTEMS.get(HadoopPaths.configuration());
+      Instance i = made != null ? made.get(key) : null;
       fc = FileContext.getFileContext(uri, i != null ? i.conf()
           : ownConfiguration(HadoopPaths.configuration()));
       FileContext had = CONTEXTS.putIfAbsent(key, fc);

@@ -31,42 +31,48 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  */
 public final class HadoopPaths {
   private static final Pattern SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]+:");
-  private static volatile Configuration configuration;
-
   private HadoopPaths() {}
 
+  /** The configuration in use (null: the classpath's defaults, made when first asked for). */
+  private static volatile Configuration configuration;
+  /** Whose configuration it is: the Spark application ({@link #configureFor}), or null. */
+  private static volatile Object configuredFor;
+
   /**
-   * Use conf for every file system this JVM opens from now on (the Spark layer passes the
-   * application's Hadoop configuration: on the driver {@code sc.hadoopConfiguration()}, on an
-   * executor the same settings from its SparkConf).
+   * Use conf for every file system opened from now on (the Spark layer passes the application's
+   * Hadoop configuration: on the driver {@code sc.hadoopConfiguration()}, on an executor the same
+   * settings from its SparkConf). The file systems opened under the previous configuration are
+   * closed when it was an application's (that application has ended: Spark runs one at a time
+   * in a JVM); the defaults' stay open for whoever uses them outside Spark.
    */
   public static synchronized void configure(Configuration conf) {
+    Configuration previous = configuration;
+    Object previousOwner = configuredFor;
     configuration = failFast(new Configuration(conf));
-    configured = true;
+    configuredFor = null;
+    if (previous != null && previousOwner != null) {
+      closeOpened(previous);
+      HadoopFiles.release(previous);
+    }
+    for (Configuration ended : ENDED) {
+      HadoopFiles.release(ended);
+    }
+    ENDED.clear();
   }
 
-  /** Calls {@link #configure} with conf's value unless configure was called already. */
-  public static void configureIfUnset(java.util.function.Supplier<Configuration> conf) {
-    if (!configured) {
-      synchronized (HadoopPaths.class) {
-        if (!configured) {
-          configure(conf.get());
-        }
-      }
-    }
-  }
+  /** Configurations of applications that ended, whose HadoopFiles instances are still open. */
+  private static final List<Configuration> ENDED = new ArrayList<>();
 
   /**
    * Calls {@link #configure} with conf's value unless the configuration in use is already
    * owner's: the Spark layer passes its application's SparkEnv, so a JVM that runs one Spark
    * application after another (an embedding program, a test JVM) uses each one's Hadoop settings,
-   * not the first one's for good; file systems opened with the previous configuration are opened
-   * again with the new one.
+   * not the first one's for good.
    */
   public static void configureFor(Object owner, java.util.function.Supplier<Configuration> conf) {
-    if (owner != configuredFor || !configured) {
+    if (owner != configuredFor) {
       synchronized (HadoopPaths.class) {
-        if (owner != configuredFor || !configured) {
+        if (owner != configuredFor) {
           configure(conf.get());
           configuredFor = owner;
         }
@@ -74,15 +80,35 @@ public final class HadoopPaths {
     }
   }
 
-  private static volatile boolean configured;
-  private static volatile Object configuredFor;
+  /**
+   * Closes the file systems opened under owner's configuration for reading and goes back to the
+   * classpath's defaults, if owner's is the configuration in use (the Spark layer calls this when
+   * its application ends). Nothing happens for another owner. {@link HadoopFiles}' instances
+   * stay open until the next configuration replaces this one: a run stopped by a signal tidies
+   * its run directory with them from a shutdown hook, while Spark's own hook stops the
+   * application.
+   */
+  public static synchronized void release(Object owner) {
+    if (owner != null && owner == configuredFor) {
+      Configuration c = configuration;
+      configuration = null;
+      configuredFor = null;
+      closeOpened(c);
+      ENDED.add(c);
+    }
+  }
 
   /** The Hadoop configuration in use: the configured one, or the classpath's defaults. */
   public static Configuration configuration() {
     Configuration c = configuration;
     if (c == null) {
-      c = failFast(new Configuration());
-      configuration = c;
+      synchronized (HadoopPaths.class) {
+        c = configuration;
+        if (c == null) {
+          c = failFast(new Configuration());
+          configuration = c;
+        }
+      }
     }
     return c;
   }
@@ -179,23 +205,35 @@ public final class HadoopPaths {
 
   /**
    * The file system of a path; refuses a scheme whose file system is not on the classpath,
-   * naming the connector that provides it. what says which path it is ("training data").
+   * naming the connector. what says which path it is ("training data"). One instance per
+   * scheme and authority for the configuration in use, made with that configuration
+   * ({@code FileSystem.newInstance}: Hadoop's own cache would hand back the first one made for
+   * the scheme and authority, with the first configuration's settings, and asks for the current
+   * user on every call, slow per split), and closed when that configuration is replaced or
+   * released ({@link #configure}, {@link #release}).
    */
   public static FileSystem fileSystem(String text, String what) {
     Path p = path(text);
     URI uri = p.toUri();
     String key = uri.getScheme() + "://" + uri.getAuthority();
     Configuration conf = configuration();
-    Opened cached = FILE_SYSTEMS.get(key);
-    if (cached != null && cached.conf() == conf) {
-      return cached.fs(); // Hadoop's own cache asks for the current user every time: slow per split
+    Map<String, Opened> opened = OPENED.computeIfAbsent(conf,
+        c -> new java.util.concurrent.ConcurrentHashMap<>());
+    Opened had = opened.get(key);
+    if (had != null) {
+      return had.fs();
     }
     try {
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = FileSystem.newInstance(uri, conf);
       // the raw local file system: no .crc side files next to every output
       FileSystem raw = fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRaw()
           : fs;
-      FILE_SYSTEMS.put(key, new Opened(conf, raw));
+      Opened mine = new Opened(fs, raw);
+      Opened now = opened.putIfAbsent(key, mine);
+      if (now != null) {
+        fs.close(); // another thread opened one first
+        return now.fs();
+      }
       return raw;
     } catch (UnsupportedFileSystemException e) {
       throw noFileSystem(p.toUri().getScheme(), text, what);
@@ -212,14 +250,26 @@ public final class HadoopPaths {
     }
   }
 
-  /**
-   * A file system and the configuration it was asked for with: an entry is used only while that
-   * configuration is the one in use (Hadoop's cache may hand back one created with another).
-   */
-  private record Opened(Configuration conf, FileSystem fs) {}
+  /** A file system as opened (what is closed) and as handed out (the raw local one for file:). */
+  private record Opened(FileSystem opened, FileSystem fs) {}
 
-  private static final java.util.concurrent.ConcurrentHashMap<String, Opened> FILE_SYSTEMS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  /** The file systems opened under each configuration (by identity), by scheme and authority. */
+  private static final Map<Configuration, Map<String, Opened>> OPENED =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+  /** Closes the file systems opened here under conf. */
+  private static void closeOpened(Configuration conf) {
+    Map<String, Opened> opened = OPENED.remove(conf);
+    if (opened != null) {
+      for (Opened o : opened.values()) {
+        try {
+          o.opened().close();
+        } catch (IOException e) {
+          // closing: nothing left to tell anyone
+        }
+      }
+    }
+  }
 
   private static boolean classNotFound(Throwable e) {
     for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {

@@ -59,8 +59,11 @@ class MiniHdfsTest {
     assertArrayEquals(data, Files.readAllBytes(back));
     assertEquals(1, hdfs.fileSystem().getFileStatus(
         new org.apache.hadoop.fs.Path(uri)).getReplication());
-    // every client of this JVM is the cluster's own (HadoopPaths asks with its configuration)
-    assertSame(hdfs.fileSystem(), HadoopPaths.fileSystem(uri, "data"));
+    // HadoopPaths makes its own client with the configuration in use (not Hadoop's cached one,
+    // the cluster's): the same file there
+    org.apache.hadoop.fs.FileSystem own = HadoopPaths.fileSystem(uri, "data");
+    assertTrue(own != hdfs.fileSystem());
+    assertEquals(data.length, own.getFileStatus(new org.apache.hadoop.fs.Path(uri)).getLen());
     hdfs.delete("/mini-hdfs-test");
     assertFalse(HadoopFiles.exists(uri));
   }
