@@ -105,6 +105,22 @@ class HadoopCheckpointStoreTest {
   @Test
   void onHdfsCheckpointsAreSavedListedPrunedToTwoAndTheNewestLoaded() throws IOException {
     MiniHdfs hdfs = MiniHdfs.get();
+    // an application whose Hadoop settings are the cluster's client settings (1 MiB blocks, one
+    // replica), as spark.hadoop.* would give them: the files are written with its settings
+    Object application = new Object();
+    io.gradspark.fs.HadoopPaths.configureFor(application, () -> {
+      org.apache.hadoop.conf.Configuration c = new org.apache.hadoop.conf.Configuration();
+      MiniHdfs.clientSettings().forEach(c::set);
+      return c;
+    });
+    try {
+      savedListedPrunedAndLoaded(hdfs);
+    } finally {
+      io.gradspark.fs.HadoopPaths.release(application);
+    }
+  }
+
+  private void savedListedPrunedAndLoaded(MiniHdfs hdfs) throws IOException {
     String run = hdfs.path("/runs/checkpoint-store");
     HadoopCheckpointStore store =
         HadoopCheckpointStore.of(new RunSpec.Checkpoints(1, 0, ""), run);
@@ -138,7 +154,7 @@ class HadoopCheckpointStoreTest {
     java.util.Collections.sort(onHdfs);
     assertEquals(List.of("ckpt-e00003-s0000000.npz", "ckpt-e00004-s0000000.npz"), onHdfs,
         "no temporary or probe file left");
-    // 4.8 MB in 1 MiB blocks (the JVM's client for the cluster is MiniHdfs's)
+    // 4.8 MB in the application's 1 MiB blocks
     int blocks = hdfs.blocks(run + "/checkpoints/ckpt-e00004-s0000000.npz");
     System.out.println("checkpoint on HDFS: " + blocks + " blocks");
     assertTrue(blocks >= 4, blocks + " blocks");
