@@ -45,14 +45,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Parquet written by Spark itself: 2,000 MNIST rows as a Spark ML vector column (dense and
+ * Parquet written by Spark itself: 1,000 MNIST rows as a Spark ML vector column (dense and
  * sparse rows mixed; and as VectorAssembler writes it) and as 784 integer columns plus a label,
  * in several part files of several row groups each. Each trains on Spark to the model the same
  * rows give from the IDX files with the same partitions, bit for bit, read from the local disk
  * and from HDFS with row groups over several blocks; the driver decodes no data row.
  */
 class ParquetDataTest {
-  private static final int ROWS = 2_000;
+  private static final int ROWS = 1_000;
   private static final int FILES = 3;
   /** Small row groups (bytes), so each part file holds several. */
   private static final String ROW_GROUP = String.valueOf(48 << 10);
@@ -69,8 +69,13 @@ class ParquetDataTest {
   static void write() {
     mnist = new IdxSource(Path.of("data/mnist/train-images-idx3-ubyte.gz"),
         Path.of("data/mnist/train-labels-idx1-ubyte.gz")).load(0, ROWS);
+    // a session of its own with Spark SQL's generated code off: compiling the projections of
+    // 785-column rows (and VectorAssembler's over 784) cost most of this test's minute; the
+    // interpreted ones write the same Parquet files
     SparkSession spark = SparkSession.builder().sparkContext(SharedSpark.get().sc())
-        .getOrCreate();
+        .getOrCreate().newSession();
+    spark.conf().set("spark.sql.codegen.wholeStage", "false");
+    spark.conf().set("spark.sql.codegen.factoryMode", "NO_CODEGEN");
     List<Row> vectors = new ArrayList<>();
     List<Row> ints = new ArrayList<>();
     for (int r = 0; r < ROWS; r++) {
@@ -116,7 +121,7 @@ class ParquetDataTest {
   private static RunSpec spec() {
     return RunSpec.builder(new Network(new int[] {784, 16, 10}, List.of(Activation.RELU),
             Head.SOFTMAX_CROSS_ENTROPY))
-        .epochs(2).batchSize(64).seed(11).engine(RunSpec.Engine.SPARK).partitions(4)
+        .epochs(1).batchSize(64).seed(11).engine(RunSpec.Engine.SPARK).partitions(4)
         .prepare(RunSpec.DataPrep.scaledBy(1.0 / 255))
         .optimizer(new RunSpec.Optimizer(MomentumSgd.Form.NESTEROV, 0.9, 0,
             new LearningRateSchedule.Constant(0.1)))
