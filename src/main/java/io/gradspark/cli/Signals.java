@@ -42,7 +42,15 @@ final class Signals {
         // the JVM reserves the signal (e.g. -Xrs): keep its default
       }
     }
-    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // a signal arrived before the handlers above were in place (the JVM's default handler has
+      // begun shutting down): nothing has run yet, so there is nothing to report. Without this
+      // the JVM printed "IllegalStateException: Shutdown in progress" with its stack. exit blocks
+      // here while the shutdown in progress ends the JVM with the signal's own exit code.
+      System.exit(128 + 15);
+    }
   }
 
   /** The signal that is stopping this JVM ("SIGINT", "SIGTERM"), or null. */
