@@ -31,6 +31,7 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  */
 public final class HadoopPaths {
   private static final Pattern SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]+:");
+
   private HadoopPaths() {}
 
   /** The configuration in use (null: the classpath's defaults, made when first asked for). */
@@ -54,14 +55,7 @@ public final class HadoopPaths {
       closeOpened(previous);
       HadoopFiles.release(previous);
     }
-    for (Configuration ended : ENDED) {
-      HadoopFiles.release(ended);
-    }
-    ENDED.clear();
   }
-
-  /** Configurations of applications that ended, whose HadoopFiles instances are still open. */
-  private static final List<Configuration> ENDED = new ArrayList<>();
 
   /**
    * Calls {@link #configure} with conf's value unless the configuration in use is already
@@ -81,20 +75,16 @@ public final class HadoopPaths {
   }
 
   /**
-   * Closes the file systems opened under owner's configuration for reading and goes back to the
-   * classpath's defaults, if owner's is the configuration in use (the Spark layer calls this when
-   * its application ends). Nothing happens for another owner. {@link HadoopFiles}' instances
-   * stay open until the next configuration replaces this one: a run stopped by a signal tidies
-   * its run directory with them from a shutdown hook, while Spark's own hook stops the
-   * application.
+   * Closes the file systems opened under owner's configuration for reading, if owner's is the
+   * configuration in use (the Spark layer calls this when its application ends); nothing happens
+   * for another owner. The configuration stays in use: a shutdown hook that tidies a run
+   * directory while Spark's own hook stops the application still writes with the application's
+   * settings, through {@link HadoopFiles}' instances, which stay open until the next
+   * configuration replaces this one ({@link #configure}).
    */
   public static synchronized void release(Object owner) {
     if (owner != null && owner == configuredFor) {
-      Configuration c = configuration;
-      configuration = null;
-      configuredFor = null;
-      closeOpened(c);
-      ENDED.add(c);
+      closeOpened(configuration);
     }
   }
 

@@ -83,10 +83,11 @@ class HadoopConfigurationTest {
       HadoopPaths.release(second);
       assertTrue(read2.closed());
       assertFalse(write2.closed());
-      assertEquals(null, HadoopPaths.configuration().get("gradspark.test.owner"),
-          "back to the classpath's defaults");
+      assertSame(write2, HadoopFiles.fileSystem(path, "--out"), "still the application's");
+      RecordingFileSystem read3 = (RecordingFileSystem) HadoopPaths.fileSystem(path, "data");
+      assertEquals("second", owner(read3), "its settings stay in use");
       HadoopPaths.configureFor(first, () -> with("first again"));
-      assertTrue(write2.closed());
+      assertTrue(write2.closed() && read3.closed(), "closed when the next application comes");
     } finally {
       HadoopPaths.configureFor(new Object(), Configuration::new);
     }

@@ -116,7 +116,9 @@ class HadoopCheckpointStoreTest {
     try {
       savedListedPrunedAndLoaded(hdfs);
     } finally {
-      io.gradspark.fs.HadoopPaths.release(application);
+      // the classpath's defaults for later tests (closes this application's file systems)
+      io.gradspark.fs.HadoopPaths.configureFor(new Object(),
+          org.apache.hadoop.conf.Configuration::new);
     }
   }
 
