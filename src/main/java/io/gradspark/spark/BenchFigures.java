@@ -3,6 +3,7 @@ package io.gradspark.spark;
 import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainingJob;
 import io.gradspark.eval.EpochStats;
+import io.gradspark.nn.Blas;
 import io.gradspark.nn.DgemmThroughput;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
@@ -222,6 +223,12 @@ public final class BenchFigures {
     report.put("epochs", spec.epochs());
     report.put("blas", TrainingJob.blasName());
     report.put("blas_library", TrainingJob.blasLibrary());
+    report.put("blas_setting", spec.blas().configName());
+    // what the choice measured at start (auto: every kind this JVM can run; forced: that one)
+    report.put("blas_gflops", Blas.measured()
+        .map(Blas.Measured::chosenGflops).orElse(Double.NaN));
+    report.put("blas_measured", Blas.measured()
+        .map(Blas.Measured::rates).orElse(""));
     report.put("cores", Runtime.getRuntime().availableProcessors());
     report.put("engines", rows);
     report.put("total_seconds", totalSeconds);
