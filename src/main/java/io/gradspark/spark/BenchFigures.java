@@ -140,6 +140,16 @@ public final class BenchFigures {
     m.put("network", net.describe());
     m.put("blas", TrainingJob.blasName());
     m.put("gflops", DgemmThroughput.gflops(net, rows, threads, seconds));
+    if (threads > 1) {
+      // one thread on the whole batch, as the local engine computes it: the threads' rate over
+      // it is the most a data-parallel step on them can gain over one thread, whatever the
+      // engine does around the products
+      int whole = Batches.matrixRows(schedule.batchSize());
+      double one = DgemmThroughput.gflops(net, whole, 1, seconds);
+      m.put("one_thread_rows", whole);
+      m.put("one_thread_gflops", one);
+      m.put("thread_scaling", (Double) m.get("gflops") / one);
+    }
     return m;
   }
 
@@ -177,6 +187,11 @@ public final class BenchFigures {
               + "products only, %s: %.1f GFLOP/s", (Integer) dgemm.get("threads"),
           (Integer) dgemm.get("rows_per_thread"), dgemm.get("network"), dgemm.get("blas"),
           limit));
+      if (dgemm.get("one_thread_gflops") instanceof Double one) {
+        b.append(String.format(Locale.ROOT, " (1 thread x %d rows: %.1f GFLOP/s; %d threads are "
+                + "%.2f x one)", (Integer) dgemm.get("one_thread_rows"), one,
+            (Integer) dgemm.get("threads"), (Double) dgemm.get("thread_scaling")));
+      }
       for (Map<String, Object> r : rows) {
         if (r.get("network").equals(dgemm.get("network"))) {
           double g = (Double) r.get("gflops");
