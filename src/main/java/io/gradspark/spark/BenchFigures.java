@@ -103,6 +103,7 @@ public final class BenchFigures {
           (double) s.cachedBytes(DataSplit.TRAIN) / schedule.rows());
       m.put("partitions", s.partitions());
       m.put("exchange", s.exchange());
+      m.put("executor_blas", s.executorBlas()); // what the tasks installed: the driver's BLAS
       m.put("driver_bytes_per_step", s.driverBytesPerStep());
       m.put("busiest_link_bytes_per_step", s.busiestLinkBytesPerStep());
     }
