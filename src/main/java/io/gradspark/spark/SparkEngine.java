@@ -909,9 +909,18 @@ public final class SparkEngine implements GradientEngine {
    * The BLAS installed in the JVMs that hold the training partitions, as their tasks left it
    * (one job; the probe installs nothing): the driver's choice once they have run a step, "none
    * installed (netlib's default: ...)" where no task installed one. Distinct values, joined
-   * with "; ".
+   * with "; "; "unknown (...)" without a job when some training partition is no longer cached.
    */
   public String executorBlas() {
+    // a probe over evicted partitions would load them again from the data: not for a string
+    int id = data.get(DataSplit.TRAIN).id();
+    boolean cached = false;
+    for (org.apache.spark.storage.RDDInfo info : sc.sc().getRDDStorageInfo()) {
+      cached |= info.id() == id && info.numCachedPartitions() >= partitions;
+    }
+    if (!cached) {
+      return "unknown (the training partitions are no longer all cached)";
+    }
     sc.setJobDescription("executor BLAS");
     String[] seen = new String[partitions];
     sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), InstalledBlas.INSTANCE, allPartitions,
