@@ -204,10 +204,12 @@ public final class Blas {
         return v;
       default:
         String loaded = loadedNativeLibrary().orElse(null);
-        if (loaded == null) {
-          // netlib's JNI shim reads the file to dlopen from this property, once per JVM
+        if (loaded == null && !choice.library().isEmpty()) {
+          // netlib's JNI shim reads the file to dlopen from this property, once per JVM (no
+          // file: netlib's own default, libblas.so.3, where no memory map says what it is)
           System.setProperty(NATIVE_LIB_PATH, choice.library());
-        } else if (!sameFile(loaded, choice.library())) {
+        } else if (loaded != null && !choice.library().isEmpty()
+            && !sameFile(loaded, choice.library())) {
           throw new GradsparkException("This JVM has the native BLAS " + loaded
               + " loaded and cannot load " + choice.library() + " as well",
               "run every training of one JVM on the same BLAS (training.blas)");
