@@ -52,11 +52,21 @@ import java.util.Objects;
  * @param storage how Spark caches the datasets
  * @param data how the rows are prepared before training (scale, one-vs-all, validation split)
  * @param sessions how Spark steps run: step sessions, their exchange, port and retries
+ * @param blas which BLAS the matrix products run on: measured (auto) or forced
  */
 public record RunSpec(String name, Network network, Initializer init, String initFrom, long seed,
     int epochs, int batchSize, boolean shuffle, boolean dropLast, Optimizer optimizer,
     int patience, Checkpoints checkpoints, Engine engine, int partitions, Storage storage,
-    DataPrep data, Sessions sessions) {
+    DataPrep data, Sessions sessions, BlasSetting blas) {
+
+  /** As above with the BLAS chosen by measurement ({@link BlasSetting#AUTO}). */
+  public RunSpec(String name, Network network, Initializer init, String initFrom, long seed,
+      int epochs, int batchSize, boolean shuffle, boolean dropLast, Optimizer optimizer,
+      int patience, Checkpoints checkpoints, Engine engine, int partitions, Storage storage,
+      DataPrep data, Sessions sessions) {
+    this(name, network, init, initFrom, seed, epochs, batchSize, shuffle, dropLast, optimizer,
+        patience, checkpoints, engine, partitions, storage, data, sessions, BlasSetting.AUTO);
+  }
 
   /** As above with the default step sessions ({@link Sessions#DEFAULT}). */
   public RunSpec(String name, Network network, Initializer init, String initFrom, long seed,
@@ -76,6 +86,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(sessions, "sessions");
+    Objects.requireNonNull(blas, "blas");
     name = name == null || name.isBlank() ? "run" : name.trim();
     initFrom = initFrom == null ? "" : initFrom.trim();
     atLeast("epochs", epochs, 1);
@@ -145,6 +156,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     b.storage = storage;
     b.data = data;
     b.sessions = sessions;
+    b.blas = blas;
     return b;
   }
 
@@ -157,6 +169,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     m.put("shuffle", shuffle);
     m.put("optimizer", optimizer.toString());
     m.put("optimizer_method", optimizer.method().configName());
+    m.put("blas_setting", blas.configName());
     if (data.classWeights() != null) {
       m.put("class_weights", data.classWeights().toString());
     }
@@ -181,6 +194,34 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     SPARK,
     /** This JVM, every row in memory. */
     LOCAL;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * {@code training.blas}: AUTO measures every implementation the JVM can run on the network's
+   * shapes and takes the fastest ({@link io.gradspark.nn.Blas#choose}); the others force one
+   * (refused, naming what is available, where it cannot run). The driver's choice is what the
+   * executors install, whatever they would pick on their own.
+   */
+  public enum BlasSetting {
+    AUTO(null),
+    NATIVE(io.gradspark.nn.Blas.Kind.NATIVE),
+    VECTOR(io.gradspark.nn.Blas.Kind.VECTOR),
+    JAVA(io.gradspark.nn.Blas.Kind.JAVA);
+
+    private final io.gradspark.nn.Blas.Kind kind;
+
+    BlasSetting(io.gradspark.nn.Blas.Kind kind) {
+      this.kind = kind;
+    }
+
+    /** The kind forced, or null for AUTO. */
+    public io.gradspark.nn.Blas.Kind kind() {
+      return kind;
+    }
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);
@@ -510,6 +551,7 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     private Storage storage = Storage.MEMORY_ONLY;
     private DataPrep data = DataPrep.NONE;
     private Sessions sessions = Sessions.DEFAULT;
+    private BlasSetting blas = BlasSetting.AUTO;
 
     private Builder(Network network) {
       this.network = network;
@@ -595,9 +637,15 @@ public record RunSpec(String name, Network network, Initializer init, String ini
       return this;
     }
 
+    public Builder blas(BlasSetting v) {
+      blas = v;
+      return this;
+    }
+
     public RunSpec build() {
       return new RunSpec(name, network, init, initFrom, seed, epochs, batchSize, shuffle,
-          dropLast, optimizer, patience, checkpoints, engine, partitions, storage, data, sessions);
+          dropLast, optimizer, patience, checkpoints, engine, partitions, storage, data, sessions,
+          blas);
     }
   }
 }

@@ -49,7 +49,7 @@ public final class TrainingJob implements AutoCloseable {
     this.configSource = configSource;
     Network net = spec.network();
     checkMemory(spec, Runtime.getRuntime().maxMemory());
-    chooseBlas(net, spec.batchSize());
+    chooseBlas(net, spec.batchSize(), spec.blas());
     // the linear scaling rule scales by the batch as used: one larger than the data is capped
     this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
     this.optimizer = spec.optimizer().forBatch(spec.batchSize(), schedule.batchSize()).build(net);
@@ -205,14 +205,16 @@ public final class TrainingJob implements AutoCloseable {
   private static final double BLAS_PROBE_SECONDS = 0.2;
 
   /**
-   * Picks this JVM's BLAS by a short measurement of the network's shapes (once per JVM: see
-   * {@link Blas#choose}); a slow pick is said on stderr once, with how to get a fast one.
+   * Installs the BLAS of training.blas: forced, or (auto) the fastest by a short measurement of
+   * the network's shapes (once per JVM: see {@link Blas#choose}), a slow pick said on stderr
+   * once, with how to get a fast one. Refuses a forced kind this JVM cannot run, naming those it
+   * can.
    */
-  private static void chooseBlas(Network net, int batchSize) {
-    boolean first = Blas.installed().isEmpty();
+  private static void chooseBlas(Network net, int batchSize, RunSpec.BlasSetting setting) {
+    boolean first = Blas.measured().isEmpty();
     Blas.Measured m = Blas.choose(net, io.gradspark.train.Batches.matrixRows(batchSize),
-        BLAS_PROBE_SECONDS);
-    if (first) {
+        BLAS_PROBE_SECONDS, setting.kind());
+    if (first && setting == RunSpec.BlasSetting.AUTO) {
       m.warning().ifPresent(System.err::println);
     }
   }

@@ -10,6 +10,7 @@ import io.gradspark.api.TrainingJob;
 import io.gradspark.config.RunSpecs;
 import io.gradspark.fs.HadoopFiles;
 import io.gradspark.io.CheckpointFile;
+import io.gradspark.nn.Blas;
 import io.gradspark.spark.HadoopCheckpointStore;
 import io.gradspark.spark.SparkEngines;
 import io.gradspark.train.BatchSchedule;
@@ -121,7 +122,9 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
       try (TrainDirectory dir = new TrainDirectory(target, fresh, checkpoints)) {
         checkpoints.checkWritable();
         if (fresh) {
-          RunOutputs.writeSettings(target, run.settings().render());
+          // the BLAS auto chose is the run's: --resume runs on it again (bit-identical)
+          RunOutputs.writeSettings(target, run.settings().with("training.blas",
+              Blas.inUse().kind().configName()).render());
         }
         BatchSchedule schedule = job.schedule();
         System.out.printf(Locale.ROOT,

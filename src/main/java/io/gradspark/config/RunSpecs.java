@@ -134,7 +134,9 @@ public final class RunSpecs {
         RunSpec.Storage.valueOf(c.choice("training.storage-level", "memory_only",
             "memory_and_disk", "memory_only_ser", "memory_and_disk_ser")
             .toUpperCase(Locale.ROOT)),
-        prep, sessions(c));
+        prep, sessions(c),
+        RunSpec.BlasSetting.valueOf(c.choice("training.blas", "auto", "native", "vector", "java")
+            .toUpperCase(Locale.ROOT)));
   }
 
   /** Step sessions of training.sessions.* and training.exchange. */

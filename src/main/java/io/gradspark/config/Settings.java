@@ -266,6 +266,15 @@ public final class Settings {
     return source;
   }
 
+  /**
+   * These settings with key set to a string value (what a run resolved, recorded in its
+   * config.conf: training.blas = auto becomes the BLAS it chose, so that --resume keeps it).
+   */
+  public Settings with(String key, String value) {
+    return new Settings(config.withValue(key,
+        com.typesafe.config.ConfigValueFactory.fromAnyRef(value)), source);
+  }
+
   /** The merged settings as HOCON text (written to the run directory as config.conf). */
   public String render() {
     return config.root().render(ConfigRenderOptions.defaults().setOriginComments(false)

@@ -108,12 +108,16 @@ public final class Blas {
    * Installs a choice for this JVM (the driver's, or an executor's from the driver). A native
    * library can be loaded once per JVM: asking for another file than the one loaded is refused.
    */
-  public static synchronized void use(Choice choice) {
+  public static void use(Choice choice) {
     if (choice.equals(installed)) {
-      return;
+      return; // every task calls this: no lock once installed
     }
-    current = instance(choice);
-    installed = choice;
+    synchronized (Blas.class) {
+      if (!choice.equals(installed)) {
+        current = instance(choice);
+        installed = choice;
+      }
+    }
   }
 
   /** The installed choice, or empty while netlib's default is in use. */
@@ -200,10 +204,12 @@ public final class Blas {
         return v;
       default:
         String loaded = loadedNativeLibrary().orElse(null);
-        if (loaded == null) {
-          // netlib's JNI shim reads the file to dlopen from this property, once per JVM
+        if (loaded == null && !choice.library().isEmpty()) {
+          // netlib's JNI shim reads the file to dlopen from this property, once per JVM (no
+          // file: netlib's own default, libblas.so.3, where no memory map says what it is)
           System.setProperty(NATIVE_LIB_PATH, choice.library());
-        } else if (!sameFile(loaded, choice.library())) {
+        } else if (loaded != null && !choice.library().isEmpty()
+            && !sameFile(loaded, choice.library())) {
           throw new GradsparkException("This JVM has the native BLAS " + loaded
               + " loaded and cannot load " + choice.library() + " as well",
               "run every training of one JVM on the same BLAS (training.blas)");
@@ -411,27 +417,33 @@ public final class Blas {
     }
   }
 
+  /** What {@link #choose} measured for training.blas = auto: once per JVM. */
+  private static Measured auto;
+  /** The outcome of the latest {@link #choose}, auto or forced. */
   private static Measured measured;
 
   /** Timed rounds per candidate in {@link #choose}. */
   private static final int ROUNDS = 4;
 
   /**
-   * The BLAS for this JVM: on the first call, measures each available implementation on the
-   * network's shapes (rows rows a pass, about seconds each after a warm-up) and installs the
-   * pick; later calls return that outcome (one JVM loads one native library, and every training
-   * in it runs on the same BLAS). When {@link #use} installed a choice first, that one is
-   * measured alone and kept.
+   * The BLAS for a training, installed: forced null (training.blas = auto) measures each
+   * available implementation on the network's shapes (rows rows a pass, about seconds in all
+   * after a warm-up) on the JVM's first call and installs the pick; later auto calls install
+   * that same pick again (one JVM loads one native library, and every auto training in it runs
+   * on the same BLAS). A forced kind is installed ({@link #force}) and measured alone.
    */
-  public static synchronized Measured choose(Network net, int rows, double seconds) {
-    if (measured != null) {
+  public static synchronized Measured choose(Network net, int rows, double seconds, Kind forced) {
+    if (forced != null) {
+      Choice c = force(forced);
+      Map<Kind, Double> byKind = new EnumMap<>(Kind.class);
+      byKind.put(c.kind(), DgemmThroughput.gflops(net, rows, 1, seconds));
+      measured = new Measured(c, byKind);
       return measured;
     }
-    Map<Kind, Double> byKind = new EnumMap<>(Kind.class);
-    if (installed != null) {
-      byKind.put(installed.kind(), DgemmThroughput.gflops(net, rows, 1, seconds));
-      measured = new Measured(installed, byKind);
-      return measured;
+    if (auto != null) {
+      use(auto.choice());
+      measured = auto;
+      return auto;
     }
     BLAS before = current;
     List<Choice> candidates = new ArrayList<>();
@@ -447,22 +459,83 @@ public final class Blas {
     // rounds interleaved, best of each: a busy machine slows a candidate in one round, not all,
     // and the first round lets the JIT compile the Java kernels
     double[] best = new double[candidates.size()];
-    for (int round = 0; round < ROUNDS; round++) {
-      for (int i = 0; i < candidates.size(); i++) {
-        current = impls.get(i);
-        best[i] = Math.max(best[i], DgemmThroughput.gflops(net, rows, 1, seconds / ROUNDS));
+    try {
+      for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < candidates.size(); i++) {
+          current = impls.get(i);
+          best[i] = Math.max(best[i], DgemmThroughput.gflops(net, rows, 1, seconds / ROUNDS));
+        }
       }
+    } finally {
+      current = before;
     }
     Map<Choice, Double> rates = new java.util.LinkedHashMap<>();
+    Map<Kind, Double> byKind = new EnumMap<>(Kind.class);
     for (int i = 0; i < candidates.size(); i++) {
       rates.put(candidates.get(i), best[i]);
       byKind.put(candidates.get(i).kind(), best[i]);
     }
-    current = before;
     Choice pick = pick(rates);
     use(pick);
-    measured = new Measured(pick, byKind);
-    return measured;
+    auto = new Measured(pick, byKind);
+    measured = auto;
+    return auto;
+  }
+
+  /**
+   * Installs the available implementation of a kind (training.blas = native, vector or java);
+   * refuses, naming what this JVM can run, where it cannot run here.
+   */
+  public static synchronized Choice force(Kind kind) {
+    List<String> names = new ArrayList<>();
+    String why = null;
+    for (Choice c : available()) {
+      if (c.kind() != kind) {
+        names.add(c.toString());
+        continue;
+      }
+      try {
+        instance(c);
+        use(c);
+        return c;
+      } catch (GradsparkException e) {
+        why = e.getMessage(); // a native library file that does not load
+      }
+    }
+    String how = switch (kind) {
+      case NATIVE -> "install OpenBLAS (apt-get install libopenblas0-pthread) or point "
+          + "-D" + NATIVE_LIB_PATH + " at a BLAS library file";
+      case VECTOR -> "start the JVM with --add-modules jdk.incubator.vector (on Spark, in "
+          + "spark.driver.extraJavaOptions and spark.executor.extraJavaOptions)";
+      case JAVA -> "";
+    };
+    throw new GradsparkException("training.blas = " + kind.configName() + ", but this JVM "
+        + "cannot run a " + kind.configName() + " BLAS" + (why == null ? "" : " (" + why + ")")
+        + "; available here: " + String.join(", ", names),
+        "set training.blas = auto (or one of the available), or " + how);
+  }
+
+  /**
+   * The choice the layers run on now, which tasks install on executors: the installed one, or
+   * netlib's default, described as a choice and installed (pinned), when none was made.
+   */
+  public static synchronized Choice inUse() {
+    if (installed == null) {
+      BLAS b = get();
+      installed = b instanceof NativeBLAS
+          ? new Choice(Kind.NATIVE, loadedNativeLibrary().orElse(nativeLibrary().orElse("")))
+          : new Choice(isVector(b) ? Kind.VECTOR : Kind.JAVA, "");
+    }
+    return installed;
+  }
+
+  /**
+   * Forgets the installed choice: {@link #get} is netlib's default again, as on an executor
+   * before its first task (a native library loaded stays loaded). For tests of the task side.
+   */
+  public static synchronized void uninstall() {
+    installed = null;
+    current = null;
   }
 
   /** What {@link #choose} measured in this JVM, if it ran. */

@@ -3,6 +3,7 @@ package io.gradspark.spark;
 import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainingJob;
 import io.gradspark.eval.EpochStats;
+import io.gradspark.nn.Blas;
 import io.gradspark.nn.DgemmThroughput;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
@@ -102,6 +103,7 @@ public final class BenchFigures {
           (double) s.cachedBytes(DataSplit.TRAIN) / schedule.rows());
       m.put("partitions", s.partitions());
       m.put("exchange", s.exchange());
+      m.put("executor_blas", s.executorBlas()); // what the tasks installed: the driver's BLAS
       m.put("driver_bytes_per_step", s.driverBytesPerStep());
       m.put("busiest_link_bytes_per_step", s.busiestLinkBytesPerStep());
     }
@@ -139,6 +141,16 @@ public final class BenchFigures {
     m.put("network", net.describe());
     m.put("blas", TrainingJob.blasName());
     m.put("gflops", DgemmThroughput.gflops(net, rows, threads, seconds));
+    if (threads > 1) {
+      // one thread on the whole batch, as the local engine computes it: the threads' rate over
+      // it is the most a data-parallel step on them can gain over one thread, whatever the
+      // engine does around the products
+      int whole = Batches.matrixRows(schedule.batchSize());
+      double one = DgemmThroughput.gflops(net, whole, 1, seconds);
+      m.put("one_thread_rows", whole);
+      m.put("one_thread_gflops", one);
+      m.put("thread_scaling", (Double) m.get("gflops") / one);
+    }
     return m;
   }
 
@@ -176,6 +188,11 @@ public final class BenchFigures {
               + "products only, %s: %.1f GFLOP/s", (Integer) dgemm.get("threads"),
           (Integer) dgemm.get("rows_per_thread"), dgemm.get("network"), dgemm.get("blas"),
           limit));
+      if (dgemm.get("one_thread_gflops") instanceof Double one) {
+        b.append(String.format(Locale.ROOT, " (1 thread x %d rows: %.1f GFLOP/s; %d threads are "
+                + "%.2f x one)", (Integer) dgemm.get("one_thread_rows"), one,
+            (Integer) dgemm.get("threads"), (Double) dgemm.get("thread_scaling")));
+      }
       for (Map<String, Object> r : rows) {
         if (r.get("network").equals(dgemm.get("network"))) {
           double g = (Double) r.get("gflops");
@@ -222,6 +239,12 @@ public final class BenchFigures {
     report.put("epochs", spec.epochs());
     report.put("blas", TrainingJob.blasName());
     report.put("blas_library", TrainingJob.blasLibrary());
+    report.put("blas_setting", spec.blas().configName());
+    // what the choice measured at start (auto: every kind this JVM can run; forced: that one)
+    report.put("blas_gflops", Blas.measured()
+        .map(Blas.Measured::chosenGflops).orElse(Double.NaN));
+    report.put("blas_measured", Blas.measured()
+        .map(Blas.Measured::rates).orElse(""));
     report.put("cores", Runtime.getRuntime().availableProcessors());
     report.put("engines", rows);
     report.put("total_seconds", totalSeconds);

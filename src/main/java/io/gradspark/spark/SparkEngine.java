@@ -5,6 +5,7 @@ import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.fs.HadoopPaths;
+import io.gradspark.nn.Blas;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.Batches;
@@ -60,6 +61,12 @@ public final class SparkEngine implements GradientEngine {
   private final JavaSparkContext sc;
   private final Network net;
   private final BatchSchedule schedule;
+  /**
+   * The driver's BLAS when the engine was built, which every task installs before its
+   * arithmetic: an executor's own pick (netlib's default) may differ, and runs are bit-identical
+   * only on the same BLAS.
+   */
+  private final Blas.Choice blas;
   private final int partitions;
   private final Map<DataSplit, JavaRDD<Part>> data = new EnumMap<>(DataSplit.class);
   private final AggregationPlan plan;
@@ -195,6 +202,7 @@ public final class SparkEngine implements GradientEngine {
     this.sc = sc;
     this.net = net;
     this.schedule = schedule;
+    this.blas = Blas.inUse();
     this.partitions = cached.get(DataSplit.TRAIN).getNumPartitions();
     if (plan.partitions() != partitions) {
       throw new IllegalArgumentException("A plan for " + plan.partitions()
@@ -420,7 +428,7 @@ public final class SparkEngine implements GradientEngine {
     Broadcast<Params> bc = sameJvm ? null : sc.broadcast(new Params(params));
     long t1 = System.nanoTime();
     try {
-      StepFunction f = new StepFunction(bc, slot, net, schedule, epoch, step);
+      StepFunction f = new StepFunction(bc, slot, net, schedule, blas, epoch, step);
       CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
       long compute = 0;
       long t2;
@@ -495,10 +503,10 @@ public final class SparkEngine implements GradientEngine {
           }
           sc.setJobDescription("steps from epoch " + (epoch + 1) + " step " + (step + 1) + "/"
               + schedule.stepsPerEpoch());
-          session = sameJvm ? StepSession.inJvm(sc, trainRdd(), net, schedule)
+          session = sameJvm ? StepSession.inJvm(sc, trainRdd(), net, schedule, blas)
               : StepSession.overTcp(sc, trainRdd(), net, schedule,
                   sc.getConf().getBoolean("spark.network.crypto.enabled", false),
-                  !treeExchange(), server(), false, stepHost);
+                  !treeExchange(), server(), false, stepHost, blas);
         }
         before = session.traffic();
         r = session.step(params, epoch, step);
@@ -849,7 +857,8 @@ public final class SparkEngine implements GradientEngine {
     try {
       AggregationPlan how = rdd.getNumPartitions() == partitions ? evaluationPlan
           : evaluationPlan(sc, net, rdd.getNumPartitions());
-      return treeSum(sc, rdd, how, new EvaluateFunction(bc, net), Evaluation::merge).result();
+      return treeSum(sc, rdd, how, new EvaluateFunction(bc, net, blas), Evaluation::merge)
+          .result();
     } finally {
       bc.destroy();
     }
@@ -862,14 +871,15 @@ public final class SparkEngine implements GradientEngine {
   static Evaluation evaluateParts(JavaSparkContext sc, JavaRDD<Part> rdd, Network net,
       Broadcast<Params> bc) {
     return treeSum(sc, rdd, evaluationPlan(sc, net, rdd.getNumPartitions()),
-        new EvaluateFunction(bc, net), Evaluation::merge).result();
+        new EvaluateFunction(bc, net, Blas.inUse()), Evaluation::merge).result();
   }
 
-  /** A partition's evaluation (on its executor). */
-  private record EvaluateFunction(Broadcast<Params> params, Network net)
+  /** A partition's evaluation (on its executor, on the driver's BLAS). */
+  private record EvaluateFunction(Broadcast<Params> params, Network net, Blas.Choice blas)
       implements PartFunction<Evaluation> {
     @Override
     public Evaluation apply(Part part) {
+      Blas.use(blas);
       Evaluation ev = new Evaluation(net.classes());
       Batches.evaluate(net, params.value().values(), part.block(), ev);
       return ev;
@@ -891,7 +901,62 @@ public final class SparkEngine implements GradientEngine {
     m.put("exchange", exchange());
     m.put("driver_bytes_per_step", driverBytesPerStep());
     m.put("busiest_link_bytes_per_step", busiestLinkBytesPerStep());
+    m.put("executor_blas", executorBlas());
     return m;
+  }
+
+  /**
+   * The BLAS installed in the JVMs that hold the training partitions, as their tasks left it
+   * (one job; the probe installs nothing): the driver's choice once they have run a step, "none
+   * installed (netlib's default: ...)" where no task installed one. Distinct values, joined
+   * with "; "; "unknown (...)" without a job when some training partition is no longer cached.
+   */
+  public String executorBlas() {
+    // a probe over evicted partitions would load them again from the data: not for a string
+    int id = data.get(DataSplit.TRAIN).id();
+    boolean cached = false;
+    for (org.apache.spark.storage.RDDInfo info : sc.sc().getRDDStorageInfo()) {
+      cached |= info.id() == id && info.numCachedPartitions() >= partitions;
+    }
+    if (!cached) {
+      return "unknown (the training partitions are no longer all cached)";
+    }
+    sc.setJobDescription("executor BLAS");
+    String[] seen = new String[partitions];
+    sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), InstalledBlas.INSTANCE, allPartitions,
+        new Gather(seen), scala.reflect.ClassTag$.MODULE$.apply(String.class));
+    return String.join("; ", new java.util.TreeSet<>(java.util.Arrays.asList(seen)));
+  }
+
+  /** A task's JVM's installed BLAS, without installing one. */
+  private static final class InstalledBlas extends scala.runtime.AbstractFunction2<TaskContext,
+      scala.collection.Iterator<Part>, String> implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final InstalledBlas INSTANCE = new InstalledBlas();
+
+    @Override
+    public String apply(TaskContext context, scala.collection.Iterator<Part> p) {
+      return Blas.installed().map(Blas.Choice::toString)
+          .orElseGet(() -> "none installed (netlib's default: " + Blas.describe() + ")");
+    }
+  }
+
+  /** Stores each task's string at its partition index (on the driver). */
+  private static final class Gather
+      extends scala.runtime.AbstractFunction2<Object, String, scala.runtime.BoxedUnit>
+      implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final transient String[] into;
+
+    Gather(String[] into) {
+      this.into = into;
+    }
+
+    @Override
+    public scala.runtime.BoxedUnit apply(Object index, String s) {
+      into[(Integer) index] = s;
+      return scala.runtime.BoxedUnit.UNIT;
+    }
   }
 
   /**
@@ -982,15 +1047,18 @@ public final class SparkEngine implements GradientEngine {
     private final long slot;
     private final Network net;
     private final BatchSchedule schedule;
+    /** The driver's BLAS, installed before the arithmetic. */
+    private final Blas.Choice blas;
     private final int epoch;
     private final int step;
 
     StepFunction(Broadcast<Params> params, long slot, Network net, BatchSchedule schedule,
-        int epoch, int step) {
+        Blas.Choice blas, int epoch, int step) {
       this.params = params;
       this.slot = slot;
       this.net = net;
       this.schedule = schedule;
+      this.blas = blas;
       this.epoch = epoch;
       this.step = step;
     }
@@ -1003,6 +1071,7 @@ public final class SparkEngine implements GradientEngine {
     @Override
     public PartResult apply(TaskContext context, scala.collection.Iterator<Part> parts) {
       Part part = parts.next();
+      Blas.use(blas);
       long start = System.nanoTime();
       GradientSum sum = partitionSum(net, schedule, values(), part, epoch, step);
       long nanos = System.nanoTime() - start;
@@ -1016,6 +1085,7 @@ public final class SparkEngine implements GradientEngine {
     /** A tree's leaf: the partition's sum. */
     @Override
     public GradientSum apply(Part part) {
+      Blas.use(blas);
       return partitionSum(net, schedule, values(), part, epoch, step);
     }
   }

@@ -1,6 +1,7 @@
 package io.gradspark.spark;
 
 import io.gradspark.DoubleArrays;
+import io.gradspark.nn.Blas;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientSum;
@@ -119,11 +120,14 @@ abstract class StepSession {
     return sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
   }
 
-  /** A session whose tasks run in this JVM (a local master), the step handed over in memory. */
+  /**
+   * A session whose tasks run in this JVM (a local master), the step handed over in memory; the
+   * tasks install blas before their first step.
+   */
   static StepSession inJvm(JavaSparkContext sc, RDD<Part> train, Network net,
-      BatchSchedule schedule) {
+      BatchSchedule schedule, Blas.Choice blas) {
     StepSession s = new InJvm(train.getNumPartitions());
-    return s.submit(sc, train, new InJvmTask(s.id, net, schedule));
+    return s.submit(sc, train, new InJvmTask(s.id, net, schedule, blas));
   }
 
   /**
@@ -136,22 +140,23 @@ abstract class StepSession {
     org.apache.spark.SparkConf conf = sc.getConf();
     String driverHost = conf.get("spark.driver.host", "127.0.0.1");
     Server server = new Server(conf.get("spark.driver.bindAddress", driverHost), 0);
-    return overTcp(sc, train, net, schedule, encrypt, star, server, true, null);
+    return overTcp(sc, train, net, schedule, encrypt, star, server, true, null, Blas.inUse());
   }
 
   /**
    * As above on the engine's server (owned: closed with the session), the tasks told to connect
-   * to host (null: spark.driver.host; other for tests).
+   * to host (null: spark.driver.host; other for tests) and to install blas before their first
+   * step.
    */
   static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
       BatchSchedule schedule, boolean encrypt, boolean star, Server server, boolean owned,
-      String connectTo) {
+      String connectTo, Blas.Choice blas) {
     org.apache.spark.SparkConf conf = sc.getConf();
     String host = connectTo != null ? connectTo : conf.get("spark.driver.host", "127.0.0.1");
     int partitions = train.getNumPartitions();
     Tcp s = new Tcp(partitions, server, owned, encrypt, star, net.numParams());
     try {
-      return s.submit(sc, train, new TcpTask(s.setup(host, net, schedule), partitions));
+      return s.submit(sc, train, new TcpTask(s.setup(host, net, schedule), partitions, blas));
     } catch (RuntimeException e) {
       s.stop();
       throw e;
@@ -424,14 +429,15 @@ abstract class StepSession {
   }
 
   /** An in-JVM session's task: computes every step posted until the session ends. */
-  private record InJvmTask(long session, Network net, BatchSchedule schedule) implements
-      SessionTask {
+  private record InJvmTask(long session, Network net, BatchSchedule schedule, Blas.Choice blas)
+      implements SessionTask {
     @Override
     public void run(Part part, TaskContext context) throws Exception {
       if (!(OPEN.get(session) instanceof InJvm s)) {
         return; // ended before this task started
       }
       try {
+        Blas.use(blas);
         for (Posted p = s.next(0, context); p != null; p = s.next(p.seq(), context)) {
           long start = System.nanoTime();
           GradientSum sum = compute(net, schedule, part, p);
@@ -725,9 +731,11 @@ abstract class StepSession {
   }
 
   /** A TCP session's task: {@link ExchangeTask} with its peers from Spark's barrier context. */
-  private record TcpTask(ExchangeTask.Setup setup, int partitions) implements SessionTask {
+  private record TcpTask(ExchangeTask.Setup setup, int partitions, Blas.Choice blas)
+      implements SessionTask {
     @Override
     public void run(Part part, TaskContext context) throws Exception {
+      Blas.use(blas); // the driver's BLAS, whatever this executor would pick on its own
       ExchangeTask.run(setup, part, partitions, new SparkPeers());
     }
   }

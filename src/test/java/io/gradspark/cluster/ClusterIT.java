@@ -216,15 +216,25 @@ class ClusterIT {
   @Test
   @Order(2)
   void theClusterTrainsBitForBitWhatLocalTrains() throws Exception {
-    TrainRun local = run("local[2]", "local[2]", 4, JOBS);
-    TrainRun onCluster = run("cluster", cluster.masterUrl(), 4, JOBS);
+    // plain Java forced on the driver: not what the executors would pick on their own (netlib's
+    // default is a native library or the vector API where either is there), so a cluster model
+    // bit-identical to local[2]'s shows that the executors ran on the driver's choice
+    TrainRun local = run("local[2]", "local[2]", 4, JOBS, "training.blas=java");
+    TrainRun onCluster = run("cluster", cluster.masterUrl(), 4, JOBS, "training.blas=java");
     assertIdentical(local.out, onCluster.out, "local[2] vs the cluster, a job per step");
+    assertEquals("java", onCluster.summary().path("executor_blas").asText(),
+        "the BLAS the executors installed");
+    results.put("cluster executors' BLAS with training.blas = java (summary executor_blas)",
+        onCluster.summary().path("executor_blas").asText());
     TrainRun localSession = run("local[2] session", "local[2]", 2, IN_JVM);
     TrainRun clusterSession = run("cluster session", cluster.masterUrl(), 2, OVER_TCP + STAR,
         "training.exchange=star");
     assertIdentical(localSession.out, clusterSession.out,
         "local[2] vs the cluster, steps in a session (in the JVM vs over TCP, a star)");
     assertEquals("star", clusterSession.summary().path("exchange").asText());
+    assertEquals(localSession.summary().path("executor_blas").asText(),
+        clusterSession.summary().path("executor_blas").asText(),
+        "the executors on the driver's auto choice, as local[2]'s");
     double w = 8.0 * clusterSession.summary().path("parameters").asLong();
     double driverBytes = clusterSession.summary().path("driver_bytes_per_step").asDouble();
     assertTrue(driverBytes > 3 * w && driverBytes < 4.4 * w, "a star of 2: " + driverBytes);
