@@ -106,6 +106,7 @@ public final class SparseInput {
 
   private static void forwardToLogits(Network net, double[] params, int[] start, int[] index,
       double[] value, int n, Network.Workspace ws) {
+    ws.float64();
     int layers = net.layers();
     int[] sizes = net.sizes();
     forward(start, index, value, n, sizes[0], sizes[1], params, net.weightOffset(0),

@@ -60,7 +60,13 @@ public final class LocalEngine implements GradientEngine {
     RowBlock train = data.get(DataSplit.TRAIN);
     double loss = Batches.gradient(net, params, train, 0, ids, n, x, y, w, grad, ws,
         schedule.seed(), epoch);
-    return new GradientSum(loss, n, Batches.weightSum(train, 0, ids, n), grad);
+    return new GradientSum(loss, n, Batches.weightSum(train, 0, ids, n), grad,
+        net.precision());
+  }
+
+  @Override
+  public io.gradspark.nn.Precision precision() {
+    return net.precision();
   }
 
   @Override

@@ -25,6 +25,11 @@ final class SparseBatches {
           + "training rows are held as compressed sparse rows",
           "set model.dropout = 0, or hold the rows dense (data.storage = dense)");
     }
+    if (net.precision() == io.gradspark.nn.Precision.FLOAT32) {
+      throw new io.gradspark.GradsparkException("training.precision = float32 is not supported "
+          + "on sparse rows: the training rows are held as compressed sparse rows",
+          "set training.precision = float64, or hold the rows dense (data.storage = dense)");
+    }
     boolean weighted = block.isWeighted();
     SparseRows rows = block.sparse();
     SparseRows.Batch batch = null;
