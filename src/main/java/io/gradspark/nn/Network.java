@@ -295,6 +295,17 @@ public final class Network implements Serializable {
    */
   public double lossAndGradient(double[] params, float[] x, double[] y, double[] w,
       Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
+    return float32Pass(params, x, null, y, w, keys, n, dParams, ws);
+  }
+
+  /**
+   * The float32 pass of {@link #lossAndGradient(double[], float[], double[], double[],
+   * Dropout.Keys, int, double[], Workspace)}, its first layer on the float rows x or, when csr
+   * is not null, on compressed sparse rows ({@link SparseInput}, whose values are rounded to
+   * float as dense rows are).
+   */
+  double float32Pass(double[] params, float[] x, SparseInput.Rows csr, double[] y, double[] w,
+      Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
     ws.check(n);
     Workspace.Float32 f = ws.float32();
     float[] p = f.params;
@@ -304,8 +315,13 @@ public final class Network implements Serializable {
     boolean drop = keys != null && hasDropout();
     int layers = layers();
     for (int l = 0; l < layers; l++) {
-      float[] in = l == 0 ? x : f.input(l, drop && dropout[l - 1] > 0);
-      Dense.forward(in, n, sizes[l], sizes[l + 1], p, weightOffset[l], biasOffset[l], f.z[l]);
+      if (l == 0 && csr != null) {
+        SparseInput.forward(csr, n, sizes[0], sizes[1], p, weightOffset[0], biasOffset[0],
+            f.z[0]);
+      } else {
+        float[] in = l == 0 ? x : f.input(l, drop && dropout[l - 1] > 0);
+        Dense.forward(in, n, sizes[l], sizes[l + 1], p, weightOffset[l], biasOffset[l], f.z[l]);
+      }
       if (l < layers - 1) {
         int cells = n * sizes[l + 1];
         hidden[l].forward(f.z[l], f.a[l], cells);
@@ -340,6 +356,11 @@ public final class Network implements Serializable {
     float[] g = f.grad;
     java.util.Arrays.fill(g, 0f);
     for (int l = layers - 1; l >= 0; l--) {
+      if (l == 0 && csr != null) {
+        SparseInput.backward(csr, f.dZ[0], n, sizes[0], sizes[1], weightOffset[0],
+            biasOffset[0], g);
+        continue;
+      }
       float[] in = l == 0 ? x : f.input(l, drop && dropout[l - 1] > 0);
       float[] dIn = l == 0 ? null : f.dZ[l - 1];
       Dense.backward(in, f.dZ[l], n, sizes[l], sizes[l + 1], p, weightOffset[l], biasOffset[l],
@@ -431,7 +452,8 @@ public final class Network implements Serializable {
   @Override
   public String toString() {
     return "Network{" + describe() + ", params=" + numParams
-        + (hasDropout() ? ", dropout=" + Arrays.toString(dropout) : "") + "}";
+        + (hasDropout() ? ", dropout=" + Arrays.toString(dropout) : "")
+        + (precision == Precision.FLOAT64 ? "" : ", " + precision.configName()) + "}";
   }
 
   /**
@@ -498,7 +520,7 @@ public final class Network implements Serializable {
      * caller, reused from batch to batch.
      */
     public float[] rows32() {
-      return float32().x;
+      return float32().rows();
     }
 
     public int maxRows() {
@@ -524,11 +546,12 @@ public final class Network implements Serializable {
     }
 
     /**
-     * A float32 pass's buffers: the rows x (maxRows, nIn), the rounded parameters, the batch's
-     * float32 gradient, and z_l, a_l, dZ_l (and a~_l with dropout) of every layer as floats.
+     * A float32 pass's buffers: the rounded parameters, the batch's float32 gradient, z_l, a_l,
+     * dZ_l (and a~_l with dropout) of every layer as floats, and the dense rows x (maxRows,
+     * nIn), allocated when first asked for (CSR rows need none).
      */
     static final class Float32 {
-      final float[] x;
+      private float[] x;
       final float[] params;
       final float[] grad;
       final float[][] z;
@@ -542,7 +565,6 @@ public final class Network implements Serializable {
         this.sizes = sizes;
         this.maxRows = maxRows;
         int layers = sizes.length - 1;
-        x = new float[maxRows * sizes[0]];
         params = new float[numParams];
         grad = new float[numParams];
         z = new float[layers][];
@@ -555,6 +577,14 @@ public final class Network implements Serializable {
           a[l] = l < layers - 1 ? new float[cells] : null;
           dZ[l] = new float[cells];
         }
+      }
+
+      /** The dense rows' float matrix (maxRows, nIn). */
+      float[] rows() {
+        if (x == null) {
+          x = new float[maxRows * sizes[0]];
+        }
+        return x;
       }
 
       /** Layer l's input (l >= 1): a~_{l-1} when its units were dropped, else a_{l-1}. */

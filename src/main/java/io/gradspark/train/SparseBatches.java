@@ -25,11 +25,6 @@ final class SparseBatches {
           + "training rows are held as compressed sparse rows",
           "set model.dropout = 0, or hold the rows dense (data.storage = dense)");
     }
-    if (net.precision() == io.gradspark.nn.Precision.FLOAT32) {
-      throw new io.gradspark.GradsparkException("training.precision = float32 is not supported "
-          + "on sparse rows: the training rows are held as compressed sparse rows",
-          "set training.precision = float64, or hold the rows dense (data.storage = dense)");
-    }
     boolean weighted = block.isWeighted();
     SparseRows rows = block.sparse();
     SparseRows.Batch batch = null;
@@ -44,8 +39,11 @@ final class SparseBatches {
           w[r] = block.weight(local);
         }
       }
-      loss += SparseInput.lossAndGradient(net, params, batch.start(), batch.index(),
-          batch.value(), y, weighted ? w : null, n, grad, ws);
+      loss += net.precision() == io.gradspark.nn.Precision.FLOAT32
+          ? SparseInput.lossAndGradient32(net, params, batch.start(), batch.index(),
+              batch.value(), y, weighted ? w : null, n, grad, ws)
+          : SparseInput.lossAndGradient(net, params, batch.start(), batch.index(),
+              batch.value(), y, weighted ? w : null, n, grad, ws);
     }
     return loss;
   }
