@@ -41,7 +41,9 @@ public final class LocalEngine implements GradientEngine {
     int b = schedule.batchSize();
     int m = Batches.matrixRows(b);
     this.ids = new int[b];
-    this.x = new double[m * net.inputSize()];
+    // float32 fills the workspace's float rows instead (Batches#gradient)
+    this.x = new double[net.precision() == io.gradspark.nn.Precision.FLOAT32 ? 0
+        : m * net.inputSize()];
     this.y = new double[m];
     this.w = new double[m];
     this.ws = net.workspace(m);
