@@ -11,6 +11,11 @@ import java.nio.ByteOrder;
  * writes a double[] one value at a time (8 byte stores each), which made serialising a step's broadcast parameters and gradient sums
  * the largest single cost of a Spark step; streamed as little-endian bytes through a 64 KB buffer
  * the array is one copy each way and never held twice, with every bit kept (NaN payloads too).
+ *
+ * <p>An array whose every value is a float number (a float32 training's parameters and sums: see
+ * {@code io.gradspark.nn.Precision}) goes as 4-byte floats, half the bytes, and reads back as the
+ * same doubles: the encoding is chosen by the values ({@link #allFloats}), so it never loses a
+ * bit, and a float64 array pays one comparison (its first value that is not a float).
  */
 public final class DoubleArrays {
   private DoubleArrays() {}
@@ -25,15 +30,39 @@ public final class DoubleArrays {
       return;
     }
     out.writeInt(values.length);
-    byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, (long) values.length * Double.BYTES)];
-    java.nio.DoubleBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN)
-        .asDoubleBuffer();
-    for (int i = 0; i < values.length; i += view.capacity()) {
-      int n = Math.min(view.capacity(), values.length - i);
-      view.clear();
-      view.put(values, i, n);
-      out.write(chunk, 0, n * Double.BYTES);
+    boolean floats = allFloats(values, 0, values.length);
+    out.writeByte(floats ? Float.BYTES : Double.BYTES);
+    int size = floats ? Float.BYTES : Double.BYTES;
+    byte[] chunk = new byte[(int) Math.max(size,
+        Math.min(CHUNK_BYTES, (long) values.length * size))];
+    ByteBuffer buf = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+    int capacity = chunk.length / size;
+    for (int i = 0; i < values.length; i += capacity) {
+      int n = Math.min(capacity, values.length - i);
+      buf.clear();
+      if (floats) {
+        for (int k = 0; k < n; k++) {
+          buf.putFloat((float) values[i + k]);
+        }
+      } else {
+        buf.asDoubleBuffer().put(values, i, n);
+      }
+      out.write(chunk, 0, n * size);
     }
+  }
+
+  /**
+   * Whether every value of values[from, to) is a float number: (double) (float) v == v, which
+   * also holds for the infinities and -0.0 (kept by the conversion), and not for NaN (whose
+   * payload a float could lose: NaN goes as a double).
+   */
+  public static boolean allFloats(double[] values, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if ((double) (float) values[i] != values[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Reads what {@link #write} wrote: the values, or null. */
@@ -64,14 +93,24 @@ public final class DoubleArrays {
   }
 
   private static void readValues(DataInput in, double[] values, int length) throws IOException {
-    byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, (long) length * Double.BYTES)];
-    java.nio.DoubleBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN)
-        .asDoubleBuffer();
-    for (int i = 0; i < length; i += view.capacity()) {
-      int n = Math.min(view.capacity(), length - i);
-      in.readFully(chunk, 0, n * Double.BYTES);
-      view.clear();
-      view.get(values, i, n);
+    int size = in.readByte();
+    if (size != Float.BYTES && size != Double.BYTES) {
+      throw new IOException("values of " + size + " bytes: not an array DoubleArrays wrote");
+    }
+    byte[] chunk = new byte[(int) Math.max(size, Math.min(CHUNK_BYTES, (long) length * size))];
+    ByteBuffer buf = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+    int capacity = chunk.length / size;
+    for (int i = 0; i < length; i += capacity) {
+      int n = Math.min(capacity, length - i);
+      in.readFully(chunk, 0, n * size);
+      buf.clear();
+      if (size == Float.BYTES) {
+        for (int k = 0; k < n; k++) {
+          values[i + k] = buf.getFloat();
+        }
+      } else {
+        buf.asDoubleBuffer().get(values, i, n);
+      }
     }
   }
 }

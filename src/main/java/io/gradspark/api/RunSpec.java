@@ -160,10 +160,20 @@ public record RunSpec(String name, Network network, Initializer init, String ini
     return b;
   }
 
+  /**
+   * The arithmetic of the training's passes ({@code training.precision}; the network's, see
+   * {@link Network#withPrecision}): float32 computes with float rows and parameters, the
+   * master parameters and optimizer state stay double.
+   */
+  public io.gradspark.nn.Precision precision() {
+    return network.precision();
+  }
+
   /** Settings recorded in model.json and summary.json. */
   public Map<String, Object> trainingSettings(String configSource) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("epochs", epochs);
+    m.put("precision", precision().configName());
     m.put("batch_size", batchSize);
     m.put("seed", seed);
     m.put("shuffle", shuffle);

@@ -68,6 +68,14 @@ final class GradcheckCommand extends SharedOptions.OnSpark implements Callable<I
     }
     RunSpecs.Run run = RunSpecs.load(configFile.path, sets, TrainCommand.baseName(configFile.path));
     RunSpec spec = run.spec();
+    if (spec.precision() != io.gradspark.nn.Precision.FLOAT64) {
+      throw new io.gradspark.GradsparkException("gradcheck runs in float64 only, but "
+          + "training.precision is " + spec.precision().configName() + " (" + configFile.path
+          + " with its --set values): central differences at h = 1e-3 drown in float32's round-off (about 1e-7 of the "
+          + "loss), so they could not tell a wrong gradient from a right one",
+          "check the gradients with --set training.precision=float64 (the float32 path runs "
+              + "the same layers; its tests compare it with float64)");
+    }
     Datasets all = run.datasets();
     // the training rows only: no need to load validation and test sets
     Datasets data = new Datasets(all.train(), null, null);

@@ -128,11 +128,13 @@ final class TrainCommand extends SharedOptions.OnSpark implements Callable<Integ
         }
         BatchSchedule schedule = job.schedule();
         System.out.printf(Locale.ROOT,
-            "Training %s (%,d parameters) on %,d rows (%s), %s; %d epoch%s x %d steps of %d, %s%n",
+            "Training %s (%,d parameters) on %,d rows (%s), %s; %d epoch%s x %d steps of %d, %s, "
+                + "%s%n",
             spec.network().describe(), spec.network().numParams(), schedule.rows(),
             data.train().sparse() ? "sparse: CSR" : "dense",
             job.engine().describe(), spec.epochs(), spec.epochs() == 1 ? "" : "s",
-            schedule.stepsPerEpoch(), schedule.batchSize(), spec.optimizer().method().configName());
+            schedule.stepsPerEpoch(), schedule.batchSize(), spec.optimizer().method().configName(),
+            spec.precision().configName());
         System.out.printf(Locale.ROOT, "Run directory %s (checkpoints: %s)%n", target,
             spec.checkpoints().off() ? "off" : checkpoints.location());
         TrainedModel model;

@@ -22,6 +22,7 @@ import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
 import io.gradspark.optim.LearningRateSchedule;
 import io.gradspark.optim.MomentumSgd;
 import io.gradspark.optim.Optimizer.Method;
@@ -73,7 +74,8 @@ public final class RunSpecs {
     if (name.contains("/") || name.contains("\\") || name.equals("..") || name.equals(".")) {
       throw c.bad("name", "a plain name (it names the run directory under runs/), not a path");
     }
-    Network net = network(c);
+    Network net = network(c).withPrecision(Precision.parse(
+        c.choice("training.precision", "float64", "float32")));
     RunSpec.Optimizer optimizer = optimizer(c);
     int patience = c.integer("training.early-stopping.patience", 0, Integer.MAX_VALUE);
     RunSpec.DataPrep prep = c.at("data.scale", () -> new RunSpec.DataPrep(

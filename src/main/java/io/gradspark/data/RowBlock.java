@@ -141,6 +141,28 @@ public final class RowBlock implements Serializable {
     }
   }
 
+  /**
+   * Row r's features into dst[off .. off + cols) as floats (a float32 training's batch matrix):
+   * each the double {@link #copyRow(int, double[], int)} gives, rounded to float; a byte feature
+   * goes from its byte to the float directly, with no double row in between. Dense rows only.
+   * dst: modified.
+   */
+  public void copyRow(int r, float[] dst, int off) {
+    if (sparse != null) {
+      throw new UnsupportedOperationException("float rows of a sparse block");
+    }
+    int base = r * cols;
+    if (bytes != null) {
+      for (int j = 0; j < cols; j++) {
+        dst[off + j] = (float) ((bytes[base + j] & 0xff) * scale);
+      }
+    } else {
+      for (int j = 0; j < cols; j++) {
+        dst[off + j] = (float) values[base + j];
+      }
+    }
+  }
+
   /** The same rows with every byte feature multiplied by {@code factor} (doubles are multiplied now). */
   public RowBlock scaled(double factor) {
     if (sparse != null) {

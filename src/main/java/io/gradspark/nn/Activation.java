@@ -301,6 +301,64 @@ public final class Activation implements Serializable {
     }
   }
 
+  /**
+   * {@link #forward} for float32 buffers: each a[i] = f(z[i]) computed in double, as the double
+   * version computes it, and rounded to float. z: not modified; a: modified.
+   */
+  public void forward(float[] z, float[] a, int len) {
+    for (int i = 0; i < len; i++) {
+      a[i] = (float) value(z[i]);
+    }
+  }
+
+  /**
+   * {@link #backward} for float32 buffers: d[i] *= f'(z[i]) with the derivative the double
+   * version uses, computed in double and rounded to float. z, a: not modified; d: modified.
+   */
+  public void backward(float[] z, float[] a, float[] d, int len) {
+    if (kind == Kind.IDENTITY) {
+      return;
+    }
+    for (int i = 0; i < len; i++) {
+      d[i] = (float) (d[i] * derivative(z[i], a[i]));
+    }
+  }
+
+  /** f(z), as {@link #forward} computes each element. */
+  private double value(double z) {
+    return switch (kind) {
+      case SIGMOID -> Heads.sigmoid(z);
+      case TANH -> Math.tanh(z);
+      case RELU -> z > 0 ? z : 0.0;
+      case LEAKY_RELU -> z > 0 ? z : slope * z;
+      case IDENTITY -> z;
+      case GELU -> z * normalCdf(z);
+      case ELU -> z > 0 ? z : alpha * Math.expm1(z);
+      case SELU -> z > 0 ? SELU_SCALE * z : SELU_SCALE_ALPHA * Math.expm1(z);
+      case SOFTPLUS -> z > SOFTPLUS_THRESHOLD ? z : Math.log1p(Math.exp(z));
+      case SILU -> z * Heads.sigmoid(z);
+    };
+  }
+
+  /** f'(z) given a = f(z), as {@link #backward} multiplies each element by it. */
+  private double derivative(double z, double a) {
+    return switch (kind) {
+      case SIGMOID -> a * (1 - a);
+      case TANH -> 1 - a * a;
+      case RELU -> z <= 0 ? 0.0 : 1.0;
+      case LEAKY_RELU -> z <= 0 ? slope : 1.0;
+      case IDENTITY -> 1.0;
+      case GELU -> normalCdf(z) + z * INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+      case ELU -> z <= 0 ? alpha * Math.exp(z) : 1.0;
+      case SELU -> z > 0 ? SELU_SCALE : SELU_SCALE_ALPHA * Math.exp(z);
+      case SOFTPLUS -> z <= SOFTPLUS_THRESHOLD ? Heads.sigmoid(z) : 1.0;
+      case SILU -> {
+        double s = Heads.sigmoid(z);
+        yield s * (1 + z * (1 - s));
+      }
+    };
+  }
+
   /** The config spelling, e.g. "relu", "leaky-relu(0.01)" or "elu(0.5)" (plain "elu" for 1). */
   @Override
   public String toString() {

@@ -3,8 +3,8 @@ package io.gradspark.nn;
 import dev.ludovic.netlib.blas.BLAS;
 
 /**
- * Forward and backward of a dense layer on a whole batch, with BLAS dgemm, and a naive reference of
- * each for the tests. Legend: n = rows in the batch, nIn = inputs, nOut = outputs.
+ * Forward and backward of a dense layer on a whole batch, with BLAS dgemm (sgemm in float32), and a
+ * naive reference of each for the tests. Legend: n = rows in the batch, nIn = inputs, nOut = outputs.
  *
  * <p>Layouts (all row-major): x (n, nIn); W (nOut, nIn), the layout of PyTorch's Linear.weight;
  * b (nOut); z, dZ (n, nOut). Arrays are addressed through offsets so that W and b are views into the
@@ -51,6 +51,34 @@ public final class Dense {
     if (dX != null) {
       // column-major: dX^T (nIn, n) = W^T (nIn, nOut) * dZ^T (nOut, n)
       blas().dgemm("N", "N", nIn, n, nOut, 1.0, params, w, nIn, dZ, 0, nOut, 0.0, dX, 0, nIn);
+    }
+  }
+
+  /**
+   * {@link #forward} in float32 (sgemm): the same layouts and contract on float buffers, for
+   * {@link Precision#FLOAT32}.
+   */
+  public static void forward(
+      float[] x, int n, int nIn, int nOut, float[] params, int w, int b, float[] z) {
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(params, b, z, r * nOut, nOut);
+    }
+    blas().sgemm("T", "N", nOut, n, nIn, 1.0f, params, w, nIn, x, 0, nIn, 1.0f, z, 0, nOut);
+  }
+
+  /** {@link #backward} in float32 (sgemm): the same layouts and contract on float buffers. */
+  public static void backward(
+      float[] x, float[] dZ, int n, int nIn, int nOut, float[] params, int w, int b,
+      float[] grad, float[] dX) {
+    blas().sgemm("N", "T", nIn, nOut, n, 1.0f, x, 0, nIn, dZ, 0, nOut, 1.0f, grad, w, nIn);
+    for (int r = 0; r < n; r++) {
+      int o = r * nOut;
+      for (int j = 0; j < nOut; j++) {
+        grad[b + j] += dZ[o + j];
+      }
+    }
+    if (dX != null) {
+      blas().sgemm("N", "N", nIn, n, nOut, 1.0f, params, w, nIn, dZ, 0, nOut, 0.0f, dX, 0, nIn);
     }
   }
 

@@ -29,6 +29,8 @@ public final class Network implements Serializable {
   private final int numParams;
   /** Dropout rate of each hidden layer (all 0: none); applied only where keys are given. */
   private final double[] dropout;
+  /** The arithmetic of {@link #lossAndGradient} (evaluation and predictions are in double). */
+  private final Precision precision;
 
   /**
    * sizes: input, hidden..., output (at least 2 entries, all >= 1); hidden: one activation per hidden
@@ -104,10 +106,11 @@ public final class Network implements Serializable {
     }
     this.numParams = (int) off;
     this.dropout = new double[hiddenLayers];
+    this.precision = Precision.FLOAT64;
   }
 
-  /** The same network with dropout rates, one per hidden layer ({@link Dropout#rates}). */
-  private Network(Network net, double[] dropout) {
+  /** The same network with dropout rates ({@link Dropout#rates}) and a training precision. */
+  private Network(Network net, double[] dropout, Precision precision) {
     this.sizes = net.sizes;
     this.hidden = net.hidden;
     this.head = net.head;
@@ -116,6 +119,7 @@ public final class Network implements Serializable {
     this.biasOffset = net.biasOffset;
     this.numParams = net.numParams;
     this.dropout = dropout;
+    this.precision = precision;
   }
 
   /**
@@ -125,7 +129,21 @@ public final class Network implements Serializable {
    * {@link #lossAndGradient} when it is given the rows' {@link Dropout.Keys}.
    */
   public Network withDropout(double... rates) {
-    return new Network(this, Dropout.rates(rates, sizes.length - 2));
+    return new Network(this, Dropout.rates(rates, sizes.length - 2), precision);
+  }
+
+  /**
+   * This network training in another precision ({@link Precision}): {@link #lossAndGradient}
+   * then computes in float32 for FLOAT32. The parameters stay double, and so do evaluation and
+   * predictions.
+   */
+  public Network withPrecision(Precision p) {
+    return new Network(this, dropout, java.util.Objects.requireNonNull(p, "precision"));
+  }
+
+  /** The arithmetic of {@link #lossAndGradient}: FLOAT64 unless {@link #withPrecision}. */
+  public Precision precision() {
+    return precision;
   }
 
   /** The dropout rate of hidden layer l (0 = none). */
@@ -267,6 +285,103 @@ public final class Network implements Serializable {
     return lossSum;
   }
 
+  /**
+   * {@link #lossAndGradient(double[], double[], double[], double[], Dropout.Keys, int, double[],
+   * Workspace)} in float32, for a network of {@link Precision#FLOAT32}: the rows x (n, nIn) are
+   * floats ({@link Workspace#rows32}), params are rounded to float, the dense layers run sgemm
+   * and the head runs in double on the float logits. The batch's gradient is a float32 sum, and
+   * it is added to dParams as a float32 addition ({@link Precision#add}), so dParams stays a
+   * vector of floats when it starts as one (zeros). Returns the loss sum (in double).
+   */
+  public double lossAndGradient(double[] params, float[] x, double[] y, double[] w,
+      Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
+    return float32Pass(params, x, null, y, w, keys, n, dParams, ws);
+  }
+
+  /**
+   * The float32 pass of {@link #lossAndGradient(double[], float[], double[], double[],
+   * Dropout.Keys, int, double[], Workspace)}, its first layer on the float rows x or, when csr
+   * is not null, on compressed sparse rows ({@link SparseInput}, whose values are rounded to
+   * float as dense rows are).
+   */
+  double float32Pass(double[] params, float[] x, SparseInput.Rows csr, double[] y, double[] w,
+      Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
+    ws.check(n);
+    Workspace.Float32 f = ws.float32();
+    float[] p = f.params;
+    for (int i = 0; i < numParams; i++) {
+      p[i] = (float) params[i];
+    }
+    boolean drop = keys != null && hasDropout();
+    int layers = layers();
+    for (int l = 0; l < layers; l++) {
+      if (l == 0 && csr != null) {
+        SparseInput.forward(csr, n, sizes[0], sizes[1], p, weightOffset[0], biasOffset[0],
+            f.z[0]);
+      } else {
+        float[] in = l == 0 ? x : f.input(l, drop && dropout[l - 1] > 0);
+        Dense.forward(in, n, sizes[l], sizes[l + 1], p, weightOffset[l], biasOffset[l], f.z[l]);
+      }
+      if (l < layers - 1) {
+        int cells = n * sizes[l + 1];
+        hidden[l].forward(f.z[l], f.a[l], cells);
+        if (drop && dropout[l] > 0) {
+          ws.dropoutBuffers(l);
+          f.dropoutBuffer(l);
+          Dropout.factors(keys, n, l, sizes[l + 1], dropout[l], ws.factor[l]);
+          float[] a = f.a[l];
+          double[] factor = ws.factor[l];
+          float[] kept = f.dropped[l];
+          for (int c = 0; c < cells; c++) {
+            kept[c] = (float) (a[c] * factor[c]);
+          }
+        }
+      }
+    }
+    // the head in double on the (n, K) logits: its loss sums and log-sum-exp stay accurate
+    int nOut = outputSize();
+    int outCells = n * nOut;
+    double[] logits = ws.z[layers - 1];
+    float[] zL = f.z[layers - 1];
+    for (int c = 0; c < outCells; c++) {
+      logits[c] = zL[c];
+    }
+    double lossSum = Heads.lossAndDelta(head, labelSmoothing, logits, y, w, n, nOut,
+        ws.dZ[layers - 1]);
+    double[] deltas = ws.dZ[layers - 1];
+    float[] dZL = f.dZ[layers - 1];
+    for (int c = 0; c < outCells; c++) {
+      dZL[c] = (float) deltas[c];
+    }
+    float[] g = f.grad;
+    java.util.Arrays.fill(g, 0f);
+    for (int l = layers - 1; l >= 0; l--) {
+      if (l == 0 && csr != null) {
+        SparseInput.backward(csr, f.dZ[0], n, sizes[0], sizes[1], weightOffset[0],
+            biasOffset[0], g);
+        continue;
+      }
+      float[] in = l == 0 ? x : f.input(l, drop && dropout[l - 1] > 0);
+      float[] dIn = l == 0 ? null : f.dZ[l - 1];
+      Dense.backward(in, f.dZ[l], n, sizes[l], sizes[l + 1], p, weightOffset[l], biasOffset[l],
+          g, dIn);
+      if (dIn != null) {
+        int cells = n * sizes[l];
+        if (drop && dropout[l - 1] > 0) {
+          double[] factor = ws.factor[l - 1];
+          for (int c = 0; c < cells; c++) {
+            dIn[c] = (float) (dIn[c] * factor[c]);
+          }
+        }
+        hidden[l - 1].backward(f.z[l - 1], f.a[l - 1], dIn, cells);
+      }
+    }
+    for (int i = 0; i < numParams; i++) {
+      dParams[i] = (float) (dParams[i] + g[i]);
+    }
+    return lossSum;
+  }
+
   /** Forward only: adds each row's loss, label and prediction to scores. x, y, params: not modified. */
   public void evaluate(double[] params, double[] x, double[] y, int n, RowScores scores,
       Workspace ws) {
@@ -291,6 +406,7 @@ public final class Network implements Serializable {
    * factors and a~_l = a_l * factor (the next layer's input; a_l stays for the backward pass).
    */
   private void forward(double[] params, double[] x, int n, Workspace ws, Dropout.Keys keys) {
+    ws.float64();
     int layers = layers();
     boolean drop = keys != null;
     for (int l = 0; l < layers; l++) {
@@ -336,37 +452,75 @@ public final class Network implements Serializable {
   @Override
   public String toString() {
     return "Network{" + describe() + ", params=" + numParams
-        + (hasDropout() ? ", dropout=" + Arrays.toString(dropout) : "") + "}";
+        + (hasDropout() ? ", dropout=" + Arrays.toString(dropout) : "")
+        + (precision == Precision.FLOAT64 ? "" : ", " + precision.configName()) + "}";
   }
 
   /**
    * Per-layer scratch: z_l and a_l (n, nOut_l), and dZ_l, reused across batches; with dropout,
-   * a hidden layer's factors and a~_l too (allocated on first use: no cost without dropout).
+   * a hidden layer's factors and a~_l too (allocated on first use: no cost without dropout). A
+   * float32 network's training passes use float copies of them ({@link Float32}) and of the
+   * rows, parameters and gradient; the double ones are then allocated only when evaluation (in
+   * double) first needs them, except the output layer's, where the head runs in double.
    */
   public static final class Workspace {
     private final int[] sizes;
     private final int maxRows;
+    private final int numParams;
     final double[][] z;
     final double[][] a;
     final double[][] dZ;
     final double[][] factor;
     final double[][] dropped;
+    private boolean float64;
+    private Float32 float32;
 
     private Workspace(Network net, int maxRows) {
       this.sizes = net.sizes;
       this.maxRows = maxRows;
+      this.numParams = net.numParams;
       int layers = net.layers();
       z = new double[layers][];
       a = new double[layers][];
       dZ = new double[layers][];
       factor = new double[layers][];
       dropped = new double[layers][];
-      for (int l = 0; l < layers; l++) {
-        int cells = maxRows * net.sizes[l + 1];
-        z[l] = new double[cells];
-        a[l] = l < layers - 1 ? new double[cells] : null;
-        dZ[l] = new double[cells];
+      z[layers - 1] = new double[maxRows * net.outputSize()];
+      dZ[layers - 1] = new double[maxRows * net.outputSize()];
+      if (net.precision == Precision.FLOAT64) {
+        float64();
       }
+    }
+
+    /** Allocates the double buffers (once). */
+    void float64() {
+      if (!float64) {
+        int layers = sizes.length - 1;
+        for (int l = 0; l < layers - 1; l++) {
+          int cells = maxRows * sizes[l + 1];
+          z[l] = new double[cells];
+          a[l] = new double[cells];
+          dZ[l] = new double[cells];
+        }
+        float64 = true;
+      }
+    }
+
+    /** The float32 buffers (allocated once). */
+    Float32 float32() {
+      if (float32 == null) {
+        float32 = new Float32(sizes, maxRows, numParams);
+      }
+      return float32;
+    }
+
+    /**
+     * The float batch matrix (maxRows, nIn) a float32 network's {@link #lossAndGradient(double[],
+     * float[], double[], double[], Dropout.Keys, int, double[], Workspace)} reads: filled by the
+     * caller, reused from batch to batch.
+     */
+    public float[] rows32() {
+      return float32().rows();
     }
 
     public int maxRows() {
@@ -388,6 +542,60 @@ public final class Network implements Serializable {
     void check(int n) {
       if (n < 1 || n > maxRows) {
         throw new IllegalArgumentException("Expected 1.." + maxRows + " rows but found " + n);
+      }
+    }
+
+    /**
+     * A float32 pass's buffers: the rounded parameters, the batch's float32 gradient, z_l, a_l,
+     * dZ_l (and a~_l with dropout) of every layer as floats, and the dense rows x (maxRows,
+     * nIn), allocated when first asked for (CSR rows need none).
+     */
+    static final class Float32 {
+      private float[] x;
+      final float[] params;
+      final float[] grad;
+      final float[][] z;
+      final float[][] a;
+      final float[][] dZ;
+      final float[][] dropped;
+      private final int[] sizes;
+      private final int maxRows;
+
+      Float32(int[] sizes, int maxRows, int numParams) {
+        this.sizes = sizes;
+        this.maxRows = maxRows;
+        int layers = sizes.length - 1;
+        params = new float[numParams];
+        grad = new float[numParams];
+        z = new float[layers][];
+        a = new float[layers][];
+        dZ = new float[layers][];
+        dropped = new float[layers][];
+        for (int l = 0; l < layers; l++) {
+          int cells = maxRows * sizes[l + 1];
+          z[l] = new float[cells];
+          a[l] = l < layers - 1 ? new float[cells] : null;
+          dZ[l] = new float[cells];
+        }
+      }
+
+      /** The dense rows' float matrix (maxRows, nIn). */
+      float[] rows() {
+        if (x == null) {
+          x = new float[maxRows * sizes[0]];
+        }
+        return x;
+      }
+
+      /** Layer l's input (l >= 1): a~_{l-1} when its units were dropped, else a_{l-1}. */
+      float[] input(int l, boolean wasDropped) {
+        return wasDropped ? dropped[l - 1] : a[l - 1];
+      }
+
+      void dropoutBuffer(int l) {
+        if (dropped[l] == null) {
+          dropped[l] = new float[maxRows * sizes[l + 1]];
+        }
       }
     }
   }

@@ -54,6 +54,60 @@ public final class SparseInput {
     }
   }
 
+  /** A batch of CSR rows: row r's nonzeros are index[start[r] .. start[r+1]) and their values. */
+  record Rows(int[] start, int[] index, double[] value) {}
+
+  /**
+   * {@link #forward} in float32 for {@link Precision#FLOAT32}: each value rounded to float, as
+   * a dense row's are, and float multiply-adds. z: (n, nOut), modified; the rest: not modified.
+   */
+  static void forward(Rows x, int n, int nIn, int nOut, float[] params, int w, int b,
+      float[] z) {
+    for (int r = 0; r < n; r++) {
+      int o = r * nOut;
+      System.arraycopy(params, b, z, o, nOut);
+      for (int k = x.start()[r]; k < x.start()[r + 1]; k++) {
+        int i = w + x.index()[k];
+        float v = (float) x.value()[k];
+        for (int j = 0; j < nOut; j++) {
+          z[o + j] += v * params[i + j * nIn];
+        }
+      }
+    }
+  }
+
+  /** {@link #backward} in float32: dW and db ACCUMULATED into grad (modified). */
+  static void backward(Rows x, float[] dZ, int n, int nIn, int nOut, int w, int b,
+      float[] grad) {
+    for (int r = 0; r < n; r++) {
+      int o = r * nOut;
+      for (int j = 0; j < nOut; j++) {
+        grad[b + j] += dZ[o + j];
+      }
+      for (int k = x.start()[r]; k < x.start()[r + 1]; k++) {
+        int i = w + x.index()[k];
+        float v = (float) x.value()[k];
+        for (int j = 0; j < nOut; j++) {
+          grad[i + j * nIn] += dZ[o + j] * v;
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #lossAndGradient(Network, double[], int[], int[], double[], double[], double[], int,
+   * double[], Network.Workspace)} in float32, for a network of {@link Precision#FLOAT32}: the
+   * pass of {@link Network#lossAndGradient(double[], float[], double[], double[], Dropout.Keys,
+   * int, double[], Network.Workspace)} with this first layer. Returns the loss sum; dParams
+   * receives float32 additions.
+   */
+  public static double lossAndGradient32(Network net, double[] params, int[] start,
+      int[] index, double[] value, double[] y, double[] w, int n, double[] dParams,
+      Network.Workspace ws) {
+    return net.float32Pass(params, null, new Rows(start, index, value), y, w, null, n, dParams,
+        ws);
+  }
+
   /**
    * {@link Network#lossAndGradient} for CSR rows: returns the loss SUM over the n rows and ADDS
    * the gradient of that sum to dParams. start, index, value, y, params: not modified; dParams:
@@ -106,6 +160,7 @@ public final class SparseInput {
 
   private static void forwardToLogits(Network net, double[] params, int[] start, int[] index,
       double[] value, int n, Network.Workspace ws) {
+    ws.float64();
     int layers = net.layers();
     int[] sizes = net.sizes();
     forward(start, index, value, n, sizes[0], sizes[1], params, net.weightOffset(0),

@@ -5,7 +5,9 @@
  * references, the first layer on compressed sparse rows ({@link
  * io.gradspark.nn.SparseInput}), ten activations (with {@link io.gradspark.nn.Erf} for the exact GELU), three fused
  * output heads (label smoothing for softmax), weighted rows, dropout with hashed masks ({@link
- * io.gradspark.nn.Dropout}), initialisers, and a finite difference gradient check. No Spark, no
+ * io.gradspark.nn.Dropout}), the float32 training pass ({@link io.gradspark.nn.Precision}:
+ * sgemm on float buffers, master weights in double), initialisers, and a finite difference
+ * gradient check. No Spark, no
  * files, no settings.
  *
  * <p>Imports: only the root package. Imported by: every package above it.

@@ -124,12 +124,20 @@ public final class OnnxExport {
     AtomicFiles.write(out, "ONNX model", model::writeTo);
   }
 
-  /** The metadata properties of a model file: network, scale, one-vs-all, training settings. */
+  /**
+   * The metadata properties of a model file: network, scale, one-vs-all, training settings, and
+   * trained_precision, the arithmetic that trained the parameters (training.precision: float64
+   * or float32; float64 for a model file from before the setting, all trained in float64). The
+   * exported tensors are in the export's own dtype whatever trained them.
+   */
   public static Map<String, String> metadata(ModelFile.Loaded m) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("one_vs_all", Integer.toString(m.oneVsAll()));
-    if (m.description().has("training")) {
-      p.put("training", m.description().get("training").toString());
+    com.fasterxml.jackson.databind.JsonNode training = m.description().get("training");
+    p.put("trained_precision", training != null && training.has("precision")
+        ? training.get("precision").asText() : "float64");
+    if (training != null) {
+      p.put("training", training.toString());
     }
     p.put("model.json", m.description().toString());
     return p;

@@ -237,6 +237,7 @@ public final class BenchFigures {
     report.put("batch_size", schedule.batchSize());
     report.put("steps_per_epoch", schedule.stepsPerEpoch());
     report.put("epochs", spec.epochs());
+    report.put("precision", spec.precision().configName());
     report.put("blas", TrainingJob.blasName());
     report.put("blas_library", TrainingJob.blasLibrary());
     report.put("blas_setting", spec.blas().configName());
@@ -256,8 +257,9 @@ public final class BenchFigures {
       List<Map<String, Object>> rows) {
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "%n%s, %,d parameters, %,d rows, batch %d (%d steps per "
-            + "epoch), BLAS %s, %d cores%n%n", spec.network().describe(), spec.network().numParams(),
-        schedule.rows(), schedule.batchSize(), schedule.stepsPerEpoch(), TrainingJob.blasName(),
+            + "epoch), %s, BLAS %s, %d cores%n%n", spec.network().describe(),
+        spec.network().numParams(), schedule.rows(), schedule.batchSize(),
+        schedule.stepsPerEpoch(), spec.precision().configName(), TrainingJob.blasName(),
         Runtime.getRuntime().availableProcessors()));
     String[] cols = {"engine", "s/epoch", "samples/s", "GFLOP/s", "step ms", "broadcast",
         "job", "compute", "merge", "destroy", "update", "overhead", "floor", "to target s",

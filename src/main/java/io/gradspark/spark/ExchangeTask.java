@@ -1,6 +1,7 @@
 package io.gradspark.spark;
 
 import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientSum;
 import java.io.DataInputStream;
@@ -219,7 +220,7 @@ final class ExchangeTask {
         sendSum(primary, h.seq(), own, nanos, links.busiest(), w);
       } else {
         mergeUp(primary, h.seq(), w, incoming.length == 1 ? own : null, nanos, up, peers,
-            links);
+            links, s.net().precision());
       }
     }
   }
@@ -227,10 +228,12 @@ final class ExchangeTask {
   /**
    * Sends this task's node's sum up: left.merge(right) as {@link GradientSum#merge} computes it,
    * chunk by chunk as the halves' chunks arrive. ownLeft: this task's own sum when it is the left
-   * half (then up holds only the right half's link), else null (up: left, right).
+   * half (then up holds only the right half's link), else null (up: left, right). precision:
+   * the sums', whose additions it makes (float32 ones for FLOAT32, as GradientSum#merge).
    */
   private static void mergeUp(Frames primary, long seq, int w, GradientSum ownLeft,
-      long ownNanos, Inbox[] up, Peers peers, Links links) throws Exception {
+      long ownNanos, Inbox[] up, Peers peers, Links links, Precision precision)
+      throws Exception {
     Summed right = up[up.length - 1].sum(seq, peers);
     Summed left = ownLeft != null ? new Summed(ownLeft.lossSum(), ownLeft.count(),
         ownLeft.weightSum(), ownNanos, 0, ownLeft.grad(), null) : up[0].sum(seq, peers);
@@ -256,10 +259,7 @@ final class ExchangeTask {
       double[] out;
       if (hasLeft && hasRight) {
         out = left.values();
-        double[] r = right.values();
-        for (int i = from; i < to; i++) {
-          out[i] += r[i];
-        }
+        precision.add(out, right.values(), from, to);
       } else {
         out = hasLeft ? left.values() : right.values();
       }

@@ -129,26 +129,41 @@ final class Frames {
     }
   }
 
-  /** Sends values[from, to) as one frame of little-endian doubles. */
+  /**
+   * Sends values[from, to) as one frame of little-endian doubles, or of floats when every value
+   * is a float number (a float32 training's: lossless, half the bytes; see DoubleArrays).
+   */
   void sendDoubles(double[] values, int from, int to) throws IOException {
     DataOutputStream m = message();
-    byte[] bytes = new byte[(to - from) * Double.BYTES];
-    ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer()
-        .put(values, from, to - from);
+    boolean floats = io.gradspark.DoubleArrays.allFloats(values, from, to);
+    byte[] bytes = new byte[(to - from) * (floats ? Float.BYTES : Double.BYTES)];
+    ByteBuffer buf = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    if (floats) {
+      for (int i = from; i < to; i++) {
+        buf.putFloat((float) values[i]);
+      }
+    } else {
+      buf.asDoubleBuffer().put(values, from, to - from);
+    }
     m.write(bytes);
     send();
   }
 
-  /** Receives one frame of {@link #sendDoubles} into values[from, to). */
+  /** Receives one frame of {@link #sendDoubles} into values[from, to) (its size tells floats). */
   void receiveDoubles(double[] values, int from, int to) throws IOException {
     DataInputStream m = receive();
     byte[] bytes = m.readAllBytes();
-    if (bytes.length != (to - from) * Double.BYTES) {
+    ByteBuffer buf = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    if (bytes.length == (to - from) * Float.BYTES && to > from) {
+      for (int i = from; i < to; i++) {
+        values[i] = buf.getFloat();
+      }
+    } else if (bytes.length == (to - from) * Double.BYTES) {
+      buf.asDoubleBuffer().get(values, from, to - from);
+    } else {
       throw new IOException("a chunk of " + bytes.length + " bytes where " + (to - from)
           + " values were due");
     }
-    ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer()
-        .get(values, from, to - from);
   }
 
   /**

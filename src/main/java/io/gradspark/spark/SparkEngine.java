@@ -450,7 +450,7 @@ public final class SparkEngine implements GradientEngine {
       long t3 = System.nanoTime();
       if (bc != null) {
         // what Spark moved for the step: the broadcast to each executor, the W-sized results
-        long w = 8L * net.numParams();
+        long w = (long) net.precision().bytes() * net.numParams();
         int executors = Math.max(1, sc.sc().getExecutorIds().size());
         long results = 0;
         if (plan.aggregation() == Aggregation.DIRECT) {
@@ -964,6 +964,11 @@ public final class SparkEngine implements GradientEngine {
    * job per step, the tree's plan when the sums go through one.
    */
   @Override
+  public io.gradspark.nn.Precision precision() {
+    return net.precision();
+  }
+
+  @Override
   public String describe() {
     return "spark " + sc.master() + ", " + partitions + " partitions"
         + (stepSessions() ? ", steps in a session (tasks kept from step to step"
@@ -1145,6 +1150,7 @@ public final class SparkEngine implements GradientEngine {
     double[] grad = new double[net.numParams()];
     double loss = Batches.gradient(net, params, block, lo, s.ids(), n, s.x(), s.y(), s.w(), grad,
         s.ws(), schedule.seed(), epoch);
-    return new GradientSum(loss, n, Batches.weightSum(block, lo, s.ids(), n), grad);
+    return new GradientSum(loss, n, Batches.weightSum(block, lo, s.ids(), n), grad,
+        net.precision());
   }
 }

@@ -154,7 +154,8 @@ abstract class StepSession {
     org.apache.spark.SparkConf conf = sc.getConf();
     String host = connectTo != null ? connectTo : conf.get("spark.driver.host", "127.0.0.1");
     int partitions = train.getNumPartitions();
-    Tcp s = new Tcp(partitions, server, owned, encrypt, star, net.numParams());
+    Tcp s = new Tcp(partitions, server, owned, encrypt, star, net.numParams(),
+        net.precision());
     try {
       return s.submit(sc, train, new TcpTask(s.setup(host, net, schedule), partitions, blas));
     } catch (RuntimeException e) {
@@ -527,19 +528,22 @@ abstract class StepSession {
     final boolean encrypt;
     final ExchangeTree tree;
     private final int width;
+    /** The precision of the tasks' sums: the star's merges on the driver are in it. */
+    private final io.gradspark.nn.Precision precision;
     private final Connection[] connections;
     /** Bytes through the driver's side of the exchange, both ways. */
     final AtomicLong traffic = new AtomicLong();
     private volatile boolean reached;
 
     Tcp(int partitions, Server server, boolean ownServer, boolean encrypt, boolean star,
-        int width) {
+        int width, io.gradspark.nn.Precision precision) {
       super(partitions, star ? partitions : 1);
       this.encrypt = encrypt;
       this.server = server;
       this.ownServer = ownServer;
       this.tree = new ExchangeTree(partitions, star);
       this.width = width;
+      this.precision = precision;
       new java.security.SecureRandom().nextBytes(secret);
       token = Frames.authToken(secret);
       connections = new Connection[partitions];
@@ -713,7 +717,8 @@ abstract class StepSession {
             ExchangeTask.receiveVector(frames, grad);
           }
           session.reply(seq, session.slot(partition),
-              grad == null ? new GradientSum() : new GradientSum(s.loss(), s.count(), s.weight(), grad),
+              grad == null ? new GradientSum()
+                  : new GradientSum(s.loss(), s.count(), s.weight(), grad, session.precision),
               s.nanos(), s.busiest());
         }
       } catch (IOException e) {

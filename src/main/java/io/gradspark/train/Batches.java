@@ -4,6 +4,7 @@ import io.gradspark.data.RowBlock;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.nn.Dropout;
 import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
 
 /**
  * The per-block work both engines do: fill a batch matrix from compactly stored rows and run the
@@ -42,7 +43,9 @@ public final class Batches {
    * As above for training step rows of epoch {@code epoch} of a run with seed {@code seed}: rows
    * weighted as the block's weights say (w: a scratch buffer of ws.maxRows(), modified; unused
    * when the block is unweighted, may then be null), and the network's dropout with the masks of
-   * {@link Dropout} for these rows' ids. Returns sum_i w_i loss_i.
+   * {@link Dropout} for these rows' ids. Returns sum_i w_i loss_i. A network of {@link
+   * Precision#FLOAT32} computes in float32 on rows rounded to float, and grad receives float32
+   * additions (it stays a vector of floats when it starts as zeros).
    */
   public static double gradient(
       Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
@@ -54,19 +57,27 @@ public final class Batches {
     int nIn = block.cols();
     boolean weighted = block.isWeighted();
     boolean drop = net.hasDropout();
+    // float32: the rows go straight into the workspace's float matrix (x is then unused)
+    float[] x32 = net.precision() == Precision.FLOAT32 ? ws.rows32() : null;
     double loss = 0;
     for (int start = 0; start < count; start += ws.maxRows()) {
       int n = Math.min(ws.maxRows(), count - start);
       for (int r = 0; r < n; r++) {
         int local = ids[start + r] - firstId;
-        block.copyRow(local, x, r * nIn);
+        if (x32 != null) {
+          block.copyRow(local, x32, r * nIn);
+        } else {
+          block.copyRow(local, x, r * nIn);
+        }
         y[r] = block.label(local);
         if (weighted) {
           w[r] = block.weight(local);
         }
       }
-      loss += net.lossAndGradient(params, x, y, weighted ? w : null,
-          drop ? new Dropout.Keys(seed, epoch, ids, start) : null, n, grad, ws);
+      Dropout.Keys keys = drop ? new Dropout.Keys(seed, epoch, ids, start) : null;
+      loss += x32 != null
+          ? net.lossAndGradient(params, x32, y, weighted ? w : null, keys, n, grad, ws)
+          : net.lossAndGradient(params, x, y, weighted ? w : null, keys, n, grad, ws);
     }
     return loss;
   }

@@ -20,6 +20,14 @@ public interface GradientEngine extends AutoCloseable {
    */
   GradientSum gradient(double[] params, int epoch, int step);
 
+  /**
+   * The precision of the engine's gradient passes: for FLOAT32 the {@link Trainer} hands
+   * {@link #gradient} its parameters rounded to float (the master weights stay double).
+   */
+  default io.gradspark.nn.Precision precision() {
+    return io.gradspark.nn.Precision.FLOAT64;
+  }
+
   /** Whether the engine holds that dataset. */
   boolean has(DataSplit split);
 

@@ -1,6 +1,7 @@
 package io.gradspark.train;
 
 import io.gradspark.DoubleArrays;
+import io.gradspark.nn.Precision;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -14,6 +15,10 @@ import java.io.Serializable;
  * sum is the row count (exactly: a double holds every count below 2^53). The count stays the number
  * of rows, which the driver checks against the batch. An empty sum carries no gradient array, so
  * that Spark tasks with no rows in the batch ship no W-sized zeros.
+ *
+ * <p>A sum knows the precision it was computed in: a {@link Precision#FLOAT32} sum is a vector
+ * of floats, and {@link #merge} adds two as float32 additions ({@link Precision#add}), so it
+ * stays one, travels as 4 bytes a value, and merges to the same bits on a task or the driver.
  */
 public final class GradientSum implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -22,6 +27,7 @@ public final class GradientSum implements Serializable {
   private long count;
   private double weightSum;
   private double[] grad; // null while empty
+  private Precision precision = Precision.FLOAT64;
 
   /** The empty sum. */
   public GradientSum() {}
@@ -33,10 +39,19 @@ public final class GradientSum implements Serializable {
 
   /** A sum over {@code count} rows whose weights sum to weightSum; grad is kept, not copied. */
   public GradientSum(double lossSum, long count, double weightSum, double[] grad) {
+    this(lossSum, count, weightSum, grad, Precision.FLOAT64);
+  }
+
+  /**
+   * As above, computed in precision (a FLOAT32 sum's grad holds floats: see the class comment).
+   */
+  public GradientSum(double lossSum, long count, double weightSum, double[] grad,
+      Precision precision) {
     this.lossSum = lossSum;
     this.count = count;
     this.weightSum = weightSum;
     this.grad = grad;
+    this.precision = precision;
   }
 
   /** Adds other into this one and returns this. other: not modified. */
@@ -46,10 +61,13 @@ public final class GradientSum implements Serializable {
     }
     if (grad == null) {
       grad = other.grad.clone();
+      precision = other.precision;
     } else {
-      for (int i = 0; i < grad.length; i++) {
-        grad[i] += other.grad[i];
+      if (other.precision != precision) {
+        throw new IllegalArgumentException("a " + precision.configName() + " sum merged with a "
+            + other.precision.configName() + " one");
       }
+      precision.add(grad, other.grad, 0, grad.length);
     }
     lossSum += other.lossSum;
     count += other.count;
@@ -70,6 +88,11 @@ public final class GradientSum implements Serializable {
     return weightSum;
   }
 
+  /** The precision the sum was computed in (FLOAT64 for an empty sum that merged nothing). */
+  public Precision precision() {
+    return precision;
+  }
+
   /** The gradient sum (not a copy), or null for an empty sum. */
   public double[] grad() {
     return grad;
@@ -80,6 +103,7 @@ public final class GradientSum implements Serializable {
     out.writeDouble(lossSum);
     out.writeLong(count);
     out.writeDouble(weightSum);
+    out.writeByte(precision.ordinal());
     DoubleArrays.write(out, grad);
   }
 
@@ -87,6 +111,7 @@ public final class GradientSum implements Serializable {
     lossSum = in.readDouble();
     count = in.readLong();
     weightSum = in.readDouble();
+    precision = Precision.values()[in.readByte()];
     grad = DoubleArrays.read(in);
   }
 }

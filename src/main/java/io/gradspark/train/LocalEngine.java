@@ -41,7 +41,9 @@ public final class LocalEngine implements GradientEngine {
     int b = schedule.batchSize();
     int m = Batches.matrixRows(b);
     this.ids = new int[b];
-    this.x = new double[m * net.inputSize()];
+    // float32 fills the workspace's float rows instead (Batches#gradient)
+    this.x = new double[net.precision() == io.gradspark.nn.Precision.FLOAT32 ? 0
+        : m * net.inputSize()];
     this.y = new double[m];
     this.w = new double[m];
     this.ws = net.workspace(m);
@@ -60,7 +62,13 @@ public final class LocalEngine implements GradientEngine {
     RowBlock train = data.get(DataSplit.TRAIN);
     double loss = Batches.gradient(net, params, train, 0, ids, n, x, y, w, grad, ws,
         schedule.seed(), epoch);
-    return new GradientSum(loss, n, Batches.weightSum(train, 0, ids, n), grad);
+    return new GradientSum(loss, n, Batches.weightSum(train, 0, ids, n), grad,
+        net.precision());
+  }
+
+  @Override
+  public io.gradspark.nn.Precision precision() {
+    return net.precision();
   }
 
   @Override

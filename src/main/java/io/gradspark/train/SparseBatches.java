@@ -39,8 +39,11 @@ final class SparseBatches {
           w[r] = block.weight(local);
         }
       }
-      loss += SparseInput.lossAndGradient(net, params, batch.start(), batch.index(),
-          batch.value(), y, weighted ? w : null, n, grad, ws);
+      loss += net.precision() == io.gradspark.nn.Precision.FLOAT32
+          ? SparseInput.lossAndGradient32(net, params, batch.start(), batch.index(),
+              batch.value(), y, weighted ? w : null, n, grad, ws)
+          : SparseInput.lossAndGradient(net, params, batch.start(), batch.index(),
+              batch.value(), y, weighted ? w : null, n, grad, ws);
     }
     return loss;
   }

@@ -156,6 +156,17 @@ class CommandLineTest {
     assertTrue(wrong.err().contains("[2, 64, 2]"), wrong.err());
   }
 
+  /** gradcheck in float32 is refused with one message, exit code 2 and no stack trace. */
+  @Test
+  void gradcheckRefusesFloat32() {
+    CliRun r = CliRun.run("gradcheck", "--config", "conf/experiments/moons.conf",
+        "--set", "training.precision=float32");
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("gradcheck runs in float64 only"), r.err());
+    assertTrue(r.err().contains("training.precision=float64"), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+  }
+
   @Test
   void refusesUnknownKeysAndBadValuesBeforeAnyWork() {
     Path out = tmp.resolve("never");

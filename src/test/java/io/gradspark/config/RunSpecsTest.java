@@ -10,6 +10,7 @@ import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
 import io.gradspark.optim.LearningRateSchedule;
 import io.gradspark.optim.MomentumSgd;
 import java.io.IOException;
@@ -52,6 +53,22 @@ class RunSpecsTest {
     assertEquals(inCode.optimizer(), fromConfig.optimizer());
     assertEquals(inCode.checkpoints(), fromConfig.checkpoints());
     assertEquals(inCode.data(), fromConfig.data());
+  }
+
+  @Test
+  void trainingPrecisionIsTypedRecordedAndCheckedWhereItIsRead() {
+    RunSpec f32 = RunSpecs.load(null, List.of("training.checkpoint-every=off",
+        "training.precision=float32"), "run").spec();
+    assertEquals(Precision.FLOAT32, f32.precision());
+    assertEquals(Precision.FLOAT32, f32.network().precision());
+    assertEquals("float32", f32.trainingSettings("x").get("precision"));
+    RunSpec f64 = RunSpecs.load(null, List.of("training.checkpoint-every=off"), "run").spec();
+    assertEquals(Precision.FLOAT64, f64.precision(), "float64 is the default");
+    assertEquals("float64", f64.trainingSettings("x").get("precision"));
+    GradsparkException e = assertThrows(GradsparkException.class,
+        () -> RunSpecs.load(null, List.of("training.precision=float16"), "run"));
+    assertTrue(e.getMessage().contains("training.precision"), e.getMessage());
+    assertTrue(e.getMessage().contains("float32"), e.getMessage());
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
 import io.gradspark.optim.LearningRateSchedule;
 import io.gradspark.optim.MomentumSgd;
 import io.gradspark.train.BatchSchedule;
@@ -20,8 +21,9 @@ import io.gradspark.train.TrainingListener;
 import io.gradspark.train.TrainingState;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Resuming a run with dropout and weighted rows from every checkpoint (mid-epoch and between
@@ -35,7 +37,7 @@ class WeightedDropoutResumeTest {
   @TempDir
   Path tmp;
 
-  private static LocalEngine engine() {
+  private static LocalEngine engine(Network net) {
     RowBlock all = new MoonsSource(500, 0.1, 3).load(0, 500);
     int[] train = new int[400];
     int[] val = new int[100];
@@ -49,7 +51,7 @@ class WeightedDropoutResumeTest {
         val[r - 400] = r;
       }
     }
-    return new LocalEngine(NET, new BatchSchedule(400, 32, 5, true, false),
+    return new LocalEngine(net, new BatchSchedule(400, 32, 5, true, false),
         all.select(train).withWeights(w), all.select(val), null);
   }
 
@@ -58,12 +60,15 @@ class WeightedDropoutResumeTest {
         new LearningRateSchedule.Cosine(0.1, 0.001), NET.weightMask()), 4, TrainingListener.NONE);
   }
 
-  @Test
-  void resumingFromEveryCheckpointEndsBitIdentical() {
+  /** In either precision: float32's master weights and optimizer state are the checkpoint's. */
+  @ParameterizedTest
+  @EnumSource(Precision.class)
+  void resumingFromEveryCheckpointEndsBitIdentical(Precision precision) {
+    Network net = NET.withPrecision(precision);
     CheckpointRecorder every = new CheckpointRecorder(tmp);
     List<Path> files = every.files;
     double[] full = NET.initialParameters(Initializer.XAVIER_UNIFORM, 1);
-    Trainer.Result r = trainer().fit(engine(), full, TrainingState.START, every);
+    Trainer.Result r = trainer().fit(engine(net), full, TrainingState.START, every);
     assertEquals(7, files.size(), "mid-epoch in each of 4 epochs + after epochs 1..3");
     CheckpointFile.Loaded mid = CheckpointFile.load(files.get(0), NET.numParams());
     assertNotEquals((double) mid.state().epochRows(), mid.state().epochWeightSum(),
@@ -71,7 +76,7 @@ class WeightedDropoutResumeTest {
     for (Path f : files) {
       CheckpointFile.Loaded l = CheckpointFile.load(f, NET.numParams());
       double[] params = l.params();
-      Trainer.Result resumed = trainer().fit(engine(), params, l.state(),
+      Trainer.Result resumed = trainer().fit(engine(net), params, l.state(),
           Trainer.Checkpoints.NONE);
       assertArrayEquals(full, params, "resumed from " + f.getFileName());
       for (int e = 0; e < r.history().size(); e++) {
@@ -81,7 +86,8 @@ class WeightedDropoutResumeTest {
         assertEquals(a.valLoss(), b.valLoss(), 0.0);
       }
     }
-    System.out.println("resume with dropout and weights: all " + files.size()
+    System.out.println("resume with dropout and weights, " + precision.configName() + ": all "
+        + files.size()
         + " checkpoints end bit-identical");
   }
 }

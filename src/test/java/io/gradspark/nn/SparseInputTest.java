@@ -68,6 +68,53 @@ class SparseInputTest {
     assertTrue(worst <= 1e-13, "CSR vs dense naive: max relative difference " + worst);
   }
 
+  /**
+   * float32 on CSR rows: the float32 pass of the dense rows (the same values rounded to float)
+   * to float round-off, a gradient of floats, and not the float64 pass's bits.
+   */
+  @Test
+  void float32OnCsrRowsEqualsTheDenseFloat32Pass() {
+    SplittableRandom rng = new SplittableRandom(7);
+    double worst = 0;
+    for (Head head : new Head[] {Head.SOFTMAX_CROSS_ENTROPY, Head.SIGMOID_BINARY_CROSS_ENTROPY}) {
+      int outputs = head == Head.SOFTMAX_CROSS_ENTROPY ? 4 : 1;
+      Network net = new Network(new int[] {1000, 24, 12, outputs},
+          List.of(Activation.RELU, Activation.TANH), head).withPrecision(Precision.FLOAT32);
+      int n = 50;
+      double[] params = Precision.FLOAT32.round(net.initialParameters(Initializer.HE_NORMAL, 9),
+          null);
+      Rows x = rows(rng, n, 1000, 0.02);
+      double[] y = new double[n];
+      double[] w = new double[n];
+      for (int r = 0; r < n; r++) {
+        y[r] = rng.nextInt(head == Head.SOFTMAX_CROSS_ENTROPY ? 4 : 2);
+        w[r] = r % 3 == 0 ? 0.0 : 1 + rng.nextDouble();
+      }
+      double[] gSparse = new double[net.numParams()];
+      double lossSparse = SparseInput.lossAndGradient32(net, params, x.start(), x.index(),
+          x.value(), y, w, n, gSparse, net.workspace(n));
+      Network.Workspace ws = net.workspace(n);
+      float[] dense = ws.rows32();
+      for (int i = 0; i < x.dense().length; i++) {
+        dense[i] = (float) x.dense()[i];
+      }
+      double[] gDense = new double[net.numParams()];
+      double lossDense = net.lossAndGradient(params, dense, y, w, null, n, gDense, ws);
+      double[] g64 = new double[net.numParams()];
+      SparseInput.lossAndGradient(net, params, x.start(), x.index(), x.value(), y, w, n, g64,
+          net.workspace(n));
+      for (double v : gSparse) {
+        assertTrue(v == (float) v, "a float32 gradient holds floats");
+      }
+      assertTrue(!java.util.Arrays.equals(g64, gSparse), "float32 is not the float64 pass");
+      double d = Math.max(GradientCheck.relativeDifference(gDense, gSparse),
+          Math.abs(lossDense - lossSparse) / Math.abs(lossDense));
+      worst = Math.max(worst, d);
+    }
+    System.out.printf("float32 CSR vs dense float32 pass: max relative difference %.2e%n", worst);
+    assertTrue(worst <= 1e-5, "relative difference " + worst);
+  }
+
   @Test
   void aNetworkOnCsrRowsEqualsTheDenseNetworkToRoundOff() {
     SplittableRandom rng = new SplittableRandom(5);

@@ -288,6 +288,19 @@ class OnnxExportTest {
     }
   }
 
+  /** The precision that trained a model is in its ONNX metadata (float64 when not recorded). */
+  @Test
+  void theTrainingPrecisionIsInTheMetadata() {
+    Network net = network(Activation.RELU, Head.SOFTMAX_CROSS_ENTROPY);
+    Path f32 = tmp.resolve("f32.npz");
+    ModelFile.save(f32, net, params(net, 3), SCALE, 0,
+        Map.of("training", Map.of("precision", "float32")));
+    assertEquals("float32", OnnxExport.metadata(ModelFile.load(f32)).get("trained_precision"));
+    Path old = tmp.resolve("old.npz");
+    ModelFile.save(old, net, params(net, 3), SCALE, 0, Map.of("training", Map.of("seed", 3)));
+    assertEquals("float64", OnnxExport.metadata(ModelFile.load(old)).get("trained_precision"));
+  }
+
   @Test
   void refusesANetworkNoSingleOnnxFileCanHold() {
     // 16,384 x 16,384 weights: 2.1 GB as float64, over protobuf's 2 GiB; 1.1 GB as float32 fits

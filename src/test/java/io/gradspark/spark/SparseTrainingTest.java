@@ -17,6 +17,7 @@ import io.gradspark.data.SplitTasks;
 import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
 import io.gradspark.optim.LearningRateSchedule;
 import io.gradspark.optim.MomentumSgd;
 import io.gradspark.train.Trainer;
@@ -86,9 +87,9 @@ class SparseTrainingTest {
     file = Files.writeString(tmp.resolve("small.libsvm"), s);
   }
 
-  private static RunSpec spec(RunSpec.Engine engine) {
+  private static RunSpec spec(RunSpec.Engine engine, Precision precision) {
     return RunSpec.builder(new Network(new int[] {FEATURES, 16, 2}, List.of(Activation.RELU),
-            Head.SOFTMAX_CROSS_ENTROPY))
+            Head.SOFTMAX_CROSS_ENTROPY).withPrecision(precision))
         .epochs(3).batchSize(50).seed(3).engine(engine).partitions(3)
         .optimizer(new RunSpec.Optimizer(MomentumSgd.Form.NESTEROV, 0.9, 0,
             new LearningRateSchedule.Constant(0.1)))
@@ -96,7 +97,12 @@ class SparseTrainingTest {
   }
 
   private static TrainedModel train(RowSource source, RunSpec.Engine engine) {
-    RunSpec spec = spec(engine);
+    return train(source, engine, Precision.FLOAT64);
+  }
+
+  private static TrainedModel train(RowSource source, RunSpec.Engine engine,
+      Precision precision) {
+    RunSpec spec = spec(engine, precision);
     Datasets data = Datasets.prepare(spec, source, null);
     var engines = engine == RunSpec.Engine.LOCAL ? Engines.local()
         : new SparkEngines(SharedSpark.get());
@@ -160,6 +166,28 @@ class SparseTrainingTest {
     assertTrue(accuracy(localSparse, rows) > 0.8, "the planted model is learnt");
   }
 
+  /**
+   * float32 on CSR rows (the sparse first layer in float): sparse and dense rows, local and
+   * Spark, agree to float round-off after the same steps.
+   */
+  @Test
+  void float32SparseRowsTrainAsDenseOnesToFloatRoundOffLocallyAndOnSpark() {
+    SplitTasks tasks = new SparkSplitTasks(SharedSpark.get());
+    LibsvmSource auto = new LibsvmSource(file.toString(), FEATURES, tasks);
+    LibsvmSource dense = new LibsvmSource(file.toString(), FEATURES, tasks,
+        SparseRows.Storage.DENSE);
+    TrainedModel localDense = train(dense, RunSpec.Engine.LOCAL, Precision.FLOAT32);
+    TrainedModel localSparse = train(auto, RunSpec.Engine.LOCAL, Precision.FLOAT32);
+    TrainedModel sparkSparse = train(auto, RunSpec.Engine.SPARK, Precision.FLOAT32);
+    double sparseVsDense = maxDiff(localSparse.parameters(), localDense.parameters());
+    double sparkVsLocal = maxDiff(sparkSparse.parameters(), localSparse.parameters());
+    System.out.printf("float32, max |difference| of the parameters after %d steps: sparse vs "
+        + "dense %.3e (local); Spark vs local %.3e (sparse)%n", 3 * ROWS / 50, sparseVsDense,
+        sparkVsLocal);
+    assertTrue(sparseVsDense <= 1e-5 && sparkVsLocal <= 1e-5, "float round-off");
+    assertTrue(accuracy(localSparse, dense.load(0, ROWS)) > 0.8, "the planted model is learnt");
+  }
+
   private static List<LabeledVector> labeledRows() {
     List<LabeledVector> rows = new ArrayList<>();
     for (int r = 0; r < ROWS; r++) {
@@ -199,7 +227,7 @@ class SparseTrainingTest {
   void theApisSparseVectorRowsTrainTheModelTheLibsvmFileDoes() {
     List<LabeledVector> rows = labeledRows();
     SparkModel api = Gradspark.fit(SharedSpark.get(), SharedSpark.get().parallelize(rows, 3),
-        null, spec(RunSpec.Engine.SPARK));
+        null, spec(RunSpec.Engine.SPARK, Precision.FLOAT64));
     TrainedModel fromFile = train(new LibsvmSource(file.toString(), FEATURES,
         SplitTasks.LOCAL, SparseRows.Storage.DENSE), RunSpec.Engine.SPARK);
     double d = maxDiff(api.model().parameters(), fromFile.parameters());

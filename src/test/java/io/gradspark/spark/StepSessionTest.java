@@ -12,6 +12,7 @@ import io.gradspark.nn.Activation;
 import io.gradspark.nn.Head;
 import io.gradspark.nn.Initializer;
 import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.DataSplit;
 import io.gradspark.train.GradientSum;
@@ -35,7 +36,11 @@ class StepSessionTest {
   private static final BatchSchedule SCHEDULE = new BatchSchedule(ROWS, 8, 17, true, false);
 
   private static SparkEngine engine(int partitions) {
-    return new SparkEngine(SharedSpark.get(), NET, SCHEDULE, SRC, SRC, null, partitions,
+    return engine(NET, partitions);
+  }
+
+  private static SparkEngine engine(Network net, int partitions) {
+    return new SparkEngine(SharedSpark.get(), net, SCHEDULE, SRC, SRC, null, partitions,
         StorageLevel.MEMORY_ONLY(), SparkEngine.Aggregation.DIRECT);
   }
 
@@ -108,13 +113,32 @@ class StepSessionTest {
   @ParameterizedTest(name = "P={0}")
   @ValueSource(ints = {1, 2, 3, 5, 8})
   void tcpStarAndTreeOnThreadsAreBitIdenticalToAJobPerStep(int partitions) throws Exception {
-    double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 11);
-    try (SparkEngine jobs = engine(partitions)) {
+    starAndTreeOnThreads(NET, partitions, new boolean[] {false, true});
+  }
+
+  /**
+   * float32 (the parameters rounded to float, as the trainer sends them): the star and the tree
+   * are bit for bit a job per step, their float32 merges made in the same canonical order, and
+   * every vector moves as 4 bytes a value, half of float64's.
+   */
+  @ParameterizedTest(name = "P={0}")
+  @ValueSource(ints = {3, 5})
+  void float32StarAndTreeOnThreadsAreBitIdenticalToAJobPerStepAtHalfTheBytes(int partitions)
+      throws Exception {
+    starAndTreeOnThreads(NET.withPrecision(Precision.FLOAT32), partitions,
+        new boolean[] {false});
+  }
+
+  private static void starAndTreeOnThreads(Network net, int partitions, boolean[] encrypts)
+      throws Exception {
+    double[] params = net.precision().round(net.initialParameters(Initializer.XAVIER_UNIFORM, 11),
+        null);
+    try (SparkEngine jobs = engine(net, partitions)) {
       jobs.stepSessions(false);
       List<GradientSum> expected = epoch(jobs, params, 1);
       for (boolean star : new boolean[] {true, false}) {
-        for (boolean encrypt : new boolean[] {false, true}) {
-          StepSession.Tcp s = ThreadedTasks.session(partitions, NET, SCHEDULE, SRC, encrypt,
+        for (boolean encrypt : encrypts) {
+          StepSession.Tcp s = ThreadedTasks.session(partitions, net, SCHEDULE, SRC, encrypt,
               star);
           double maxDiff = 0;
           try {
@@ -130,12 +154,16 @@ class StepSessionTest {
               assertEquals(b.count(), a.count(), at);
             }
             double perStep = (double) s.traffic() / SCHEDULE.stepsPerEpoch();
-            double w = 8.0 * NET.numParams();
-            System.out.printf("P=%d %s%s: max |difference| %.1e, %.0f bytes a step through the "
-                + "driver (%.2f W*8)%n", partitions, star ? "star" : "tree",
-                encrypt ? " sealed" : "", maxDiff, perStep, perStep / w);
+            double w = (double) net.precision().bytes() * net.numParams();
+            System.out.printf("P=%d %s %s%s: max |difference| %.1e, %.0f bytes a step through "
+                + "the driver (%.2f W*%d)%n", partitions, net.precision().configName(),
+                star ? "star" : "tree", encrypt ? " sealed" : "", maxDiff, perStep, perStep / w,
+                net.precision().bytes());
+            // the parameters to each linked task, a sum from each (none from a task without
+            // rows in the batch): at W * (bytes a value) each
             assertTrue(perStep < 2 * w * (star ? partitions : 1) * 1.1 + 1000,
                 "bytes a step " + perStep);
+            assertTrue(perStep > w * (star ? partitions : 1), "bytes a step " + perStep);
           } finally {
             s.end();
           }

@@ -18,7 +18,7 @@ final class ThreadedTasks {
   static StepSession.Tcp session(int partitions, Network net, BatchSchedule schedule,
       RowSource source, boolean encrypt, boolean star) {
     StepSession.Tcp s = new StepSession.Tcp(partitions, new StepSession.Server("127.0.0.1", 0),
-        true, encrypt, star, net.numParams());
+        true, encrypt, star, net.numParams(), net.precision());
     ExchangeTask.Setup setup = s.setup("127.0.0.1", net, schedule);
     String[] gathered = new String[partitions];
     CyclicBarrier barrier = new CyclicBarrier(partitions);
