@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * nonzeros each and a planted linear model. Cached as compressed sparse rows (chosen by density,
  * or forced) the run equals the dense run to round-off, locally and on Spark, and Spark and
  * local agree for sparse rows as they do for dense; the API's SparseVector rows train the same
- * model; predictions agree. Max differences printed.
+ * model; predictions agree; with dropout, sparse rows drop the units dense ones do and the
+ * runs agree to round-off. Max differences printed.
  */
 class SparseTrainingTest {
   private static final int ROWS = 3_000;
@@ -87,8 +88,14 @@ class SparseTrainingTest {
   }
 
   private static RunSpec spec(RunSpec.Engine engine) {
-    return RunSpec.builder(new Network(new int[] {FEATURES, 16, 2}, List.of(Activation.RELU),
-            Head.SOFTMAX_CROSS_ENTROPY))
+    return spec(engine, 0);
+  }
+
+  /** The small case's run; dropout: the hidden layer's rate (0: none). */
+  private static RunSpec spec(RunSpec.Engine engine, double dropout) {
+    Network net = new Network(new int[] {FEATURES, 16, 2}, List.of(Activation.RELU),
+        Head.SOFTMAX_CROSS_ENTROPY);
+    return RunSpec.builder(dropout > 0 ? net.withDropout(dropout) : net)
         .epochs(3).batchSize(50).seed(3).engine(engine).partitions(3)
         .optimizer(new RunSpec.Optimizer(MomentumSgd.Form.NESTEROV, 0.9, 0,
             new LearningRateSchedule.Constant(0.1)))
@@ -96,7 +103,11 @@ class SparseTrainingTest {
   }
 
   private static TrainedModel train(RowSource source, RunSpec.Engine engine) {
-    RunSpec spec = spec(engine);
+    return train(source, spec(engine));
+  }
+
+  private static TrainedModel train(RowSource source, RunSpec spec) {
+    RunSpec.Engine engine = spec.engine();
     Datasets data = Datasets.prepare(spec, source, null);
     var engines = engine == RunSpec.Engine.LOCAL ? Engines.local()
         : new SparkEngines(SharedSpark.get());
@@ -207,5 +218,22 @@ class SparseTrainingTest {
         + "max |difference| %.3e%n", d);
     assertEquals(fromFile.parameters().length, api.model().parameters().length);
     assertTrue(d <= 1e-9, "to round-off");
+  }
+
+  @Test
+  void withDropoutSparseRowsTrainAsDenseOnesToRoundOff() {
+    RunSpec spec = spec(RunSpec.Engine.LOCAL, 0.3);
+    TrainedModel sparse = train(new LibsvmSource(file.toString(), FEATURES, SplitTasks.LOCAL,
+        SparseRows.Storage.SPARSE), spec);
+    TrainedModel dense = train(new LibsvmSource(file.toString(), FEATURES, SplitTasks.LOCAL,
+        SparseRows.Storage.DENSE), spec);
+    TrainedModel without = train(new LibsvmSource(file.toString(), FEATURES, SplitTasks.LOCAL,
+        SparseRows.Storage.DENSE), spec(RunSpec.Engine.LOCAL));
+    double d = maxDiff(sparse.parameters(), dense.parameters());
+    double byDropout = maxDiff(dense.parameters(), without.parameters());
+    System.out.printf("dropout 0.3, %d steps: sparse vs dense rows max |difference| %.3e (the "
+        + "dropout moves the model by %.3e)%n", 3 * ROWS / 50, d, byDropout);
+    assertTrue(byDropout > 1e-3, "dropout changes the training");
+    assertTrue(d <= 1e-9, "sparse and dense rows drop the same units: to round-off");
   }
 }
