@@ -32,14 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
  * vectored reads, which the local file system serves on other threads, so Hadoop's statistics of
  * the reading thread alone saw almost nothing. A file of a label and three columns of random
  * doubles in several row groups: reading every column counts the column chunks; reading one
- * column counts that column's and the label's chunks, not the whole file; reading rows of the
- * first row group counts that group's chunks only. The chunk sizes come from the file's footer;
+ * column counts that column's and the label's chunks, not the whole file; reading the rows of the
+ * first row group counts that group's chunks only, and its first 100 rows only the pages that
+ * hold them (the offset index says which). The chunk sizes come from the file's footer;
  * the bound above each figure adds what is not a column chunk (footer, magic numbers) and what
  * opening the file costs on the local file system (its 4 KB read buffer around the footer, and
  * the checksum file).
  */
 class ParquetBytesReadTest {
-  private static final int ROWS = 20_000;
+  private static final int ROWS = 40_000;
   /** Bytes an open of the file may read beyond the footer: buffer and checksums (~6 KB seen). */
   private static final long OPEN = 8 << 10;
 
@@ -61,7 +62,7 @@ class ParquetBytesReadTest {
             new org.apache.hadoop.fs.Path(file.toUri()))
         .withConf(new Configuration()).withType(schema)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
-        .withRowGroupSize(128L << 10).withPageSize(16 << 10).build()) {
+        .withRowGroupSize(256L << 10).withPageSize(4 << 10).build()) {
       for (int r = 0; r < ROWS; r++) {
         w.write(rows.newGroup().append("label", (double) (r % 2)).append("a", rng.nextDouble())
             .append("b", rng.nextDouble()).append("c", rng.nextDouble()));
@@ -128,9 +129,18 @@ class ParquetBytesReadTest {
   }
 
   @Test
-  void rowsOfTheFirstRowGroupCountThatGroupOnly() {
+  void theRowsOfTheFirstRowGroupCountThatGroupOnly() {
     int rows = (int) groups.get(0).getRowCount();
-    check("rows 10..rows of group 0, label, a", bytesToLoad(List.of("a"), 10, rows - 10),
+    check("the rows of group 0, label, a", bytesToLoad(List.of("a"), 0, rows),
         chunks(Set.of("label", "a"), 0));
+  }
+
+  @Test
+  void theFirstRowsOfAGroupReadTheirPagesOnly() {
+    long group = chunks(Set.of("label", "a"), 0);
+    long read = bytesToLoad(List.of("a"), 0, 100);
+    System.out.printf("rows 0..99 of group 0 (of %,d rows), label, a: read %,d bytes; the "
+        + "group's chunks %,d%n", groups.get(0).getRowCount(), read, group);
+    assertTrue(read > 0 && read < group / 4, "the first pages, not the whole chunks");
   }
 }
