@@ -252,6 +252,23 @@ class ParquetDataTest {
       }
     }
     assertTrue(mostBlocks >= 3, "a part file spans " + mostBlocks + " blocks");
+    int across = 0;
+    try (Stream<Path> files = Files.list(Path.of(mixed))) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
+        try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+            org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(f.toUri()),
+                new org.apache.hadoop.conf.Configuration()))) {
+          for (var g : reader.getRowGroups()) {
+            long first = g.getStartingPos();
+            long last = first + g.getCompressedSize() - 1;
+            across += first / block != last / block ? 1 : 0;
+          }
+        }
+      }
+    }
+    System.out.println(across + " row groups cross an HDFS block boundary");
+    assertTrue(across >= 2, "row groups lie over several blocks: " + across);
     SparkSplitTasks tasks = new SparkSplitTasks(SharedSpark.get());
     double[] onHdfs = trainCountingRows(() -> ParquetSource.vector(
         hdfs.path("/parquet-data-test/mixed"), "label", "features", tasks));
