@@ -18,4 +18,12 @@ public interface EngineSource {
 
   /** Where the engine runs, for summaries: a Spark master URL, or "none (local engine)". */
   String master();
+
+  /**
+   * Whether the training rows are held as compressed sparse rows (no dense batch matrix of
+   * batch x features is then allocated); false when not known.
+   */
+  default boolean sparse() {
+    return false;
+  }
 }

@@ -44,6 +44,11 @@ public interface Engines {
       public String master() {
         return engines.master();
       }
+
+      @Override
+      public boolean sparse() {
+        return data.train().sparse();
+      }
     };
   }
 

@@ -48,7 +48,7 @@ public final class TrainingJob implements AutoCloseable {
     this.source = source;
     this.configSource = configSource;
     Network net = spec.network();
-    checkMemory(spec, Runtime.getRuntime().maxMemory());
+    checkMemory(spec, Runtime.getRuntime().maxMemory(), source.sparse());
     chooseBlas(net, spec.batchSize(), spec.blas());
     // the linear scaling rule scales by the batch as used: one larger than the data is capped
     this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
@@ -159,14 +159,18 @@ public final class TrainingJob implements AutoCloseable {
    * and adagrad, 2 for adam and adamw), two copies (a broadcast or checkpoint, the trained
    * model), and per running task the layer buffers of a chunk of up to 1,024 rows (activations,
    * pre-activations and deltas, and with dropout its factors and dropped activations) and a
-   * gradient.
+   * gradient. sparseRows: the training rows are compressed sparse rows, so no task fills a
+   * batch matrix of chunk x features (at 100,000 features that alone would be 800 KB a row).
    */
-  public static void checkMemory(RunSpec spec, long maxHeap) {
+  public static void checkMemory(RunSpec spec, long maxHeap, boolean sparseRows) {
     Network net = spec.network();
     long params = net.numParams();
     long units = 0;
     for (int s : net.sizes()) {
       units += s;
+    }
+    if (sparseRows) {
+      units -= net.inputSize();
     }
     long chunk = Math.min(1024, spec.batchSize());
     long tasks = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -13,6 +13,8 @@ import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.internal.filter2.columnindex.ColumnIndexStore;
+import org.apache.parquet.internal.filter2.columnindex.RowRanges;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
@@ -243,7 +245,7 @@ final class ParquetRowGroups implements AutoCloseable {
   void read(int g, long firstInFile, int skip, int count, int features, Sink sink) {
     PageReadStore pages;
     try {
-      pages = reader.readRowGroup(g);
+      pages = pages(g, skip + count);
     } catch (IOException e) {
       throw DataFiles.unreadable(KIND, file, e);
     }
@@ -283,6 +285,26 @@ final class ParquetRowGroups implements AutoCloseable {
         vector.next(where, features, keep ? sink : null, r);
       }
     }
+  }
+
+  /**
+   * The pages of row group g that hold its first rows: where they are fewer than the group's
+   * rows and the file has an offset index (Spark and parquet-hadoop write one), only the pages
+   * up to the last of them (the first row for a vector's size, a partition that ends mid-group);
+   * else every page of the group's chunks.
+   */
+  private PageReadStore pages(int g, long rows) throws IOException {
+    if (rows < reader.getRowGroups().get(g).getRowCount()) {
+      try {
+        PageReadStore first = reader.readFilteredRowGroup(g, RowRanges.createSingle(rows));
+        if (first != null) {
+          return first;
+        }
+      } catch (ColumnIndexStore.MissingOffsetIndexException e) {
+        // a file without an offset index: the whole chunks, below
+      }
+    }
+    return reader.readRowGroup(g);
   }
 
   /** "Parquet file F, row group g, row i (row n of the file)". */

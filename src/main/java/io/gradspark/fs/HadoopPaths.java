@@ -493,15 +493,41 @@ public final class HadoopPaths {
   }
 
   /**
-   * Bytes this thread has read from Hadoop file systems since the JVM started (every scheme),
-   * from Hadoop's per-thread statistics: what a task read, as Spark's input metrics count it.
+   * Bytes this thread has read from Hadoop file systems since the JVM started (every scheme):
+   * Hadoop's per-thread statistics, what a task read as Spark's input metrics count it, plus what
+   * this thread's vectored reads fetched that those statistics did not count here (Parquet reads
+   * its column chunks with Hadoop's vectored reads, which the local file system serves on a
+   * thread pool: its bytes would otherwise be missing). Callers take differences around a task,
+   * so a run counts its own tasks' bytes.
    */
   public static long bytesReadOnThisThread() {
+    return statisticsOnThisThread() + VECTORED_ELSEWHERE.get()[0];
+  }
+
+  /**
+   * Per thread: bytes its vectored reads fetched outside Hadoop's statistics of the thread
+   * ({@link #vectoredRead}). A thread-local count, as Hadoop's own statistics are.
+   */
+  private static final ThreadLocal<long[]> VECTORED_ELSEWHERE =
+      ThreadLocal.withInitial(() -> new long[1]);
+
+  /** Hadoop's per-thread statistics of this thread: bytes read, every scheme. */
+  static long statisticsOnThisThread() {
     long total = 0;
     for (FileSystem.Statistics s : FileSystem.getAllStatistics()) {
       total += s.getThreadStatistics().getBytesRead();
     }
     return total;
+  }
+
+  /**
+   * Records a vectored read issued by this thread: requested bytes in its ranges, of which
+   * countedHere were counted by Hadoop's statistics of this thread during the call (all of them
+   * where the file system reads in the caller, as HDFS does; none where it reads on other
+   * threads, as the local file system does). The rest counts in {@link #bytesReadOnThisThread}.
+   */
+  static void vectoredRead(long requested, long countedHere) {
+    VECTORED_ELSEWHERE.get()[0] += Math.max(0, requested - countedHere);
   }
 
   /** The root cause's message: "Connection refused", "No space left on device". */

@@ -258,6 +258,45 @@ public final class Network implements Serializable {
    */
   public double lossAndGradient(double[] params, double[] x, double[] y, double[] w,
       Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
+    return lossAndGradient(params, dense(x), y, w, keys, n, dParams, ws);
+  }
+
+  /**
+   * The rows a first layer reads: its forward product and its weight gradient are all that
+   * depends on how the rows are held (dense (n, nIn) here, compressed sparse rows in {@link
+   * SparseInput}); every later layer, the activations and the dropout are the same code.
+   */
+  interface Input {
+    /** z = x W^T + b, W (nOut, nIn) at params[w], b at params[b]; z (n, nOut): overwritten. */
+    void forward(double[] params, int w, int b, int n, int nIn, int nOut, double[] z);
+
+    /** dW += dZ^T x and db += column sums of dZ, ACCUMULATED into grad; no dX. */
+    void backward(double[] params, double[] dZ, int n, int nIn, int nOut, int w, int b,
+        double[] grad);
+  }
+
+  /** Dense rows x (n, nIn), not modified: {@link Dense}'s BLAS products. */
+  private static Input dense(double[] x) {
+    return new Input() {
+      @Override
+      public void forward(double[] params, int w, int b, int n, int nIn, int nOut, double[] z) {
+        Dense.forward(x, n, nIn, nOut, params, w, b, z);
+      }
+
+      @Override
+      public void backward(double[] params, double[] dZ, int n, int nIn, int nOut, int w, int b,
+          double[] grad) {
+        Dense.backward(x, dZ, n, nIn, nOut, params, w, b, grad, null);
+      }
+    };
+  }
+
+  /**
+   * {@link #lossAndGradient(double[], double[], double[], double[], Dropout.Keys, int, double[],
+   * Workspace)} for the rows x reads, dense or sparse; the same passes and dropout masks.
+   */
+  double lossAndGradient(double[] params, Input x, double[] y, double[] w, Dropout.Keys keys,
+      int n, double[] dParams, Workspace ws) {
     ws.check(n);
     boolean drop = keys != null && hasDropout();
     forward(params, x, n, ws, drop ? keys : null);
@@ -265,23 +304,23 @@ public final class Network implements Serializable {
     int nOut = outputSize();
     double lossSum = Heads.lossAndDelta(head, labelSmoothing, ws.z[layers - 1], y, w, n, nOut,
         ws.dZ[layers - 1]);
-    for (int l = layers - 1; l >= 0; l--) {
-      double[] in = l == 0 ? x : ws.input(l, drop && dropout[l - 1] > 0);
-      double[] dIn = l == 0 ? null : ws.dZ[l - 1];
+    for (int l = layers - 1; l >= 1; l--) {
+      double[] in = ws.input(l, drop && dropout[l - 1] > 0);
+      double[] dIn = ws.dZ[l - 1];
       Dense.backward(in, ws.dZ[l], n, sizes[l], sizes[l + 1], params, weightOffset[l],
           biasOffset[l], dParams, dIn);
-      if (dIn != null) {
-        int cells = n * sizes[l];
-        if (drop && dropout[l - 1] > 0) {
-          // a~ = a * factor, so dL/da = dL/da~ * factor
-          double[] factor = ws.factor[l - 1];
-          for (int c = 0; c < cells; c++) {
-            dIn[c] *= factor[c];
-          }
+      int cells = n * sizes[l];
+      if (drop && dropout[l - 1] > 0) {
+        // a~ = a * factor, so dL/da = dL/da~ * factor
+        double[] factor = ws.factor[l - 1];
+        for (int c = 0; c < cells; c++) {
+          dIn[c] *= factor[c];
         }
-        hidden[l - 1].backward(ws.z[l - 1], ws.a[l - 1], dIn, cells);
       }
+      hidden[l - 1].backward(ws.z[l - 1], ws.a[l - 1], dIn, cells);
     }
+    x.backward(params, ws.dZ[0], n, sizes[0], sizes[1], weightOffset[0], biasOffset[0],
+        dParams);
     return lossSum;
   }
 
@@ -385,33 +424,43 @@ public final class Network implements Serializable {
   /** Forward only: adds each row's loss, label and prediction to scores. x, y, params: not modified. */
   public void evaluate(double[] params, double[] x, double[] y, int n, RowScores scores,
       Workspace ws) {
+    evaluate(params, dense(x), y, n, scores, ws);
+  }
+
+  /** {@link #evaluate(double[], double[], double[], int, RowScores, Workspace)} for x. */
+  void evaluate(double[] params, Input x, double[] y, int n, RowScores scores, Workspace ws) {
     ws.check(n);
-    forwardToLogits(params, x, n, ws);
+    forward(params, x, n, ws, null);
     Heads.evaluate(head, labelSmoothing, ws.z[layers() - 1], y, n, outputSize(), scores);
   }
 
   /** The head's outputs (n, K) into out: class probabilities, or values for MSE. out: modified. */
   public void predict(double[] params, double[] x, int n, double[] out, Workspace ws) {
-    ws.check(n);
-    forwardToLogits(params, x, n, ws);
-    Heads.outputs(head, ws.z[layers() - 1], n, outputSize(), out);
+    predict(params, dense(x), n, out, ws);
   }
 
-  private void forwardToLogits(double[] params, double[] x, int n, Workspace ws) {
+  /** {@link #predict(double[], double[], int, double[], Workspace)} for x. */
+  void predict(double[] params, Input x, int n, double[] out, Workspace ws) {
+    ws.check(n);
     forward(params, x, n, ws, null);
+    Heads.outputs(head, ws.z[layers() - 1], n, outputSize(), out);
   }
 
   /**
    * z_l and a_l of every layer; with keys, a hidden layer with a rate also gets its dropout
    * factors and a~_l = a_l * factor (the next layer's input; a_l stays for the backward pass).
    */
-  private void forward(double[] params, double[] x, int n, Workspace ws, Dropout.Keys keys) {
+  private void forward(double[] params, Input x, int n, Workspace ws, Dropout.Keys keys) {
     ws.float64();
     int layers = layers();
     boolean drop = keys != null;
     for (int l = 0; l < layers; l++) {
-      double[] in = l == 0 ? x : ws.input(l, drop && dropout[l - 1] > 0);
-      Dense.forward(in, n, sizes[l], sizes[l + 1], params, weightOffset[l], biasOffset[l], ws.z[l]);
+      if (l == 0) {
+        x.forward(params, weightOffset[0], biasOffset[0], n, sizes[0], sizes[1], ws.z[0]);
+      } else {
+        Dense.forward(ws.input(l, drop && dropout[l - 1] > 0), n, sizes[l], sizes[l + 1], params,
+            weightOffset[l], biasOffset[l], ws.z[l]);
+      }
       if (l < layers - 1) {
         int cells = n * sizes[l + 1];
         hidden[l].forward(ws.z[l], ws.a[l], cells);

@@ -3,8 +3,9 @@ package io.gradspark.nn;
 /**
  * The network's passes when the input rows are compressed sparse rows (CSR): only the first layer
  * sees the raw features, so only it changes; its forward product and its weight gradient visit
- * the nonzeros alone, and every later layer is the dense one of {@link Network}. A row of 100,000
- * features with 50 nonzeros then costs 50 x nOut multiply-adds, not 100,000 x nOut.
+ * the nonzeros alone, and the rest is {@link Network}'s own passes (later layers, activations,
+ * dropout, head), given this first layer as its {@link Network.Input}. A row of 100,000 features
+ * with 50 nonzeros then costs 50 x nOut multiply-adds, not 100,000 x nOut.
  *
  * <p>Legend: n = rows in the batch, nIn = features, nOut = the first layer's units. CSR: row r's
  * nonzeros are index[start[r] .. start[r+1]) (0-based feature numbers, increasing) with their
@@ -94,18 +95,20 @@ public final class SparseInput {
     }
   }
 
-  /**
-   * {@link #lossAndGradient(Network, double[], int[], int[], double[], double[], double[], int,
-   * double[], Network.Workspace)} in float32, for a network of {@link Precision#FLOAT32}: the
-   * pass of {@link Network#lossAndGradient(double[], float[], double[], double[], Dropout.Keys,
-   * int, double[], Network.Workspace)} with this first layer. Returns the loss sum; dParams
-   * receives float32 additions.
-   */
-  public static double lossAndGradient32(Network net, double[] params, int[] start,
-      int[] index, double[] value, double[] y, double[] w, int n, double[] dParams,
-      Network.Workspace ws) {
-    return net.float32Pass(params, null, new Rows(start, index, value), y, w, null, n, dParams,
-        ws);
+  /** The CSR rows as the first layer's input: {@link #forward} and {@link #backward}. */
+  private static Network.Input rows(int[] start, int[] index, double[] value) {
+    return new Network.Input() {
+      @Override
+      public void forward(double[] params, int w, int b, int n, int nIn, int nOut, double[] z) {
+        SparseInput.forward(start, index, value, n, nIn, nOut, params, w, b, z);
+      }
+
+      @Override
+      public void backward(double[] params, double[] dZ, int n, int nIn, int nOut, int w, int b,
+          double[] grad) {
+        SparseInput.backward(start, index, value, dZ, n, nIn, nOut, w, b, grad);
+      }
+    };
   }
 
   /**
@@ -115,64 +118,35 @@ public final class SparseInput {
    */
   public static double lossAndGradient(Network net, double[] params, int[] start, int[] index,
       double[] value, double[] y, int n, double[] dParams, Network.Workspace ws) {
-    return lossAndGradient(net, params, start, index, value, y, null, n, dParams, ws);
+    return lossAndGradient(net, params, start, index, value, y, null, null, n, dParams, ws);
   }
 
   /**
-   * As above for weighted rows: returns sum_i w_i loss_i and adds the gradient of that sum; w
-   * null is every weight 1 (the unweighted bits). The network's dropout does not apply here:
-   * a network with dropout is refused on sparse rows when the run is described.
+   * As above for weighted rows and dropout, as the dense network has them: returns sum_i w_i
+   * loss_i and adds the gradient of that sum; w null is every weight 1 (the unweighted bits);
+   * keys null is no dropout, else the hidden layers with a rate drop the units {@link Dropout}
+   * says for the rows keys name (the masks depend on the row's id, not on how it is held, so
+   * sparse and dense rows drop the same units). A {@link Precision#FLOAT32} network computes
+   * in float32 ({@link Network#float32Pass}, values rounded to float as dense rows' are) and
+   * dParams receives float32 additions.
    */
   public static double lossAndGradient(Network net, double[] params, int[] start, int[] index,
-      double[] value, double[] y, double[] w, int n, double[] dParams, Network.Workspace ws) {
-    ws.check(n);
-    forwardToLogits(net, params, start, index, value, n, ws);
-    int layers = net.layers();
-    int[] sizes = net.sizes();
-    double lossSum = Heads.lossAndDelta(net.head(), net.labelSmoothing(), ws.z[layers - 1], y, w,
-        n, net.outputSize(), ws.dZ[layers - 1]);
-    for (int l = layers - 1; l >= 1; l--) {
-      Dense.backward(ws.a[l - 1], ws.dZ[l], n, sizes[l], sizes[l + 1], params,
-          net.weightOffset(l), net.biasOffset(l), dParams, ws.dZ[l - 1]);
-      net.activation(l - 1).backward(ws.z[l - 1], ws.a[l - 1], ws.dZ[l - 1], n * sizes[l]);
-    }
-    backward(start, index, value, ws.dZ[0], n, sizes[0], sizes[1], net.weightOffset(0),
-        net.biasOffset(0), dParams);
-    return lossSum;
+      double[] value, double[] y, double[] w, Dropout.Keys keys, int n, double[] dParams,
+      Network.Workspace ws) {
+    return net.precision() == Precision.FLOAT32
+        ? net.float32Pass(params, null, new Rows(start, index, value), y, w, keys, n, dParams, ws)
+        : net.lossAndGradient(params, rows(start, index, value), y, w, keys, n, dParams, ws);
   }
 
   /** {@link Network#evaluate} for CSR rows: adds each row's loss, label and prediction. */
   public static void evaluate(Network net, double[] params, int[] start, int[] index,
       double[] value, double[] y, int n, RowScores scores, Network.Workspace ws) {
-    ws.check(n);
-    forwardToLogits(net, params, start, index, value, n, ws);
-    Heads.evaluate(net.head(), net.labelSmoothing(), ws.z[net.layers() - 1], y, n,
-        net.outputSize(), scores);
+    net.evaluate(params, rows(start, index, value), y, n, scores, ws);
   }
 
   /** {@link Network#predict} for CSR rows: the head's outputs (n, K) into out (modified). */
   public static void predict(Network net, double[] params, int[] start, int[] index,
       double[] value, int n, double[] out, Network.Workspace ws) {
-    ws.check(n);
-    forwardToLogits(net, params, start, index, value, n, ws);
-    Heads.outputs(net.head(), ws.z[net.layers() - 1], n, net.outputSize(), out);
-  }
-
-  private static void forwardToLogits(Network net, double[] params, int[] start, int[] index,
-      double[] value, int n, Network.Workspace ws) {
-    ws.float64();
-    int layers = net.layers();
-    int[] sizes = net.sizes();
-    forward(start, index, value, n, sizes[0], sizes[1], params, net.weightOffset(0),
-        net.biasOffset(0), ws.z[0]);
-    for (int l = 0; l < layers; l++) {
-      if (l > 0) {
-        Dense.forward(ws.a[l - 1], n, sizes[l], sizes[l + 1], params, net.weightOffset(l),
-            net.biasOffset(l), ws.z[l]);
-      }
-      if (l < layers - 1) {
-        net.activation(l).forward(ws.z[l], ws.a[l], n * sizes[l + 1]);
-      }
-    }
+    net.predict(params, rows(start, index, value), n, out, ws);
   }
 }

@@ -146,6 +146,11 @@ final class RddSource implements EngineSource {
     return sc.master();
   }
 
+  @Override
+  public boolean sparse() {
+    return sparse.getOrDefault(DataSplit.TRAIN, false);
+  }
+
   /**
    * The training rows' class weights of spec.data() (null: none), "balanced" counted by a job
    * over the training RDD's labels after one-vs-all.

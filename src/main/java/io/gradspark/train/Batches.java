@@ -52,7 +52,8 @@ public final class Batches {
       double[] x, double[] y, double[] w, double[] grad, Network.Workspace ws, long seed,
       int epoch) {
     if (block.sparse() != null) {
-      return SparseBatches.gradient(net, params, block, firstId, ids, count, y, w, grad, ws);
+      return SparseBatches.gradient(net, params, block, firstId, ids, count, y, w, grad, ws,
+          seed, epoch);
     }
     int nIn = block.cols();
     boolean weighted = block.isWeighted();

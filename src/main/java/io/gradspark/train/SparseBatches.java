@@ -3,6 +3,7 @@ package io.gradspark.train;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.SparseRows;
 import io.gradspark.eval.Evaluation;
+import io.gradspark.nn.Dropout;
 import io.gradspark.nn.Network;
 import io.gradspark.nn.SparseInput;
 
@@ -15,16 +16,15 @@ final class SparseBatches {
   private SparseBatches() {}
 
   /**
-   * {@link Batches#gradient} for block.sparse() != null; y and w: scratch (ws.maxRows()),
-   * modified (w unused, may be null, when the block is unweighted).
+   * {@link Batches#gradient} for block.sparse() != null, with the network's dropout as the
+   * dense rows have it (masks of the rows' ids in epoch {@code epoch} of a run with seed
+   * {@code seed}); y and w: scratch (ws.maxRows()), modified (w unused, may be null, when the
+   * block is unweighted).
    */
   static double gradient(Network net, double[] params, RowBlock block, int firstId, int[] ids,
-      int count, double[] y, double[] w, double[] grad, Network.Workspace ws) {
-    if (net.hasDropout()) {
-      throw new io.gradspark.GradsparkException("dropout on sparse rows is not supported: the "
-          + "training rows are held as compressed sparse rows",
-          "set model.dropout = 0, or hold the rows dense (data.storage = dense)");
-    }
+      int count, double[] y, double[] w, double[] grad, Network.Workspace ws, long seed,
+      int epoch) {
+    boolean drop = net.hasDropout();
     boolean weighted = block.isWeighted();
     SparseRows rows = block.sparse();
     SparseRows.Batch batch = null;
@@ -39,11 +39,9 @@ final class SparseBatches {
           w[r] = block.weight(local);
         }
       }
-      loss += net.precision() == io.gradspark.nn.Precision.FLOAT32
-          ? SparseInput.lossAndGradient32(net, params, batch.start(), batch.index(),
-              batch.value(), y, weighted ? w : null, n, grad, ws)
-          : SparseInput.lossAndGradient(net, params, batch.start(), batch.index(),
-              batch.value(), y, weighted ? w : null, n, grad, ws);
+      loss += SparseInput.lossAndGradient(net, params, batch.start(), batch.index(),
+          batch.value(), y, weighted ? w : null,
+          drop ? new Dropout.Keys(seed, epoch, ids, start) : null, n, grad, ws);
     }
     return loss;
   }

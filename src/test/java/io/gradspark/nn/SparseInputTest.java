@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
  * The CSR first layer against the dense one: the kernels against {@link Dense}'s naive reference
  * (the same rows densified), and a whole network's loss, gradient, evaluation and outputs from
  * CSR rows against {@link Network}'s from the dense rows, to round-off (max relative differences
- * printed). Rows include empty ones and a batch of one row.
+ * printed). Rows include empty ones and a batch of one row. Dropout drops the same units for CSR
+ * rows as for dense ones (the masks depend on the row ids, not on how the rows are held).
  */
 class SparseInputTest {
 
@@ -91,8 +92,8 @@ class SparseInputTest {
         w[r] = r % 3 == 0 ? 0.0 : 1 + rng.nextDouble();
       }
       double[] gSparse = new double[net.numParams()];
-      double lossSparse = SparseInput.lossAndGradient32(net, params, x.start(), x.index(),
-          x.value(), y, w, n, gSparse, net.workspace(n));
+      double lossSparse = SparseInput.lossAndGradient(net, params, x.start(), x.index(),
+          x.value(), y, w, null, n, gSparse, net.workspace(n));
       Network.Workspace ws = net.workspace(n);
       float[] dense = ws.rows32();
       for (int i = 0; i < x.dense().length; i++) {
@@ -101,8 +102,9 @@ class SparseInputTest {
       double[] gDense = new double[net.numParams()];
       double lossDense = net.lossAndGradient(params, dense, y, w, null, n, gDense, ws);
       double[] g64 = new double[net.numParams()];
-      SparseInput.lossAndGradient(net, params, x.start(), x.index(), x.value(), y, w, n, g64,
-          net.workspace(n));
+      Network net64 = net.withPrecision(Precision.FLOAT64);
+      SparseInput.lossAndGradient(net64, params, x.start(), x.index(), x.value(), y, w, null, n,
+          g64, net64.workspace(n));
       for (double v : gSparse) {
         assertTrue(v == (float) v, "a float32 gradient holds floats");
       }
@@ -152,5 +154,43 @@ class SparseInputTest {
           "CSR vs dense network: " + dLoss + ", " + dGrad + ", " + dOut);
       assertTrue(e1.accuracy() == e2.accuracy(), "the same predictions");
     }
+  }
+
+  @Test
+  void dropoutOnCsrRowsDropsTheUnitsItDropsOnDenseRows() {
+    SplittableRandom rng = new SplittableRandom(7);
+    Network net = new Network(new int[] {1000, 24, 12, 3},
+        List.of(Activation.RELU, Activation.TANH), Head.SOFTMAX_CROSS_ENTROPY)
+        .withDropout(0.5, 0.25);
+    int n = 40;
+    double[] params = net.initialParameters(Initializer.HE_NORMAL, 4);
+    Rows x = rows(rng, n, 1000, 0.02);
+    double[] y = new double[n];
+    double[] w = new double[n];
+    int[] ids = new int[n + 5];
+    for (int r = 0; r < n; r++) {
+      y[r] = r % 3;
+      w[r] = 0.5 + rng.nextDouble();
+    }
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = 1_000 + 3 * i;
+    }
+    Dropout.Keys keys = new Dropout.Keys(11, 2, ids, 5); // the batch's rows start at offset 5
+    Network.Workspace ws = net.workspace(n);
+    double[] sparse = new double[net.numParams()];
+    double[] dense = new double[net.numParams()];
+    double[] none = new double[net.numParams()];
+    double ls = SparseInput.lossAndGradient(net, params, x.start(), x.index(), x.value(), y, w,
+        keys, n, sparse, ws);
+    double ld = net.lossAndGradient(params, x.dense(), y, w, keys, n, dense, ws);
+    double l0 = net.lossAndGradient(params, x.dense(), y, w, null, n, none, ws);
+    double dLoss = Math.abs(ls - ld) / Math.abs(ld);
+    double dGrad = GradientCheck.relativeDifference(sparse, dense);
+    double byDropout = GradientCheck.relativeDifference(dense, none);
+    System.out.printf("dropout 0.5, 0.25 on CSR vs dense rows: loss %.2e, gradient %.2e (max rel "
+        + "diff); the masks change the gradient by %.2e%n", dLoss, dGrad, byDropout);
+    assertTrue(byDropout > 1e-3 && Math.abs(ld - l0) > 1e-9, "dropout changes the step");
+    assertTrue(dLoss <= 1e-13 && dGrad <= 1e-12, "the same units dropped: " + dLoss + ", "
+        + dGrad);
   }
 }

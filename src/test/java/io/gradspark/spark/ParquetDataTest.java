@@ -133,7 +133,22 @@ class ParquetDataTest {
     SparkEngines engines = new SparkEngines(SharedSpark.get());
     try (TrainingJob job = TrainingJob.start(spec,
         engines.over(spec, Datasets.prepare(spec, source, null)), "test")) {
+      lastLoadBytes = ((SparkEngine) job.engine()).loadBytesRead();
       return job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE).parameters();
+    }
+  }
+
+  /** The bytes the last train's executors read to build its cache (summary.json's figure). */
+  private static long lastLoadBytes;
+
+  /** Bytes of a directory's Parquet part files. */
+  private static long partBytes(String dir) throws IOException {
+    try (Stream<Path> files = Files.list(Path.of(dir))) {
+      long sum = 0;
+      for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
+        sum += Files.size(f);
+      }
+      return sum;
     }
   }
 
@@ -183,7 +198,7 @@ class ParquetDataTest {
   }
 
   @Test
-  void vectorAndIntegerColumnsTrainBitIdenticalToIdx() {
+  void vectorAndIntegerColumnsTrainBitIdenticalToIdx() throws IOException {
     SparkSplitTasks tasks = new SparkSplitTasks(SharedSpark.get());
     double[] idx = idxModel();
     ParquetSource[] made = new ParquetSource[1];
@@ -212,6 +227,14 @@ class ParquetDataTest {
         ParquetSource.columns(pixels, "label", columns, tasks));
     assertTrue(made[0].isBytes(), "integer pixels cache as bytes: " + made[0].describe());
     assertSame(idx, fromInts, "784 integer columns");
+    // every column is read: the executors' bytes are the files' (a row group two partitions
+    // share is read by both), not the near 0 that Hadoop's statistics of the task thread alone
+    // see of parquet-hadoop's vectored reads
+    long size = partBytes(pixels);
+    System.out.printf("784 integer columns: the executors read %,d bytes to cache %,d bytes of "
+        + "part files (%.2fx)%n", lastLoadBytes, size, (double) lastLoadBytes / size);
+    assertTrue(lastLoadBytes >= 0.9 * size && lastLoadBytes < 2 * size,
+        "the cache's bytes read count the files once: " + lastLoadBytes + " of " + size);
 
     // the library API's one line for a Parquet path
     SparkModel model = Gradspark.fit(SharedSpark.get(), ParquetSource.vector(mixed, "label",
@@ -234,6 +257,23 @@ class ParquetDataTest {
       }
     }
     assertTrue(mostBlocks >= 3, "a part file spans " + mostBlocks + " blocks");
+    int across = 0;
+    try (Stream<Path> files = Files.list(Path.of(mixed))) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".parquet")).toList()) {
+        try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(
+            org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(f.toUri()),
+                new org.apache.hadoop.conf.Configuration()))) {
+          for (var g : reader.getRowGroups()) {
+            long first = g.getStartingPos();
+            long last = first + g.getCompressedSize() - 1;
+            across += first / block != last / block ? 1 : 0;
+          }
+        }
+      }
+    }
+    System.out.println(across + " row groups cross an HDFS block boundary");
+    assertTrue(across >= 2, "row groups lie over several blocks: " + across);
     SparkSplitTasks tasks = new SparkSplitTasks(SharedSpark.get());
     double[] onHdfs = trainCountingRows(() -> ParquetSource.vector(
         hdfs.path("/parquet-data-test/mixed"), "label", "features", tasks));
