@@ -204,7 +204,7 @@ final class ExchangeTask {
     int merging = others.length + 1;
     int self = tree.star() ? 0 : t;
     double[] params = new double[w];
-    Inbox down = new Inbox(driver, "down-" + t, k -> new Target(params, lo, hi - lo), false);
+    Inbox down = new Inbox(driver, "down-" + t, k -> new Target(params, lo, hi - lo));
     Inbox[] in = new Inbox[p];
     double[][] segments = new double[p][];
     for (int j : others) {
@@ -213,7 +213,7 @@ final class ExchangeTask {
       int jHi = tree.to(j, w);
       // from task j: its segment of the parameters, then this task's segment of j's sum
       in[j] = new Inbox(links[j], "from-" + j + "-to-" + t, k -> k % 2 == 0
-          ? new Target(params, jLo, jHi - jLo) : new Target(segments[j], 0, hi - lo), true);
+          ? new Target(params, jLo, jHi - jLo) : new Target(segments[j], 0, hi - lo));
     }
     long last = 0;
     while (true) {
@@ -224,73 +224,82 @@ final class ExchangeTask {
       DataInputStream rest = h.rest();
       int epoch = rest.readInt();
       int step = rest.readInt();
-      // the parameters: this task's segment on to the others as it comes
-      for (int j : others) {
-        sendHeader(links[j], h.seq(), hi - lo);
-        links[j].send();
-      }
-      for (int from = lo, k = 1; from < hi; from += CHUNK, k++) {
-        down.awaitChunks(k, peers);
+      try {
+        // the parameters: this task's segment on to the others as it comes
         for (int j : others) {
-          links[j].sendDoubles(params, from, Math.min(hi, from + CHUNK));
+          sendHeader(links[j], h.seq(), hi - lo);
+          links[j].send();
         }
-      }
-      for (int j : others) {
-        expect(in[j].next(peers, Long.MAX_VALUE), h.seq(), j);
-        in[j].awaitChunks(chunks(tree.to(j, w) - tree.from(j, w)), peers);
-      }
-      long start = System.nanoTime();
-      GradientSum own = SparkEngine.partitionSum(s.net(), s.schedule(), params, part, epoch,
-          step);
-      long nanos = System.nanoTime() - start;
-      boolean has = own.count() > 0;
-      // the sums: segment j of this task's to task j, and this task's segment of all merged
-      for (int j : others) {
-        DataOutputStream m = sendHeader(links[j], h.seq(), has ? tree.to(j, w) - tree.from(j, w)
-            : -1);
-        writeSum(m, own.lossSum(), own.count(), own.weightSum(), nanos, 0);
-        links[j].send();
-      }
-      GradientSum[] scalars = new GradientSum[merging];
-      Summed[] leaves = new Summed[merging];
-      for (int j = 0; j < merging; j++) {
-        leaves[j] = j == self ? new Summed(own.lossSum(), own.count(), own.weightSum(), nanos, 0)
-            : readSum(expect(in[j].next(peers, Long.MAX_VALUE), h.seq(), j).rest());
-        scalars[j] = leaf(leaves[j], new double[0]);
-      }
-      GradientSum merged = ExchangeTree.merge(scalars);
-      long now = bytes.get();
-      DataOutputStream up = sendHeader(driver, h.seq(), merged.count() > 0 ? hi - lo : -1);
-      writeSum(up, merged.lossSum(), merged.count(), merged.weightSum(), nanos, now - last);
-      last = now;
-      driver.send();
-      int rounds = merged.count() > 0 ? chunks(hi - lo) : 0;
-      for (int j : others) {
-        rounds = Math.max(rounds, has ? chunks(tree.to(j, w) - tree.from(j, w)) : 0);
-      }
-      for (int k = 1; k <= rounds; k++) {
-        int at = (k - 1) * CHUNK;
-        for (int j : others) {
-          int jLo = tree.from(j, w);
-          int jHi = tree.to(j, w);
-          if (has && jLo + at < jHi) {
-            links[j].sendDoubles(own.grad(), jLo + at, Math.min(jHi, jLo + at + CHUNK));
+        for (int from = lo, k = 1; from < hi; from += CHUNK, k++) {
+          down.awaitChunks(k, peers);
+          for (int j : others) {
+            links[j].sendDoubles(params, from, Math.min(hi, from + CHUNK));
           }
         }
-        if (merged.count() > 0 && lo + at < hi) {
-          int n = Math.min(CHUNK, hi - lo - at);
-          GradientSum[] chunk = new GradientSum[merging];
-          for (int j = 0; j < merging; j++) {
-            if (leaves[j].count() > 0 && j != self) {
-              in[j].awaitChunks(k, peers);
+        for (int j : others) {
+          expect(in[j].next(peers, Long.MAX_VALUE), h.seq(), j);
+          in[j].awaitChunks(chunks(tree.to(j, w) - tree.from(j, w)), peers);
+        }
+        long start = System.nanoTime();
+        GradientSum own = SparkEngine.partitionSum(s.net(), s.schedule(), params, part, epoch,
+            step);
+        long nanos = System.nanoTime() - start;
+        boolean has = own.count() > 0;
+        // the sums: segment j of this task's to task j, and this task's segment of all merged
+        for (int j : others) {
+          DataOutputStream m = sendHeader(links[j], h.seq(), has ? tree.to(j, w) - tree.from(j, w)
+              : -1);
+          writeSum(m, own.lossSum(), own.count(), own.weightSum(), nanos, 0);
+          links[j].send();
+        }
+        GradientSum[] scalars = new GradientSum[merging];
+        Summed[] leaves = new Summed[merging];
+        for (int j = 0; j < merging; j++) {
+          leaves[j] = j == self ? new Summed(own.lossSum(), own.count(), own.weightSum(), nanos, 0)
+              : readSum(expect(in[j].next(peers, Long.MAX_VALUE), h.seq(), j).rest());
+          scalars[j] = leaf(leaves[j], new double[0]);
+        }
+        GradientSum merged = ExchangeTree.merge(scalars);
+        long now = bytes.get();
+        DataOutputStream up = sendHeader(driver, h.seq(), merged.count() > 0 ? hi - lo : -1);
+        writeSum(up, merged.lossSum(), merged.count(), merged.weightSum(), nanos, now - last);
+        last = now;
+        driver.send();
+        int rounds = merged.count() > 0 ? chunks(hi - lo) : 0;
+        for (int j : others) {
+          rounds = Math.max(rounds, has ? chunks(tree.to(j, w) - tree.from(j, w)) : 0);
+        }
+        for (int k = 1; k <= rounds; k++) {
+          int at = (k - 1) * CHUNK;
+          for (int j : others) {
+            int jLo = tree.from(j, w);
+            int jHi = tree.to(j, w);
+            if (has && jLo + at < jHi) {
+              links[j].sendDoubles(own.grad(), jLo + at, Math.min(jHi, jLo + at + CHUNK));
             }
-            chunk[j] = leaf(leaves[j], j == self
-                ? (has ? java.util.Arrays.copyOfRange(own.grad(), lo + at, lo + at + n) : null)
-                : java.util.Arrays.copyOfRange(segments[j], at, at + n));
           }
-          GradientSum m = ExchangeTree.merge(chunk);
-          driver.sendDoubles(m.grad(), 0, n);
+          if (merged.count() > 0 && lo + at < hi && merging == 1) {
+            driver.sendDoubles(own.grad(), lo + at, Math.min(hi, lo + at + CHUNK)); // a star's
+          } else if (merged.count() > 0 && lo + at < hi) {
+            int n = Math.min(CHUNK, hi - lo - at);
+            GradientSum[] chunk = new GradientSum[merging];
+            for (int j = 0; j < merging; j++) {
+              if (leaves[j].count() > 0 && j != self) {
+                in[j].awaitChunks(k, peers);
+              }
+              chunk[j] = leaf(leaves[j], j == self
+                  ? (has ? java.util.Arrays.copyOfRange(own.grad(), lo + at, lo + at + n) : null)
+                  : java.util.Arrays.copyOfRange(segments[j], at, at + n));
+            }
+            GradientSum m = ExchangeTree.merge(chunk);
+            driver.sendDoubles(m.grad(), 0, n);
+          }
         }
+      } catch (IOException e) {
+        // a link ended: another task ended idle as the driver posted this step, or its executor
+        // was lost (whose own failure fails the session's job); this task ends without one, and
+        // the driver computes the step in a new session
+        return;
       }
     }
   }
@@ -301,8 +310,11 @@ final class ExchangeTask {
         : new GradientSum();
   }
 
-  /** h, refused unless it is step seq's (from task j). */
+  /** h, refused unless it is step seq's (from task j); null: the link ended. */
   private static Header expect(Header h, long seq, int j) throws IOException {
+    if (h == null) {
+      throw new IOException("the link from partition " + j + " ended");
+    }
     if (h.seq() != seq) {
       throw new IOException("a message of step " + h.seq() + " from partition " + j
           + " where step " + seq + " was due");
@@ -385,8 +397,6 @@ final class ExchangeTask {
   static final class Inbox implements Runnable {
     private final Frames frames;
     private final java.util.function.LongFunction<Target> target;
-    /** Whether the link's end is an error (between tasks) or the session's end (the driver's). */
-    private final boolean endIsError;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final java.util.ArrayDeque<Header> headers = new java.util.ArrayDeque<>();
@@ -397,11 +407,9 @@ final class ExchangeTask {
     private int chunks;
     private IOException error;
 
-    Inbox(Frames frames, String name, java.util.function.LongFunction<Target> target,
-        boolean endIsError) {
+    Inbox(Frames frames, String name, java.util.function.LongFunction<Target> target) {
       this.frames = frames;
       this.target = target;
-      this.endIsError = endIsError;
       Thread reader = new Thread(this, "gradspark-session-" + name);
       reader.setDaemon(true);
       reader.start();
@@ -448,22 +456,13 @@ final class ExchangeTask {
       }
     }
 
-    /**
-     * The next message's header; null when nothing came for idleNanos, or when the link ended
-     * between messages and that is the session's end (else it throws).
-     */
+    /** The next message's header; null when the link ended or nothing came for idleNanos. */
     Header next(Peers peers, long idleNanos) throws Exception {
       long since = System.nanoTime();
       lock.lock();
       try {
         while (headers.isEmpty()) {
-          if (error != null) {
-            if (endIsError) {
-              throw error;
-            }
-            return null;
-          }
-          if (System.nanoTime() - since >= idleNanos) {
+          if (error != null || System.nanoTime() - since >= idleNanos) {
             return null;
           }
           changed.await(50, TimeUnit.MILLISECONDS);

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
  * The tree exchange's schedule: the tasks' merges of their segments, put side by side by the
  * driver, are bit for bit the canonical merge of the whole sums (empty partitions included, and
  * fewer parameters than tasks); the segments cut the vector exactly; no task receives more than
- * one sum's bytes of sums (but for the rounding of segments of fewer values than tasks), every task's link carries at most about two vectors each way, and the
- * driver's one each way.
+ * one sum's bytes of sums (but for the rounding of segments of fewer values than tasks), every
+ * task's link carries at most about two vectors each way, and the driver's one each way.
  */
 class ExchangeTreeTest {
   @Test
