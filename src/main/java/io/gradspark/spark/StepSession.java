@@ -30,7 +30,8 @@ import org.apache.spark.rdd.RDD;
  *
  * <p>Over TCP the sums reach the driver as a star (every task sends its sum; the driver merges
  * the P sums in the canonical order) or as a tree ({@link ExchangeTree}: the canonical tree's
- * merges run on the tasks, the driver receives one sum): the same additions in the same order.
+ * merges run on the tasks, a segment of the vector each, and the driver receives the P merged
+ * segments): the same additions in the same order.
  * The driver's server ({@link Server}, an engine's for its whole life) reads hellos without
  * blocking ({@link HelloServer}); the tasks' side is {@link ExchangeTask}.
  *
