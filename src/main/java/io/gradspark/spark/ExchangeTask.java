@@ -17,25 +17,29 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A TCP step session's task, star or tree ({@link ExchangeTree}): it computes its partition's sum
- * of every step it is sent, and in a tree also forwards the parameters to the tasks below it and
- * merges their sums into its node's. Vectors travel in chunks of {@link #CHUNK} values, one frame
- * each, and a task forwards chunk k as soon as it has it (down: to its children while chunk k+1
- * arrives; up: chunk k of its node's sum once both halves' chunk k are in), so a step costs about
- * two vectors per link plus a few chunk latencies per level, not a vector per level.
+ * of every step it is sent; in a tree it also passes its segment of the parameters to the other
+ * tasks, merges its segment of all P sums in the canonical tree and sends that segment up. Vectors
+ * travel in chunks of {@link #CHUNK} values, one frame each, and a task passes chunk k on as soon
+ * as it has it (the parameters to the others while chunk k+1 comes from the driver; chunk k of
+ * its merged segment once every task's chunk k is in), so the phases overlap and a step costs
+ * about two vectors per link plus a few chunk latencies, whatever P is.
  *
- * <p>Links: a task that merges a node listens on its executor's host (where Spark listens) on a
- * port of its own, which reaches the others through Spark's barrier {@code allGather}; each task
- * then connects to the task above it (the root's merger to the driver) and presents the hash of
- * the session's secret, its partition and a nonce, as a task of a star presents them to the
+ * <p>Links: every task connects to the driver; in a tree every two tasks are joined by one link,
+ * which the higher partition opens to the lower one's server on its executor's host (where Spark
+ * listens), on a port that reaches the others through Spark's barrier {@code allGather}. A task
+ * presents the hash of the session's secret, its partition and a nonce, as it does to the
  * driver: the same membership proof, and the same AES-GCM sealing under a key of the link's own
  * ({@link Frames}). A link's reading runs on a thread of its own that never waits for anything but
  * the socket, so a task's writes always drain and the tasks cannot wait on each other in a cycle.
  *
- * <p>Wire format, each message a header frame then its values in chunk frames: down, [seq, W,
- * epoch, step] and the parameters, or [{@link #STOP}, -1]; up, [seq, W or -1, loss sum, count,
- * slowest compute nanoseconds] and the gradient sum (none for an empty sum). The scalars of a sum
- * go through {@link #writeSum}/{@link #readSum} and are merged in {@link #mergedScalars}, the one
- * place that knows a sum's fields.
+ * <p>Wire format, each message a header frame then its values in chunk frames: down from the
+ * driver, [seq, n, epoch, step] and the task's segment of the parameters (n values; the whole
+ * vector in a star), or [{@link #STOP}, -1]; between tasks, [seq, n] and the sender's segment of
+ * the parameters, then [seq, n or -1, loss sum, count, weight sum, compute nanoseconds, 0] and
+ * the receiver's segment of the sender's sum; up to the driver, [seq, n or -1, loss sum, count,
+ * weight sum, compute nanoseconds, the task's link bytes of the step] and the task's segment of
+ * the merged sum (of its own sum in a star; none for an empty sum). The scalars of a sum go
+ * through {@link #writeSum}/{@link #readSum}, the one place that knows a sum's fields.
  */
 final class ExchangeTask {
   /** Values per chunk frame (256 KiB). */
@@ -66,31 +70,34 @@ final class ExchangeTask {
   static void run(Setup s, Part part, int partitions, Peers peers) throws Exception {
     int t = part.index();
     ExchangeTree tree = new ExchangeTree(partitions, s.star());
-    int[] incoming = tree.incoming(t);
+    int[] others = tree.peers(t);
+    int higher = 0;
+    for (int j : others) {
+      higher += j > t ? 1 : 0;
+    }
+    Frames[] links = new Frames[partitions];
     List<Frames> all = new ArrayList<>();
-    Frames[] children = new Frames[incoming.length];
     ReentrantLock lock = new ReentrantLock();
     Condition arrived = lock.newCondition();
     HelloServer server = null;
     try {
       byte[] token = Frames.authToken(s.secret());
-      if (incoming.length > 0) {
+      if (higher > 0) {
         server = new HelloServer("gradspark-task-server-" + t, peers.host(), 0,
             (presented, partition, nonce, socket) -> {
-              if (!java.security.MessageDigest.isEqual(token, presented)) {
+              if (!java.security.MessageDigest.isEqual(token, presented) || partition <= t
+                  || partition >= partitions) {
                 return false;
               }
               lock.lock();
               try {
-                for (int i = 0; i < incoming.length; i++) {
-                  if (ExchangeTree.sender(incoming[i]) == partition && children[i] == null) {
-                    children[i] = new Frames(socket, s.encrypt()
-                        ? Frames.connectionKey(s.secret(), partition, nonce) : null, true);
-                    arrived.signalAll();
-                    return true;
-                  }
+                if (links[partition] != null) {
+                  return false;
                 }
-                return false;
+                links[partition] = new Frames(socket, s.encrypt()
+                    ? Frames.connectionKey(s.secret(), partition, nonce) : null, true);
+                arrived.signalAll();
+                return true;
               } finally {
                 lock.unlock();
               }
@@ -98,41 +105,55 @@ final class ExchangeTask {
       }
       String[] addresses = peers.allGather(
           server == null ? "" : peers.host() + " " + server.port());
-      Frames primary = connect(s, t, tree.toDriver(t) ? s.driverHost()
-          : host(addresses[tree.receiver(tree.primary(t))]), tree.toDriver(t) ? s.driverPort()
-          : port(addresses[tree.receiver(tree.primary(t))]));
-      all.add(primary);
-      Frames leaf = null;
-      if (tree.leafLink(t)) {
-        leaf = connect(s, t, host(addresses[tree.receiver(t)]),
-            port(addresses[tree.receiver(t)]));
-        all.add(leaf);
+      Frames driver = connect(s, t, s.driverHost(), s.driverPort());
+      all.add(driver);
+      for (int j = 0; j < t && !s.star(); j++) {
+        Frames f = connect(s, t, host(addresses[j]), port(addresses[j]));
+        all.add(f);
+        lock.lock();
+        try {
+          links[j] = f;
+        } finally {
+          lock.unlock();
+        }
       }
       if (server != null) {
         long deadline = System.nanoTime() + s.connectMillis() * 1_000_000L;
         lock.lock();
         try {
-          while (java.util.Arrays.asList(children).contains(null)) {
-            if (System.nanoTime() > deadline) {
-              throw new IOException("partition " + t + ": the tasks below it did not connect in "
-                  + s.connectMillis() / 1000 + " s");
+          for (int j = t + 1; j < partitions; j++) {
+            while (links[j] == null) {
+              if (System.nanoTime() > deadline) {
+                throw new IOException("partition " + t + ": the tasks above it did not connect"
+                    + " in " + s.connectMillis() / 1000 + " s");
+              }
+              arrived.await(50, TimeUnit.MILLISECONDS);
+              peers.checkKilled();
             }
-            arrived.await(50, TimeUnit.MILLISECONDS);
-            peers.checkKilled();
+            all.add(links[j]);
           }
         } finally {
           lock.unlock();
         }
         server.close();
         server = null;
-        all.addAll(java.util.Arrays.asList(children));
       }
-      Links links = new Links();
-      all.forEach(links::count);
-      steps(s, part, tree, peers, primary, leaf, incoming, children, links);
+      java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+      all.forEach(f -> f.countInto(bytes));
+      steps(s, part, tree, peers, driver, links, bytes);
     } finally {
       if (server != null) {
         server.close();
+      }
+      lock.lock();
+      try {
+        for (Frames f : links) {
+          if (f != null && !all.contains(f)) {
+            all.add(f);
+          }
+        }
+      } finally {
+        lock.unlock();
       }
       all.forEach(Frames::close);
     }
@@ -146,7 +167,7 @@ final class ExchangeTask {
     return Integer.parseInt(address.substring(address.lastIndexOf(' ') + 1));
   }
 
-  /** A link to the task (or driver) above: connected, hello sent. */
+  /** A link to a task's server (or the driver's): connected, hello sent. */
   private static Frames connect(Setup s, int t, String host, int port) throws IOException {
     Socket socket = new Socket();
     try {
@@ -168,115 +189,139 @@ final class ExchangeTask {
     }
   }
 
-  /** The step loop: until the driver stops the session, the link above ends, or idle (root). */
-  private static void steps(Setup s, Part part, ExchangeTree tree, Peers peers, Frames primary,
-      Frames leafLink, int[] incoming, Frames[] children, Links links) throws Exception {
+  /**
+   * The step loop: until the driver stops the session, its link ends, or no step comes for the
+   * setup's idle time. links[j]: the link to task j (tree); bytes: all of this task's links.
+   */
+  private static void steps(Setup s, Part part, ExchangeTree tree, Peers peers, Frames driver,
+      Frames[] links, java.util.concurrent.atomic.AtomicLong bytes) throws Exception {
     int t = part.index();
     int w = s.net().numParams();
-    boolean root = tree.toDriver(t);
-    Inbox down = new Inbox(primary, w, "down-" + t);
-    Inbox[] up = new Inbox[incoming.length];
-    List<Frames> paramsDown = new ArrayList<>();
-    for (int i = 0; i < incoming.length; i++) {
-      up[i] = new Inbox(children[i], w, "up-" + t + "-" + i);
-      if (tree.carriesParameters(incoming[i])) {
-        paramsDown.add(children[i]);
-      }
+    int p = tree.partitions();
+    int lo = tree.from(t, w);
+    int hi = tree.to(t, w);
+    int[] others = tree.peers(t);
+    // the leaves this task merges, and its own among them: all P in a tree, its own in a star
+    int merging = others.length + 1;
+    int self = tree.star() ? 0 : t;
+    double[] params = new double[w];
+    Inbox down = new Inbox(driver, "down-" + t, k -> new Target(params, lo, hi - lo));
+    Inbox[] in = new Inbox[p];
+    double[][] segments = new double[p][];
+    for (int j : others) {
+      segments[j] = new double[hi - lo];
+      int jLo = tree.from(j, w);
+      int jHi = tree.to(j, w);
+      // from task j: its segment of the parameters, then this task's segment of j's sum
+      in[j] = new Inbox(links[j], "from-" + j + "-to-" + t, k -> k % 2 == 0
+          ? new Target(params, jLo, jHi - jLo) : new Target(segments[j], 0, hi - lo));
     }
-    double[] params = down.values;
+    long last = 0;
     while (true) {
-      Header h = down.next(peers, root ? s.idleNanos() : Long.MAX_VALUE);
+      Header h = down.next(peers, s.idleNanos());
       if (h == null || h.seq() == STOP) {
-        for (Frames c : paramsDown) {
-          sendHeader(c, STOP, -1);
-          c.send();
-        }
-        return; // idle (the root: the driver's next step starts a session), or ended
+        return; // idle (the driver's next step starts a session), or ended
       }
       DataInputStream rest = h.rest();
       int epoch = rest.readInt();
       int step = rest.readInt();
-      for (Frames c : paramsDown) {
-        DataOutputStream m = sendHeader(c, h.seq(), w);
-        m.writeInt(epoch);
-        m.writeInt(step);
-        c.send();
-      }
-      for (int from = 0, k = 1; from < w; from += CHUNK, k++) {
-        down.awaitChunks(k, peers);
-        for (Frames c : paramsDown) {
-          c.sendDoubles(params, from, Math.min(w, from + CHUNK));
+      try {
+        // the parameters: this task's segment on to the others as it comes
+        for (int j : others) {
+          sendHeader(links[j], h.seq(), hi - lo);
+          links[j].send();
         }
-      }
-      down.awaitChunks(chunks(w), peers);
-      long start = System.nanoTime();
-      GradientSum own = SparkEngine.partitionSum(s.net(), s.schedule(), params, part, epoch,
-          step);
-      long nanos = System.nanoTime() - start;
-      if (leafLink != null) {
-        sendSum(leafLink, h.seq(), own, nanos, 0, w);
-      }
-      if (incoming.length == 0) {
-        sendSum(primary, h.seq(), own, nanos, links.busiest(), w);
-      } else {
-        mergeUp(primary, h.seq(), w, incoming.length == 1 ? own : null, nanos, up, peers,
-            links, s.net().precision());
+        for (int from = lo, k = 1; from < hi; from += CHUNK, k++) {
+          down.awaitChunks(k, peers);
+          for (int j : others) {
+            links[j].sendDoubles(params, from, Math.min(hi, from + CHUNK));
+          }
+        }
+        for (int j : others) {
+          expect(in[j].next(peers, Long.MAX_VALUE), h.seq(), j);
+          in[j].awaitChunks(chunks(tree.to(j, w) - tree.from(j, w)), peers);
+        }
+        long start = System.nanoTime();
+        GradientSum own = SparkEngine.partitionSum(s.net(), s.schedule(), params, part, epoch,
+            step);
+        Precision precision = s.net().precision();
+        long nanos = System.nanoTime() - start;
+        boolean has = own.count() > 0;
+        // the sums: segment j of this task's to task j, and this task's segment of all merged
+        for (int j : others) {
+          DataOutputStream m = sendHeader(links[j], h.seq(), has ? tree.to(j, w) - tree.from(j, w)
+              : -1);
+          writeSum(m, own.lossSum(), own.count(), own.weightSum(), nanos, 0);
+          links[j].send();
+        }
+        GradientSum[] scalars = new GradientSum[merging];
+        Summed[] leaves = new Summed[merging];
+        for (int j = 0; j < merging; j++) {
+          leaves[j] = j == self ? new Summed(own.lossSum(), own.count(), own.weightSum(), nanos, 0)
+              : readSum(expect(in[j].next(peers, Long.MAX_VALUE), h.seq(), j).rest());
+          scalars[j] = leaf(leaves[j], new double[0], precision);
+        }
+        GradientSum merged = ExchangeTree.merge(scalars);
+        long now = bytes.get();
+        DataOutputStream up = sendHeader(driver, h.seq(), merged.count() > 0 ? hi - lo : -1);
+        writeSum(up, merged.lossSum(), merged.count(), merged.weightSum(), nanos, now - last);
+        last = now;
+        driver.send();
+        int rounds = merged.count() > 0 ? chunks(hi - lo) : 0;
+        for (int j : others) {
+          rounds = Math.max(rounds, has ? chunks(tree.to(j, w) - tree.from(j, w)) : 0);
+        }
+        for (int k = 1; k <= rounds; k++) {
+          int at = (k - 1) * CHUNK;
+          for (int j : others) {
+            int jLo = tree.from(j, w);
+            int jHi = tree.to(j, w);
+            if (has && jLo + at < jHi) {
+              links[j].sendDoubles(own.grad(), jLo + at, Math.min(jHi, jLo + at + CHUNK));
+            }
+          }
+          if (merged.count() > 0 && lo + at < hi && merging == 1) {
+            driver.sendDoubles(own.grad(), lo + at, Math.min(hi, lo + at + CHUNK)); // a star's
+          } else if (merged.count() > 0 && lo + at < hi) {
+            int n = Math.min(CHUNK, hi - lo - at);
+            GradientSum[] chunk = new GradientSum[merging];
+            for (int j = 0; j < merging; j++) {
+              if (leaves[j].count() > 0 && j != self) {
+                in[j].awaitChunks(k, peers);
+              }
+              chunk[j] = leaf(leaves[j], j == self
+                  ? (has ? java.util.Arrays.copyOfRange(own.grad(), lo + at, lo + at + n) : null)
+                  : java.util.Arrays.copyOfRange(segments[j], at, at + n), precision);
+            }
+            GradientSum m = ExchangeTree.merge(chunk);
+            driver.sendDoubles(m.grad(), 0, n);
+          }
+        }
+      } catch (IOException e) {
+        // a link ended: another task ended idle as the driver posted this step, or its executor
+        // was lost (whose own failure fails the session's job); this task ends without one, and
+        // the driver computes the step in a new session
+        return;
       }
     }
   }
 
-  /**
-   * Sends this task's node's sum up: left.merge(right) as {@link GradientSum#merge} computes it,
-   * chunk by chunk as the halves' chunks arrive. ownLeft: this task's own sum when it is the left
-   * half (then up holds only the right half's link), else null (up: left, right). precision:
-   * the sums', whose additions it makes (float32 ones for FLOAT32, as GradientSum#merge).
-   */
-  private static void mergeUp(Frames primary, long seq, int w, GradientSum ownLeft,
-      long ownNanos, Inbox[] up, Peers peers, Links links, Precision precision)
-      throws Exception {
-    Summed right = up[up.length - 1].sum(seq, peers);
-    Summed left = ownLeft != null ? new Summed(ownLeft.lossSum(), ownLeft.count(),
-        ownLeft.weightSum(), ownNanos, 0, ownLeft.grad(), null) : up[0].sum(seq, peers);
-    double[] scalars = mergedScalars(left, right);
-    boolean hasLeft = left.count() > 0;
-    boolean hasRight = right.count() > 0;
-    long nanos = Math.max(ownNanos, Math.max(left.nanos(), right.nanos()));
-    DataOutputStream m = sendHeader(primary, seq, hasLeft || hasRight ? w : -1);
-    long busiest = Math.max(links.busiest(), Math.max(left.busiest(), right.busiest()));
-    writeSum(m, scalars[0], (long) scalars[1], scalars[2], nanos, busiest);
-    primary.send();
-    if (!hasLeft && !hasRight) {
-      return;
-    }
-    for (int from = 0, k = 1; from < w; from += CHUNK, k++) {
-      int to = Math.min(w, from + CHUNK);
-      if (hasLeft && left.inbox() != null) {
-        left.inbox().awaitChunks(k, peers);
-      }
-      if (hasRight) {
-        right.inbox().awaitChunks(k, peers);
-      }
-      double[] out;
-      if (hasLeft && hasRight) {
-        out = left.values();
-        precision.add(out, right.values(), from, to);
-      } else {
-        out = hasLeft ? left.values() : right.values();
-      }
-      primary.sendDoubles(out, from, to);
-    }
+  /** A leaf of a segment's merge: the sum's scalars and values, or an empty sum. */
+  private static GradientSum leaf(Summed s, double[] values, Precision precision) {
+    return s.count() > 0 ? new GradientSum(s.loss(), s.count(), s.weight(), values, precision)
+        : new GradientSum();
   }
 
-  /**
-   * The loss sum, count and weight sum of left.merge(right), as {@link GradientSum#merge} makes
-   * them (an empty right half leaves the left as it is).
-   */
-  static double[] mergedScalars(Summed left, Summed right) {
-    if (right.count() == 0) {
-      return new double[] {left.loss(), left.count(), left.weight()};
+  /** h, refused unless it is step seq's (from task j); null: the link ended. */
+  private static Header expect(Header h, long seq, int j) throws IOException {
+    if (h == null) {
+      throw new IOException("the link from partition " + j + " ended");
     }
-    return new double[] {left.loss() + right.loss(), left.count() + right.count(),
-        left.weight() + right.weight()};
+    if (h.seq() != seq) {
+      throw new IOException("a message of step " + h.seq() + " from partition " + j
+          + " where step " + seq + " was due");
+    }
+    return h;
   }
 
   /**
@@ -292,39 +337,13 @@ final class ExchangeTask {
     m.writeLong(busiest);
   }
 
-  /** A sum as it came up a link (or this task's own): scalars, and its values where they are. */
-  record Summed(double loss, long count, double weight, long nanos, long busiest,
-      double[] values, Inbox inbox) {}
+  /** A sum's scalars as they came with it: loss sum, count, weight sum, nanos, link bytes. */
+  record Summed(double loss, long count, double weight, long nanos, long busiest) {}
 
-  /** Reads a sum's scalars from rest; values and inbox as given. */
-  static Summed readSum(DataInputStream rest, double[] values, Inbox inbox) throws IOException {
+  /** Reads a sum's scalars from rest. */
+  static Summed readSum(DataInputStream rest) throws IOException {
     return new Summed(rest.readDouble(), rest.readLong(), rest.readDouble(), rest.readLong(),
-        rest.readLong(), values, inbox);
-  }
-
-  /** A task's links' byte counters, for the busiest link's bytes of a step. */
-  static final class Links {
-    private final List<java.util.concurrent.atomic.AtomicLong> counters = new ArrayList<>();
-    private long[] last = new long[0];
-
-    /** Counts f's bytes. */
-    void count(Frames f) {
-      java.util.concurrent.atomic.AtomicLong c = new java.util.concurrent.atomic.AtomicLong();
-      f.countInto(c);
-      counters.add(c);
-      last = java.util.Arrays.copyOf(last, counters.size());
-    }
-
-    /** The most bytes one link moved since the last call (one step's, once steps repeat). */
-    long busiest() {
-      long max = 0;
-      for (int i = 0; i < counters.size(); i++) {
-        long now = counters.get(i).get();
-        max = Math.max(max, now - last[i]);
-        last[i] = now;
-      }
-      return max;
-    }
+        rest.readLong());
   }
 
   private static DataOutputStream sendHeader(Frames f, long seq, int values) throws IOException {
@@ -332,18 +351,6 @@ final class ExchangeTask {
     m.writeLong(seq);
     m.writeInt(values);
     return m;
-  }
-
-  /** Sends sum up: its header, then its gradient in chunks. */
-  static void sendSum(Frames f, long seq, GradientSum sum, long nanos, long busiest, int w)
-      throws IOException {
-    boolean has = sum.count() > 0;
-    DataOutputStream m = sendHeader(f, seq, has ? w : -1);
-    writeSum(m, sum.lossSum(), sum.count(), sum.weightSum(), nanos, busiest);
-    f.send();
-    if (has) {
-      sendVector(f, sum.grad());
-    }
   }
 
   /** Sends values in chunk frames. */
@@ -381,23 +388,30 @@ final class ExchangeTask {
     return new Header(seq, n, m);
   }
 
+  /** Where a message's values go: values [offset, offset + width). */
+  record Target(double[] values, int offset, int width) {}
+
   /**
-   * One link's incoming messages, read by a thread of its own into one reused array: the header,
-   * then the chunks as they arrive. The next message can only come once this task has passed
-   * the last one on, so the array is never overwritten while in use.
+   * One link's incoming messages, read by a thread of its own: the header, then the chunks as they
+   * arrive, into where target says for the link's k-th message (k from 0). A message's values
+   * are overwritten only by a later message that comes once this task has passed them on.
    */
   static final class Inbox implements Runnable {
     private final Frames frames;
-    final double[] values;
+    private final java.util.function.LongFunction<Target> target;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final java.util.ArrayDeque<Header> headers = new java.util.ArrayDeque<>();
+    /** Headers read, and taken by {@link #next}. */
+    private long read;
+    private long taken;
+    /** Chunks of the last message read. */
     private int chunks;
     private IOException error;
 
-    Inbox(Frames frames, int w, String name) {
+    Inbox(Frames frames, String name, java.util.function.LongFunction<Target> target) {
       this.frames = frames;
-      this.values = new double[w];
+      this.target = target;
       Thread reader = new Thread(this, "gradspark-session-" + name);
       reader.setDaemon(true);
       reader.start();
@@ -406,23 +420,24 @@ final class ExchangeTask {
     @Override
     public void run() {
       try {
-        while (true) {
-          Header h = receiveHeader(frames, values.length, "message");
-          long seq = h.seq();
-          int n = h.values();
+        for (long k = 0; ; k++) {
+          Target to = target.apply(k);
+          Header h = receiveHeader(frames, to.width(), "message");
           lock.lock();
           try {
             headers.add(h);
+            read++;
             chunks = 0;
             changed.signalAll();
           } finally {
             lock.unlock();
           }
-          if (seq == STOP) {
+          if (h.seq() == STOP) {
             return;
           }
-          for (int from = 0; n > 0 && from < n; from += CHUNK) {
-            frames.receiveDoubles(values, from, Math.min(n, from + CHUNK));
+          for (int from = 0; from < h.values(); from += CHUNK) {
+            frames.receiveDoubles(to.values(), to.offset() + from,
+                to.offset() + Math.min(h.values(), from + CHUNK));
             lock.lock();
             try {
               chunks++;
@@ -443,62 +458,36 @@ final class ExchangeTask {
       }
     }
 
-    /**
-     * The next message's header; null when the link ended between messages or nothing came
-     * for idleNanos.
-     */
+    /** The next message's header; null when the link ended or nothing came for idleNanos. */
     Header next(Peers peers, long idleNanos) throws Exception {
       long since = System.nanoTime();
       lock.lock();
       try {
         while (headers.isEmpty()) {
-          if (error != null) {
-            return null;
-          }
-          if (System.nanoTime() - since >= idleNanos) {
+          if (error != null || System.nanoTime() - since >= idleNanos) {
             return null;
           }
           changed.await(50, TimeUnit.MILLISECONDS);
           peers.checkKilled();
         }
+        taken++;
         return headers.poll();
       } finally {
         lock.unlock();
       }
     }
 
-    /** Waits until the current message's first k chunks are in. */
+    /** Waits until the first k chunks of the message last taken by {@link #next} are in. */
     void awaitChunks(int k, Peers peers) throws Exception {
       lock.lock();
       try {
-        while (chunks < k) {
+        while (read == taken && chunks < k) {
           if (error != null) {
             throw error;
           }
           changed.await(50, TimeUnit.MILLISECONDS);
           peers.checkKilled();
         }
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    /** The sum of step seq coming up this link (its scalars; the values as they arrive). */
-    Summed sum(long seq, Peers peers) throws Exception {
-      lock.lock();
-      try {
-        while (headers.isEmpty()) {
-          if (error != null) {
-            throw error;
-          }
-          changed.await(50, TimeUnit.MILLISECONDS);
-          peers.checkKilled();
-        }
-        Header h = headers.poll();
-        if (h.seq() != seq) {
-          throw new IOException("a sum of step " + h.seq() + " where step " + seq + " was due");
-        }
-        return readSum(h.rest(), values, this);
       } finally {
         lock.unlock();
       }

@@ -1,35 +1,33 @@
 package io.gradspark.spark;
 
+import io.gradspark.train.GradientSum;
+
 /**
  * Where the merges of the canonical tree ({@link CanonicalSum}) run when a step session's tasks
- * exchange their sums as a tree: which task merges which node, and which links join the tasks.
+ * exchange their sums as a tree, and which bytes go where.
  *
- * <p>The canonical tree over partitions 0..P-1 has a node for each aligned range [i 2^k, (i+1)
- * 2^k); a node whose right half lies wholly past P is its left half itself. The P-1 nodes with
- * two non-empty halves split their range at a point m in 1..P-1, and each m is the split of
- * exactly one of them (the level is one more than m's trailing zeros): node N_g, g = m - 1, is
- * merged by task g, in-order placement. So every task merges at most one node and receives at
- * most two sums a step (its node's halves, less its own leaf when that is the left half), and the
- * busiest task's bytes do not grow with P (a binomial tree would give task 0 log2(P) sums).
+ * <p>The order of the canonical tree is per element: element i of the merged gradient is the
+ * canonical tree's expression over the P partitions' element i, whatever the other elements do.
+ * So the vector is cut into P segments (segment s: [s W / P, (s + 1) W / P)), and task s merges
+ * segment s of all P leaves in the canonical tree, with {@link CanonicalSum} and {@link
+ * GradientSum#merge} themselves, the very additions the driver of a star makes (an empty leaf, a
+ * partition without rows in the step, is skipped as merge skips it). The driver sends task s
+ * segment s of the parameters, the tasks pass their segments to each other (an all-gather),
+ * each task sends segment s of its sum to task s (a reduce-scatter), and the driver receives
+ * segment s of the merged sum from task s, with the merged scalars (loss sum, count, weight sum:
+ * each task merges all P leaves' scalars in the canonical tree too, so any one's are the
+ * driver's). Every task's link then carries about two vectors each way a step whatever P is
+ * (1/P of the parameters from the driver and (P-1)/P from the others in, its own segment to P-1
+ * tasks out; (P-1)/P of a sum out and in, 1/P up to the driver), every task receives less than
+ * one sum's bytes, and the driver's link carries one vector each way: 2 W 8 bytes a step.
  *
- * <p>Links: each task sends its node's merged sum (task P-1, which merges none, its own leaf) up
- * its <em>primary</em> link to the task merging the parent node (the root's merger to the
- * driver); the parameters come down the same link. A task whose leaf is a right half, or a left
- * half below another task's node, also sends its leaf up a <em>leaf link</em>, which carries no
- * parameters. A node's value is always left.merge(right), as in {@link CanonicalSum}: the same
- * additions in the same order, so the tree's sum is bit for bit the driver's.
+ * <p>A star: every task gets the whole parameter vector from the driver and sends its whole sum,
+ * which the driver merges in the canonical tree.
  */
 final class ExchangeTree {
-  /** The driver, as the receiver of the root's sum. */
-  static final int DRIVER = -1;
-
   private final int partitions;
-  /** The star: every task sends its leaf to the driver, which merges all P. */
+  /** The star: every task's parameters and sum through the driver. */
   private final boolean star;
-  /** Node codes: leaf t is t; node N_g is -(g + 2) (so -1 stays free for the driver). */
-  private final int root;
-  private final int[] parentOfLeaf;
-  private final int[] parentOfNode;
 
   /** The tree over P partitions; star: none, each task's leaf goes to the driver. */
   ExchangeTree(int partitions, boolean star) {
@@ -38,27 +36,6 @@ final class ExchangeTree {
     }
     this.partitions = partitions;
     this.star = star;
-    this.parentOfLeaf = new int[partitions];
-    this.parentOfNode = new int[Math.max(0, partitions - 1)];
-    int size = 1;
-    while (size < partitions) {
-      size <<= 1;
-    }
-    this.root = effective(0, size);
-    java.util.Arrays.fill(parentOfLeaf, DRIVER);
-    java.util.Arrays.fill(parentOfNode, DRIVER);
-    for (int g = 0; g < partitions - 1; g++) {
-      setParent(left(g), g);
-      setParent(right(g), g);
-    }
-  }
-
-  private void setParent(int child, int g) {
-    if (child >= 0) {
-      parentOfLeaf[child] = g;
-    } else {
-      parentOfNode[nodeIndex(child)] = g;
-    }
   }
 
   int partitions() {
@@ -69,91 +46,65 @@ final class ExchangeTree {
     return star;
   }
 
-  /** Whether partition p's task connects to the driver (the root's merger; a star's every one). */
-  boolean toDriver(int p) {
-    return receiver(primary(p)) == DRIVER;
+  /** The first element of task s's segment of a vector of w (the star: the whole vector). */
+  int from(int s, int w) {
+    return star ? 0 : (int) ((long) s * w / partitions);
   }
 
-  /** The node code of N_g. */
-  static int node(int g) {
-    return -(g + 2);
+  /** One past the last element of task s's segment. */
+  int to(int s, int w) {
+    return star ? w : (int) ((long) (s + 1) * w / partitions);
   }
 
-  /** g of node code n (n < -1). */
-  static int nodeIndex(int n) {
-    return -n - 2;
-  }
-
-  /** The task that sends node n up: leaf t's task t, N_g's merger g. */
-  static int sender(int n) {
-    return n >= 0 ? n : nodeIndex(n);
-  }
-
-  /** The node that stands for the aligned range [lo, lo + size) cut at P. */
-  private int effective(int lo, int size) {
-    while (size > 1) {
-      int mid = lo + size / 2;
-      if (mid >= partitions) {
-        size /= 2;
-      } else {
-        return node(mid - 1);
-      }
-    }
-    return lo;
-  }
-
-  /** N_g's left half (a node code). */
-  int left(int g) {
-    int mid = g + 1;
-    int half = Integer.lowestOneBit(mid);
-    return effective(mid - half, half);
-  }
-
-  /** N_g's right half (a node code). */
-  int right(int g) {
-    int mid = g + 1;
-    return effective(mid, Integer.lowestOneBit(mid));
-  }
-
-  /** The root's node code (leaf 0 when P = 1). */
-  int root() {
-    return root;
-  }
-
-  /** What task t sends up its primary link: N_t, or its leaf for the last task. */
-  int primary(int t) {
-    return t < partitions - 1 && !star ? node(t) : t;
-  }
-
-  /** The task merging n's parent, or DRIVER for the root. */
-  int receiver(int n) {
+  /** The tasks t exchanges segments with: every other one in a tree, none in a star. */
+  int[] peers(int t) {
     if (star) {
-      return DRIVER;
+      return new int[0];
     }
-    int parent = n >= 0 ? parentOfLeaf[n] : parentOfNode[nodeIndex(n)];
-    return parent == DRIVER ? DRIVER : parent;
+    int[] peers = new int[partitions - 1];
+    for (int k = 1; k < partitions; k++) {
+      peers[k - 1] = (t + k) % partitions; // each task starts with the next: no task is first
+    }
+    return peers;
   }
 
   /**
-   * Whether task t sends its leaf up a leaf link of its own (its leaf is not its primary, and it
-   * is not the left half of t's own node).
+   * Segment s's merge: leaves[p] is partition p's sum with segment s of its gradient (count 0:
+   * empty), merged in the canonical tree as {@link CanonicalSum} merges whole sums (the leaves'
+   * arrays are merged into).
    */
-  boolean leafLink(int t) {
-    return primary(t) != t && receiver(t) != t;
-  }
-
-  /** The nodes whose sums task t receives (its node's halves sent by other tasks), left first. */
-  int[] incoming(int t) {
-    if (t >= partitions - 1 || star) {
-      return new int[0];
+  static GradientSum merge(GradientSum[] leaves) {
+    CanonicalSum<GradientSum> sum = new CanonicalSum<>(leaves.length, GradientSum::merge);
+    for (int p = 0; p < leaves.length; p++) {
+      sum.add(p, leaves[p]);
     }
-    int l = left(t);
-    int r = right(t);
-    return l == t ? new int[] {r} : new int[] {l, r};
+    return sum.result();
   }
 
-  /** Whether the link carrying node n is its sender's primary one (parameters come down it). */
-  boolean carriesParameters(int n) {
-    return primary(sender(n)) == n;
+  /**
+   * The driver's merged sum of a step: in a star the canonical merge of the P sums; in a tree
+   * the P merged segments side by side (segments[s] as task s sent it, each with the same merged
+   * scalars) in a vector of w.
+   */
+  GradientSum driverSum(GradientSum[] sums, int w) {
+    if (star) {
+      return merge(sums);
+    }
+    GradientSum first = sums[0];
+    for (GradientSum s : sums) {
+      if (s.count() != first.count()) {
+        throw new IllegalStateException("the tasks merged different counts: " + s.count()
+            + " and " + first.count());
+      }
+    }
+    if (first.count() == 0) {
+      return new GradientSum();
+    }
+    double[] grad = new double[w];
+    for (int s = 0; s < partitions; s++) {
+      System.arraycopy(sums[s].grad(), 0, grad, from(s, w), to(s, w) - from(s, w));
+    }
+    return new GradientSum(first.lossSum(), first.count(), first.weightSum(), grad,
+        first.precision());
   }
 }

@@ -106,8 +106,11 @@ final class Frames {
   /** Sends the message written since {@link #message} as one frame. */
   void send() throws IOException {
     messageData.flush();
-    byte[] body = message.array();
-    int length = message.size();
+    sendFrame(message.array(), message.size());
+  }
+
+  /** Sends body[0, length) as one frame (sealed when the connection seals). */
+  private void sendFrame(byte[] body, int length) throws IOException {
     if (key != null) {
       body = crypt(Cipher.ENCRYPT_MODE, sendDirection, sent++, body, length);
       length = body.length;
@@ -131,10 +134,10 @@ final class Frames {
 
   /**
    * Sends values[from, to) as one frame of little-endian doubles, or of floats when every value
-   * is a float number (a float32 training's: lossless, half the bytes; see DoubleArrays).
+   * is a float number (a float32 training's: lossless, half the bytes; see DoubleArrays), copied
+   * once into the frame's bytes (a vector's chunks are most of a step's bytes).
    */
   void sendDoubles(double[] values, int from, int to) throws IOException {
-    DataOutputStream m = message();
     boolean floats = io.gradspark.DoubleArrays.allFloats(values, from, to);
     byte[] bytes = new byte[(to - from) * (floats ? Float.BYTES : Double.BYTES)];
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -145,23 +148,21 @@ final class Frames {
     } else {
       buf.asDoubleBuffer().put(values, from, to - from);
     }
-    m.write(bytes);
-    send();
+    sendFrame(bytes, bytes.length);
   }
 
   /** Receives one frame of {@link #sendDoubles} into values[from, to) (its size tells floats). */
   void receiveDoubles(double[] values, int from, int to) throws IOException {
-    DataInputStream m = receive();
-    byte[] bytes = m.readAllBytes();
-    ByteBuffer buf = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    if (bytes.length == (to - from) * Float.BYTES && to > from) {
+    byte[] body = receiveFrame();
+    ByteBuffer buf = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    if (body.length == (to - from) * Float.BYTES && to > from) {
       for (int i = from; i < to; i++) {
         values[i] = buf.getFloat();
       }
-    } else if (bytes.length == (to - from) * Double.BYTES) {
+    } else if (body.length == (to - from) * Double.BYTES) {
       buf.asDoubleBuffer().get(values, from, to - from);
     } else {
-      throw new IOException("a chunk of " + bytes.length + " bytes where " + (to - from)
+      throw new IOException("a chunk of " + body.length + " bytes where " + (to - from)
           + " values were due");
     }
   }
@@ -189,6 +190,12 @@ final class Frames {
 
   /** The next frame's message (blocks until it has arrived whole). */
   DataInputStream receive() throws IOException {
+    byte[] body = receiveFrame();
+    return new DataInputStream(new ByteArrayInputStream(body));
+  }
+
+  /** The next frame's bytes, opened (blocks until it has arrived whole). */
+  private byte[] receiveFrame() throws IOException {
     int length = in.readInt();
     if (length < 0 || length > MAX_FRAME) {
       throw new IOException("a frame of " + length + " bytes: not a step session's stream");
@@ -198,9 +205,8 @@ final class Frames {
     count(4 + length);
     if (key != null) {
       body = crypt(Cipher.DECRYPT_MODE, (byte) (1 - sendDirection), received++, body, length);
-      length = body.length;
     }
-    return new DataInputStream(new ByteArrayInputStream(body, 0, length));
+    return body;
   }
 
   /** AES-GCM of bytes[0, length) with the nonce (direction, counter). */

@@ -31,7 +31,8 @@ import org.apache.spark.rdd.RDD;
  *
  * <p>Over TCP the sums reach the driver as a star (every task sends its sum; the driver merges
  * the P sums in the canonical order) or as a tree ({@link ExchangeTree}: the canonical tree's
- * merges run on the tasks, the driver receives one sum): the same additions in the same order.
+ * merges run on the tasks, a segment of the vector each, and the driver receives the P merged
+ * segments): the same additions in the same order.
  * The driver's server ({@link Server}, an engine's for its whole life) reads hellos without
  * blocking ({@link HelloServer}); the tasks' side is {@link ExchangeTask}.
  *
@@ -67,7 +68,7 @@ abstract class StepSession {
 
   final long id = NEXT.incrementAndGet();
   final int partitions;
-  /** The sums a step waits for: P in a star, one (the root's) in a tree. */
+  /** The replies a step waits for: one a partition (its sum, or its segment of the merged sum). */
   private final int replies;
   final ReentrantLock lock = new ReentrantLock();
   /** Signalled when a step is posted or the session closes (in-JVM tasks wait on it). */
@@ -269,14 +270,7 @@ abstract class StepSession {
       for (long b : busiestBelow) {
         busiest = Math.max(busiest, b);
       }
-      if (replies == 1) {
-        return new Sums(sums[0], slowest, busiest);
-      }
-      CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
-      for (int p = 0; p < partitions; p++) {
-        sum.add(p, sums[p]);
-      }
-      return new Sums(sum.result(), slowest, busiest);
+      return new Sums(merged(sums), slowest, busiest);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
@@ -284,6 +278,11 @@ abstract class StepSession {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The step's merged sum from the P replies: the canonical merge of the partitions' sums. */
+  GradientSum merged(GradientSum[] replies) {
+    return ExchangeTree.merge(replies);
   }
 
   /** Hands the step just posted to the tasks (under the lock). */
@@ -533,11 +532,12 @@ abstract class StepSession {
     private final Connection[] connections;
     /** Bytes through the driver's side of the exchange, both ways. */
     final AtomicLong traffic = new AtomicLong();
+    private long lastTraffic;
     private volatile boolean reached;
 
     Tcp(int partitions, Server server, boolean ownServer, boolean encrypt, boolean star,
         int width, io.gradspark.nn.Precision precision) {
-      super(partitions, star ? partitions : 1);
+      super(partitions, partitions);
       this.encrypt = encrypt;
       this.server = server;
       this.ownServer = ownServer;
@@ -560,14 +560,14 @@ abstract class StepSession {
     boolean take(byte[] presented, int partition, byte[] nonce, Socket socket)
         throws IOException {
       if (!java.security.MessageDigest.isEqual(token, presented) || partition < 0
-          || partition >= partitions || !tree.toDriver(partition)) {
+          || partition >= partitions) {
         return false;
       }
       reached = true;
       Frames frames = new Frames(socket,
           encrypt ? Frames.connectionKey(secret, partition, nonce) : null, true);
       Connection c = new Connection(this, partition, frames);
-      frames.countInto(traffic, c.bytes);
+      frames.countInto(traffic);
       register(c);
       return true;
     }
@@ -583,8 +583,9 @@ abstract class StepSession {
         }
         old = connections[c.partition];
         connections[c.partition] = c;
-        if (pending > 0 && sums[slot(c.partition)] == null) {
+        if (pending > 0 && sums[c.partition] == null) {
           c.send(seq, epoch, step, params);
+          c.sendValues(params, 0, Integer.MAX_VALUE);
         }
       } finally {
         lock.unlock();
@@ -595,20 +596,46 @@ abstract class StepSession {
       c.start();
     }
 
-    /** Where partition p's reply goes: its own in a star, the one root's in a tree. */
-    int slot(int partition) {
-      return tree.star() ? partition : 0;
+    @Override
+    GradientSum merged(GradientSum[] replies) {
+      return tree.driverSum(replies, width);
     }
 
+    /**
+     * Sends every task its part of the parameters (the whole vector in a star, one task after
+     * the other; its segment in a tree, a chunk to each task in turn, so that all pass theirs on
+     * to the others at once).
+     */
     @Override
     void post() {
       // under the lock: a connection registering meanwhile is sent this step by register
+      boolean[] gone = new boolean[partitions];
       for (Connection c : connections) {
         if (c != null) {
           try {
             c.send(seq, epoch, step, params);
+            if (tree.star()) {
+              c.sendValues(params, 0, Integer.MAX_VALUE);
+            }
           } catch (IOException e) {
+            gone[c.partition] = true;
             c.frames.close(); // its task is gone: the job fails, and a new session computes it
+          }
+        }
+      }
+      int longest = 0;
+      for (int p = 0; p < partitions && !tree.star(); p++) {
+        longest = Math.max(longest, tree.to(p, width) - tree.from(p, width));
+      }
+      for (int at = 0; at < longest; at += ExchangeTask.CHUNK) {
+        for (Connection c : connections) {
+          if (c != null && !gone[c.partition]) {
+            try {
+              c.sendValues(params, at, at + ExchangeTask.CHUNK);
+            } catch (IOException e) {
+              gone[c.partition] = true;
+              c.frames.close();
+            }
           }
         }
       }
@@ -629,17 +656,13 @@ abstract class StepSession {
       return traffic.get();
     }
 
+    /** The driver's link: all its connections' bytes since the last call. */
     @Override
     long driverLinks() {
-      long max = 0;
-      for (Connection c : connections) {
-        if (c != null) {
-          long now = c.bytes.get();
-          max = Math.max(max, now - c.lastBytes);
-          c.lastBytes = now;
-        }
-      }
-      return max;
+      long now = traffic.get();
+      long step = now - lastTraffic;
+      lastTraffic = now;
+      return step;
     }
 
     @Override
@@ -676,24 +699,34 @@ abstract class StepSession {
     final Tcp session;
     final int partition;
     final Frames frames;
-    /** This connection's bytes, and as many when last read. */
-    final AtomicLong bytes = new AtomicLong();
-    long lastBytes;
+    /** The part of the vectors this connection carries (its task's segment in a tree). */
+    final int from;
+    final int to;
 
     Connection(Tcp session, int partition, Frames frames) {
       this.session = session;
       this.partition = partition;
       this.frames = frames;
+      this.from = session.tree.from(partition, session.width);
+      this.to = session.tree.to(partition, session.width);
     }
 
+    /** Sends a step's header; its values follow with {@link #sendValues}. */
     void send(long seq, int epoch, int step, double[] params) throws IOException {
       DataOutputStream m = frames.message();
       m.writeLong(seq);
-      m.writeInt(params.length);
+      m.writeInt(to - from);
       m.writeInt(epoch);
       m.writeInt(step);
       frames.send();
-      ExchangeTask.sendVector(frames, params);
+    }
+
+    /** Sends params' values [from + at, from + until) of this connection's part, in chunks. */
+    void sendValues(double[] params, int at, int until) throws IOException {
+      int end = (int) Math.min(to, (long) from + until);
+      for (int i = from + at; i < end; i += ExchangeTask.CHUNK) {
+        frames.sendDoubles(params, i, Math.min(end, i + ExchangeTask.CHUNK));
+      }
     }
 
     void start() {
@@ -707,16 +740,16 @@ abstract class StepSession {
     public void run() {
       try {
         while (true) {
-          ExchangeTask.Header h = ExchangeTask.receiveHeader(frames, session.width, "sum");
+          ExchangeTask.Header h = ExchangeTask.receiveHeader(frames, to - from, "sum");
           long seq = h.seq();
           int n = h.values();
-          ExchangeTask.Summed s = ExchangeTask.readSum(h.rest(), null, null);
+          ExchangeTask.Summed s = ExchangeTask.readSum(h.rest());
           double[] grad = null;
           if (n >= 0) {
             grad = new double[n];
             ExchangeTask.receiveVector(frames, grad);
           }
-          session.reply(seq, session.slot(partition),
+          session.reply(seq, partition,
               grad == null ? new GradientSum()
                   : new GradientSum(s.loss(), s.count(), s.weight(), grad, session.precision),
               s.nanos(), s.busiest());
