@@ -31,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * the socket, so a task's writes always drain and the tasks cannot wait on each other in a cycle.
  *
  * <p>Wire format, each message a header frame then its values in chunk frames: down, [seq, W,
- * epoch, step] and the parameters, or [{@link #STOP}, -1]; up, [seq, W or -1, loss sum, count,
+ * epoch, step] and the parameters (a negative step asks for an evaluation, {@link
+ * PartitionSum#evaluationStep}, answered as a sum), or [{@link #STOP}, -1]; up, [seq, W or -1, loss sum, count,
  * slowest compute nanoseconds] and the gradient sum (none for an empty sum). The scalars of a sum
  * go through {@link #writeSum}/{@link #readSum} and are merged in {@link #mergedScalars}, the one
  * place that knows a sum's fields.
@@ -61,9 +62,9 @@ final class ExchangeTask {
       Network net, BatchSchedule schedule, long idleNanos, long connectMillis)
       implements java.io.Serializable {}
 
-  /** Runs partition part's task of the session until the session ends. */
-  static void run(Setup s, Part part, int partitions, Peers peers) throws Exception {
-    int t = part.index();
+  /** Runs partition work's task of the session until the session ends. */
+  static void run(Setup s, PartitionSum work, int partitions, Peers peers) throws Exception {
+    int t = work.index();
     ExchangeTree tree = new ExchangeTree(partitions, s.star());
     int[] incoming = tree.incoming(t);
     List<Frames> all = new ArrayList<>();
@@ -128,7 +129,7 @@ final class ExchangeTask {
       }
       Links links = new Links();
       all.forEach(links::count);
-      steps(s, part, tree, peers, primary, leaf, incoming, children, links);
+      steps(s, work, tree, peers, primary, leaf, incoming, children, links);
     } finally {
       if (server != null) {
         server.close();
@@ -168,9 +169,10 @@ final class ExchangeTask {
   }
 
   /** The step loop: until the driver stops the session, the link above ends, or idle (root). */
-  private static void steps(Setup s, Part part, ExchangeTree tree, Peers peers, Frames primary,
-      Frames leafLink, int[] incoming, Frames[] children, Links links) throws Exception {
-    int t = part.index();
+  private static void steps(Setup s, PartitionSum work, ExchangeTree tree, Peers peers,
+      Frames primary, Frames leafLink, int[] incoming, Frames[] children, Links links)
+      throws Exception {
+    int t = work.index();
     int w = s.net().numParams();
     boolean root = tree.toDriver(t);
     Inbox down = new Inbox(primary, w, "down-" + t);
@@ -209,8 +211,7 @@ final class ExchangeTask {
       }
       down.awaitChunks(chunks(w), peers);
       long start = System.nanoTime();
-      GradientSum own = SparkEngine.partitionSum(s.net(), s.schedule(), params, part, epoch,
-          step);
+      GradientSum own = work.compute(params, epoch, step);
       long nanos = System.nanoTime() - start;
       if (leafLink != null) {
         sendSum(leafLink, h.seq(), own, nanos, 0, w);

@@ -27,6 +27,7 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.api.java.function.PairFlatMapFunction;
 import org.apache.spark.api.java.function.PairFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -83,6 +84,10 @@ public final class SparkEngine implements GradientEngine {
       io.gradspark.api.RunSpec.Sessions.DEFAULT;
   /** The driver's step server, held from the first TCP session to the engine's close. */
   private StepSession.Server server;
+  /** The step sessions this engine started (one a training, unless one failed or idled out). */
+  private int sessionsStarted;
+  /** Whether evaluations run in the step session (else as jobs, ending it); for tests. */
+  private boolean sessionEvaluation = true;
   /** Bytes through the driver's side of the exchange, and the steps they were counted over. */
   private long exchangeBytes;
   private long exchangeSteps;
@@ -406,9 +411,13 @@ public final class SparkEngine implements GradientEngine {
   @Override
   public GradientSum gradient(double[] params, int epoch, int step) {
     if (sessions) {
-      GradientSum g = sessionStep(params, epoch, step);
-      if (g != null) {
-        return g;
+      long t1 = System.nanoTime();
+      StepSession.Sums r = inSession(params, epoch, step);
+      if (r != null) {
+        long t2 = System.nanoTime();
+        GradientSum result = r.merged();
+        recordTimes(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
+        return result;
       }
     }
     sc.setJobDescription(
@@ -471,13 +480,14 @@ public final class SparkEngine implements GradientEngine {
   }
 
   /**
-   * A step in the step session, started if none is up (or the last one ended idle): the tasks'
-   * sums merged in the canonical order, as a DIRECT job's are; null when a new session was needed
-   * and the cluster has fewer task slots than partitions now (an executor lost and not yet
-   * replaced): the step then runs as a job.
+   * A step (step >= 0) or an evaluation ({@link PartitionSum#evaluationStep}) in the step session,
+   * started if none is up (or the last one ended idle): the tasks' sums merged in the canonical
+   * order, as a DIRECT job's are; null when a new session was needed and the cluster has fewer
+   * task slots than partitions now (an executor lost and not yet replaced), or sessions fell
+   * back: the step then runs as a job. A step's bytes count into the exchange's figures; an
+   * evaluation's do not.
    */
-  private GradientSum sessionStep(double[] params, int epoch, int step) {
-    long t1 = System.nanoTime();
+  private StepSession.Sums inSession(double[] params, int epoch, int step) {
     StepSession.Sums r = null;
     // Spark does not rerun a failed barrier result stage: a session whose task failed (its
     // executor lost, say) is replaced by a new one that computes the same step, up to
@@ -493,12 +503,13 @@ public final class SparkEngine implements GradientEngine {
           if (!StepSession.fits(sc, partitions)) {
             return null;
           }
-          sc.setJobDescription("steps from epoch " + (epoch + 1) + " step " + (step + 1) + "/"
-              + schedule.stepsPerEpoch());
-          session = sameJvm ? StepSession.inJvm(sc, trainRdd(), net, schedule)
-              : StepSession.overTcp(sc, trainRdd(), net, schedule,
+          sc.setJobDescription("steps from epoch " + (epoch + 1) + (step >= 0 ? " step "
+              + (step + 1) + "/" + schedule.stepsPerEpoch() : " (evaluation)"));
+          session = sameJvm ? StepSession.inJvm(sc, sessionWork())
+              : StepSession.overTcp(sc, sessionWork(), net, schedule,
                   sc.getConf().getBoolean("spark.network.crypto.enabled", false),
                   !treeExchange(), server(), false, stepHost);
+          sessionsStarted++;
         }
         before = session.traffic();
         r = session.step(params, epoch, step);
@@ -528,13 +539,84 @@ public final class SparkEngine implements GradientEngine {
             failures + 1, allowed);
       }
     }
-    long t2 = System.nanoTime();
-    exchangeBytes += session.traffic() - before;
-    busiestLinkBytes += r.busiestLink();
-    exchangeSteps++;
-    GradientSum result = r.merged();
-    recordTimes(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
-    return result;
+    if (step >= 0) {
+      exchangeBytes += session.traffic() - before;
+      busiestLinkBytes += r.busiestLink();
+      exchangeSteps++;
+    }
+    return r;
+  }
+
+  /**
+   * What a step session's tasks work on: each training partition with the validation and test
+   * parts of its index (those a session evaluates, {@link #evaluatesInSession}), zipped, not
+   * copied: each task reads its cached blocks once, when the session starts.
+   */
+  RDD<PartitionSum> sessionWork() {
+    JavaRDD<Part[]> parts = data.get(DataSplit.TRAIN).map(new PartSlots());
+    for (DataSplit split : List.of(DataSplit.VALIDATION, DataSplit.TEST)) {
+      if (evaluatesInSession(split)) {
+        parts = parts.zipPartitions(data.get(split), new AttachPart(split.ordinal()));
+      }
+    }
+    return parts.map(new ToPartitionSum(net, schedule)).rdd();
+  }
+
+  /**
+   * Whether split's evaluation runs in the step session: the engine holds it in P partitions, as
+   * the training set, and the network's evaluation fits a sum ({@link
+   * PartitionSum#evaluatesInSession}); else it runs as a job, after the session has ended.
+   */
+  private boolean evaluatesInSession(DataSplit split) {
+    JavaRDD<Part> rdd = data.get(split);
+    return sessionEvaluation && rdd != null && rdd.getNumPartitions() == partitions
+        && PartitionSum.evaluatesInSession(net);
+  }
+
+  /** A training part in the first of three slots, by DataSplit ordinal. */
+  private static final class PartSlots
+      implements org.apache.spark.api.java.function.Function<Part, Part[]> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Part[] call(Part train) {
+      return new Part[] {train, null, null};
+    }
+  }
+
+  /** Puts the part of the same index of another split in its slot. */
+  private record AttachPart(int slot) implements org.apache.spark.api.java.function
+      .FlatMapFunction2<java.util.Iterator<Part[]>, java.util.Iterator<Part>, Part[]> {
+    @Override
+    public java.util.Iterator<Part[]> call(java.util.Iterator<Part[]> parts,
+        java.util.Iterator<Part> other) {
+      Part[] slots = parts.next();
+      slots[slot] = other.next();
+      return List.<Part[]>of(slots).iterator();
+    }
+  }
+
+  /** A task's work over its slots. */
+  private record ToPartitionSum(Network net, BatchSchedule schedule)
+      implements org.apache.spark.api.java.function.Function<Part[], PartitionSum> {
+    @Override
+    public PartitionSum call(Part[] slots) {
+      return new PartitionSum(net, schedule, slots[0], slots[1], slots[2]);
+    }
+  }
+
+  /**
+   * Whether evaluations run in the step session (the default) or as jobs that end it, a session
+   * an epoch, as before sessions spanned the training; for tests that compare the two.
+   */
+  void sessionEvaluation(boolean on) {
+    endSession();
+    sessionEvaluation = on;
+  }
+
+  /** The step sessions this engine started so far. */
+  int sessionsStarted() {
+    return sessionsStarted;
   }
 
   private boolean results(int p, long slot) {
@@ -543,7 +625,7 @@ public final class SparkEngine implements GradientEngine {
   }
 
   /** Steps run as jobs from here on, said in one warning line; null (the caller's job step). */
-  private GradientSum fallBack(String why) {
+  private StepSession.Sums fallBack(String why) {
     sessions = false;
     endSession();
     SESSION_LOG.warn("Step sessions: {}; steps run as Spark jobs from here on", why);
@@ -843,7 +925,13 @@ public final class SparkEngine implements GradientEngine {
     if (rdd == null) {
       throw new IllegalArgumentException("No " + split + " data in this engine");
     }
-    endSession();
+    if (sessions && evaluatesInSession(split)) {
+      StepSession.Sums r = inSession(params, 0, PartitionSum.evaluationStep(split));
+      if (r != null) {
+        return PartitionSum.evaluation(r.merged(), net.classes());
+      }
+    }
+    endSession(); // an evaluation job needs the slots a session holds
     sc.setJobDescription("evaluate " + split.name().toLowerCase(java.util.Locale.ROOT));
     Broadcast<Params> bc = sc.broadcast(new Params(params));
     try {
@@ -888,6 +976,7 @@ public final class SparkEngine implements GradientEngine {
     m.put("data_bytes_read_caching", loadBytesRead());
     m.put("cache_bytes_per_row", (double) cachedBytes(DataSplit.TRAIN) / schedule.rows());
     m.put("step_sessions", sessionSettings.enabled());
+    m.put("step_sessions_started", sessionsStarted);
     m.put("exchange", exchange());
     m.put("driver_bytes_per_step", driverBytesPerStep());
     m.put("busiest_link_bytes_per_step", busiestLinkBytesPerStep());
@@ -1004,7 +1093,7 @@ public final class SparkEngine implements GradientEngine {
     public PartResult apply(TaskContext context, scala.collection.Iterator<Part> parts) {
       Part part = parts.next();
       long start = System.nanoTime();
-      GradientSum sum = partitionSum(net, schedule, values(), part, epoch, step);
+      GradientSum sum = PartitionSum.of(net, schedule, values(), part, epoch, step);
       long nanos = System.nanoTime() - start;
       if (slot != 0) {
         SameJvm.put(slot, part.index(), sum);
@@ -1016,7 +1105,7 @@ public final class SparkEngine implements GradientEngine {
     /** A tree's leaf: the partition's sum. */
     @Override
     public GradientSum apply(Part part) {
-      return partitionSum(net, schedule, values(), part, epoch, step);
+      return PartitionSum.of(net, schedule, values(), part, epoch, step);
     }
   }
 
@@ -1036,45 +1125,5 @@ public final class SparkEngine implements GradientEngine {
       results[(Integer) index] = r;
       return scala.runtime.BoxedUnit.UNIT;
     }
-  }
-
-  /**
-   * Per-thread scratch of a task: the batch matrix, labels, ids and layer buffers, reused from step
-   * to step (tasks run one per thread; the gradient array is not reused: it is the task's result).
-   */
-  private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
-
-  private record Scratch(String key, int[] ids, double[] x, double[] y, double[] w,
-      Network.Workspace ws) {
-    /** For up to `rows` ids, computed in passes of at most Batches.CHUNK rows. */
-    static Scratch of(Network net, int rows) {
-      String key = net.describe() + "/" + rows;
-      Scratch s = SCRATCH.get();
-      if (s == null || !s.key.equals(key)) {
-        int m = Batches.matrixRows(rows);
-        s = new Scratch(key, new int[rows], new double[m * net.inputSize()], new double[m],
-            new double[m], net.workspace(m));
-        SCRATCH.set(s);
-      }
-      return s;
-    }
-  }
-
-  /** Loss and gradient sums of the rows of batch (epoch, step) that this part holds. */
-  static GradientSum partitionSum(
-      Network net, BatchSchedule schedule, double[] params, Part part, int epoch, int step) {
-    RowBlock block = part.block();
-    int lo = part.firstId();
-    // a partition holds at most its own rows of a batch, computed CHUNK rows at a time: a full
-    // batch of 60,000 MNIST rows would otherwise be a 376 MB matrix per task
-    Scratch s = Scratch.of(net, Math.max(1, Math.min(schedule.batchSize(), block.rows())));
-    int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids());
-    if (n == 0) {
-      return new GradientSum();
-    }
-    double[] grad = new double[net.numParams()];
-    double loss = Batches.gradient(net, params, block, lo, s.ids(), n, s.x(), s.y(), s.w(), grad,
-        s.ws(), schedule.seed(), epoch);
-    return new GradientSum(loss, n, Batches.weightSum(block, lo, s.ids(), n), grad);
   }
 }

@@ -120,10 +120,9 @@ abstract class StepSession {
   }
 
   /** A session whose tasks run in this JVM (a local master), the step handed over in memory. */
-  static StepSession inJvm(JavaSparkContext sc, RDD<Part> train, Network net,
-      BatchSchedule schedule) {
-    StepSession s = new InJvm(train.getNumPartitions());
-    return s.submit(sc, train, new InJvmTask(s.id, net, schedule));
+  static StepSession inJvm(JavaSparkContext sc, RDD<PartitionSum> work) {
+    StepSession s = new InJvm(work.getNumPartitions());
+    return s.submit(sc, work, new InJvmTask(s.id));
   }
 
   /**
@@ -131,27 +130,27 @@ abstract class StepSession {
    * tree, its frames encrypted when encrypt (the default where Spark's own network is: {@code
    * spark.network.crypto.enabled}).
    */
-  static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
+  static StepSession overTcp(JavaSparkContext sc, RDD<PartitionSum> work, Network net,
       BatchSchedule schedule, boolean encrypt, boolean star) {
     org.apache.spark.SparkConf conf = sc.getConf();
     String driverHost = conf.get("spark.driver.host", "127.0.0.1");
     Server server = new Server(conf.get("spark.driver.bindAddress", driverHost), 0);
-    return overTcp(sc, train, net, schedule, encrypt, star, server, true, null);
+    return overTcp(sc, work, net, schedule, encrypt, star, server, true, null);
   }
 
   /**
    * As above on the engine's server (owned: closed with the session), the tasks told to connect
    * to host (null: spark.driver.host; other for tests).
    */
-  static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
+  static StepSession overTcp(JavaSparkContext sc, RDD<PartitionSum> work, Network net,
       BatchSchedule schedule, boolean encrypt, boolean star, Server server, boolean owned,
       String connectTo) {
     org.apache.spark.SparkConf conf = sc.getConf();
     String host = connectTo != null ? connectTo : conf.get("spark.driver.host", "127.0.0.1");
-    int partitions = train.getNumPartitions();
+    int partitions = work.getNumPartitions();
     Tcp s = new Tcp(partitions, server, owned, encrypt, star, net.numParams());
     try {
-      return s.submit(sc, train, new TcpTask(s.setup(host, net, schedule), partitions));
+      return s.submit(sc, work, new TcpTask(s.setup(host, net, schedule), partitions));
     } catch (RuntimeException e) {
       s.stop();
       throw e;
@@ -193,11 +192,12 @@ abstract class StepSession {
     return true;
   }
 
-  /** Submits the session's barrier job of task over train's partitions; returns this. */
-  final StepSession submit(JavaSparkContext sc, RDD<Part> train,
-      scala.Function1<scala.collection.Iterator<Part>, scala.collection.Iterator<Object>> task) {
+  /** Submits the session's barrier job of task over work's partitions; returns this. */
+  final StepSession submit(JavaSparkContext sc, RDD<PartitionSum> work,
+      scala.Function1<scala.collection.Iterator<PartitionSum>, scala.collection.Iterator<Object>>
+          task) {
     OPEN.put(id, this);
-    RDD<Object> tasks = train.barrier().mapPartitions(task, false,
+    RDD<Object> tasks = work.barrier().mapPartitions(task, false,
         scala.reflect.ClassTag$.MODULE$.apply(Object.class));
     try {
       job = JavaRDD.fromRDD(tasks, scala.reflect.ClassTag$.MODULE$.apply(Object.class))
@@ -382,11 +382,6 @@ abstract class StepSession {
   /** The step a task takes: its number, parameters and batch. */
   record Posted(long seq, double[] params, int epoch, int step) {}
 
-  /** Partition p's sums of a posted step, on its task, timed. */
-  private static GradientSum compute(Network net, BatchSchedule schedule, Part part, Posted p) {
-    return SparkEngine.partitionSum(net, schedule, p.params(), part, p.epoch(), p.step());
-  }
-
   /** The in-JVM transport: the tasks wait on the session itself. */
   private static final class InJvm extends StepSession {
     InJvm(int partitions) {
@@ -424,18 +419,17 @@ abstract class StepSession {
   }
 
   /** An in-JVM session's task: computes every step posted until the session ends. */
-  private record InJvmTask(long session, Network net, BatchSchedule schedule) implements
-      SessionTask {
+  private record InJvmTask(long session) implements SessionTask {
     @Override
-    public void run(Part part, TaskContext context) throws Exception {
+    public void run(PartitionSum work, TaskContext context) throws Exception {
       if (!(OPEN.get(session) instanceof InJvm s)) {
         return; // ended before this task started
       }
       try {
         for (Posted p = s.next(0, context); p != null; p = s.next(p.seq(), context)) {
           long start = System.nanoTime();
-          GradientSum sum = compute(net, schedule, part, p);
-          s.reply(p.seq(), part.index(), sum, System.nanoTime() - start, 0);
+          GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
+          s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
         }
       } catch (Throwable t) {
         s.fail(t);
@@ -445,15 +439,16 @@ abstract class StepSession {
   }
 
   /**
-   * A session's task body over its partition's one Part; as a Spark function it returns no rows.
-   * A named class, not a closure (see SparkEngine.StepFunction).
+   * A session's task body over its partition's one PartitionSum; as a Spark function it returns
+   * no rows. A named class, not a closure (see SparkEngine.StepFunction).
    */
-  private interface SessionTask extends scala.Function1<scala.collection.Iterator<Part>,
+  private interface SessionTask extends scala.Function1<scala.collection.Iterator<PartitionSum>,
       scala.collection.Iterator<Object>>, java.io.Serializable {
-    void run(Part part, TaskContext context) throws Exception;
+    void run(PartitionSum work, TaskContext context) throws Exception;
 
     @Override
-    default scala.collection.Iterator<Object> apply(scala.collection.Iterator<Part> parts) {
+    default scala.collection.Iterator<Object> apply(
+        scala.collection.Iterator<PartitionSum> parts) {
       try {
         run(parts.next(), TaskContext.get());
       } catch (Exception e) {
@@ -727,8 +722,8 @@ abstract class StepSession {
   /** A TCP session's task: {@link ExchangeTask} with its peers from Spark's barrier context. */
   private record TcpTask(ExchangeTask.Setup setup, int partitions) implements SessionTask {
     @Override
-    public void run(Part part, TaskContext context) throws Exception {
-      ExchangeTask.run(setup, part, partitions, new SparkPeers());
+    public void run(PartitionSum work, TaskContext context) throws Exception {
+      ExchangeTask.run(setup, work, partitions, new SparkPeers());
     }
   }
 

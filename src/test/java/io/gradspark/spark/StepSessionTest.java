@@ -64,6 +64,9 @@ class StepSessionTest {
           // one engine's epoch, then the other's: stepping them in turn would have each wait for
           // the other's idle session to give the slots back
           List<GradientSum> bySession = epoch(session, params, epoch);
+          // evaluated in the session (its slots held): before the job engine needs them
+          io.gradspark.eval.Evaluation evaluated =
+              session.evaluate(params, DataSplit.VALIDATION);
           List<GradientSum> byJobs = epoch(jobs, params, epoch);
           for (int k = 0; k < SCHEDULE.stepsPerEpoch(); k++) {
             GradientSum a = bySession.get(k);
@@ -76,10 +79,9 @@ class StepSessionTest {
             assertEquals(b.lossSum(), a.lossSum(), 0.0, at);
             assertEquals(b.count(), a.count(), at);
           }
-          // an evaluation between epochs ends the session (its job needs the slots)
-          assertEquals(jobs.evaluate(params, DataSplit.VALIDATION).meanLoss(),
-              session.evaluate(params, DataSplit.VALIDATION).meanLoss(), 0.0);
-          assertEquals(0, StepSession.open(), "P=" + partitions);
+          // Evaluation.equals: the loss sum bit for bit, the counts and the confusion matrix
+          assertEquals(jobs.evaluate(params, DataSplit.VALIDATION), evaluated,
+              "P=" + partitions);
         }
         double bytes = session.driverBytesPerStep();
         System.out.printf("P=%d sessions %s (%s): max |difference| of the gradient sums %.1e, "
@@ -143,6 +145,91 @@ class StepSessionTest {
     assertEquals(0, StepSession.open());
   }
 
+  /**
+   * A training whose evaluations (validation and test) run inside the step session, which then
+   * spans the training, against the per-epoch sessions before it (each evaluation a job, ending
+   * the session): the same model and history bit for bit, in this JVM and over TCP as a star
+   * and a tree; one session and one Spark job for the whole training where per-epoch sessions
+   * start one an epoch and run two evaluation jobs an epoch.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"in-jvm", "star", "tree"})
+  void aSessionSpanningTheTrainingGivesTheModelAndHistoryOfPerEpochSessions(String how)
+      throws Exception {
+    int epochs = 2;
+    int partitions = 3;
+    double[] start = NET.initialParameters(Initializer.XAVIER_UNIFORM, 13);
+    double[][] models = new double[2][];
+    List<List<io.gradspark.eval.EpochStats>> histories = new java.util.ArrayList<>();
+    for (boolean spanning : new boolean[] {true, false}) {
+      try (SparkEngine engine = new SparkEngine(SharedSpark.get(), NET, SCHEDULE, SRC, SRC, SRC,
+          partitions, StorageLevel.MEMORY_ONLY(), SparkEngine.Aggregation.DIRECT)) {
+        engine.sameJvmHandoff(how.equals("in-jvm"));
+        engine.sessionSettings(new RunSpec.Sessions(true, how.equals("tree")
+            ? RunSpec.Exchange.TREE : RunSpec.Exchange.STAR, 0, 4));
+        engine.sessionEvaluation(spanning);
+        double[] params = start.clone();
+        int[] jobs = new int[1];
+        io.gradspark.train.Trainer.Result r = countingJobs(jobs, () -> new io.gradspark.train
+            .Trainer(new io.gradspark.optim.MomentumSgd(io.gradspark.optim.MomentumSgd.Form
+                .HEAVY_BALL, 0.9, 0.0, new io.gradspark.optim.LearningRateSchedule.Constant(0.1),
+                NET.weightMask()), epochs, io.gradspark.train.TrainingListener.NONE)
+            .fit(engine, params));
+        System.out.printf("%s, evaluation %s: %d sessions, %d Spark jobs for %d epochs; "
+            + "validation loss %s%n", how, spanning ? "in the session" : "as jobs",
+            engine.sessionsStarted(), jobs[0], epochs, r.validation().meanLoss());
+        assertEquals(spanning ? 1 : epochs, engine.sessionsStarted(), how);
+        assertEquals(spanning ? 1 : epochs * 3, jobs[0], how + ": Spark jobs of the training");
+        assertEquals(spanning ? 1 : epochs,
+            engine.dataFigures().get("step_sessions_started"), how);
+        models[spanning ? 0 : 1] = params;
+        histories.add(r.history());
+      }
+    }
+    double maxDiff = 0;
+    for (int i = 0; i < models[0].length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(models[0][i] - models[1][i]));
+    }
+    System.out.printf("%s: max |difference| of the models %.1e%n", how, maxDiff);
+    assertArrayEquals(models[1], models[0], how + ": the model");
+    for (int e = 0; e < epochs; e++) {
+      io.gradspark.eval.EpochStats a = histories.get(0).get(e);
+      io.gradspark.eval.EpochStats b = histories.get(1).get(e);
+      String at = how + " epoch " + (e + 1);
+      assertEquals(b.trainLoss(), a.trainLoss(), 0.0, at);
+      assertEquals(b.valLoss(), a.valLoss(), 0.0, at);
+      assertEquals(b.valAccuracy(), a.valAccuracy(), 0.0, at);
+      assertEquals(b.testLoss(), a.testLoss(), 0.0, at);
+      assertEquals(b.testAccuracy(), a.testAccuracy(), 0.0, at);
+    }
+    assertEquals(0, StepSession.open());
+  }
+
+  /** What work returns; jobs[0]: the Spark jobs started while it ran. */
+  private static <T> T countingJobs(int[] jobs, java.util.concurrent.Callable<T> work)
+      throws Exception {
+    JavaSparkContext sc = SharedSpark.get();
+    java.util.concurrent.atomic.AtomicInteger started =
+        new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener listener =
+        new org.apache.spark.scheduler.SparkListener() {
+          @Override
+          public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+            started.incrementAndGet();
+          }
+        };
+    sc.sc().listenerBus().waitUntilEmpty(10_000);
+    sc.sc().addSparkListener(listener);
+    try {
+      T result = work.call();
+      sc.sc().listenerBus().waitUntilEmpty(10_000);
+      jobs[0] = started.get();
+      return result;
+    } finally {
+      sc.sc().removeSparkListener(listener);
+    }
+  }
+
   /** Every step's sums of an epoch (copies: an engine may reuse what it returned). */
   private static List<GradientSum> epoch(SparkEngine engine, double[] params, int epoch) {
     List<GradientSum> sums = new java.util.ArrayList<>();
@@ -195,7 +282,7 @@ class StepSessionTest {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 8);
     try (SparkEngine engine = engine(2)) {
       StepSession s =
-          StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, false, true);
+          StepSession.overTcp(SharedSpark.get(), engine.sessionWork(), NET, SCHEDULE, false, true);
       GradientSum merged;
       try {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
@@ -226,7 +313,7 @@ class StepSessionTest {
       double[] expected = viaJobs.grad().clone();
       for (boolean star : new boolean[] {true, false}) {
         for (boolean encrypt : new boolean[] {false, true}) {
-          StepSession s = StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET,
+          StepSession s = StepSession.overTcp(SharedSpark.get(), engine.sessionWork(), NET,
               SCHEDULE, encrypt, star);
           try {
             assertArrayEquals(expected, s.step(params, 1, 3).merged().grad(),
@@ -330,7 +417,7 @@ class StepSessionTest {
       engine.stepSessions(false);
       double[] expected = engine.gradient(params, 0, 1).grad().clone();
       StepSession s =
-          StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, false, false);
+          StepSession.overTcp(SharedSpark.get(), engine.sessionWork(), NET, SCHEDULE, false, false);
       List<java.net.Socket> strangers = new java.util.ArrayList<>();
       try {
         for (int i = 0; i < 250; i++) {

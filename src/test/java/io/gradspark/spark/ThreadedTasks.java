@@ -37,7 +37,8 @@ final class ThreadedTasks {
     for (int p = 0; p < partitions; p++) {
       int lo = (int) ((long) p * n / partitions);
       int hi = (int) ((long) (p + 1) * n / partitions);
-      Part part = new Part(p, lo, source.load(lo, hi));
+      PartitionSum part = new PartitionSum(net, schedule, new Part(p, lo, source.load(lo, hi)),
+          null, null);
       int index = p;
       ExchangeTask.Peers peers = new ExchangeTask.Peers() {
         @Override
