@@ -146,6 +146,70 @@ class StepSessionTest {
   }
 
   /**
+   * Whole trainings (steps, validation and test each epoch) over TCP with the tasks on threads,
+   * a star and a tree, P = 1, 2, 3, 5 and 8 (odd trees included): the model and the history bit
+   * for bit those of a job per step.
+   */
+  @ParameterizedTest(name = "P={0}")
+  @ValueSource(ints = {1, 2, 3, 5, 8})
+  void tcpStarAndTreeOnThreadsTrainTheModelAndHistoryOfAJobPerStep(int partitions)
+      throws Exception {
+    double[] start = NET.initialParameters(Initializer.XAVIER_UNIFORM, 17);
+    Trained expected;
+    try (SparkEngine jobs = new SparkEngine(SharedSpark.get(), NET, SCHEDULE, SRC, SRC, SRC,
+        partitions, StorageLevel.MEMORY_ONLY(), SparkEngine.Aggregation.DIRECT)) {
+      jobs.stepSessions(false);
+      expected = train(jobs, start, 2);
+    }
+    for (boolean star : new boolean[] {true, false}) {
+      StepSession.Tcp s = ThreadedTasks.session(partitions, NET, SCHEDULE, SRC, SRC, SRC, false,
+          star);
+      try {
+        Trained t = train(new ThreadedTasks.Engine(s, NET, SCHEDULE, partitions), start, 2);
+        t.assertSame(expected, "P=" + partitions + (star ? " star" : " tree"));
+      } finally {
+        s.end();
+      }
+    }
+    assertEquals(0, StepSession.open());
+  }
+
+  /** A trained model and its history. */
+  record Trained(double[] model, List<io.gradspark.eval.EpochStats> history) {
+    /** Asserts this is expected bit for bit (model, and every loss and accuracy of history). */
+    void assertSame(Trained expected, String what) {
+      double maxDiff = 0;
+      for (int i = 0; i < model.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(model[i] - expected.model[i]));
+      }
+      System.out.printf("%s: max |difference| of the models %.1e%n", what, maxDiff);
+      assertArrayEquals(expected.model, model, what + ": the model");
+      assertEquals(expected.history.size(), history.size(), what);
+      for (int e = 0; e < history.size(); e++) {
+        io.gradspark.eval.EpochStats a = history.get(e);
+        io.gradspark.eval.EpochStats b = expected.history.get(e);
+        String at = what + " epoch " + (e + 1);
+        assertEquals(b.trainLoss(), a.trainLoss(), 0.0, at);
+        assertEquals(b.valLoss(), a.valLoss(), 0.0, at);
+        assertEquals(b.valAccuracy(), a.valAccuracy(), 0.0, at);
+        assertEquals(b.testLoss(), a.testLoss(), 0.0, at);
+        assertEquals(b.testAccuracy(), a.testAccuracy(), 0.0, at);
+      }
+    }
+  }
+
+  /** Trains from start (not changed) for epochs with momentum SGD. */
+  private static Trained train(io.gradspark.train.GradientEngine engine, double[] start,
+      int epochs) {
+    double[] params = start.clone();
+    io.gradspark.train.Trainer.Result r = new io.gradspark.train.Trainer(
+        new io.gradspark.optim.MomentumSgd(io.gradspark.optim.MomentumSgd.Form.HEAVY_BALL, 0.9,
+            0.0, new io.gradspark.optim.LearningRateSchedule.Constant(0.1), NET.weightMask()),
+        epochs, io.gradspark.train.TrainingListener.NONE).fit(engine, params);
+    return new Trained(params, r.history());
+  }
+
+  /**
    * A training whose evaluations (validation and test) run inside the step session, which then
    * spans the training, against the per-epoch sessions before it (each evaluation a job, ending
    * the session): the same model and history bit for bit, in this JVM and over TCP as a star
@@ -159,49 +223,32 @@ class StepSessionTest {
     int epochs = 2;
     int partitions = 3;
     double[] start = NET.initialParameters(Initializer.XAVIER_UNIFORM, 13);
-    double[][] models = new double[2][];
-    List<List<io.gradspark.eval.EpochStats>> histories = new java.util.ArrayList<>();
-    for (boolean spanning : new boolean[] {true, false}) {
+    List<Trained> trained = new java.util.ArrayList<>();
+    for (String evaluation : new String[] {"in the session", "as jobs", "a job per step"}) {
       try (SparkEngine engine = new SparkEngine(SharedSpark.get(), NET, SCHEDULE, SRC, SRC, SRC,
           partitions, StorageLevel.MEMORY_ONLY(), SparkEngine.Aggregation.DIRECT)) {
         engine.sameJvmHandoff(how.equals("in-jvm"));
         engine.sessionSettings(new RunSpec.Sessions(true, how.equals("tree")
             ? RunSpec.Exchange.TREE : RunSpec.Exchange.STAR, 0, 4));
+        boolean spanning = evaluation.equals("in the session");
         engine.sessionEvaluation(spanning);
-        double[] params = start.clone();
+        if (evaluation.equals("a job per step")) {
+          engine.stepSessions(false);
+        }
         int[] jobs = new int[1];
-        io.gradspark.train.Trainer.Result r = countingJobs(jobs, () -> new io.gradspark.train
-            .Trainer(new io.gradspark.optim.MomentumSgd(io.gradspark.optim.MomentumSgd.Form
-                .HEAVY_BALL, 0.9, 0.0, new io.gradspark.optim.LearningRateSchedule.Constant(0.1),
-                NET.weightMask()), epochs, io.gradspark.train.TrainingListener.NONE)
-            .fit(engine, params));
-        System.out.printf("%s, evaluation %s: %d sessions, %d Spark jobs for %d epochs; "
-            + "validation loss %s%n", how, spanning ? "in the session" : "as jobs",
-            engine.sessionsStarted(), jobs[0], epochs, r.validation().meanLoss());
-        assertEquals(spanning ? 1 : epochs, engine.sessionsStarted(), how);
-        assertEquals(spanning ? 1 : epochs * 3, jobs[0], how + ": Spark jobs of the training");
-        assertEquals(spanning ? 1 : epochs,
-            engine.dataFigures().get("step_sessions_started"), how);
-        models[spanning ? 0 : 1] = params;
-        histories.add(r.history());
+        trained.add(countingJobs(jobs, () -> train(engine, start, epochs)));
+        System.out.printf("%s, evaluation %s: %d sessions, %d Spark jobs for %d epochs%n", how,
+            evaluation, engine.sessionsStarted(), jobs[0], epochs);
+        if (!evaluation.equals("a job per step")) {
+          assertEquals(spanning ? 1 : epochs, engine.sessionsStarted(), how);
+          assertEquals(spanning ? 1 : epochs * 3, jobs[0], how + ": Spark jobs of the training");
+          assertEquals(spanning ? 1 : epochs,
+              engine.dataFigures().get("step_sessions_started"), how);
+        }
       }
     }
-    double maxDiff = 0;
-    for (int i = 0; i < models[0].length; i++) {
-      maxDiff = Math.max(maxDiff, Math.abs(models[0][i] - models[1][i]));
-    }
-    System.out.printf("%s: max |difference| of the models %.1e%n", how, maxDiff);
-    assertArrayEquals(models[1], models[0], how + ": the model");
-    for (int e = 0; e < epochs; e++) {
-      io.gradspark.eval.EpochStats a = histories.get(0).get(e);
-      io.gradspark.eval.EpochStats b = histories.get(1).get(e);
-      String at = how + " epoch " + (e + 1);
-      assertEquals(b.trainLoss(), a.trainLoss(), 0.0, at);
-      assertEquals(b.valLoss(), a.valLoss(), 0.0, at);
-      assertEquals(b.valAccuracy(), a.valAccuracy(), 0.0, at);
-      assertEquals(b.testLoss(), a.testLoss(), 0.0, at);
-      assertEquals(b.testAccuracy(), a.testAccuracy(), 0.0, at);
-    }
+    trained.get(0).assertSame(trained.get(1), how + ", spanning vs per-epoch sessions");
+    trained.get(0).assertSame(trained.get(2), how + ", spanning session vs a job per step");
     assertEquals(0, StepSession.open());
   }
 

@@ -17,6 +17,12 @@ final class ThreadedTasks {
   /** The session (started), over source's rows cut into P parts as the engine cuts them. */
   static StepSession.Tcp session(int partitions, Network net, BatchSchedule schedule,
       RowSource source, boolean encrypt, boolean star) {
+    return session(partitions, net, schedule, source, null, null, encrypt, star);
+  }
+
+  /** As above, each task also holding its parts of the validation and test rows (null: none). */
+  static StepSession.Tcp session(int partitions, Network net, BatchSchedule schedule,
+      RowSource source, RowSource validation, RowSource test, boolean encrypt, boolean star) {
     StepSession.Tcp s = new StepSession.Tcp(partitions, new StepSession.Server("127.0.0.1", 0),
         true, encrypt, star, net.numParams());
     ExchangeTask.Setup setup = s.setup("127.0.0.1", net, schedule);
@@ -38,7 +44,7 @@ final class ThreadedTasks {
       int lo = (int) ((long) p * n / partitions);
       int hi = (int) ((long) (p + 1) * n / partitions);
       PartitionSum part = new PartitionSum(net, schedule, new Part(p, lo, source.load(lo, hi)),
-          null, null);
+          part(validation, p, partitions), part(test, p, partitions));
       int index = p;
       ExchangeTask.Peers peers = new ExchangeTask.Peers() {
         @Override
@@ -79,5 +85,42 @@ final class ThreadedTasks {
       t.start();
     }
     return s;
+  }
+
+  /** Part p of P of source, as the engine cuts it; null for no source. */
+  private static Part part(RowSource source, int p, int partitions) {
+    if (source == null) {
+      return null;
+    }
+    int n = source.rows();
+    int lo = (int) ((long) p * n / partitions);
+    int hi = (int) ((long) (p + 1) * n / partitions);
+    return new Part(p, lo, source.load(lo, hi));
+  }
+
+  /** A gradient engine whose steps and evaluations run in a session of threaded tasks. */
+  record Engine(StepSession session, Network net, BatchSchedule schedule, int partitions)
+      implements io.gradspark.train.GradientEngine {
+    @Override
+    public io.gradspark.train.GradientSum gradient(double[] params, int epoch, int step) {
+      return session.step(params, epoch, step).merged();
+    }
+
+    @Override
+    public boolean has(io.gradspark.train.DataSplit split) {
+      return split != io.gradspark.train.DataSplit.TRAIN;
+    }
+
+    @Override
+    public io.gradspark.eval.Evaluation evaluate(double[] params,
+        io.gradspark.train.DataSplit split) {
+      return PartitionSum.evaluation(
+          session.step(params, 0, PartitionSum.evaluationStep(split)).merged(), net.classes());
+    }
+
+    @Override
+    public String describe() {
+      return "threaded session";
+    }
   }
 }
