@@ -22,7 +22,7 @@ import org.apache.spark.rdd.RDD;
 /**
  * Steps without a Spark job each: one barrier job whose P tasks, one per cached training partition
  * and all started together, stay up and compute their partition's sums for step after step, as a
- * DIRECT step's tasks would ({@link SparkEngine#partitionSum}). The driver posts a step, each task
+ * DIRECT step's tasks would ({@link PartitionSum}). The driver posts a step, each task
  * computes its sum and hands it back, and the driver merges the P sums in the canonical order:
  * bit-identical to a job per step, without a job's fixed cost (its task binary, scheduling,
  * (de)serialisation and result path: ~10 ms on a 2-core machine) at every step. This is how
@@ -47,10 +47,12 @@ import org.apache.spark.rdd.RDD;
  *
  * <p>Slots: the barrier stage is Spark's gang scheduling, so a session's tasks start only when all
  * P can, never holding some slots while waiting for others; a session starts only when the cluster
- * has P slots at all. A session holds its slots while it is up, so it ends before anything else
- * needs them: before an evaluation, at the engine's close, and on its own after {@link
- * #IDLE_NANOS} without a step (a driver busy elsewhere, or a second engine on the same context,
- * then finds them free; the next step starts a new session). Failures: a task that throws, or
+ * has P slots at all. A session lives as long as the training: the engine posts its evaluations
+ * (validation, test) to the session's tasks as it posts steps ({@link PartitionSum#compute}). It
+ * holds its slots while it is up, so it ends before anything else needs them: before an
+ * evaluation that runs as a job, at the engine's close, and on its own after {@link #IDLE_NANOS}
+ * without a step (a driver busy elsewhere, or a second engine on the same context, then finds
+ * them free; the next step starts a new session). Failures: a task that throws, or
  * whose executor is lost, fails the session's job (Spark does not rerun a failed barrier result
  * stage), and the step with it; {@link SparkEngine} then computes the step again in a new session
  * (or as a job while the cluster lacks the slots): the same sums, as a job per step's retried
