@@ -31,6 +31,21 @@ final class CanonicalSum<T> implements Serializable {
     this.merge = merge;
   }
 
+  /**
+   * The results of partitions 0..P-1 (by index) merged in the canonical order; a single one (P = 1,
+   * or a root the tasks of a tree merged in that order already) as it is.
+   */
+  static <T> T merged(T[] byPartition, Merge<T> merge) {
+    if (byPartition.length == 1) {
+      return byPartition[0];
+    }
+    CanonicalSum<T> sum = new CanonicalSum<>(byPartition.length, merge);
+    for (int p = 0; p < byPartition.length; p++) {
+      sum.add(p, byPartition[p]);
+    }
+    return sum.result();
+  }
+
   /** Adds partition p's result (leaf p) and returns this. */
   CanonicalSum<T> add(int p, T value) {
     insert(0, p, value);

@@ -3,6 +3,7 @@ package io.gradspark.spark;
 import io.gradspark.data.RowBlock;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.nn.Network;
+import io.gradspark.spark.session.SessionWork;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.Batches;
 import io.gradspark.train.DataSplit;
@@ -23,7 +24,7 @@ import io.gradspark.train.GradientSum;
  * Merged in the canonical order and read back by {@link #evaluation(GradientSum, int)}, that is
  * {@link Evaluation#merge} in the canonical order, bit for bit, as a job's evaluation merges it.
  */
-final class PartitionSum {
+final class PartitionSum implements SessionWork {
   private final Network net;
   private final BatchSchedule schedule;
   private final Part train;
@@ -39,8 +40,8 @@ final class PartitionSum {
     this.test = test;
   }
 
-  /** The partition's index. */
-  int index() {
+  @Override
+  public int index() {
     return train.index();
   }
 
@@ -48,7 +49,8 @@ final class PartitionSum {
    * A step session's answer to a message: step >= 0, the sums of batch (epoch, step); else the
    * evaluation of the split {@link #evaluationStep} names, in a gradient sum's shape.
    */
-  GradientSum compute(double[] params, int epoch, int step) {
+  @Override
+  public GradientSum compute(double[] params, int epoch, int step) {
     if (step >= 0) {
       return of(net, schedule, params, train, epoch, step);
     }

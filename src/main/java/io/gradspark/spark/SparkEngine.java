@@ -6,6 +6,8 @@ import io.gradspark.data.RowSource;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.fs.HadoopPaths;
 import io.gradspark.nn.Network;
+import io.gradspark.spark.session.StepSession;
+import io.gradspark.spark.session.SessionWork;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.Batches;
 import io.gradspark.train.DataSplit;
@@ -415,7 +417,7 @@ public final class SparkEngine implements GradientEngine {
       StepSession.Sums r = inSession(params, epoch, step);
       if (r != null) {
         long t2 = System.nanoTime();
-        GradientSum result = r.merged();
+        GradientSum result = merged(r);
         recordTimes(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
         return result;
       }
@@ -552,7 +554,7 @@ public final class SparkEngine implements GradientEngine {
    * parts of its index (those a session evaluates, {@link #evaluatesInSession}), zipped, not
    * copied: each task reads its cached blocks once, when the session starts.
    */
-  RDD<PartitionSum> sessionWork() {
+  RDD<SessionWork> sessionWork() {
     JavaRDD<Part[]> parts = data.get(DataSplit.TRAIN).map(new PartSlots());
     for (DataSplit split : List.of(DataSplit.VALIDATION, DataSplit.TEST)) {
       if (evaluatesInSession(split)) {
@@ -571,6 +573,11 @@ public final class SparkEngine implements GradientEngine {
     JavaRDD<Part> rdd = data.get(split);
     return sessionEvaluation && rdd != null && rdd.getNumPartitions() == partitions
         && PartitionSum.evaluatesInSession(net);
+  }
+
+  /** A session's sums merged in the canonical order (a tree's root as it is). */
+  private static GradientSum merged(StepSession.Sums r) {
+    return CanonicalSum.merged(r.sums(), GradientSum::merge);
   }
 
   /** A training part in the first of three slots, by DataSplit ordinal. */
@@ -598,9 +605,9 @@ public final class SparkEngine implements GradientEngine {
 
   /** A task's work over its slots. */
   private record ToPartitionSum(Network net, BatchSchedule schedule)
-      implements org.apache.spark.api.java.function.Function<Part[], PartitionSum> {
+      implements org.apache.spark.api.java.function.Function<Part[], SessionWork> {
     @Override
-    public PartitionSum call(Part[] slots) {
+    public SessionWork call(Part[] slots) {
       return new PartitionSum(net, schedule, slots[0], slots[1], slots[2]);
     }
   }
@@ -928,7 +935,7 @@ public final class SparkEngine implements GradientEngine {
     if (sessions && evaluatesInSession(split)) {
       StepSession.Sums r = inSession(params, 0, PartitionSum.evaluationStep(split));
       if (r != null) {
-        return PartitionSum.evaluation(r.merged(), net.classes());
+        return PartitionSum.evaluation(merged(r), net.classes());
       }
     }
     endSession(); // an evaluation job needs the slots a session holds

@@ -1,5 +1,6 @@
 package io.gradspark.spark;
 
+import io.gradspark.spark.session.ExchangeTree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,8 @@
 package io.gradspark.spark;
 
+import io.gradspark.spark.session.StepSession;
+import io.gradspark.spark.session.HelloServer;
+import io.gradspark.spark.session.Frames;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -119,7 +122,7 @@ class StepSessionTest {
           double maxDiff = 0;
           try {
             for (int k = 0; k < SCHEDULE.stepsPerEpoch(); k++) {
-              GradientSum a = s.step(params, 1, k).merged();
+              GradientSum a = ThreadedTasks.merged(s.step(params, 1, k));
               GradientSum b = expected.get(k);
               for (int i = 0; i < a.grad().length; i++) {
                 maxDiff = Math.max(maxDiff, Math.abs(a.grad()[i] - b.grad()[i]));
@@ -341,7 +344,7 @@ class StepSessionTest {
           socket.setSoTimeout(10_000);
           assertEquals(-1, socket.getInputStream().read(), "the driver hangs up");
         }
-        merged = s.step(params, 0, 2).merged();
+        merged = ThreadedTasks.merged(s.step(params, 0, 2));
       } finally {
         s.end();
       }
@@ -363,7 +366,7 @@ class StepSessionTest {
           StepSession s = StepSession.overTcp(SharedSpark.get(), engine.sessionWork(), NET,
               SCHEDULE, encrypt, star);
           try {
-            assertArrayEquals(expected, s.step(params, 1, 3).merged().grad(),
+            assertArrayEquals(expected, ThreadedTasks.merged(s.step(params, 1, 3)).grad(),
                 "encrypt " + encrypt + ", star " + star);
           } finally {
             s.end();
@@ -475,7 +478,7 @@ class StepSessionTest {
           strangers.add(stranger);
         }
         long start = System.nanoTime();
-        GradientSum g = s.step(params, 0, 1).merged();
+        GradientSum g = ThreadedTasks.merged(s.step(params, 0, 1));
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("a step with 250 strangers connected: %.2f s%n", seconds);
         assertArrayEquals(expected, g.grad());

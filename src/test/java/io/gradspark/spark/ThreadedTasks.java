@@ -1,5 +1,7 @@
 package io.gradspark.spark;
 
+import io.gradspark.spark.session.StepSession;
+import io.gradspark.spark.session.ExchangeTask;
 import io.gradspark.data.RowSource;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
@@ -87,6 +89,11 @@ final class ThreadedTasks {
     return s;
   }
 
+  /** A session step's sums merged in the canonical order, as the engine merges them. */
+  static io.gradspark.train.GradientSum merged(StepSession.Sums r) {
+    return CanonicalSum.merged(r.sums(), io.gradspark.train.GradientSum::merge);
+  }
+
   /** Part p of P of source, as the engine cuts it; null for no source. */
   private static Part part(RowSource source, int p, int partitions) {
     if (source == null) {
@@ -103,7 +110,7 @@ final class ThreadedTasks {
       implements io.gradspark.train.GradientEngine {
     @Override
     public io.gradspark.train.GradientSum gradient(double[] params, int epoch, int step) {
-      return session.step(params, epoch, step).merged();
+      return merged(session.step(params, epoch, step));
     }
 
     @Override
@@ -115,7 +122,7 @@ final class ThreadedTasks {
     public io.gradspark.eval.Evaluation evaluate(double[] params,
         io.gradspark.train.DataSplit split) {
       return PartitionSum.evaluation(
-          session.step(params, 0, PartitionSum.evaluationStep(split)).merged(), net.classes());
+          merged(session.step(params, 0, PartitionSum.evaluationStep(split))), net.classes());
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.gradspark.spark;
+package io.gradspark.spark.session;
 
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
@@ -31,22 +31,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * the socket, so a task's writes always drain and the tasks cannot wait on each other in a cycle.
  *
  * <p>Wire format, each message a header frame then its values in chunk frames: down, [seq, W,
- * epoch, step] and the parameters (a negative step asks for an evaluation, {@link
- * PartitionSum#evaluationStep}, answered as a sum), or [{@link #STOP}, -1]; up, [seq, W or -1, loss sum, count,
+ * epoch, step] and the parameters (a negative step asks for an evaluation, answered as a sum: {@link
+ * SessionWork#compute}), or [{@link #STOP}, -1]; up, [seq, W or -1, loss sum, count,
  * slowest compute nanoseconds] and the gradient sum (none for an empty sum). The scalars of a sum
  * go through {@link #writeSum}/{@link #readSum} and are merged in {@link #mergedScalars}, the one
  * place that knows a sum's fields.
  */
-final class ExchangeTask {
+public final class ExchangeTask {
   /** Values per chunk frame (256 KiB). */
-  static final int CHUNK = 1 << 15;
+  public static final int CHUNK = 1 << 15;
   /** A down header's seq that ends the session. */
-  static final long STOP = -1;
+  public static final long STOP = -1;
 
   private ExchangeTask() {}
 
   /** What a task learns from Spark: where it is, who the others are, whether it was killed. */
-  interface Peers {
+  public interface Peers {
     /** The host this task's executor listens on (its server binds there). */
     String host();
 
@@ -58,12 +58,12 @@ final class ExchangeTask {
   }
 
   /** A session's settings, as a task gets them. */
-  record Setup(String driverHost, int driverPort, byte[] secret, boolean encrypt, boolean star,
+  public record Setup(String driverHost, int driverPort, byte[] secret, boolean encrypt, boolean star,
       Network net, BatchSchedule schedule, long idleNanos, long connectMillis)
       implements java.io.Serializable {}
 
   /** Runs partition work's task of the session until the session ends. */
-  static void run(Setup s, PartitionSum work, int partitions, Peers peers) throws Exception {
+  public static void run(Setup s, SessionWork work, int partitions, Peers peers) throws Exception {
     int t = work.index();
     ExchangeTree tree = new ExchangeTree(partitions, s.star());
     int[] incoming = tree.incoming(t);
@@ -169,7 +169,7 @@ final class ExchangeTask {
   }
 
   /** The step loop: until the driver stops the session, the link above ends, or idle (root). */
-  private static void steps(Setup s, PartitionSum work, ExchangeTree tree, Peers peers,
+  private static void steps(Setup s, SessionWork work, ExchangeTree tree, Peers peers,
       Frames primary, Frames leafLink, int[] incoming, Frames[] children, Links links)
       throws Exception {
     int t = work.index();
@@ -294,11 +294,11 @@ final class ExchangeTask {
   }
 
   /** A sum as it came up a link (or this task's own): scalars, and its values where they are. */
-  record Summed(double loss, long count, double weight, long nanos, long busiest,
+  public record Summed(double loss, long count, double weight, long nanos, long busiest,
       double[] values, Inbox inbox) {}
 
   /** Reads a sum's scalars from rest; values and inbox as given. */
-  static Summed readSum(DataInputStream rest, double[] values, Inbox inbox) throws IOException {
+  public static Summed readSum(DataInputStream rest, double[] values, Inbox inbox) throws IOException {
     return new Summed(rest.readDouble(), rest.readLong(), rest.readDouble(), rest.readLong(),
         rest.readLong(), values, inbox);
   }
@@ -348,14 +348,14 @@ final class ExchangeTask {
   }
 
   /** Sends values in chunk frames. */
-  static void sendVector(Frames f, double[] values) throws IOException {
+  public static void sendVector(Frames f, double[] values) throws IOException {
     for (int from = 0; from < values.length; from += CHUNK) {
       f.sendDoubles(values, from, Math.min(values.length, from + CHUNK));
     }
   }
 
   /** Receives a vector of values.length values sent by {@link #sendVector}. */
-  static void receiveVector(Frames f, double[] values) throws IOException {
+  public static void receiveVector(Frames f, double[] values) throws IOException {
     for (int from = 0; from < values.length; from += CHUNK) {
       f.receiveDoubles(values, from, Math.min(values.length, from + CHUNK));
     }
@@ -366,13 +366,13 @@ final class ExchangeTask {
   }
 
   /** A message's header: its seq and what follows the value count. */
-  record Header(long seq, int values, DataInputStream rest) {}
+  public record Header(long seq, int values, DataInputStream rest) {}
 
   /**
    * The next message's header from f, refusing a value count that is neither negative (no
    * values) nor width; what names the message in the refusal.
    */
-  static Header receiveHeader(Frames f, int width, String what) throws IOException {
+  public static Header receiveHeader(Frames f, int width, String what) throws IOException {
     DataInputStream m = f.receive();
     long seq = m.readLong();
     int n = m.readInt();

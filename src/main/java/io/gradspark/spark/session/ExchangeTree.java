@@ -1,7 +1,7 @@
-package io.gradspark.spark;
+package io.gradspark.spark.session;
 
 /**
- * Where the merges of the canonical tree ({@link CanonicalSum}) run when a step session's tasks
+ * Where the merges of the canonical tree ({@code CanonicalSum}) run when a step session's tasks
  * exchange their sums as a tree: which task merges which node, and which links join the tasks.
  *
  * <p>The canonical tree over partitions 0..P-1 has a node for each aligned range [i 2^k, (i+1)
@@ -16,12 +16,12 @@ package io.gradspark.spark;
  * its <em>primary</em> link to the task merging the parent node (the root's merger to the
  * driver); the parameters come down the same link. A task whose leaf is a right half, or a left
  * half below another task's node, also sends its leaf up a <em>leaf link</em>, which carries no
- * parameters. A node's value is always left.merge(right), as in {@link CanonicalSum}: the same
+ * parameters. A node's value is always left.merge(right), as in {@code CanonicalSum}: the same
  * additions in the same order, so the tree's sum is bit for bit the driver's.
  */
-final class ExchangeTree {
+public final class ExchangeTree {
   /** The driver, as the receiver of the root's sum. */
-  static final int DRIVER = -1;
+  public static final int DRIVER = -1;
 
   private final int partitions;
   /** The star: every task sends its leaf to the driver, which merges all P. */
@@ -32,7 +32,7 @@ final class ExchangeTree {
   private final int[] parentOfNode;
 
   /** The tree over P partitions; star: none, each task's leaf goes to the driver. */
-  ExchangeTree(int partitions, boolean star) {
+  public ExchangeTree(int partitions, boolean star) {
     if (partitions < 1) {
       throw new IllegalArgumentException("a tree over " + partitions + " partitions");
     }
@@ -61,31 +61,31 @@ final class ExchangeTree {
     }
   }
 
-  int partitions() {
+  public int partitions() {
     return partitions;
   }
 
-  boolean star() {
+  public boolean star() {
     return star;
   }
 
   /** Whether partition p's task connects to the driver (the root's merger; a star's every one). */
-  boolean toDriver(int p) {
+  public boolean toDriver(int p) {
     return receiver(primary(p)) == DRIVER;
   }
 
   /** The node code of N_g. */
-  static int node(int g) {
+  public static int node(int g) {
     return -(g + 2);
   }
 
   /** g of node code n (n < -1). */
-  static int nodeIndex(int n) {
+  public static int nodeIndex(int n) {
     return -n - 2;
   }
 
   /** The task that sends node n up: leaf t's task t, N_g's merger g. */
-  static int sender(int n) {
+  public static int sender(int n) {
     return n >= 0 ? n : nodeIndex(n);
   }
 
@@ -103,30 +103,30 @@ final class ExchangeTree {
   }
 
   /** N_g's left half (a node code). */
-  int left(int g) {
+  public int left(int g) {
     int mid = g + 1;
     int half = Integer.lowestOneBit(mid);
     return effective(mid - half, half);
   }
 
   /** N_g's right half (a node code). */
-  int right(int g) {
+  public int right(int g) {
     int mid = g + 1;
     return effective(mid, Integer.lowestOneBit(mid));
   }
 
   /** The root's node code (leaf 0 when P = 1). */
-  int root() {
+  public int root() {
     return root;
   }
 
   /** What task t sends up its primary link: N_t, or its leaf for the last task. */
-  int primary(int t) {
+  public int primary(int t) {
     return t < partitions - 1 && !star ? node(t) : t;
   }
 
   /** The task merging n's parent, or DRIVER for the root. */
-  int receiver(int n) {
+  public int receiver(int n) {
     if (star) {
       return DRIVER;
     }
@@ -138,12 +138,12 @@ final class ExchangeTree {
    * Whether task t sends its leaf up a leaf link of its own (its leaf is not its primary, and it
    * is not the left half of t's own node).
    */
-  boolean leafLink(int t) {
+  public boolean leafLink(int t) {
     return primary(t) != t && receiver(t) != t;
   }
 
   /** The nodes whose sums task t receives (its node's halves sent by other tasks), left first. */
-  int[] incoming(int t) {
+  public int[] incoming(int t) {
     if (t >= partitions - 1 || star) {
       return new int[0];
     }
@@ -153,7 +153,7 @@ final class ExchangeTree {
   }
 
   /** Whether the link carrying node n is its sender's primary one (parameters come down it). */
-  boolean carriesParameters(int n) {
+  public boolean carriesParameters(int n) {
     return primary(sender(n)) == n;
   }
 }
