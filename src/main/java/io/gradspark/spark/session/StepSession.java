@@ -124,7 +124,7 @@ public abstract class StepSession {
   /** A session whose tasks run in this JVM (a local master), the step handed over in memory. */
   public static StepSession inJvm(JavaSparkContext sc, RDD<SessionWork> work) {
     StepSession s = new InJvm(work.getNumPartitions());
-    return s.submit(sc, work, new InJvmTask(s.id));
+    return s.submit(sc, work, new SessionTasks.InJvmTask(s.id));
   }
 
   /**
@@ -152,7 +152,7 @@ public abstract class StepSession {
     int partitions = work.getNumPartitions();
     Tcp s = new Tcp(partitions, server, owned, encrypt, star, net.numParams());
     try {
-      return s.submit(sc, work, new TcpTask(s.setup(host, net, schedule), partitions));
+      return s.submit(sc, work, new SessionTasks.TcpTask(s.setup(host, net, schedule), partitions));
     } catch (RuntimeException e) {
       s.stop();
       throw e;
@@ -342,6 +342,11 @@ public abstract class StepSession {
     }
   }
 
+  /** The session of this JVM with that id, or null (ended, or never in this JVM). */
+  static StepSession opened(long id) {
+    return OPEN.get(id);
+  }
+
   /** Sessions whose tasks may still look them up (for tests: none once every engine closed). */
   public static int open() {
     return OPEN.size();
@@ -386,7 +391,7 @@ public abstract class StepSession {
   record Posted(long seq, double[] params, int epoch, int step) {}
 
   /** The in-JVM transport: the tasks wait on the session itself. */
-  private static final class InJvm extends StepSession {
+  static final class InJvm extends StepSession {
     InJvm(int partitions) {
       super(partitions, partitions);
     }
@@ -418,46 +423,6 @@ public abstract class StepSession {
       } finally {
         lock.unlock();
       }
-    }
-  }
-
-  /** An in-JVM session's task: computes every step posted until the session ends. */
-  private record InJvmTask(long session) implements SessionTask {
-    @Override
-    public void run(SessionWork work, TaskContext context) throws Exception {
-      if (!(OPEN.get(session) instanceof InJvm s)) {
-        return; // ended before this task started
-      }
-      try {
-        for (Posted p = s.next(0, context); p != null; p = s.next(p.seq(), context)) {
-          long start = System.nanoTime();
-          GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
-          s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
-        }
-      } catch (Throwable t) {
-        s.fail(t);
-        throw t;
-      }
-    }
-  }
-
-  /**
-   * A session's task body over its partition's one SessionWork; as a Spark function it returns
-   * no rows. A named class, not a closure (see SparkEngine.StepFunction).
-   */
-  private interface SessionTask extends scala.Function1<scala.collection.Iterator<SessionWork>,
-      scala.collection.Iterator<Object>>, java.io.Serializable {
-    void run(SessionWork work, TaskContext context) throws Exception;
-
-    @Override
-    default scala.collection.Iterator<Object> apply(
-        scala.collection.Iterator<SessionWork> parts) {
-      try {
-        run(parts.next(), TaskContext.get());
-      } catch (Exception e) {
-        throw StepSession.<RuntimeException>rethrow(e);
-      }
-      return scala.collection.Iterator$.MODULE$.empty();
     }
   }
 
@@ -719,37 +684,6 @@ public abstract class StepSession {
       c.close();
     } catch (IOException e) {
       // nothing to keep
-    }
-  }
-
-  /** A TCP session's task: {@link ExchangeTask} with its peers from Spark's barrier context. */
-  private record TcpTask(ExchangeTask.Setup setup, int partitions) implements SessionTask {
-    @Override
-    public void run(SessionWork work, TaskContext context) throws Exception {
-      ExchangeTask.run(setup, work, partitions, new SparkPeers());
-    }
-  }
-
-  /** A barrier task's peers: its executor's host, allGather, the kill flag. */
-  private static final class SparkPeers implements ExchangeTask.Peers {
-    private final org.apache.spark.BarrierTaskContext context =
-        org.apache.spark.BarrierTaskContext.get();
-
-    @Override
-    public String host() {
-      String address = context.getTaskInfos()[context.partitionId()].address();
-      int colon = address.lastIndexOf(':');
-      return colon > 0 ? address.substring(0, colon) : address;
-    }
-
-    @Override
-    public String[] allGather(String message) {
-      return context.allGather(message);
-    }
-
-    @Override
-    public void checkKilled() {
-      context.killTaskIfInterrupted();
     }
   }
 }

@@ -3,7 +3,8 @@
  * a barrier job's tasks that stay up from step to step. The driver's side is {@link
  * io.gradspark.spark.session.StepSession} (posting a step, collecting its sums; in the JVM, or
  * over TCP on the engine's {@link io.gradspark.spark.session.StepSession.Server}); the tasks'
- * side is {@link io.gradspark.spark.session.ExchangeTask} (star or tree, {@link
+ * side is {@code SessionTasks} (the barrier job's function) and {@link
+ * io.gradspark.spark.session.ExchangeTask} over TCP (star or tree, {@link
  * io.gradspark.spark.session.ExchangeTree} placing the canonical tree's merges on the tasks);
  * framing, sealing and the membership proof are {@link io.gradspark.spark.session.Frames} and
  * {@link io.gradspark.spark.session.HelloServer}. What a task computes is not here: the engine
