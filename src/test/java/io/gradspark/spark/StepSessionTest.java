@@ -499,6 +499,7 @@ class StepSessionTest {
     try (SparkEngine jobs = engine(2); SparkEngine engine = engine(2)) {
       jobs.stepSessions(false);
       double[] expected = jobs.gradient(params, 0, 4).grad().clone();
+      io.gradspark.eval.Evaluation evaluated = jobs.evaluate(params, DataSplit.VALIDATION);
       jobs.close();
       engine.sameJvmHandoff(false);
       // the step server listens on 127.0.0.1 only: 127.0.0.2 refuses the tasks' connections
@@ -508,6 +509,8 @@ class StepSessionTest {
       assertFalse(engine.stepSessions(), "sessions are off for this engine from here on");
       assertTrue(engine.describe().endsWith("a job per step"), engine.describe());
       assertArrayEquals(expected, engine.gradient(params, 0, 4).grad());
+      // and the evaluations, which a session would run, run as jobs too
+      assertEquals(evaluated, engine.evaluate(params, DataSplit.VALIDATION));
     }
     assertEquals(0, StepSession.open());
   }

@@ -34,7 +34,7 @@ final class SessionTasks {
 
   /**
    * A session's task body over its partition's one SessionWork; as a Spark function it returns
-   * no rows. A named class, not a closure (see SparkEngine.StepFunction).
+   * no rows. A named class, not a closure (see the engine's JobStep.StepFunction).
    */
   interface SessionTask extends scala.Function1<scala.collection.Iterator<SessionWork>,
       scala.collection.Iterator<Object>>, java.io.Serializable {
