@@ -27,8 +27,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Steps in a {@link StepSession} (tasks that stay up from step to step) against a job per step:
- * the same sums bit for bit, sessions only where every partition has a slot, and the slots given
- * back (evaluation, idle, a second engine, a failed task) so that nothing waits forever.
+ * the same sums bit for bit, sessions only where every partition has a slot, one session spanning
+ * a training (its evaluations inside it), and the slots given back (idle, a second engine, a
+ * failed task) so that nothing waits forever.
  */
 class StepSessionTest {
   private static final int ROWS = 50;
