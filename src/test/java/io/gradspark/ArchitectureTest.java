@@ -22,8 +22,11 @@ import org.junit.jupiter.api.Test;
  * parsed (the root package-info's sentence on Spark, Scala and Hadoop too), and every line of
  * code under src/main/java is scanned for references to project packages: imports, wildcard
  * imports ({@code io.gradspark.data.*}), static imports, fully qualified names in code, and
- * sub-packages ({@code io.gradspark.onnx.proto.Onnx} counts as onnx). A new arrow that points the
- * wrong way fails here, naming the file and line.
+ * sub-packages ({@code io.gradspark.onnx.proto.Onnx} counts as onnx). A sub-package with a
+ * package-info.java of its own ({@code spark.session}) is a package of its own here: its Imports
+ * are its rules, its users must list it in theirs, and its "Imported by:" statement names the only
+ * packages that may use it. A new arrow that points the wrong way fails here, naming the file and
+ * line.
  */
 class ArchitectureTest {
   private static final Path MAIN = Path.of("src/main/java/io/gradspark");
@@ -35,6 +38,8 @@ class ArchitectureTest {
   private static final Pattern HADOOP = Pattern.compile("\\borg\\.apache\\.hadoop\\.");
   private static final Pattern IMPORTS = Pattern.compile("Imports:\\s*(.*?)(?:\\.\\s|\\.$)",
       Pattern.DOTALL);
+  private static final Pattern IMPORTED_BY =
+      Pattern.compile("Imported by:\\s*(.*?)(?:\\.\\s|\\.$)", Pattern.DOTALL);
   private static final Pattern LIBRARIES = Pattern.compile("Only (.*?) import Spark or Scala;"
       + "\\s*only they and (.*?) import Hadoop", Pattern.DOTALL);
   private static final Pattern CODE_NAME = Pattern.compile("\\{@code ([a-z]+)\\}");
@@ -42,24 +47,57 @@ class ArchitectureTest {
   private static final String ANY = "*";
 
   /** What a package-info says the package may use and who may use Spark and Hadoop. */
-  record Rules(Map<String, Set<String>> mayUse, Set<String> sparkUsers, Set<String> hadoopUsers) {}
+  record Rules(Map<String, Set<String>> mayUse, Set<String> sparkUsers, Set<String> hadoopUsers,
+      Map<String, Set<String>> importedBy) {
+    Rules(Map<String, Set<String>> mayUse, Set<String> sparkUsers, Set<String> hadoopUsers) {
+      this(mayUse, sparkUsers, hadoopUsers, Map.of());
+    }
+
+    /** The package whose rules hold for path: its longest prefix with a package-info. */
+    String ruled(String path) {
+      String p = path;
+      while (!mayUse.containsKey(p) && p.contains(".")) {
+        p = p.substring(0, p.lastIndexOf('.'));
+      }
+      return p;
+    }
+  }
 
   /** The rules as the package-info.java files under src/main/java state them. */
   static Rules rules() throws IOException {
     Map<String, Set<String>> mayUse = new TreeMap<>();
+    Map<String, Set<String>> importedBy = new TreeMap<>();
     List<Path> infos;
     try (Stream<Path> files = Files.walk(MAIN)) {
       infos = files.filter(p -> p.getFileName().toString().equals("package-info.java")).toList();
     }
     for (Path info : infos) {
-      mayUse.put(packageOf(info), imports(javadoc(Files.readString(info)), info.toString()));
+      String doc = javadoc(Files.readString(info));
+      mayUse.put(packageOf(info), imports(doc, info.toString()));
+      if (packageOf(info).contains(".")) {
+        importedBy.put(packageOf(info), importedBy(doc, info.toString()));
+      }
     }
     Matcher m = LIBRARIES.matcher(javadoc(Files.readString(MAIN.resolve("package-info.java"))));
     assertTrue(m.find(), "the root package-info says who imports Spark, Scala and Hadoop");
     Set<String> spark = codeNames(m.group(1));
     Set<String> hadoop = codeNames(m.group(1));
     hadoop.addAll(codeNames(m.group(2)));
-    return new Rules(mayUse, spark, hadoop);
+    return new Rules(mayUse, spark, hadoop, importedBy);
+  }
+
+  /** The packages a sub-package's "Imported by:" statement names: "spark only" is spark. */
+  static Set<String> importedBy(String doc, String where) {
+    Matcher m = IMPORTED_BY.matcher(doc);
+    assertTrue(m.find(), where + " has no \"Imported by: ...\" statement");
+    Set<String> out = new LinkedHashSet<>();
+    for (String item : m.group(1).replaceAll("\\s+", " ").split(",| and ")) {
+      String p = item.trim().replaceFirst(" only$", "").replaceFirst("^only ", "");
+      assertTrue(p.matches("[a-z]+(\\.[a-z]+)*"), where + ": cannot read \"" + item.trim()
+          + "\" in its Imported by: statement as a package");
+      out.add(p);
+    }
+    return out;
   }
 
   /** The packages an "Imports:" statement names: "root, nn, io; never Spark" is root, nn, io. */
@@ -81,7 +119,7 @@ class ArchitectureTest {
         continue;
       }
       p = p.equals("root") || p.equals("root package") ? "" : p;
-      assertTrue(p.matches("[a-z]*"), where + ": cannot read \"" + item.trim()
+      assertTrue(p.matches("[a-z]*(\\.[a-z]+)*"), where + ": cannot read \"" + item.trim()
           + "\" in its Imports: statement as a package");
       out.add(p);
     }
@@ -104,7 +142,7 @@ class ArchitectureTest {
 
   /** The arrows that point the wrong way in the lines of a file of package pkg. */
   static List<String> violations(String file, String pkg, List<String> lines, Rules rules) {
-    String top = pkg.contains(".") ? pkg.substring(0, pkg.indexOf('.')) : pkg;
+    String top = rules.ruled(pkg);
     Set<String> allowed = rules.mayUse().get(top);
     assertTrue(allowed != null, "package " + top + " has no package-info.java stating its Imports");
     List<String> wrong = new ArrayList<>();
@@ -123,15 +161,23 @@ class ArchitectureTest {
       Matcher m = PROJECT.matcher(code);
       while (m.find()) {
         String path = m.group(1).isEmpty() ? "" : m.group(1).substring(1);
-        String used = path.contains(".") ? path.substring(0, path.indexOf('.')) : path;
+        String used = rules.ruled(path);
+        if (!rules.mayUse().containsKey(used)) {
+          used = path.contains(".") ? path.substring(0, path.indexOf('.')) : path;
+        }
         if (!used.equals(top) && !allowed.contains(used) && !allowed.contains(ANY)) {
           wrong.add(at + " uses " + (used.isEmpty() ? "the root package" : used) + ": " + line);
+        } else if (!used.equals(top) && rules.importedBy().containsKey(used)
+            && !rules.importedBy().get(used).contains(top)) {
+          wrong.add(at + " uses " + used + ", which only " + rules.importedBy().get(used)
+              + " may import: " + line);
         }
       }
-      if (SPARK.matcher(code).find() && !rules.sparkUsers().contains(top)) {
+      String topLevel = top.contains(".") ? top.substring(0, top.indexOf('.')) : top;
+      if (SPARK.matcher(code).find() && !rules.sparkUsers().contains(topLevel)) {
         wrong.add(at + " uses Spark or Scala: " + line);
       }
-      if (HADOOP.matcher(code).find() && !rules.hadoopUsers().contains(top)) {
+      if (HADOOP.matcher(code).find() && !rules.hadoopUsers().contains(topLevel)) {
         wrong.add(at + " uses Hadoop (use io.gradspark.fs): " + line);
       }
     }
@@ -181,6 +227,20 @@ class ArchitectureTest {
     assertTrue(wrong.get(4).contains("uses Hadoop"), wrong.get(4));
     assertEquals(List.of(), violations("Cli.java", "cli", nn.subList(0, 7), rules));
     assertEquals(1, violations("R.java", "", List.of("import io.gradspark.nn.*;"), rules).size());
+    Rules sub = new Rules(Map.of("", Set.of(), "spark", Set.of("", "spark.session"),
+        "spark.session", Set.of(""), "cli", Set.of(ANY)), Set.of("spark", "cli"), Set.of(),
+        Map.of("spark.session", Set.of("spark")));
+    assertEquals(List.of(), violations("E.java", "spark", List.of(
+        "import io.gradspark.spark.session.StepSession;"), sub));
+    List<String> session = violations("S.java", "spark.session", List.of(
+        "import io.gradspark.spark.CanonicalSum;", "import org.apache.spark.TaskContext;"), sub);
+    assertEquals(1, session.size(), String.join("\n", session));
+    assertTrue(session.get(0).startsWith("S.java:1: spark.session uses spark"), session.get(0));
+    List<String> cli = violations("C.java", "cli", List.of(
+        "import io.gradspark.spark.session.Frames;"), sub);
+    assertEquals(1, cli.size(), String.join("\n", cli));
+    assertTrue(cli.get(0).contains("which only [spark] may import"), cli.get(0));
+    assertEquals(Set.of("spark"), importedBy("Imported by: spark only. The rest", "s"));
     assertEquals(Set.of("", "nn", "io"), imports(" <p>Imports: root, nn, io; never Spark."
         + " Imported by: api.", "onnx"));
     assertEquals(Set.of("", "nn", "fs"), imports("Imports: the root package, nn and fs. Imported"

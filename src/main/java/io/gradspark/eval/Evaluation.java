@@ -25,6 +25,25 @@ public final class Evaluation implements RowScores, Serializable {
     this.confusion = new long[classes * classes];
   }
 
+  /**
+   * The evaluation with these sums (a transport's copy of one: confusion row-major by actual
+   * class, classes² counts; correct is its diagonal, as {@link #add} counts it).
+   */
+  public static Evaluation of(int classes, double lossSum, long count, long[] confusion) {
+    Evaluation e = new Evaluation(classes);
+    if (confusion.length != e.confusion.length) {
+      throw new IllegalArgumentException("Expected " + e.confusion.length
+          + " confusion counts but found " + confusion.length);
+    }
+    e.lossSum = lossSum;
+    e.count = count;
+    System.arraycopy(confusion, 0, e.confusion, 0, confusion.length);
+    for (int c = 0; c < classes; c++) {
+      e.correct += confusion[c * classes + c];
+    }
+    return e;
+  }
+
   /** Records one row: its loss, true class and predicted class (ignored when classes == 0). */
   @Override
   public void add(double loss, int actual, int predicted) {

@@ -1,5 +1,6 @@
 package io.gradspark.spark;
 
+import io.gradspark.train.CanonicalSum;
 import io.gradspark.GradsparkException;
 import java.util.ArrayList;
 import java.util.List;

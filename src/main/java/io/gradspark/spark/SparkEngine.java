@@ -1,5 +1,6 @@
 package io.gradspark.spark;
 
+import io.gradspark.train.CanonicalSum;
 import io.gradspark.DoubleArrays;
 import io.gradspark.data.RowBlock;
 import io.gradspark.data.RowSource;
@@ -7,6 +8,8 @@ import io.gradspark.eval.Evaluation;
 import io.gradspark.fs.HadoopPaths;
 import io.gradspark.nn.Blas;
 import io.gradspark.nn.Network;
+import io.gradspark.spark.session.StepSession;
+import io.gradspark.spark.session.SessionWork;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.Batches;
 import io.gradspark.train.DataSplit;
@@ -16,20 +19,13 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import org.apache.spark.ShuffleDependency;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.Function2;
-import org.apache.spark.api.java.function.PairFlatMapFunction;
-import org.apache.spark.api.java.function.PairFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.storage.StorageLevel;
-import scala.Tuple2;
 
 /**
  * The data-parallel engine. Each dataset is an RDD of P {@link Part}s, one per partition, built on the
@@ -43,7 +39,7 @@ import scala.Tuple2;
  * depend on which task finishes first; the broadcast is destroyed. Partitions without rows in the
  * batch contribute an empty sum (no array at all). On a local master, whose executor is this JVM,
  * a step hands the parameters (and a DIRECT step's sums) over in memory instead ({@link
- * SameJvm}): no broadcast, and no W-sized task results; bit-identical.
+ * JobStep.SameJvm}): no broadcast, and no W-sized task results; bit-identical.
  *
  * <p>How the sums come back ({@link Aggregation}, planned by {@link AggregationPlan} from the bytes
  * they would bring to the driver, against {@code spark.driver.maxResultSize} and the driver's
@@ -54,10 +50,14 @@ import scala.Tuple2;
  * last level's few sums reach the driver, whatever P. Both give bit-identical results;
  * {@code bench} compares them. Where not even one sum fits the limit, the engine refuses before it
  * caches any data.
+ *
+ * <p>The paths a step can take sit behind {@link StepPath}, chosen when the engine is configured:
+ * {@link JobStep.Direct} (a job per step), {@link JobStep.Tree} (a tree job) and {@link
+ * SessionStep} (a step session, star or tree, falling back to a job path). What every path runs on
+ * each partition is {@link PartitionSum}; the figures they measure are kept in {@link
+ * StepFigures}; the tree jobs (a tree job's steps, evaluations as jobs) are {@link TreeSum}.
  */
 public final class SparkEngine implements GradientEngine {
-  private static final org.slf4j.Logger SESSION_LOG =
-      org.slf4j.LoggerFactory.getLogger(StepSession.class);
   private final JavaSparkContext sc;
   private final Network net;
   private final BatchSchedule schedule;
@@ -72,28 +72,24 @@ public final class SparkEngine implements GradientEngine {
   private final AggregationPlan plan;
   private final AggregationPlan evaluationPlan;
   private final scala.collection.immutable.Seq<Object> allPartitions;
-  /** The latest steps' times, at most {@link #MAX_TIMES} (a long training keeps no more). */
-  private final java.util.ArrayDeque<StepTimes> times = new java.util.ArrayDeque<>();
-  static final int MAX_TIMES = 100_000;
-  /** The last DIRECT job's results (for its bytes). */
-  private PartResult[] lastResults;
-  /** Whether a step hands parameters and sums over in this JVM ({@link SameJvm}). */
+  /** What the steps measured, whatever path they took. */
+  private final StepFigures figures = new StepFigures();
+  // how steps run: the path is chosen from these when the engine is built, and again only when a
+  // setting below changes (the factory's session settings; bench's and tests' switches), before
+  // the first step
+  /** Whether a step hands parameters and sums over in this JVM ({@link JobStep.SameJvm}). */
   private boolean sameJvm;
-  /** Whether DIRECT steps may run in a {@link StepSession} (where the cluster has the slots). */
+  /** Whether DIRECT steps may run in a step session (where the cluster has the slots). */
   private boolean sessions;
-  /** The session under way, if any. */
-  private StepSession session;
   /** Where a TCP session's tasks connect (null: spark.driver.host); for tests. */
   private String stepHost;
   /** The run's step-session settings (training.sessions, training.exchange). */
   private io.gradspark.api.RunSpec.Sessions sessionSettings =
       io.gradspark.api.RunSpec.Sessions.DEFAULT;
-  /** The driver's step server, held from the first TCP session to the engine's close. */
-  private StepSession.Server server;
-  /** Bytes through the driver's side of the exchange, and the steps they were counted over. */
-  private long exchangeBytes;
-  private long exchangeSteps;
-  private long busiestLinkBytes;
+  /** Whether evaluations run in the step session (else as jobs, ending it); for tests. */
+  private boolean sessionEvaluation = true;
+  /** How the steps' sums reach the driver ({@link #choosePath}). */
+  private StepPath path;
   /** Bytes the counting pass of this engine's data read (0: none, or not through Spark). */
   private long countingBytes;
   /** Bytes the executors read from files to build this engine's cached datasets. */
@@ -210,14 +206,44 @@ public final class SparkEngine implements GradientEngine {
     }
     this.plan = plan;
     this.evaluationPlan = evaluationPlan(sc, net, partitions);
+    this.allPartitions = indices(partitions);
+    this.sameJvm = sc.isLocal();
+    this.sessions = plan.aggregation() == Aggregation.DIRECT;
+    data.putAll(cached);
+    this.path = choosePath();
+  }
+
+  /** The partition indices 0..P-1 as runJob takes them. */
+  static scala.collection.immutable.Seq<Object> indices(int partitions) {
     List<Object> indices = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       indices.add(p);
     }
-    this.allPartitions = scala.jdk.javaapi.CollectionConverters.asScala(indices).toList();
-    this.sameJvm = sc.isLocal();
-    this.sessions = plan.aggregation() == Aggregation.DIRECT;
-    data.putAll(cached);
+    return scala.jdk.javaapi.CollectionConverters.asScala(indices).toList();
+  }
+
+  /**
+   * The step path for the settings now: a job per step or a tree job, from the plan; in a step
+   * session (star or tree, {@link #treeExchange}) where sessions are on, falling back to the job
+   * path where a session cannot start.
+   */
+  private StepPath choosePath() {
+    JavaRDD<Part> train = data.get(DataSplit.TRAIN);
+    JobStep jobs = plan.aggregation() == Aggregation.TREE
+        ? new JobStep.Tree(sc, net, schedule, train, sameJvm, figures, plan)
+        : new JobStep.Direct(sc, net, schedule, train, sameJvm, figures);
+    if (!sessions) {
+      return jobs;
+    }
+    return new SessionStep(sc, net, schedule, partitions, this::sessionWork,
+        this::evaluatesInSession, sessionSettings, sameJvm, !treeExchange(), stepHost, jobs,
+        figures);
+  }
+
+  /** Takes a changed setting: the path under way is closed and the path chosen again. */
+  private void reconfigure() {
+    path.close();
+    path = choosePath();
   }
 
   /**
@@ -227,8 +253,8 @@ public final class SparkEngine implements GradientEngine {
    * bit-identical sums; bench compares them.
    */
   public void stepSessions(boolean on) {
-    endSession();
     sessions = on && plan.aggregation() == Aggregation.DIRECT;
+    reconfigure();
   }
 
   /**
@@ -236,7 +262,7 @@ public final class SparkEngine implements GradientEngine {
    * fitting the context (its task slots, see {@link StepSession#fits}).
    */
   public boolean stepSessions() {
-    return sessions && StepSession.fits(sc, partitions);
+    return path instanceof SessionStep s && s.active();
   }
 
   /**
@@ -244,9 +270,9 @@ public final class SparkEngine implements GradientEngine {
    * driver's port, the attempts a step gets. Call before the first step.
    */
   public void sessionSettings(io.gradspark.api.RunSpec.Sessions settings) {
-    endSession();
     sessionSettings = settings;
     sessions = settings.enabled() && plan.aggregation() == Aggregation.DIRECT;
+    reconfigure();
   }
 
   /**
@@ -272,35 +298,26 @@ public final class SparkEngine implements GradientEngine {
    * step.
    */
   public String exchange() {
-    return stepSessions() ? (treeExchange() ? "tree" : "star") : "jobs";
+    return path.exchange();
   }
 
   /** Tells a TCP session's tasks to connect to host (for tests of an unreachable driver). */
   void stepHost(String host) {
-    endSession();
     stepHost = host;
-  }
-
-  /** Ends the step session under way, freeing its task slots for other jobs. */
-  private void endSession() {
-    if (session != null) {
-      StepSession s = session;
-      session = null;
-      s.end();
-    }
+    reconfigure();
   }
 
   /**
    * Whether a step hands the parameters (and a DIRECT step's sums) over in this JVM (the default
-   * on a local master, where the executor is this JVM; see {@link SameJvm}) or through Spark (a
+   * on a local master, where the executor is this JVM; see {@link JobStep.SameJvm}) or through Spark (a
    * broadcast and the tasks' results, as on a cluster). For tests of the cluster path on local.
    */
   void sameJvmHandoff(boolean on) {
     if (on && !sc.isLocal()) {
       throw new IllegalArgumentException("the same-JVM hand-off needs a local master");
     }
-    endSession();
     sameJvm = on;
+    reconfigure();
   }
 
   private static Map<DataSplit, JavaRDD<Part>> cacheAll(JavaSparkContext sc,
@@ -413,167 +430,79 @@ public final class SparkEngine implements GradientEngine {
 
   @Override
   public GradientSum gradient(double[] params, int epoch, int step) {
-    if (sessions) {
-      GradientSum g = sessionStep(params, epoch, step);
-      if (g != null) {
-        return g;
+    return path.step(params, epoch, step);
+  }
+
+  /**
+   * What a step session's tasks work on: each training partition with the validation and test
+   * parts of its index (those a session evaluates, {@link #evaluatesInSession}), zipped, not
+   * copied: each task reads its cached blocks once, when the session starts.
+   */
+  RDD<SessionWork> sessionWork() {
+    JavaRDD<Part[]> parts = data.get(DataSplit.TRAIN).map(new PartSlots());
+    for (DataSplit split : List.of(DataSplit.VALIDATION, DataSplit.TEST)) {
+      if (evaluatesInSession(split)) {
+        parts = parts.zipPartitions(data.get(split), new AttachPart(split.ordinal()));
       }
     }
-    sc.setJobDescription(
-        "epoch " + (epoch + 1) + " step " + (step + 1) + "/" + schedule.stepsPerEpoch());
-    long t0 = System.nanoTime();
-    // on a local master the executor is this JVM: the parameters (and a DIRECT step's sums) are
-    // handed over in memory, see SameJvm; elsewhere, a broadcast
-    long slot = sameJvm ? SameJvm.open(params, partitions) : 0;
-    Broadcast<Params> bc = sameJvm ? null : sc.broadcast(new Params(params));
-    long t1 = System.nanoTime();
-    try {
-      StepFunction f = new StepFunction(bc, slot, net, schedule, blas, epoch, step);
-      CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
-      long compute = 0;
-      long t2;
-      if (plan.aggregation() == Aggregation.DIRECT) {
-        PartResult[] results = new PartResult[partitions];
-        lastResults = results;
-        sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), f, allPartitions,
-            new Collect(results), scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
-        t2 = System.nanoTime();
-        for (int p = 0; p < partitions; p++) {
-          sum.add(p, slot != 0 ? SameJvm.sum(slot, p) : results[p].sum());
-          compute = Math.max(compute, results[p].nanos());
-        }
-      } else {
-        sum = treeSum(sc, data.get(DataSplit.TRAIN), plan, f, GradientSum::merge);
-        t2 = System.nanoTime();
-      }
-      GradientSum result = sum.result();
-      long t3 = System.nanoTime();
-      if (bc != null) {
-        // what Spark moved for the step: the broadcast to each executor, the W-sized results
-        long w = (long) net.precision().bytes() * net.numParams();
-        int executors = Math.max(1, sc.sc().getExecutorIds().size());
-        long results = 0;
-        if (plan.aggregation() == Aggregation.DIRECT) {
-          for (int p = 0; p < partitions; p++) {
-            results += results(p, slot) ? w : 0;
-          }
-        }
-        exchangeBytes += w * Math.min(executors, partitions) + results;
-      }
-      exchangeSteps++;
-      if (bc != null) {
-        bc.destroy();
-      }
-      recordTimes(new StepTimes(t1 - t0, t2 - t1, compute, t3 - t2, System.nanoTime() - t3));
-      return result;
-    } catch (RuntimeException e) {
-      if (bc != null) {
-        bc.destroy();
-      }
-      throw e;
-    } finally {
-      if (slot != 0) {
-        SameJvm.close(slot);
-      }
+    return parts.map(new ToPartitionSum(net, schedule, blas)).rdd();
+  }
+
+  /**
+   * Whether split's evaluation runs in the step session: the engine holds it in P partitions, as
+   * the training set, and the network's evaluation fits a sum ({@link
+   * PartitionSum#evaluatesInSession}); else it runs as a job, after the session has ended.
+   */
+  private boolean evaluatesInSession(DataSplit split) {
+    JavaRDD<Part> rdd = data.get(split);
+    return sessionEvaluation && rdd != null && rdd.getNumPartitions() == partitions
+        && PartitionSum.evaluatesInSession(net);
+  }
+
+  /** A training part in the first of three slots, by DataSplit ordinal. */
+  private static final class PartSlots
+      implements org.apache.spark.api.java.function.Function<Part, Part[]> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Part[] call(Part train) {
+      return new Part[] {train, null, null};
+    }
+  }
+
+  /** Puts the part of the same index of another split in its slot. */
+  private record AttachPart(int slot) implements org.apache.spark.api.java.function
+      .FlatMapFunction2<java.util.Iterator<Part[]>, java.util.Iterator<Part>, Part[]> {
+    @Override
+    public java.util.Iterator<Part[]> call(java.util.Iterator<Part[]> parts,
+        java.util.Iterator<Part> other) {
+      Part[] slots = parts.next();
+      slots[slot] = other.next();
+      return List.<Part[]>of(slots).iterator();
+    }
+  }
+
+  /** A task's work over its slots. */
+  private record ToPartitionSum(Network net, BatchSchedule schedule, Blas.Choice blas)
+      implements org.apache.spark.api.java.function.Function<Part[], SessionWork> {
+    @Override
+    public SessionWork call(Part[] slots) {
+      return new PartitionSum(net, schedule, blas, slots[0], slots[1], slots[2]);
     }
   }
 
   /**
-   * A step in the step session, started if none is up (or the last one ended idle): the tasks'
-   * sums merged in the canonical order, as a DIRECT job's are; null when a new session was needed
-   * and the cluster has fewer task slots than partitions now (an executor lost and not yet
-   * replaced): the step then runs as a job.
+   * Whether evaluations run in the step session (the default) or as jobs that end it, a session
+   * an epoch, as before sessions spanned the training; for tests that compare the two.
    */
-  private GradientSum sessionStep(double[] params, int epoch, int step) {
-    long t1 = System.nanoTime();
-    StepSession.Sums r = null;
-    // Spark does not rerun a failed barrier result stage: a session whose task failed (its
-    // executor lost, say) is replaced by a new one that computes the same step, up to
-    // training.sessions.attempts sessions in all; a session that ended idle since the last step
-    // returns null once and is replaced too
-    int failures = 0;
-    int allowed = sessionSettings.attempts();
-    int ended = 0;
-    long before = 0;
-    while (r == null) {
-      try {
-        if (session == null || !session.live()) {
-          if (!StepSession.fits(sc, partitions)) {
-            return null;
-          }
-          sc.setJobDescription("steps from epoch " + (epoch + 1) + " step " + (step + 1) + "/"
-              + schedule.stepsPerEpoch());
-          session = sameJvm ? StepSession.inJvm(sc, trainRdd(), net, schedule, blas)
-              : StepSession.overTcp(sc, trainRdd(), net, schedule,
-                  sc.getConf().getBoolean("spark.network.crypto.enabled", false),
-                  !treeExchange(), server(), false, stepHost, blas);
-        }
-        before = session.traffic();
-        r = session.step(params, epoch, step);
-        if (r == null && ++ended > 2) {
-          // sessions that end before their first step (a start slower than the tasks' wait on
-          // a busy cluster): the steps run as jobs, as where sessions do not fit
-          return fallBack("sessions ended before their first step, " + ended + " times");
-        }
-      } catch (io.gradspark.GradsparkException e) {
-        endSession();
-        throw e; // a setting to fix (the step server's port), not a task to retry
-      } catch (Exception e) {
-        StepSession failed = session;
-        endSession();
-        if (failed != null && !failed.reached()) {
-          // no task ever reached the driver's step server: a network that lets executors reach
-          // only some of the driver's ports, or a session that could not start
-          return fallBack("no task reached the driver's step server at port " + failed.port()
-              + " (" + firstLine(e) + "); open a port of the driver to the executors and set "
-              + StepSession.PORT + " to it, or set training.sessions.enabled = false");
-        }
-        if (++failures >= allowed || Thread.currentThread().isInterrupted()) {
-          throw SparkEngine.<RuntimeException>rethrow(e);
-        }
-        SESSION_LOG.warn("Step {} of epoch {}: its step session failed ({}); computing it again "
-            + "in a new session ({} of {} attempts)", step + 1, epoch + 1, firstLine(e),
-            failures + 1, allowed);
-      }
-    }
-    long t2 = System.nanoTime();
-    exchangeBytes += session.traffic() - before;
-    busiestLinkBytes += r.busiestLink();
-    exchangeSteps++;
-    GradientSum result = r.merged();
-    recordTimes(new StepTimes(0, t2 - t1, r.computeNanos(), System.nanoTime() - t2, 0));
-    return result;
+  void sessionEvaluation(boolean on) {
+    sessionEvaluation = on;
+    reconfigure();
   }
 
-  private boolean results(int p, long slot) {
-    return slot == 0 && lastResults != null && lastResults[p] != null
-        && lastResults[p].sum() != null && lastResults[p].sum().count() > 0;
-  }
-
-  /** Steps run as jobs from here on, said in one warning line; null (the caller's job step). */
-  private GradientSum fallBack(String why) {
-    sessions = false;
-    endSession();
-    SESSION_LOG.warn("Step sessions: {}; steps run as Spark jobs from here on", why);
-    return null;
-  }
-
-  /** An exception's class and message, one line, no stack. */
-  private static String firstLine(Throwable e) {
-    String m = String.valueOf(e.getMessage());
-    int nl = m.indexOf('\n');
-    return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
-  }
-
-  /** The driver's step server for TCP sessions, opened once on the settings' port. */
-  private StepSession.Server server() {
-    if (server == null) {
-      org.apache.spark.SparkConf conf = sc.getConf();
-      String host = conf.get("spark.driver.host", "127.0.0.1");
-      server = new StepSession.Server(conf.get("spark.driver.bindAddress", host),
-          sessionSettings.port());
-    }
-    return server;
+  /** The step sessions this engine started so far. */
+  int sessionsStarted() {
+    return path instanceof SessionStep s ? s.started() : 0;
   }
 
   /**
@@ -582,7 +511,7 @@ public final class SparkEngine implements GradientEngine {
    * on a cluster, the broadcast (8 W per executor) and the results (8 W per non-empty sum).
    */
   public double driverBytesPerStep() {
-    return exchangeSteps == 0 ? 0 : (double) exchangeBytes / exchangeSteps;
+    return figures.driverBytesPerStep();
   }
 
   /**
@@ -591,72 +520,9 @@ public final class SparkEngine implements GradientEngine {
    * for a job per step (Spark's own transfers are not measured per link).
    */
   public double busiestLinkBytesPerStep() {
-    return exchangeSteps == 0 ? 0 : (double) busiestLinkBytes / exchangeSteps;
+    return figures.busiestLinkBytesPerStep();
   }
 
-  /**
-   * The slots of the steps under way on a local master, whose executor is this JVM: each holds
-   * the step's parameters (the driver's array, not copied: it is not changed while the job runs,
-   * as a broadcast's value is not) and, for a DIRECT step, its partitions' sums. So a step there
-   * creates and destroys no broadcast (its serialisation, checksum and block manager round trips:
-   * ~4.7 ms a step for 152,650 parameters here) and a DIRECT step's W-sized sums skip Spark's
-   * result path (serialised, copied about five times, deserialised on the driver): the tasks
-   * return only their times. The same arrays, merged in the same canonical order: bit-identical
-   * to the path through Spark. A step opens its slot before its job and closes it after, also
-   * when the job fails; a task that finds no slot (its job was already given up) fails.
-   */
-  static final class SameJvm {
-    private SameJvm() {}
-
-    private record Slot(double[] params,
-        AtomicReferenceArray<GradientSum> sums) {}
-
-    private static final AtomicLong NEXT =
-        new AtomicLong();
-    private static final ConcurrentHashMap<Long, Slot> SLOTS =
-        new ConcurrentHashMap<>();
-
-    static long open(double[] params, int partitions) {
-      long key = NEXT.incrementAndGet();
-      SLOTS.put(key, new Slot(params,
-          new AtomicReferenceArray<>(partitions)));
-      return key;
-    }
-
-    private static Slot slot(long key) {
-      Slot s = SLOTS.get(key);
-      if (s == null) {
-        throw new IllegalStateException("step " + key + " is not under way in this JVM");
-      }
-      return s;
-    }
-
-    static double[] params(long key) {
-      return slot(key).params();
-    }
-
-    /** A task's sum (a retried task's attempt replaces the earlier one's). */
-    static void put(long key, int partition, GradientSum sum) {
-      slot(key).sums().set(partition, sum);
-    }
-
-    static GradientSum sum(long key, int partition) {
-      GradientSum sum = slot(key).sums().get(partition);
-      if (sum == null) {
-        throw new IllegalStateException("no sum of partition " + partition + " in step " + key);
-      }
-      return sum;
-    }
-
-    static void close(long key) {
-      SLOTS.remove(key);
-    }
-
-    /** Steps under way (for tests: none once a step has returned or failed). */
-    static int open() {
-      return SLOTS.size();
-    }
-  }
 
   /**
    * Bytes Spark reports for the cached partitions of a dataset (memory plus disk), as estimated by
@@ -696,7 +562,7 @@ public final class SparkEngine implements GradientEngine {
    * A step cannot cost less than one of them.
    */
   public long[] bareJobs(int n) {
-    endSession();
+    path.pause();
     sc.setJobDescription("bare job");
     long[] nanos = new long[n];
     for (int i = 0; i < n; i++) {
@@ -733,21 +599,9 @@ public final class SparkEngine implements GradientEngine {
     }
   }
 
-  /** The cached training RDD (for measurements over the same partitions). */
-  org.apache.spark.rdd.RDD<Part> trainRdd() {
-    return data.get(DataSplit.TRAIN).rdd();
-  }
-
   /** The per-step times recorded since the engine was built or last reset (the latest 100k). */
   public List<StepTimes> stepTimes() {
-    return List.copyOf(times);
-  }
-
-  private void recordTimes(StepTimes t) {
-    if (times.size() >= MAX_TIMES) {
-      times.removeFirst();
-    }
-    times.addLast(t);
+    return figures.times();
   }
 
   /** The bytes the counting pass of this engine's data read, for its figures. */
@@ -757,10 +611,7 @@ public final class SparkEngine implements GradientEngine {
 
   /** Forgets the step times and exchange bytes so far (bench: after the warm-up steps). */
   public void resetStepTimes() {
-    times.clear();
-    exchangeBytes = 0;
-    busiestLinkBytes = 0;
-    exchangeSteps = 0;
+    figures.reset();
   }
 
   public Aggregation aggregation() {
@@ -770,74 +621,6 @@ public final class SparkEngine implements GradientEngine {
   /** How the gradient sums reach the driver, and why. */
   public AggregationPlan plan() {
     return plan;
-  }
-
-  /**
-   * The partition results of rdd (leaf computes partition p's) merged along the plan's tree: each
-   * level's tasks merge groups of 2^shift consecutive, aligned results (canonical subtrees, so a
-   * group's CanonicalSum holds one node: one array), in a shuffle stage; the last level's results
-   * (all P for a plan without levels) come to the driver, which merges them. Each level's shuffle
-   * is removed right after: a step's map outputs are W-sized arrays, and left to the context
-   * cleaner (which waits for the garbage collector) they would pile up on the executors' disks.
-   */
-  private static <T> CanonicalSum<T> treeSum(JavaSparkContext sc, JavaRDD<Part> rdd,
-      AggregationPlan how, PartFunction<T> leaf, CanonicalSum.Merge<T> merge) {
-    int p = rdd.getNumPartitions();
-    List<Integer> shifts = how.shifts();
-    JavaPairRDD<Integer, CanonicalSum<T>> level =
-        rdd.mapPartitionsToPair(new Leaves<>(leaf, merge, p, shifts.isEmpty() ? 0 : shifts.get(0)));
-    List<Integer> shuffles = new ArrayList<>();
-    try {
-      int covered = 0;
-      for (int l = 0; l < shifts.size(); l++) {
-        if (l > 0) {
-          level = level.mapToPair(new Regroup<>(shifts.get(l)));
-        }
-        covered += shifts.get(l);
-        Function2<CanonicalSum<T>, CanonicalSum<T>, CanonicalSum<T>> comb = CanonicalSum::merge;
-        level = level.reduceByKey(
-            new org.apache.spark.HashPartitioner((int) AggregationPlan.groups(p, covered)), comb);
-        if (level.rdd().dependencies().head() instanceof ShuffleDependency<?, ?, ?> d) {
-          shuffles.add(d.shuffleId());
-        }
-      }
-      CanonicalSum<T> sum = new CanonicalSum<>(p, merge);
-      for (CanonicalSum<T> s : level.values().collect()) {
-        sum.merge(s);
-      }
-      return sum;
-    } finally {
-      scala.Option<org.apache.spark.ContextCleaner> cleaner = sc.sc().cleaner();
-      if (cleaner.isDefined()) {
-        shuffles.forEach(id -> cleaner.get().doCleanupShuffle(id, false));
-      }
-    }
-  }
-
-  /** Partition p's result, computed on its executor: a gradient sum, an evaluation. */
-  interface PartFunction<T> extends java.io.Serializable {
-    T apply(Part part);
-  }
-
-  /** A tree's leaves: each partition's result as a CanonicalSum, keyed by its first group. */
-  private record Leaves<T>(PartFunction<T> leaf, CanonicalSum.Merge<T> merge, int partitions,
-      int shift) implements PairFlatMapFunction<java.util.Iterator<Part>, Integer, CanonicalSum<T>> {
-    @Override
-    public java.util.Iterator<Tuple2<Integer, CanonicalSum<T>>> call(
-        java.util.Iterator<Part> parts) {
-      Part part = parts.next();
-      CanonicalSum<T> s = new CanonicalSum<>(partitions, merge).add(part.index(), leaf.apply(part));
-      return List.of(new Tuple2<>(part.index() >> shift, s)).iterator();
-    }
-  }
-
-  /** The next level's key of a group: its index shifted by the level's shift. */
-  private record Regroup<T>(int shift)
-      implements PairFunction<Tuple2<Integer, CanonicalSum<T>>, Integer, CanonicalSum<T>> {
-    @Override
-    public Tuple2<Integer, CanonicalSum<T>> call(Tuple2<Integer, CanonicalSum<T>> group) {
-      return new Tuple2<>(group._1() >> shift, group._2());
-    }
   }
 
   @Override
@@ -851,13 +634,16 @@ public final class SparkEngine implements GradientEngine {
     if (rdd == null) {
       throw new IllegalArgumentException("No " + split + " data in this engine");
     }
-    endSession();
+    Evaluation inPath = path.evaluate(params, split);
+    if (inPath != null) {
+      return inPath;
+    }
     sc.setJobDescription("evaluate " + split.name().toLowerCase(java.util.Locale.ROOT));
     Broadcast<Params> bc = sc.broadcast(new Params(params));
     try {
       AggregationPlan how = rdd.getNumPartitions() == partitions ? evaluationPlan
           : evaluationPlan(sc, net, rdd.getNumPartitions());
-      return treeSum(sc, rdd, how, new EvaluateFunction(bc, net, blas), Evaluation::merge)
+      return TreeSum.of(sc, rdd, how, new EvaluateFunction(bc, net, blas), Evaluation::merge)
           .result();
     } finally {
       bc.destroy();
@@ -870,13 +656,13 @@ public final class SparkEngine implements GradientEngine {
    */
   static Evaluation evaluateParts(JavaSparkContext sc, JavaRDD<Part> rdd, Network net,
       Broadcast<Params> bc) {
-    return treeSum(sc, rdd, evaluationPlan(sc, net, rdd.getNumPartitions()),
+    return TreeSum.of(sc, rdd, evaluationPlan(sc, net, rdd.getNumPartitions()),
         new EvaluateFunction(bc, net, Blas.inUse()), Evaluation::merge).result();
   }
 
   /** A partition's evaluation (on its executor, on the driver's BLAS). */
   private record EvaluateFunction(Broadcast<Params> params, Network net, Blas.Choice blas)
-      implements PartFunction<Evaluation> {
+      implements TreeSum.PartFunction<Evaluation> {
     @Override
     public Evaluation apply(Part part) {
       Blas.use(blas);
@@ -898,6 +684,7 @@ public final class SparkEngine implements GradientEngine {
     m.put("data_bytes_read_caching", loadBytesRead());
     m.put("cache_bytes_per_row", (double) cachedBytes(DataSplit.TRAIN) / schedule.rows());
     m.put("step_sessions", sessionSettings.enabled());
+    m.put("step_sessions_started", sessionsStarted());
     m.put("exchange", exchange());
     m.put("driver_bytes_per_step", driverBytesPerStep());
     m.put("busiest_link_bytes_per_step", busiestLinkBytesPerStep());
@@ -979,11 +766,7 @@ public final class SparkEngine implements GradientEngine {
   /** Frees the cached datasets; the SparkContext stays up (it belongs to the caller). */
   @Override
   public void close() {
-    endSession();
-    if (server != null) {
-      server.close();
-      server = null;
-    }
+    path.close();
     data.values().forEach(rdd -> rdd.unpersist(false));
     data.clear();
   }
@@ -1033,124 +816,6 @@ public final class SparkEngine implements GradientEngine {
     }
   }
 
-  /** One partition's sum and how long computing it took. */
-  record PartResult(GradientSum sum, long nanos) implements java.io.Serializable {}
 
-  /**
-   * The per-partition work of one step, as a serializable function object: not a closure, so
-   * Spark's closure cleaner has nothing to do, and usable both as runJob's function and as a
-   * tree's leaf. The parameters come from a broadcast, or on a local master from the step's
-   * {@link SameJvm} slot (slot != 0), where runJob's tasks also leave their sums (their results
-   * are then only their times).
-   */
-  static final class StepFunction
-      extends scala.runtime.AbstractFunction2<TaskContext, scala.collection.Iterator<Part>, PartResult>
-      implements PartFunction<GradientSum> {
-    private static final long serialVersionUID = 1L;
 
-    private final Broadcast<Params> params;
-    private final long slot;
-    private final Network net;
-    private final BatchSchedule schedule;
-    /** The driver's BLAS, installed before the arithmetic. */
-    private final Blas.Choice blas;
-    private final int epoch;
-    private final int step;
-
-    StepFunction(Broadcast<Params> params, long slot, Network net, BatchSchedule schedule,
-        Blas.Choice blas, int epoch, int step) {
-      this.params = params;
-      this.slot = slot;
-      this.net = net;
-      this.schedule = schedule;
-      this.blas = blas;
-      this.epoch = epoch;
-      this.step = step;
-    }
-
-    private double[] values() {
-      return slot != 0 ? SameJvm.params(slot) : params.value().values();
-    }
-
-    /** runJob: the partition holds exactly one Part. */
-    @Override
-    public PartResult apply(TaskContext context, scala.collection.Iterator<Part> parts) {
-      Part part = parts.next();
-      Blas.use(blas);
-      long start = System.nanoTime();
-      GradientSum sum = partitionSum(net, schedule, values(), part, epoch, step);
-      long nanos = System.nanoTime() - start;
-      if (slot != 0) {
-        SameJvm.put(slot, part.index(), sum);
-        return new PartResult(null, nanos);
-      }
-      return new PartResult(sum, nanos);
-    }
-
-    /** A tree's leaf: the partition's sum. */
-    @Override
-    public GradientSum apply(Part part) {
-      Blas.use(blas);
-      return partitionSum(net, schedule, values(), part, epoch, step);
-    }
-  }
-
-  /** Stores each partition's result at its index, as it arrives (on the driver). */
-  private static final class Collect
-      extends scala.runtime.AbstractFunction2<Object, PartResult, scala.runtime.BoxedUnit>
-      implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    private final transient PartResult[] results;
-
-    Collect(PartResult[] results) {
-      this.results = results;
-    }
-
-    @Override
-    public scala.runtime.BoxedUnit apply(Object index, PartResult r) {
-      results[(Integer) index] = r;
-      return scala.runtime.BoxedUnit.UNIT;
-    }
-  }
-
-  /**
-   * Per-thread scratch of a task: the batch matrix, labels, ids and layer buffers, reused from step
-   * to step (tasks run one per thread; the gradient array is not reused: it is the task's result).
-   */
-  private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
-
-  private record Scratch(String key, int[] ids, double[] x, double[] y, double[] w,
-      Network.Workspace ws) {
-    /** For up to `rows` ids, computed in passes of at most Batches.CHUNK rows. */
-    static Scratch of(Network net, int rows) {
-      String key = net.describe() + "/" + rows;
-      Scratch s = SCRATCH.get();
-      if (s == null || !s.key.equals(key)) {
-        int m = Batches.matrixRows(rows);
-        s = new Scratch(key, new int[rows], new double[m * net.inputSize()], new double[m],
-            new double[m], net.workspace(m));
-        SCRATCH.set(s);
-      }
-      return s;
-    }
-  }
-
-  /** Loss and gradient sums of the rows of batch (epoch, step) that this part holds. */
-  static GradientSum partitionSum(
-      Network net, BatchSchedule schedule, double[] params, Part part, int epoch, int step) {
-    RowBlock block = part.block();
-    int lo = part.firstId();
-    // a partition holds at most its own rows of a batch, computed CHUNK rows at a time: a full
-    // batch of 60,000 MNIST rows would otherwise be a 376 MB matrix per task
-    Scratch s = Scratch.of(net, Math.max(1, Math.min(schedule.batchSize(), block.rows())));
-    int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids());
-    if (n == 0) {
-      return new GradientSum();
-    }
-    double[] grad = new double[net.numParams()];
-    double loss = Batches.gradient(net, params, block, lo, s.ids(), n, s.x(), s.y(), s.w(), grad,
-        s.ws(), schedule.seed(), epoch);
-    return new GradientSum(loss, n, Batches.weightSum(block, lo, s.ids(), n), grad,
-        net.precision());
-  }
 }

@@ -1,5 +1,6 @@
 package io.gradspark.spark;
 
+import io.gradspark.train.CanonicalSum;
 import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainedModel;
 import io.gradspark.data.DataChecks;

@@ -235,6 +235,11 @@ class ClusterIT {
     assertEquals(localSession.summary().path("executor_blas").asText(),
         clusterSession.summary().path("executor_blas").asText(),
         "the executors on the driver's auto choice, as local[2]'s");
+    // the session spans the training (its evaluations run inside it: StepSessionTest asserts
+    // one session a training); here a start that fails under load starts another, so the count
+    // is reported, not asserted
+    results.put("cluster session: step sessions started for " + EPOCHS + " epochs",
+        clusterSession.summary().path("step_sessions_started").asText());
     double w = 8.0 * clusterSession.summary().path("parameters").asLong();
     double driverBytes = clusterSession.summary().path("driver_bytes_per_step").asDouble();
     assertTrue(driverBytes > 3 * w && driverBytes < 4.4 * w, "a star of 2: " + driverBytes);
@@ -359,6 +364,21 @@ class ClusterIT {
             driverBytes / w));
     results.put("8 executors, tree per step (train_seconds / steps)", perStep(summary));
     results.put("8 executors, tree model vs local[2] model", "bit-identical");
+
+    // an odd tree (P = 5) on the cluster, star and tree over TCP, against local[2]'s job per
+    // step: a small training (1,000 rows, 8 steps) is enough for the order of the additions
+    String[] small = {"training.epochs=1", "data.train.limit=2000"};
+    TrainRun jobs5 = run("local[2] 5", "local[2]", 5, JOBS, small);
+    for (String exchange : List.of("star", "tree")) {
+      TrainRun five = run("cluster " + exchange + " 5", cluster.masterUrl(), 5,
+          OVER_TCP + ", exchange " + exchange, small[0], small[1],
+          "training.exchange=" + exchange);
+      assertIdentical(jobs5.out, five.out, "local[2] jobs vs 5 executors, " + exchange);
+      results.put("5 executors, " + exchange + ": step sessions started",
+          five.summary().path("step_sessions_started").asText());
+    }
+    results.put("5 executors, star and tree model and history vs local[2] jobs",
+        "bit-identical");
   }
 
   /** Polls for the executor the Master starts in place of the killed one. */
@@ -458,9 +478,23 @@ class ClusterIT {
   }
 
   /**
-   * The W and b arrays of the two runs' model.npz files, compared as doubles with Arrays.equals.
+   * The W and b arrays of the two runs' model.npz files, compared as doubles with Arrays.equals,
+   * and every epoch's losses and accuracies in their history.json, as written (shortest
+   * round-trip decimals: equal text is equal bits).
    */
-  static void assertIdentical(Path runA, Path runB, String what) {
+  static void assertIdentical(Path runA, Path runB, String what) throws IOException {
+    JsonNode ha = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(runA.resolve("history.json").toFile());
+    JsonNode hb = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(runB.resolve("history.json").toFile());
+    assertEquals(ha.size(), hb.size(), what + ": epochs in history.json");
+    for (int e = 0; e < ha.size(); e++) {
+      for (String k : List.of("train_loss", "val_loss", "val_accuracy", "test_loss",
+          "test_accuracy")) {
+        assertEquals(ha.get(e).path(k).asText(), hb.get(e).path(k).asText(),
+            what + ": history epoch " + (e + 1) + " " + k);
+      }
+    }
     ModelFile.Loaded a = ModelFile.load(runA.resolve("model.npz"));
     ModelFile.Loaded b = ModelFile.load(runB.resolve("model.npz"));
     Network net = a.net();

@@ -287,7 +287,7 @@ class SparkEngineTest {
                 assertTrue(size < 8 * net.numParams(), at + ": " + size + " bytes");
               }
             }
-            assertEquals(0, SparkEngine.SameJvm.open(), "a step's slot is closed after it");
+            assertEquals(0, JobStep.SameJvm.open(), "a step's slot is closed after it");
           }
         }
       }

@@ -1,5 +1,8 @@
 package io.gradspark.spark;
 
+import io.gradspark.spark.session.StepSession;
+import io.gradspark.spark.session.HelloServer;
+import io.gradspark.spark.session.Frames;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,8 +28,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Steps in a {@link StepSession} (tasks that stay up from step to step) against a job per step:
- * the same sums bit for bit, sessions only where every partition has a slot, and the slots given
- * back (evaluation, idle, a second engine, a failed task) so that nothing waits forever.
+ * the same sums bit for bit, sessions only where every partition has a slot, one session spanning
+ * a training (its evaluations inside it), and the slots given back (idle, a second engine, a
+ * failed task) so that nothing waits forever.
  */
 class StepSessionTest {
   private static final int ROWS = 50;
@@ -71,6 +75,9 @@ class StepSessionTest {
           // one engine's epoch, then the other's: stepping them in turn would have each wait for
           // the other's idle session to give the slots back
           List<GradientSum> bySession = epoch(session, params, epoch);
+          // evaluated in the session (its slots held): before the job engine needs them
+          io.gradspark.eval.Evaluation evaluated =
+              session.evaluate(params, DataSplit.VALIDATION);
           List<GradientSum> byJobs = epoch(jobs, params, epoch);
           for (int k = 0; k < SCHEDULE.stepsPerEpoch(); k++) {
             GradientSum a = bySession.get(k);
@@ -83,10 +90,9 @@ class StepSessionTest {
             assertEquals(b.lossSum(), a.lossSum(), 0.0, at);
             assertEquals(b.count(), a.count(), at);
           }
-          // an evaluation between epochs ends the session (its job needs the slots)
-          assertEquals(jobs.evaluate(params, DataSplit.VALIDATION).meanLoss(),
-              session.evaluate(params, DataSplit.VALIDATION).meanLoss(), 0.0);
-          assertEquals(0, StepSession.open(), "P=" + partitions);
+          // Evaluation.equals: the loss sum bit for bit, the counts and the confusion matrix
+          assertEquals(jobs.evaluate(params, DataSplit.VALIDATION), evaluated,
+              "P=" + partitions);
         }
         double bytes = session.driverBytesPerStep();
         System.out.printf("P=%d sessions %s (%s): max |difference| of the gradient sums %.1e, "
@@ -143,7 +149,7 @@ class StepSessionTest {
           double maxDiff = 0;
           try {
             for (int k = 0; k < SCHEDULE.stepsPerEpoch(); k++) {
-              GradientSum a = s.step(params, 1, k).merged();
+              GradientSum a = ThreadedTasks.merged(s.step(params, 1, k));
               GradientSum b = expected.get(k);
               for (int i = 0; i < a.grad().length; i++) {
                 maxDiff = Math.max(maxDiff, Math.abs(a.grad()[i] - b.grad()[i]));
@@ -171,6 +177,138 @@ class StepSessionTest {
       }
     }
     assertEquals(0, StepSession.open());
+  }
+
+  /**
+   * Whole trainings (steps, validation and test each epoch) over TCP with the tasks on threads,
+   * a star and a tree, P = 1, 2, 3, 5 and 8 (odd trees included): the model and the history bit
+   * for bit those of a job per step.
+   */
+  @ParameterizedTest(name = "P={0}")
+  @ValueSource(ints = {1, 2, 3, 5, 8})
+  void tcpStarAndTreeOnThreadsTrainTheModelAndHistoryOfAJobPerStep(int partitions)
+      throws Exception {
+    double[] start = NET.initialParameters(Initializer.XAVIER_UNIFORM, 17);
+    Trained expected;
+    try (SparkEngine jobs = new SparkEngine(SharedSpark.get(), NET, SCHEDULE, SRC, SRC, SRC,
+        partitions, StorageLevel.MEMORY_ONLY(), SparkEngine.Aggregation.DIRECT)) {
+      jobs.stepSessions(false);
+      expected = train(jobs, start, 2);
+    }
+    for (boolean star : new boolean[] {true, false}) {
+      StepSession.Tcp s = ThreadedTasks.session(partitions, NET, SCHEDULE, SRC, SRC, SRC, false,
+          star);
+      try {
+        Trained t = train(new ThreadedTasks.Engine(s, NET, SCHEDULE, partitions), start, 2);
+        t.assertSame(expected, "P=" + partitions + (star ? " star" : " tree"));
+      } finally {
+        s.end();
+      }
+    }
+    assertEquals(0, StepSession.open());
+  }
+
+  /** A trained model and its history. */
+  record Trained(double[] model, List<io.gradspark.eval.EpochStats> history) {
+    /** Asserts this is expected bit for bit (model, and every loss and accuracy of history). */
+    void assertSame(Trained expected, String what) {
+      double maxDiff = 0;
+      for (int i = 0; i < model.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(model[i] - expected.model[i]));
+      }
+      System.out.printf("%s: max |difference| of the models %.1e%n", what, maxDiff);
+      assertArrayEquals(expected.model, model, what + ": the model");
+      assertEquals(expected.history.size(), history.size(), what);
+      for (int e = 0; e < history.size(); e++) {
+        io.gradspark.eval.EpochStats a = history.get(e);
+        io.gradspark.eval.EpochStats b = expected.history.get(e);
+        String at = what + " epoch " + (e + 1);
+        assertEquals(b.trainLoss(), a.trainLoss(), 0.0, at);
+        assertEquals(b.valLoss(), a.valLoss(), 0.0, at);
+        assertEquals(b.valAccuracy(), a.valAccuracy(), 0.0, at);
+        assertEquals(b.testLoss(), a.testLoss(), 0.0, at);
+        assertEquals(b.testAccuracy(), a.testAccuracy(), 0.0, at);
+      }
+    }
+  }
+
+  /** Trains from start (not changed) for epochs with momentum SGD. */
+  private static Trained train(io.gradspark.train.GradientEngine engine, double[] start,
+      int epochs) {
+    double[] params = start.clone();
+    io.gradspark.train.Trainer.Result r = new io.gradspark.train.Trainer(
+        new io.gradspark.optim.MomentumSgd(io.gradspark.optim.MomentumSgd.Form.HEAVY_BALL, 0.9,
+            0.0, new io.gradspark.optim.LearningRateSchedule.Constant(0.1), NET.weightMask()),
+        epochs, io.gradspark.train.TrainingListener.NONE).fit(engine, params);
+    return new Trained(params, r.history());
+  }
+
+  /**
+   * A training whose evaluations (validation and test) run inside the step session, which then
+   * spans the training, against the per-epoch sessions before it (each evaluation a job, ending
+   * the session): the same model and history bit for bit, in this JVM and over TCP as a star
+   * and a tree; one session and one Spark job for the whole training where per-epoch sessions
+   * start one an epoch and run two evaluation jobs an epoch.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"in-jvm", "star", "tree"})
+  void aSessionSpanningTheTrainingGivesTheModelAndHistoryOfPerEpochSessions(String how)
+      throws Exception {
+    int epochs = 2;
+    int partitions = 3;
+    double[] start = NET.initialParameters(Initializer.XAVIER_UNIFORM, 13);
+    List<Trained> trained = new java.util.ArrayList<>();
+    for (String evaluation : new String[] {"in the session", "as jobs", "a job per step"}) {
+      try (SparkEngine engine = new SparkEngine(SharedSpark.get(), NET, SCHEDULE, SRC, SRC, SRC,
+          partitions, StorageLevel.MEMORY_ONLY(), SparkEngine.Aggregation.DIRECT)) {
+        engine.sameJvmHandoff(how.equals("in-jvm"));
+        engine.sessionSettings(new RunSpec.Sessions(true, how.equals("tree")
+            ? RunSpec.Exchange.TREE : RunSpec.Exchange.STAR, 0, 4));
+        boolean spanning = evaluation.equals("in the session");
+        engine.sessionEvaluation(spanning);
+        if (evaluation.equals("a job per step")) {
+          engine.stepSessions(false);
+        }
+        int[] jobs = new int[1];
+        trained.add(countingJobs(jobs, () -> train(engine, start, epochs)));
+        System.out.printf("%s, evaluation %s: %d sessions, %d Spark jobs for %d epochs%n", how,
+            evaluation, engine.sessionsStarted(), jobs[0], epochs);
+        if (!evaluation.equals("a job per step")) {
+          assertEquals(spanning ? 1 : epochs, engine.sessionsStarted(), how);
+          assertEquals(spanning ? 1 : epochs * 3, jobs[0], how + ": Spark jobs of the training");
+          assertEquals(spanning ? 1 : epochs,
+              engine.dataFigures().get("step_sessions_started"), how);
+        }
+      }
+    }
+    trained.get(0).assertSame(trained.get(1), how + ", spanning vs per-epoch sessions");
+    trained.get(0).assertSame(trained.get(2), how + ", spanning session vs a job per step");
+    assertEquals(0, StepSession.open());
+  }
+
+  /** What work returns; jobs[0]: the Spark jobs started while it ran. */
+  private static <T> T countingJobs(int[] jobs, java.util.concurrent.Callable<T> work)
+      throws Exception {
+    JavaSparkContext sc = SharedSpark.get();
+    java.util.concurrent.atomic.AtomicInteger started =
+        new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener listener =
+        new org.apache.spark.scheduler.SparkListener() {
+          @Override
+          public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+            started.incrementAndGet();
+          }
+        };
+    sc.sc().listenerBus().waitUntilEmpty(10_000);
+    sc.sc().addSparkListener(listener);
+    try {
+      T result = work.call();
+      sc.sc().listenerBus().waitUntilEmpty(10_000);
+      jobs[0] = started.get();
+      return result;
+    } finally {
+      sc.sc().removeSparkListener(listener);
+    }
   }
 
   /** Every step's sums of an epoch (copies: an engine may reuse what it returned). */
@@ -225,7 +363,7 @@ class StepSessionTest {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 8);
     try (SparkEngine engine = engine(2)) {
       StepSession s =
-          StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, false, true);
+          StepSession.overTcp(SharedSpark.get(), engine.sessionWork(), NET, SCHEDULE, false, true);
       GradientSum merged;
       try {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
@@ -237,7 +375,7 @@ class StepSessionTest {
           socket.setSoTimeout(10_000);
           assertEquals(-1, socket.getInputStream().read(), "the driver hangs up");
         }
-        merged = s.step(params, 0, 2).merged();
+        merged = ThreadedTasks.merged(s.step(params, 0, 2));
       } finally {
         s.end();
       }
@@ -256,10 +394,10 @@ class StepSessionTest {
       double[] expected = viaJobs.grad().clone();
       for (boolean star : new boolean[] {true, false}) {
         for (boolean encrypt : new boolean[] {false, true}) {
-          StepSession s = StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET,
+          StepSession s = StepSession.overTcp(SharedSpark.get(), engine.sessionWork(), NET,
               SCHEDULE, encrypt, star);
           try {
-            assertArrayEquals(expected, s.step(params, 1, 3).merged().grad(),
+            assertArrayEquals(expected, ThreadedTasks.merged(s.step(params, 1, 3)).grad(),
                 "encrypt " + encrypt + ", star " + star);
           } finally {
             s.end();
@@ -360,7 +498,7 @@ class StepSessionTest {
       engine.stepSessions(false);
       double[] expected = engine.gradient(params, 0, 1).grad().clone();
       StepSession s =
-          StepSession.overTcp(SharedSpark.get(), engine.trainRdd(), NET, SCHEDULE, false, false);
+          StepSession.overTcp(SharedSpark.get(), engine.sessionWork(), NET, SCHEDULE, false, false);
       List<java.net.Socket> strangers = new java.util.ArrayList<>();
       try {
         for (int i = 0; i < 250; i++) {
@@ -371,7 +509,7 @@ class StepSessionTest {
           strangers.add(stranger);
         }
         long start = System.nanoTime();
-        GradientSum g = s.step(params, 0, 1).merged();
+        GradientSum g = ThreadedTasks.merged(s.step(params, 0, 1));
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("a step with 250 strangers connected: %.2f s%n", seconds);
         assertArrayEquals(expected, g.grad());
@@ -392,6 +530,7 @@ class StepSessionTest {
     try (SparkEngine jobs = engine(2); SparkEngine engine = engine(2)) {
       jobs.stepSessions(false);
       double[] expected = jobs.gradient(params, 0, 4).grad().clone();
+      io.gradspark.eval.Evaluation evaluated = jobs.evaluate(params, DataSplit.VALIDATION);
       jobs.close();
       engine.sameJvmHandoff(false);
       // the step server listens on 127.0.0.1 only: 127.0.0.2 refuses the tasks' connections
@@ -401,6 +540,8 @@ class StepSessionTest {
       assertFalse(engine.stepSessions(), "sessions are off for this engine from here on");
       assertTrue(engine.describe().endsWith("a job per step"), engine.describe());
       assertArrayEquals(expected, engine.gradient(params, 0, 4).grad());
+      // and the evaluations, which a session would run, run as jobs too
+      assertEquals(evaluated, engine.evaluate(params, DataSplit.VALIDATION));
     }
     assertEquals(0, StepSession.open());
   }

@@ -1,5 +1,8 @@
 package io.gradspark.spark;
 
+import io.gradspark.train.CanonicalSum;
+import io.gradspark.spark.session.StepSession;
+import io.gradspark.spark.session.ExchangeTask;
 import io.gradspark.data.RowSource;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
@@ -17,6 +20,12 @@ final class ThreadedTasks {
   /** The session (started), over source's rows cut into P parts as the engine cuts them. */
   static StepSession.Tcp session(int partitions, Network net, BatchSchedule schedule,
       RowSource source, boolean encrypt, boolean star) {
+    return session(partitions, net, schedule, source, null, null, encrypt, star);
+  }
+
+  /** As above, each task also holding its parts of the validation and test rows (null: none). */
+  static StepSession.Tcp session(int partitions, Network net, BatchSchedule schedule,
+      RowSource source, RowSource validation, RowSource test, boolean encrypt, boolean star) {
     StepSession.Tcp s = new StepSession.Tcp(partitions, new StepSession.Server("127.0.0.1", 0),
         true, encrypt, star, net.numParams(), net.precision());
     ExchangeTask.Setup setup = s.setup("127.0.0.1", net, schedule);
@@ -37,7 +46,9 @@ final class ThreadedTasks {
     for (int p = 0; p < partitions; p++) {
       int lo = (int) ((long) p * n / partitions);
       int hi = (int) ((long) (p + 1) * n / partitions);
-      Part part = new Part(p, lo, source.load(lo, hi));
+      PartitionSum part = new PartitionSum(net, schedule, io.gradspark.nn.Blas.inUse(),
+          new Part(p, lo, source.load(lo, hi)),
+          part(validation, p, partitions), part(test, p, partitions));
       int index = p;
       ExchangeTask.Peers peers = new ExchangeTask.Peers() {
         @Override
@@ -78,5 +89,47 @@ final class ThreadedTasks {
       t.start();
     }
     return s;
+  }
+
+  /** A session step's sums merged in the canonical order, as the engine merges them. */
+  static io.gradspark.train.GradientSum merged(StepSession.Sums r) {
+    return r.merged();
+  }
+
+  /** Part p of P of source, as the engine cuts it; null for no source. */
+  private static Part part(RowSource source, int p, int partitions) {
+    if (source == null) {
+      return null;
+    }
+    int n = source.rows();
+    int lo = (int) ((long) p * n / partitions);
+    int hi = (int) ((long) (p + 1) * n / partitions);
+    return new Part(p, lo, source.load(lo, hi));
+  }
+
+  /** A gradient engine whose steps and evaluations run in a session of threaded tasks. */
+  record Engine(StepSession session, Network net, BatchSchedule schedule, int partitions)
+      implements io.gradspark.train.GradientEngine {
+    @Override
+    public io.gradspark.train.GradientSum gradient(double[] params, int epoch, int step) {
+      return merged(session.step(params, epoch, step));
+    }
+
+    @Override
+    public boolean has(io.gradspark.train.DataSplit split) {
+      return split != io.gradspark.train.DataSplit.TRAIN;
+    }
+
+    @Override
+    public io.gradspark.eval.Evaluation evaluate(double[] params,
+        io.gradspark.train.DataSplit split) {
+      return PartitionSum.evaluation(
+          merged(session.step(params, 0, PartitionSum.evaluationStep(split))), net.classes());
+    }
+
+    @Override
+    public String describe() {
+      return "threaded session";
+    }
   }
 }

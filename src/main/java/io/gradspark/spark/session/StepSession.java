@@ -1,7 +1,6 @@
-package io.gradspark.spark;
+package io.gradspark.spark.session;
 
 import io.gradspark.DoubleArrays;
-import io.gradspark.nn.Blas;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientSum;
@@ -23,7 +22,7 @@ import org.apache.spark.rdd.RDD;
 /**
  * Steps without a Spark job each: one barrier job whose P tasks, one per cached training partition
  * and all started together, stay up and compute their partition's sums for step after step, as a
- * DIRECT step's tasks would ({@link SparkEngine#partitionSum}). The driver posts a step, each task
+ * DIRECT step's tasks would ({@link SessionWork}). The driver posts a step, each task
  * computes its sum and hands it back, and the driver merges the P sums in the canonical order:
  * bit-identical to a job per step, without a job's fixed cost (its task binary, scheduling,
  * (de)serialisation and result path: ~10 ms on a 2-core machine) at every step. This is how
@@ -49,24 +48,26 @@ import org.apache.spark.rdd.RDD;
  *
  * <p>Slots: the barrier stage is Spark's gang scheduling, so a session's tasks start only when all
  * P can, never holding some slots while waiting for others; a session starts only when the cluster
- * has P slots at all. A session holds its slots while it is up, so it ends before anything else
- * needs them: before an evaluation, at the engine's close, and on its own after {@link
- * #IDLE_NANOS} without a step (a driver busy elsewhere, or a second engine on the same context,
- * then finds them free; the next step starts a new session). Failures: a task that throws, or
+ * has P slots at all. A session lives as long as the training: the engine posts its evaluations
+ * (validation, test) to the session's tasks as it posts steps ({@link SessionWork#compute}). It
+ * holds its slots while it is up, so it ends before anything else needs them: before an
+ * evaluation that runs as a job, at the engine's close, and on its own after {@link #IDLE_NANOS}
+ * without a step (a driver busy elsewhere, or a second engine on the same context, then finds
+ * them free; the next step starts a new session). Failures: a task that throws, or
  * whose executor is lost, fails the session's job (Spark does not rerun a failed barrier result
- * stage), and the step with it; {@link SparkEngine} then computes the step again in a new session
+ * stage), and the step with it; the engine then computes the step again in a new session
  * (or as a job while the cluster lacks the slots): the same sums, as a job per step's retried
  * task gives.
  */
-abstract class StepSession {
+public abstract class StepSession {
   /** A session whose tasks get no step for this long ends and frees its slots. */
-  static final long IDLE_NANOS = 1_000_000_000L;
+  public static final long IDLE_NANOS = 1_000_000_000L;
 
   /** Sessions of this JVM by id, for the in-JVM tasks to find theirs (and tests to count). */
   private static final ConcurrentHashMap<Long, StepSession> OPEN = new ConcurrentHashMap<>();
   private static final AtomicLong NEXT = new AtomicLong();
 
-  final long id = NEXT.incrementAndGet();
+  public final long id = NEXT.incrementAndGet();
   final int partitions;
   /** The replies a step waits for: one a partition (its sum, or its segment of the merged sum). */
   private final int replies;
@@ -108,7 +109,7 @@ abstract class StepSession {
    * steps (the caller checks), P task slots in the cluster (barrier stages need them at once)
    * and no dynamic allocation (barrier stages refuse it).
    */
-  static boolean fits(JavaSparkContext sc, int partitions) {
+  public static boolean fits(JavaSparkContext sc, int partitions) {
     org.apache.spark.SparkConf conf = sc.getConf();
     if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
       return false;
@@ -117,18 +118,14 @@ abstract class StepSession {
   }
 
   /** The task slots of the context's executors now (what Spark checks a barrier stage against). */
-  static int slots(JavaSparkContext sc) {
+  public static int slots(JavaSparkContext sc) {
     return sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
   }
 
-  /**
-   * A session whose tasks run in this JVM (a local master), the step handed over in memory; the
-   * tasks install blas before their first step.
-   */
-  static StepSession inJvm(JavaSparkContext sc, RDD<Part> train, Network net,
-      BatchSchedule schedule, Blas.Choice blas) {
-    StepSession s = new InJvm(train.getNumPartitions());
-    return s.submit(sc, train, new InJvmTask(s.id, net, schedule, blas));
+  /** A session whose tasks run in this JVM (a local master), the step handed over in memory. */
+  public static StepSession inJvm(JavaSparkContext sc, RDD<SessionWork> work) {
+    StepSession s = new InJvm(work.getNumPartitions());
+    return s.submit(sc, work, new SessionTasks.InJvmTask(s.id));
   }
 
   /**
@@ -136,12 +133,12 @@ abstract class StepSession {
    * tree, its frames encrypted when encrypt (the default where Spark's own network is: {@code
    * spark.network.crypto.enabled}).
    */
-  static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
+  public static StepSession overTcp(JavaSparkContext sc, RDD<SessionWork> work, Network net,
       BatchSchedule schedule, boolean encrypt, boolean star) {
     org.apache.spark.SparkConf conf = sc.getConf();
     String driverHost = conf.get("spark.driver.host", "127.0.0.1");
     Server server = new Server(conf.get("spark.driver.bindAddress", driverHost), 0);
-    return overTcp(sc, train, net, schedule, encrypt, star, server, true, null, Blas.inUse());
+    return overTcp(sc, work, net, schedule, encrypt, star, server, true, null);
   }
 
   /**
@@ -149,16 +146,16 @@ abstract class StepSession {
    * to host (null: spark.driver.host; other for tests) and to install blas before their first
    * step.
    */
-  static StepSession overTcp(JavaSparkContext sc, RDD<Part> train, Network net,
+  public static StepSession overTcp(JavaSparkContext sc, RDD<SessionWork> work, Network net,
       BatchSchedule schedule, boolean encrypt, boolean star, Server server, boolean owned,
-      String connectTo, Blas.Choice blas) {
+      String connectTo) {
     org.apache.spark.SparkConf conf = sc.getConf();
     String host = connectTo != null ? connectTo : conf.get("spark.driver.host", "127.0.0.1");
-    int partitions = train.getNumPartitions();
+    int partitions = work.getNumPartitions();
     Tcp s = new Tcp(partitions, server, owned, encrypt, star, net.numParams(),
         net.precision());
     try {
-      return s.submit(sc, train, new TcpTask(s.setup(host, net, schedule), partitions, blas));
+      return s.submit(sc, work, new SessionTasks.TcpTask(s.setup(host, net, schedule), partitions));
     } catch (RuntimeException e) {
       s.stop();
       throw e;
@@ -166,7 +163,7 @@ abstract class StepSession {
   }
 
   /** How long a session's links may take to form: longer for more tasks (a busy cluster). */
-  static long startMillis(int partitions) {
+  public static long startMillis(int partitions) {
     return 30_000L + 5_000L * partitions;
   }
 
@@ -174,20 +171,20 @@ abstract class StepSession {
    * The property a run's {@code training.sessions.port} is known by in messages (default 0: any
    * free port), for networks that let executors reach only given ports of the driver.
    */
-  static final String PORT = "training.sessions.port";
+  public static final String PORT = "training.sessions.port";
 
   /** Bytes through the driver's side of the exchange so far (0 in this JVM: nothing moves). */
-  long traffic() {
+  public long traffic() {
     return 0;
   }
 
   /** star or tree: how the tasks' sums reach the driver; "in-jvm" for memory hand-offs. */
-  String exchange() {
+  public String exchange() {
     return "in-jvm";
   }
 
   /** The driver's port that tasks connect to; -1 for a session in this JVM. */
-  int port() {
+  public int port() {
     return -1;
   }
 
@@ -196,15 +193,16 @@ abstract class StepSession {
    * failed before any did points at a network that does not let executors reach the driver's
    * step port.
    */
-  boolean reached() {
+  public boolean reached() {
     return true;
   }
 
-  /** Submits the session's barrier job of task over train's partitions; returns this. */
-  final StepSession submit(JavaSparkContext sc, RDD<Part> train,
-      scala.Function1<scala.collection.Iterator<Part>, scala.collection.Iterator<Object>> task) {
+  /** Submits the session's barrier job of task over work's partitions; returns this. */
+  final StepSession submit(JavaSparkContext sc, RDD<SessionWork> work,
+      scala.Function1<scala.collection.Iterator<SessionWork>, scala.collection.Iterator<Object>>
+          task) {
     OPEN.put(id, this);
-    RDD<Object> tasks = train.barrier().mapPartitions(task, false,
+    RDD<Object> tasks = work.barrier().mapPartitions(task, false,
         scala.reflect.ClassTag$.MODULE$.apply(Object.class));
     try {
       job = JavaRDD.fromRDD(tasks, scala.reflect.ClassTag$.MODULE$.apply(Object.class))
@@ -217,24 +215,31 @@ abstract class StepSession {
   }
 
   /** Runs the session with its tasks in job, started by the caller (tests: tasks on threads). */
-  final StepSession started(java.util.concurrent.Future<?> tasks) {
+  public final StepSession started(java.util.concurrent.Future<?> tasks) {
     OPEN.put(id, this);
     job = tasks;
     return this;
   }
 
   /**
-   * The merged sum of one step, the slowest partition's compute nanoseconds, and the bytes of the
-   * busiest link of the exchange in the step (0 in this JVM).
+   * The merged sum of one step (the partitions' sums merged in the canonical order, on the
+   * driver or, a segment each, on the tasks of a tree), the slowest partition's compute
+   * nanoseconds, and the bytes of the busiest link of the exchange in the step (0 in this JVM).
    */
-  record Sums(GradientSum merged, long computeNanos, long busiestLink) {}
+  public record Sums(GradientSum merged, long computeNanos, long busiestLink) {}
+
+  /** Throws t as it is, checked or not (the compiler takes it for an E). */
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> E rethrow(Throwable t) throws E {
+    throw (E) t;
+  }
 
   /**
    * Runs step (epoch, step) at params on the session's tasks and returns each partition's sum;
    * null when the session had ended (idle) before or while the step was posted, so that the
    * caller starts another. Throws what a task or the job failed with.
    */
-  final Sums step(double[] params, int epoch, int step) {
+  public final Sums step(double[] params, int epoch, int step) {
     lock.lock();
     try {
       if (closed) {
@@ -259,7 +264,7 @@ abstract class StepSession {
       }
       if (failure != null) {
         close();
-        throw SparkEngine.<RuntimeException>rethrow(failure);
+        throw StepSession.<RuntimeException>rethrow(failure);
       }
       this.params = null;
       long slowest = 0;
@@ -312,7 +317,7 @@ abstract class StepSession {
   }
 
   /** Whether the session can take another step (it has not ended, idle or failed). */
-  final boolean live() {
+  public final boolean live() {
     lock.lock();
     try {
       return !closed;
@@ -325,7 +330,7 @@ abstract class StepSession {
    * Ends the session: its tasks return, and this waits (bounded) until the job has ended and its
    * slots are free; a job that does not end in time is cancelled.
    */
-  final void end() {
+  public final void end() {
     lock.lock();
     try {
       close();
@@ -344,8 +349,13 @@ abstract class StepSession {
     }
   }
 
+  /** The session of this JVM with that id, or null (ended, or never in this JVM). */
+  static StepSession opened(long id) {
+    return OPEN.get(id);
+  }
+
   /** Sessions whose tasks may still look them up (for tests: none once every engine closed). */
-  static int open() {
+  public static int open() {
     return OPEN.size();
   }
 
@@ -387,13 +397,8 @@ abstract class StepSession {
   /** The step a task takes: its number, parameters and batch. */
   record Posted(long seq, double[] params, int epoch, int step) {}
 
-  /** Partition p's sums of a posted step, on its task, timed. */
-  private static GradientSum compute(Network net, BatchSchedule schedule, Part part, Posted p) {
-    return SparkEngine.partitionSum(net, schedule, p.params(), part, p.epoch(), p.step());
-  }
-
   /** The in-JVM transport: the tasks wait on the session itself. */
-  private static final class InJvm extends StepSession {
+  static final class InJvm extends StepSession {
     InJvm(int partitions) {
       super(partitions, partitions);
     }
@@ -428,47 +433,6 @@ abstract class StepSession {
     }
   }
 
-  /** An in-JVM session's task: computes every step posted until the session ends. */
-  private record InJvmTask(long session, Network net, BatchSchedule schedule, Blas.Choice blas)
-      implements SessionTask {
-    @Override
-    public void run(Part part, TaskContext context) throws Exception {
-      if (!(OPEN.get(session) instanceof InJvm s)) {
-        return; // ended before this task started
-      }
-      try {
-        Blas.use(blas);
-        for (Posted p = s.next(0, context); p != null; p = s.next(p.seq(), context)) {
-          long start = System.nanoTime();
-          GradientSum sum = compute(net, schedule, part, p);
-          s.reply(p.seq(), part.index(), sum, System.nanoTime() - start, 0);
-        }
-      } catch (Throwable t) {
-        s.fail(t);
-        throw t;
-      }
-    }
-  }
-
-  /**
-   * A session's task body over its partition's one Part; as a Spark function it returns no rows.
-   * A named class, not a closure (see SparkEngine.StepFunction).
-   */
-  private interface SessionTask extends scala.Function1<scala.collection.Iterator<Part>,
-      scala.collection.Iterator<Object>>, java.io.Serializable {
-    void run(Part part, TaskContext context) throws Exception;
-
-    @Override
-    default scala.collection.Iterator<Object> apply(scala.collection.Iterator<Part> parts) {
-      try {
-        run(parts.next(), TaskContext.get());
-      } catch (Exception e) {
-        throw SparkEngine.<RuntimeException>rethrow(e);
-      }
-      return scala.collection.Iterator$.MODULE$.empty();
-    }
-  }
-
   // ---- over TCP ----
 
   /**
@@ -476,12 +440,12 @@ abstract class StepSession {
    * {@code training.sessions.port} stays this run's from the first session to the last), and
    * handing each task's connection to the session under way.
    */
-  static final class Server implements AutoCloseable {
+  public static final class Server implements AutoCloseable {
     private final HelloServer hello;
     private volatile Tcp current;
 
     /** Listens on bindHost:port (0: any free port); refuses a port it cannot take. */
-    Server(String bindHost, int port) {
+    public Server(String bindHost, int port) {
       if (port < 0 || port > 65535) {
         throw new io.gradspark.GradsparkException(PORT + " is " + port + ", not a TCP port",
             "set it to a port from 1 to 65535 that the executors can reach, or 0 for any");
@@ -497,7 +461,7 @@ abstract class StepSession {
       }
     }
 
-    int port() {
+    public int port() {
       return hello.port();
     }
 
@@ -519,7 +483,7 @@ abstract class StepSession {
    * task that connects after a step was posted is sent it; a second connection for a partition
    * replaces the first), one reader thread per connection that hands the sums to the session.
    */
-  static final class Tcp extends StepSession {
+  public static final class Tcp extends StepSession {
     final Server server;
     private final boolean ownServer;
     final byte[] secret = new byte[Frames.SECRET_BYTES];
@@ -535,7 +499,7 @@ abstract class StepSession {
     private long lastTraffic;
     private volatile boolean reached;
 
-    Tcp(int partitions, Server server, boolean ownServer, boolean encrypt, boolean star,
+    public Tcp(int partitions, Server server, boolean ownServer, boolean encrypt, boolean star,
         int width, io.gradspark.nn.Precision precision) {
       super(partitions, partitions);
       this.encrypt = encrypt;
@@ -551,7 +515,7 @@ abstract class StepSession {
     }
 
     /** What the tasks get: where the driver is, the secret, the exchange, the work. */
-    ExchangeTask.Setup setup(String host, Network net, BatchSchedule schedule) {
+    public ExchangeTask.Setup setup(String host, Network net, BatchSchedule schedule) {
       return new ExchangeTask.Setup(host, server.port(), secret, encrypt, tree.star(), net,
           schedule, IDLE_NANOS, startMillis(partitions));
     }
@@ -642,17 +606,17 @@ abstract class StepSession {
     }
 
     @Override
-    int port() {
+    public int port() {
       return server.port();
     }
 
     @Override
-    boolean reached() {
+    public boolean reached() {
       return reached;
     }
 
     @Override
-    long traffic() {
+    public long traffic() {
       return traffic.get();
     }
 
@@ -666,7 +630,7 @@ abstract class StepSession {
     }
 
     @Override
-    String exchange() {
+    public String exchange() {
       return tree.star() ? "star" : "tree";
     }
 
@@ -765,39 +729,6 @@ abstract class StepSession {
       c.close();
     } catch (IOException e) {
       // nothing to keep
-    }
-  }
-
-  /** A TCP session's task: {@link ExchangeTask} with its peers from Spark's barrier context. */
-  private record TcpTask(ExchangeTask.Setup setup, int partitions, Blas.Choice blas)
-      implements SessionTask {
-    @Override
-    public void run(Part part, TaskContext context) throws Exception {
-      Blas.use(blas); // the driver's BLAS, whatever this executor would pick on its own
-      ExchangeTask.run(setup, part, partitions, new SparkPeers());
-    }
-  }
-
-  /** A barrier task's peers: its executor's host, allGather, the kill flag. */
-  private static final class SparkPeers implements ExchangeTask.Peers {
-    private final org.apache.spark.BarrierTaskContext context =
-        org.apache.spark.BarrierTaskContext.get();
-
-    @Override
-    public String host() {
-      String address = context.getTaskInfos()[context.partitionId()].address();
-      int colon = address.lastIndexOf(':');
-      return colon > 0 ? address.substring(0, colon) : address;
-    }
-
-    @Override
-    public String[] allGather(String message) {
-      return context.allGather(message);
-    }
-
-    @Override
-    public void checkKilled() {
-      context.killTaskIfInterrupted();
     }
   }
 }

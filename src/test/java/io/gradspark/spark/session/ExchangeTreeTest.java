@@ -1,4 +1,4 @@
-package io.gradspark.spark;
+package io.gradspark.spark.session;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.gradspark.spark;
+package io.gradspark.spark.session;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,11 +21,11 @@ import java.util.Iterator;
  * #HELLO_MILLIS}, or as the oldest once {@link #MAX_PENDING} hellos are pending; a wrong hello is
  * closed as soon as the handler refuses it. The listen backlog is Java's, not the partition count.
  */
-final class HelloServer implements AutoCloseable {
+public final class HelloServer implements AutoCloseable {
   /** The hello: the secret's hash, the partition, the connection's nonce. */
   static final int HELLO_BYTES = 32 + 4 + Frames.NONCE_BYTES;
   /** How long a connection may take to send its hello. */
-  static final long HELLO_MILLIS = 10_000;
+  public static final long HELLO_MILLIS = 10_000;
   /** Hellos pending at most (beyond, the oldest pending connection is closed). */
   static final int MAX_PENDING = 1024;
   private static final int BACKLOG = 1024;
@@ -47,7 +47,7 @@ final class HelloServer implements AutoCloseable {
   private volatile boolean closed;
 
   /** Listens on host:port (0: any free port); throws IOException when it cannot. */
-  HelloServer(String name, String host, int port, Handler handler) throws IOException {
+  public HelloServer(String name, String host, int port, Handler handler) throws IOException {
     this.name = name;
     this.handler = handler;
     this.server = ServerSocketChannel.open();
@@ -66,7 +66,7 @@ final class HelloServer implements AutoCloseable {
     thread.start();
   }
 
-  int port() {
+  public int port() {
     return server.socket().getLocalPort();
   }
 

@@ -1,5 +1,6 @@
-package io.gradspark.spark;
+package io.gradspark.spark.session;
 
+import io.gradspark.train.CanonicalSum;
 import io.gradspark.train.GradientSum;
 
 /**
@@ -24,13 +25,13 @@ import io.gradspark.train.GradientSum;
  * <p>A star: every task gets the whole parameter vector from the driver and sends its whole sum,
  * which the driver merges in the canonical tree.
  */
-final class ExchangeTree {
+public final class ExchangeTree {
   private final int partitions;
   /** The star: every task's parameters and sum through the driver. */
   private final boolean star;
 
   /** The tree over P partitions; star: none, each task's leaf goes to the driver. */
-  ExchangeTree(int partitions, boolean star) {
+  public ExchangeTree(int partitions, boolean star) {
     if (partitions < 1) {
       throw new IllegalArgumentException("a tree over " + partitions + " partitions");
     }
@@ -38,11 +39,11 @@ final class ExchangeTree {
     this.star = star;
   }
 
-  int partitions() {
+  public int partitions() {
     return partitions;
   }
 
-  boolean star() {
+  public boolean star() {
     return star;
   }
 

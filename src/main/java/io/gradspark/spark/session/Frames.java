@@ -1,4 +1,4 @@
-package io.gradspark.spark;
+package io.gradspark.spark.session;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -30,9 +30,9 @@ import javax.crypto.spec.SecretKeySpec;
  * itself (over Spark's channel, encrypted there too); the connection's first bytes carry only a
  * hash of it, which proves the task holds it and gives nothing of the key away.
  */
-final class Frames {
-  static final int SECRET_BYTES = 32;
-  static final int NONCE_BYTES = 16;
+public final class Frames {
+  public static final int SECRET_BYTES = 32;
+  public static final int NONCE_BYTES = 16;
   private static final int TAG_BITS = 128;
   /** The largest frame accepted: vectors travel in chunks far smaller ({@link ExchangeTask}). */
   private static final int MAX_FRAME = 1 << 24;
@@ -54,7 +54,7 @@ final class Frames {
    * Frames over socket: key null for plain frames; driver: whether this is the driver's end (the
    * two directions' nonces differ in their first byte).
    */
-  Frames(Socket socket, byte[] key, boolean driver) throws IOException {
+  public Frames(Socket socket, byte[] key, boolean driver) throws IOException {
     this(socket, input(socket), key, driver);
   }
 
@@ -64,7 +64,7 @@ final class Frames {
   }
 
   /** As above, over an input stream already opened on the socket (the hello was read from it). */
-  Frames(Socket socket, PushbackInputStream raw, byte[] key, boolean driver) throws IOException {
+  public Frames(Socket socket, PushbackInputStream raw, byte[] key, boolean driver) throws IOException {
     this.socket = socket;
     this.raw = raw;
     this.in = new DataInputStream(raw);
@@ -74,7 +74,7 @@ final class Frames {
   }
 
   /** The hash of the session's secret that a task presents when it connects. */
-  static byte[] authToken(byte[] secret) {
+  public static byte[] authToken(byte[] secret) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
       d.update("gradspark step session: auth".getBytes(StandardCharsets.US_ASCII));
@@ -85,7 +85,7 @@ final class Frames {
   }
 
   /** The AES-256 key of one connection: HMAC-SHA256(secret, partition || the task's nonce). */
-  static byte[] connectionKey(byte[] secret, int partition, byte[] nonce) {
+  public static byte[] connectionKey(byte[] secret, int partition, byte[] nonce) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret, "HmacSHA256"));
@@ -98,13 +98,13 @@ final class Frames {
   }
 
   /** Starts the next outgoing message: write it to the stream returned, then {@link #send}. */
-  DataOutputStream message() {
+  public DataOutputStream message() {
     message.reset();
     return messageData;
   }
 
   /** Sends the message written since {@link #message} as one frame. */
-  void send() throws IOException {
+  public void send() throws IOException {
     messageData.flush();
     sendFrame(message.array(), message.size());
   }
@@ -137,7 +137,7 @@ final class Frames {
    * is a float number (a float32 training's: lossless, half the bytes; see DoubleArrays), copied
    * once into the frame's bytes (a vector's chunks are most of a step's bytes).
    */
-  void sendDoubles(double[] values, int from, int to) throws IOException {
+  public void sendDoubles(double[] values, int from, int to) throws IOException {
     boolean floats = io.gradspark.DoubleArrays.allFloats(values, from, to);
     byte[] bytes = new byte[(to - from) * (floats ? Float.BYTES : Double.BYTES)];
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -152,7 +152,7 @@ final class Frames {
   }
 
   /** Receives one frame of {@link #sendDoubles} into values[from, to) (its size tells floats). */
-  void receiveDoubles(double[] values, int from, int to) throws IOException {
+  public void receiveDoubles(double[] values, int from, int to) throws IOException {
     byte[] body = receiveFrame();
     ByteBuffer buf = ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     if (body.length == (to - from) * Float.BYTES && to > from) {
@@ -189,7 +189,7 @@ final class Frames {
   }
 
   /** The next frame's message (blocks until it has arrived whole). */
-  DataInputStream receive() throws IOException {
+  public DataInputStream receive() throws IOException {
     byte[] body = receiveFrame();
     return new DataInputStream(new ByteArrayInputStream(body));
   }
@@ -226,7 +226,7 @@ final class Frames {
     }
   }
 
-  void close() {
+  public void close() {
     try {
       socket.close();
     } catch (IOException e) {

@@ -1,4 +1,4 @@
-package io.gradspark.spark;
+package io.gradspark.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

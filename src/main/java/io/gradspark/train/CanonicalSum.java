@@ -1,4 +1,4 @@
-package io.gradspark.spark;
+package io.gradspark.train;
 
 import java.io.Serializable;
 import java.util.TreeMap;
@@ -16,35 +16,50 @@ import java.util.function.BinaryOperator;
  *
  * @param <T> a partial result with an associative (up to round-off) merge, e.g. a gradient sum
  */
-final class CanonicalSum<T> implements Serializable {
+public final class CanonicalSum<T> implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** A serializable merge: {@code left.merge(right)}, may modify and return left. */
-  interface Merge<T> extends BinaryOperator<T>, Serializable {}
+  public interface Merge<T> extends BinaryOperator<T>, Serializable {}
 
   private final int partitions;
   private final Merge<T> merge;
   private final TreeMap<Long, T> nodes = new TreeMap<>(); // key: level << 32 | index
 
-  CanonicalSum(int partitions, Merge<T> merge) {
+  public CanonicalSum(int partitions, Merge<T> merge) {
     this.partitions = partitions;
     this.merge = merge;
   }
 
+  /**
+   * The results of partitions 0..P-1 (by index) merged in the canonical order; a single one (P = 1,
+   * or a root the tasks of a tree merged in that order already) as it is.
+   */
+  public static <T> T merged(T[] byPartition, Merge<T> merge) {
+    if (byPartition.length == 1) {
+      return byPartition[0];
+    }
+    CanonicalSum<T> sum = new CanonicalSum<>(byPartition.length, merge);
+    for (int p = 0; p < byPartition.length; p++) {
+      sum.add(p, byPartition[p]);
+    }
+    return sum.result();
+  }
+
   /** Adds partition p's result (leaf p) and returns this. */
-  CanonicalSum<T> add(int p, T value) {
+  public CanonicalSum<T> add(int p, T value) {
     insert(0, p, value);
     return this;
   }
 
   /** Adds every node of other into this and returns this. */
-  CanonicalSum<T> merge(CanonicalSum<T> other) {
+  public CanonicalSum<T> merge(CanonicalSum<T> other) {
     other.nodes.forEach((key, value) -> insert((int) (key >>> 32), (int) (long) key, value));
     return this;
   }
 
   /** The combined value of all P partitions; refuses if some partition is missing. */
-  T result() {
+  public T result() {
     int level = 0;
     while ((1L << level) < partitions) {
       level++;

@@ -1,4 +1,4 @@
-package io.gradspark.spark;
+package io.gradspark.spark.session;
 
 import io.gradspark.nn.Network;
 import io.gradspark.nn.Precision;
@@ -41,16 +41,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * the merged sum (of its own sum in a star; none for an empty sum). The scalars of a sum go
  * through {@link #writeSum}/{@link #readSum}, the one place that knows a sum's fields.
  */
-final class ExchangeTask {
+public final class ExchangeTask {
   /** Values per chunk frame (256 KiB). */
-  static final int CHUNK = 1 << 15;
+  public static final int CHUNK = 1 << 15;
   /** A down header's seq that ends the session. */
-  static final long STOP = -1;
+  public static final long STOP = -1;
 
   private ExchangeTask() {}
 
   /** What a task learns from Spark: where it is, who the others are, whether it was killed. */
-  interface Peers {
+  public interface Peers {
     /** The host this task's executor listens on (its server binds there). */
     String host();
 
@@ -62,13 +62,13 @@ final class ExchangeTask {
   }
 
   /** A session's settings, as a task gets them. */
-  record Setup(String driverHost, int driverPort, byte[] secret, boolean encrypt, boolean star,
+  public record Setup(String driverHost, int driverPort, byte[] secret, boolean encrypt, boolean star,
       Network net, BatchSchedule schedule, long idleNanos, long connectMillis)
       implements java.io.Serializable {}
 
   /** Runs partition part's task of the session until the session ends. */
-  static void run(Setup s, Part part, int partitions, Peers peers) throws Exception {
-    int t = part.index();
+  public static void run(Setup s, SessionWork work, int partitions, Peers peers) throws Exception {
+    int t = work.index();
     ExchangeTree tree = new ExchangeTree(partitions, s.star());
     int[] others = tree.peers(t);
     int higher = 0;
@@ -140,7 +140,7 @@ final class ExchangeTask {
       }
       java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
       all.forEach(f -> f.countInto(bytes));
-      steps(s, part, tree, peers, driver, links, bytes);
+      steps(s, work, tree, peers, driver, links, bytes);
     } finally {
       if (server != null) {
         server.close();
@@ -193,9 +193,9 @@ final class ExchangeTask {
    * The step loop: until the driver stops the session, its link ends, or no step comes for the
    * setup's idle time. links[j]: the link to task j (tree); bytes: all of this task's links.
    */
-  private static void steps(Setup s, Part part, ExchangeTree tree, Peers peers, Frames driver,
+  private static void steps(Setup s, SessionWork work, ExchangeTree tree, Peers peers, Frames driver,
       Frames[] links, java.util.concurrent.atomic.AtomicLong bytes) throws Exception {
-    int t = part.index();
+    int t = work.index();
     int w = s.net().numParams();
     int p = tree.partitions();
     int lo = tree.from(t, w);
@@ -242,9 +242,10 @@ final class ExchangeTask {
           in[j].awaitChunks(chunks(tree.to(j, w) - tree.from(j, w)), peers);
         }
         long start = System.nanoTime();
-        GradientSum own = SparkEngine.partitionSum(s.net(), s.schedule(), params, part, epoch,
-            step);
-        Precision precision = s.net().precision();
+        GradientSum own = work.compute(params, epoch, step);
+        // a step's sums add in the training's precision; an evaluation's (step < 0) in double, as
+        // the driver of a star merges them
+        Precision precision = step < 0 ? Precision.FLOAT64 : s.net().precision();
         long nanos = System.nanoTime() - start;
         boolean has = own.count() > 0;
         // the sums: segment j of this task's to task j, and this task's segment of all merged
@@ -338,10 +339,10 @@ final class ExchangeTask {
   }
 
   /** A sum's scalars as they came with it: loss sum, count, weight sum, nanos, link bytes. */
-  record Summed(double loss, long count, double weight, long nanos, long busiest) {}
+  public record Summed(double loss, long count, double weight, long nanos, long busiest) {}
 
   /** Reads a sum's scalars from rest. */
-  static Summed readSum(DataInputStream rest) throws IOException {
+  public static Summed readSum(DataInputStream rest) throws IOException {
     return new Summed(rest.readDouble(), rest.readLong(), rest.readDouble(), rest.readLong(),
         rest.readLong());
   }
@@ -354,14 +355,14 @@ final class ExchangeTask {
   }
 
   /** Sends values in chunk frames. */
-  static void sendVector(Frames f, double[] values) throws IOException {
+  public static void sendVector(Frames f, double[] values) throws IOException {
     for (int from = 0; from < values.length; from += CHUNK) {
       f.sendDoubles(values, from, Math.min(values.length, from + CHUNK));
     }
   }
 
   /** Receives a vector of values.length values sent by {@link #sendVector}. */
-  static void receiveVector(Frames f, double[] values) throws IOException {
+  public static void receiveVector(Frames f, double[] values) throws IOException {
     for (int from = 0; from < values.length; from += CHUNK) {
       f.receiveDoubles(values, from, Math.min(values.length, from + CHUNK));
     }
@@ -372,13 +373,13 @@ final class ExchangeTask {
   }
 
   /** A message's header: its seq and what follows the value count. */
-  record Header(long seq, int values, DataInputStream rest) {}
+  public record Header(long seq, int values, DataInputStream rest) {}
 
   /**
    * The next message's header from f, refusing a value count that is neither negative (no
    * values) nor width; what names the message in the refusal.
    */
-  static Header receiveHeader(Frames f, int width, String what) throws IOException {
+  public static Header receiveHeader(Frames f, int width, String what) throws IOException {
     DataInputStream m = f.receive();
     long seq = m.readLong();
     int n = m.readInt();

@@ -1,0 +1,154 @@
+package io.gradspark.spark;
+
+import io.gradspark.data.RowBlock;
+import io.gradspark.eval.Evaluation;
+import io.gradspark.nn.Blas;
+import io.gradspark.nn.Network;
+import io.gradspark.spark.session.SessionWork;
+import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.Batches;
+import io.gradspark.train.DataSplit;
+import io.gradspark.train.GradientSum;
+
+/**
+ * What one partition's task computes, on its executor, whatever carries the result to the driver
+ * (a job per step, a tree job, a step session): the loss and gradient sums of the rows of a batch
+ * that its training part holds, and the evaluation sums of its validation and test parts. Every
+ * step path calls {@link #of}, so they all add the same rows in the same order.
+ *
+ * <p>A step session's tasks get one PartitionSum each (the training part with the validation and
+ * test parts of the same index, cached alongside it) and answer every message with a {@link
+ * GradientSum}: a step's sums for a step number k >= 0, an evaluation's for {@link
+ * #evaluationStep}, its sums in the shape of a gradient sum so that the session's exchange (star
+ * or tree) carries and merges it as it does a step's: loss sum and row count as they are, the
+ * confusion counts in the first classes² values (exact as doubles below 2^53), the rest zeros.
+ * Merged in the canonical order and read back by {@link #evaluation(GradientSum, int)}, that is
+ * {@link Evaluation#merge} in the canonical order, bit for bit, as a job's evaluation merges it.
+ */
+final class PartitionSum implements SessionWork {
+  private final Network net;
+  private final BatchSchedule schedule;
+  private final Part train;
+  private final Part validation;
+  private final Part test;
+  /** The driver's BLAS, installed before the task's arithmetic. */
+  private final Blas.Choice blas;
+
+  /**
+   * A task's work over its training part and the validation and test parts (null: none), on
+   * the driver's BLAS.
+   */
+  PartitionSum(Network net, BatchSchedule schedule, Blas.Choice blas, Part train,
+      Part validation, Part test) {
+    this.net = net;
+    this.schedule = schedule;
+    this.blas = blas;
+    this.train = train;
+    this.validation = validation;
+    this.test = test;
+  }
+
+  @Override
+  public int index() {
+    return train.index();
+  }
+
+  /**
+   * A step session's answer to a message: step >= 0, the sums of batch (epoch, step); else the
+   * evaluation of the split {@link #evaluationStep} names, in a gradient sum's shape.
+   */
+  @Override
+  public GradientSum compute(double[] params, int epoch, int step) {
+    Blas.use(blas); // the driver's BLAS, whatever this executor would pick on its own
+    if (step >= 0) {
+      return of(net, schedule, params, train, epoch, step);
+    }
+    DataSplit split = DataSplit.values()[-1 - step];
+    Part part = switch (split) {
+      case TRAIN -> train;
+      case VALIDATION -> validation;
+      case TEST -> test;
+    };
+    if (part == null) {
+      throw new IllegalStateException("partition " + index() + " holds no " + split + " rows");
+    }
+    Evaluation ev = new Evaluation(net.classes());
+    Batches.evaluate(net, params, part.block(), ev);
+    if (ev.count() == 0) {
+      return new GradientSum();
+    }
+    double[] values = new double[net.numParams()];
+    long[] confusion = ev.confusionCounts();
+    for (int i = 0; i < confusion.length; i++) {
+      values[i] = confusion[i];
+    }
+    return new GradientSum(ev.lossSum(), ev.count(), ev.count(), values);
+  }
+
+  /** The step number that asks a session's tasks for split's evaluation (negative). */
+  static int evaluationStep(DataSplit split) {
+    return -1 - split.ordinal();
+  }
+
+  /**
+   * Whether a network's evaluation fits a step session's messages: its classes² confusion counts
+   * within the W values of a gradient sum (true for any network whose last layer has at least
+   * classes - 1 inputs).
+   */
+  static boolean evaluatesInSession(Network net) {
+    long classes = net.classes();
+    return classes * classes <= net.numParams();
+  }
+
+  /** The evaluation a session's merged sum carries (see the class comment). */
+  static Evaluation evaluation(GradientSum merged, int classes) {
+    long[] confusion = new long[classes * classes];
+    if (merged.count() > 0) {
+      for (int i = 0; i < confusion.length; i++) {
+        confusion[i] = (long) merged.grad()[i];
+      }
+    }
+    return Evaluation.of(classes, merged.lossSum(), merged.count(), confusion);
+  }
+
+  /**
+   * Per-thread scratch of a task: the batch matrix, labels, ids and layer buffers, reused from step
+   * to step (tasks run one per thread; the gradient array is not reused: it is the task's result).
+   */
+  private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
+
+  private record Scratch(String key, int[] ids, double[] x, double[] y, double[] w,
+      Network.Workspace ws) {
+    /** For up to `rows` ids, computed in passes of at most Batches.CHUNK rows. */
+    static Scratch of(Network net, int rows) {
+      String key = net.describe() + "/" + rows;
+      Scratch s = SCRATCH.get();
+      if (s == null || !s.key.equals(key)) {
+        int m = Batches.matrixRows(rows);
+        s = new Scratch(key, new int[rows], new double[m * net.inputSize()], new double[m],
+            new double[m], net.workspace(m));
+        SCRATCH.set(s);
+      }
+      return s;
+    }
+  }
+
+  /** Loss and gradient sums of the rows of batch (epoch, step) that this part holds. */
+  static GradientSum of(
+      Network net, BatchSchedule schedule, double[] params, Part part, int epoch, int step) {
+    RowBlock block = part.block();
+    int lo = part.firstId();
+    // a partition holds at most its own rows of a batch, computed CHUNK rows at a time: a full
+    // batch of 60,000 MNIST rows would otherwise be a 376 MB matrix per task
+    Scratch s = Scratch.of(net, Math.max(1, Math.min(schedule.batchSize(), block.rows())));
+    int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids());
+    if (n == 0) {
+      return new GradientSum();
+    }
+    double[] grad = new double[net.numParams()];
+    double loss = Batches.gradient(net, params, block, lo, s.ids(), n, s.x(), s.y(), s.w(), grad,
+        s.ws(), schedule.seed(), epoch);
+    return new GradientSum(loss, n, Batches.weightSum(block, lo, s.ids(), n), grad,
+        net.precision());
+  }
+}
