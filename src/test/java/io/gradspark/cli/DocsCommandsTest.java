@@ -38,8 +38,14 @@ class DocsCommandsTest {
   @TempDir
   static Path tmp;
 
-  /** A command of the docs: where it is and its arguments after the launcher. */
-  record Command(String where, List<String> args, boolean runnable) {}
+  /**
+   * A command of the docs: where it is, its arguments after the launcher, and the files its block
+   * shows being made or listed ({@code cat gc.conf}, {@code > gc.conf}), which need not exist.
+   */
+  record Command(String where, List<String> args, boolean runnable, Set<String> shown) {}
+
+  private static final java.util.regex.Pattern SHOWN =
+      java.util.regex.Pattern.compile("(?:\\bcat\\s+(?:>\\s*)?|>\\s*)([\\w./-]+)");
 
   /** Shell words of a logical line: quotes removed, a word starting with # ends the line. */
   static List<String> words(String line) {
@@ -81,6 +87,11 @@ class DocsCommandsTest {
   static List<Command> commands(Docs.Block b) {
     List<Command> out = new ArrayList<>();
     String text = b.text().replace("\\\n", " ");
+    Set<String> shown = new TreeSet<>();
+    java.util.regex.Matcher m = SHOWN.matcher(text);
+    while (m.find()) {
+      shown.add(m.group(1));
+    }
     int n = 0;
     for (String line : text.split("\n")) {
       n++;
@@ -111,11 +122,21 @@ class DocsCommandsTest {
         }
         args.add(word);
       }
-      out.add(new Command(b.where() + " (line " + n + ")", args, b.marker().equals("runnable")));
+      out.add(new Command(b.where() + " (line " + n + ")", args, b.marker().equals("runnable"),
+          shown));
     }
     return out;
   }
 
+  /** An inline code span that is a whole command line: `train --config conf/x.conf ...`. */
+  private static final java.util.regex.Pattern INLINE = java.util.regex.Pattern.compile(
+      "`((?:submit/gradspark )?(?:train|evaluate|predict|export|gradcheck|bench|repeat|sweep"
+          + "|report) --[^`]*)`");
+
+  /**
+   * The command lines of the docs: in shell blocks, and in inline code spans of the prose (which
+   * may wrap lines) unless they show a synopsis (brackets, "...", or a placeholder in capitals).
+   */
   static List<Command> allCommands() {
     List<Command> all = new ArrayList<>();
     for (Path page : Docs.all()) {
@@ -124,15 +145,52 @@ class DocsCommandsTest {
           all.addAll(commands(b));
         }
       }
+      String prose = String.join("\n", Docs.proseLines(page)).replaceAll("\\s*\\n\\s*", " ");
+      java.util.regex.Matcher m = INLINE.matcher(prose);
+      while (m.find()) {
+        String span = m.group(1);
+        if (span.contains("[") || span.contains("...") || span.matches(".*\\b[A-Z]+\\b.*")) {
+          continue;
+        }
+        List<String> w = words(span.replaceFirst("^submit/gradspark ", ""));
+        all.add(new Command(page + ": `" + span + "`", w, false, Set.of(INLINE_SPAN)));
+      }
     }
     return all;
   }
 
+  /**
+   * Marks a command from an inline code span, which may name options without the command's
+   * required ones ("`repeat --trials`"): a missing parameter is then not an error, but every
+   * option it names must be one its command has.
+   */
+  static final String INLINE_SPAN = "<inline>";
+
+  static String checkMention(List<String> args) {
+    CommandLine sub = new CommandLine(new Main()).getSubcommands().get(args.get(0));
+    if (sub == null) {
+      return "no command " + args.get(0);
+    }
+    List<String> unknown = new ArrayList<>();
+    for (String a : args) {
+      if (a.startsWith("--") && sub.getCommandSpec().findOption(a.replaceFirst("=.*", "")) == null) {
+        unknown.add(a);
+      }
+    }
+    return unknown.isEmpty() ? "" : args.get(0) + " has no option " + unknown;
+  }
+
   /** What is wrong with a command line, or "" when it parses and names what exists. */
   static String check(List<String> args) {
+    return check(args, Set.of());
+  }
+
+  static String check(List<String> args, Set<String> shown) {
     CommandLine.ParseResult parsed;
     try {
       parsed = new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
+    } catch (CommandLine.MissingParameterException e) {
+      return shown.contains(INLINE_SPAN) ? checkMention(args) : e.getMessage();
     } catch (CommandLine.ParameterException e) {
       return e.getMessage();
     }
@@ -145,7 +203,7 @@ class DocsCommandsTest {
       for (String value : o.stringValues()) {
         switch (o.longestName()) {
           case "--config", "--baseline" -> {
-            if (!Files.isRegularFile(Path.of(value))) {
+            if (!Files.isRegularFile(Path.of(value)) && !shown.contains(value)) {
               wrong.add(o.longestName() + " " + value + ": no such file");
             }
           }
@@ -170,7 +228,7 @@ class DocsCommandsTest {
     List<String> wrong = new ArrayList<>();
     Set<String> used = new TreeSet<>();
     for (Command c : commands) {
-      String problem = check(c.args());
+      String problem = check(c.args(), c.shown());
       used.add(c.args().get(0));
       if (!problem.isEmpty()) {
         wrong.add(c.where() + ": gradspark " + String.join(" ", c.args()) + "\n  " + problem);
@@ -179,7 +237,7 @@ class DocsCommandsTest {
     System.out.println(commands.size() + " command lines of the docs parsed; commands shown: "
         + used);
     assertEquals(List.of(), wrong, String.join("\n", wrong));
-    assertTrue(commands.size() > 30, "the docs' commands are found: " + commands.size());
+    assertTrue(commands.size() >= 30, "the docs' commands are found: " + commands.size());
     assertTrue(used.containsAll(Set.of("train", "evaluate", "predict", "export", "gradcheck",
         "bench", "repeat", "sweep", "report")), "every command is shown somewhere: " + used);
   }
@@ -195,6 +253,10 @@ class DocsCommandsTest {
     assertTrue(check(List.of("train", "--config", "conf/mnist.conf", "--set", "data=5"))
         .contains("data"));
     assertTrue(check(List.of("train", "--config", "conf/nope.conf")).contains("no such file"));
+    assertEquals("", check(List.of("train", "--config", "gc.conf"), Set.of("gc.conf")));
+    assertEquals("", check(List.of("repeat", "--trials"), Set.of(INLINE_SPAN)));
+    assertTrue(check(List.of("repeat", "--trails"), Set.of(INLINE_SPAN)).contains("--trails"));
+    assertTrue(check(List.of("repeat", "--trials"), Set.of()).contains("--trials"));
     assertTrue(check(List.of("sweep", "--config", "conf/mnist.conf", "--grid",
         "optimizer.rate=0.1,0.2")).contains("optimizer.rate"));
     assertEquals(List.of("train", "--set", "a=b c", "--out", "x"),
@@ -205,6 +267,9 @@ class DocsCommandsTest {
             + "  target/gradspark-0.1.0-SNAPSHOT.jar train --config c.conf\n", "");
     List<Command> found = commands(block);
     assertEquals(2, found.size());
+    assertEquals(Set.of(), found.get(0).shown());
+    assertEquals(Set.of("gc.conf"), commands(new Docs.Block(Path.of("x.md"), 1, "", "$ cat gc.conf\n"
+        + "a = 1\n$ submit/gradspark gradcheck --config gc.conf\n", "")).get(0).shown());
     assertEquals(List.of("train", "--config", "conf/mnist.conf", "--set", "a=1"),
         found.get(0).args());
     assertEquals(List.of("train", "--config", "c.conf"), found.get(1).args());

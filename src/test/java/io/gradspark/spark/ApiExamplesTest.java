@@ -82,7 +82,7 @@ class ApiExamplesTest {
     for (int r = 0; r < test.rows(); r++) {
       s.append((int) test.label(r));
       for (int j = 0; j < test.cols(); j++) {
-        s.append(',').append(Math.round(test.feature(r, j) * 255));
+        s.append(',').append((int) test.feature(r, j));  // IdxSource keeps raw pixels
       }
       s.append('\n');
     }
@@ -95,7 +95,7 @@ class ApiExamplesTest {
     for (int r = 0; r < b.rows(); r++) {
       double[] x = new double[b.cols()];
       for (int j = 0; j < b.cols(); j++) {
-        x[j] = Math.round(b.feature(r, j) * 255);
+        x[j] = b.feature(r, j);  // raw pixels 0..255, as IdxSource gives them
       }
       rows.add(RowFactory.create(b.label(r), Vectors.dense(x)));
     }
