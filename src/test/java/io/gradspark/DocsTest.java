@@ -37,45 +37,72 @@ class DocsTest {
   private static final Path REFERENCE = Path.of("src/main/resources/reference.conf");
   private static final int README_MAX_LINES = 220;
 
-  @Test
-  void everyRelativeLinkResolvesToAFileAndAnchor() {
+  /** The relative links of a page that do not resolve; counts every relative link in checked. */
+  static List<String> brokenLinks(Path page, int[] checked) {
     List<String> broken = new ArrayList<>();
-    int checked = 0;
-    for (Path page : Docs.all()) {
-      List<String> lines = Docs.proseLines(page);
-      for (int i = 0; i < lines.size(); i++) {
-        Matcher m = LINK.matcher(CODE_SPAN.matcher(lines.get(i)).replaceAll(""));
-        while (m.find()) {
-          String target = m.group(1);
-          if (target.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
-            continue; // https:, mailto:
-          }
-          checked++;
-          String where = page + ":" + (i + 1) + ": (" + target + ")";
-          int hash = target.indexOf('#');
-          String file = hash < 0 ? target : target.substring(0, hash);
-          Path resolved = file.isEmpty() ? page.toAbsolutePath()
-              : page.toAbsolutePath().getParent().resolve(file).normalize();
-          if (!Files.exists(resolved)) {
-            broken.add(where + " no such file " + resolved);
-          } else if (!resolved.startsWith(Path.of("").toAbsolutePath())) {
-            broken.add(where + " leaves the repository");
-          } else if (hash >= 0) {
-            String anchor = target.substring(hash + 1);
-            if (!resolved.toString().endsWith(".md")) {
-              broken.add(where + " an anchor into a file that is not markdown");
-            } else if (!Docs.anchors(Path.of("").toAbsolutePath().relativize(resolved))
-                .contains(anchor)) {
-              broken.add(where + " no heading or id '" + anchor + "' in " + resolved
-                  + "; it has " + Docs.anchors(Path.of("").toAbsolutePath().relativize(resolved)));
-            }
+    Path root = Path.of("").toAbsolutePath();
+    List<String> lines = Docs.proseLines(page);
+    for (int i = 0; i < lines.size(); i++) {
+      Matcher m = LINK.matcher(CODE_SPAN.matcher(lines.get(i)).replaceAll(""));
+      while (m.find()) {
+        String target = m.group(1);
+        if (target.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+          continue; // https:, mailto:
+        }
+        checked[0]++;
+        String where = page + ":" + (i + 1) + ": (" + target + ")";
+        int hash = target.indexOf('#');
+        String file = hash < 0 ? target : target.substring(0, hash);
+        Path resolved = file.isEmpty() ? page.toAbsolutePath()
+            : page.toAbsolutePath().getParent().resolve(file).normalize();
+        if (!Files.exists(resolved)) {
+          broken.add(where + " no such file " + resolved);
+        } else if (!resolved.startsWith(root)) {
+          broken.add(where + " leaves the repository");
+        } else if (hash >= 0) {
+          String anchor = target.substring(hash + 1);
+          Set<String> anchors = resolved.toString().endsWith(".md")
+              ? Docs.anchors(root.relativize(resolved)) : Set.of();
+          if (!anchors.contains(anchor)) {
+            broken.add(where + " no heading or id '" + anchor + "' in " + resolved
+                + "; it has " + anchors);
           }
         }
       }
     }
-    System.out.println(checked + " relative links checked, " + broken.size() + " broken");
+    return broken;
+  }
+
+  @Test
+  void everyRelativeLinkResolvesToAFileAndAnchor() {
+    List<String> broken = new ArrayList<>();
+    int[] checked = {0};
+    for (Path page : Docs.all()) {
+      broken.addAll(brokenLinks(page, checked));
+    }
+    System.out.println(checked[0] + " relative links checked, " + broken.size() + " broken");
     assertEquals(List.of(), broken, String.join("\n", broken));
-    assertTrue(checked > 100, "the link pattern finds the docs' links: " + checked);
+    assertTrue(checked[0] > 100, "the link pattern finds the docs' links: " + checked[0]);
+  }
+
+  @Test
+  void theLinkCheckFindsAMissingFileAndAMissingAnchor() throws Exception {
+    Path page = Files.createTempFile(Docs.PAGES, "links-", ".md");
+    try {
+      Files.writeString(page, String.join("\n", "# A page", "",
+          "[ok](settings.md#training) [ok too](#a-page) [web](https://spark.apache.org)",
+          "[gone](nope.md) [no anchor](settings.md#no-such-heading) `[code](nope2.md)`",
+          "```", "[in a block](nope3.md)", "```", ""));
+      int[] checked = {0};
+      List<String> broken = brokenLinks(Path.of("").toAbsolutePath().relativize(
+          page.toAbsolutePath()), checked);
+      assertEquals(4, checked[0]);
+      assertEquals(2, broken.size(), String.join("\n", broken));
+      assertTrue(broken.get(0).contains("nope.md") && broken.get(1).contains("no-such-heading"),
+          String.join("\n", broken));
+    } finally {
+      Files.delete(page);
+    }
   }
 
   @Test
