@@ -5,23 +5,26 @@
  * over TCP on the engine's {@link io.gradspark.spark.session.StepSession.Server}); the tasks'
  * side is {@code SessionTasks} (the barrier job's function) and {@link
  * io.gradspark.spark.session.ExchangeTask} over TCP (star or tree, {@link
- * io.gradspark.spark.session.ExchangeTree} placing the canonical tree's merges on the tasks);
+ * io.gradspark.spark.session.ExchangeTree} cutting the vector into segments whose canonical merges
+ * run on the tasks);
  * framing, sealing and the membership proof are {@link io.gradspark.spark.session.Frames} and
  * {@link io.gradspark.spark.session.HelloServer}. What a task computes is not here: the engine
- * hands each task a {@link io.gradspark.spark.session.SessionWork}, and merges a star's sums in
- * the canonical order itself.
+ * hands each task a {@link io.gradspark.spark.session.SessionWork}; the session merges the sums
+ * in the canonical order ({@code io.gradspark.train.CanonicalSum}), on the driver for a star and
+ * a segment on each task for a tree.
  *
  * <p>Threat model. <b>Who can connect:</b> anyone who can reach a listening socket: the driver's
  * step server on {@code spark.driver.bindAddress} (a fixed {@code training.sessions.port} or any
- * free port), and while a session's links form, a merging task's port on its executor's host as
+ * free port), and while a session's links form, in a tree each task's port on its executor's host as
  * Spark reports it in the barrier task infos (announced through Spark's barrier {@code
- * allGather}, closed once its children have connected); nowhere Spark itself does not listen.
+ * allGather}, closed once the tasks it expects have connected); nowhere Spark itself does not listen.
  * <b>What the secret proves:</b> each session draws a random 256-bit secret, which reaches its
  * tasks only inside the tasks themselves, over Spark's own channel (authenticated with {@code
  * spark.authenticate}, encrypted with {@code spark.network.crypto.enabled}). Every connection,
  * task to driver and task to task, opens with a hash of the secret, the sender's partition and a
  * nonce; a listener keeps only a connection whose hash is right and whose partition it expects
- * (the driver: the tasks that send to it; a task: exactly its node's senders, once each). The
+ * (the driver: each task of the session; a task: each higher partition of the session, once
+ * each). The
  * hash proves knowledge of the secret and gives nothing of a key away. <b>What is sealed:</b>
  * with {@code spark.network.crypto.enabled}, as Spark's own traffic, every frame is sealed with
  * AES-GCM under a key of the connection's own (HMAC-SHA256 of the secret, the partition and the
