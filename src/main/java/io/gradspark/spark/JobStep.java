@@ -105,7 +105,7 @@ abstract class JobStep implements StepPath {
     @Override
     Merged run(StepFunction f, long slot) {
       PartResult[] results = new PartResult[partitions];
-      sc.sc().runJob(train.rdd(), f, allPartitions, new Collect(results),
+      sc.sc().runJob(train.rdd(), f, allPartitions, new Collect<>(results),
           scala.reflect.ClassTag$.MODULE$.apply(PartResult.class));
       CanonicalSum<GradientSum> sum = new CanonicalSum<>(partitions, GradientSum::merge);
       long compute = 0;
@@ -263,19 +263,22 @@ abstract class JobStep implements StepPath {
     }
   }
 
-  /** Stores each partition's result at its index, as it arrives (on the driver). */
-  private static final class Collect
-      extends scala.runtime.AbstractFunction2<Object, PartResult, scala.runtime.BoxedUnit>
+  /**
+   * runJob's result handler: stores each partition's result at its index, as it arrives (on the
+   * driver).
+   */
+  static final class Collect<T>
+      extends scala.runtime.AbstractFunction2<Object, T, scala.runtime.BoxedUnit>
       implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
-    private final transient PartResult[] results;
+    private final transient T[] results;
 
-    Collect(PartResult[] results) {
+    Collect(T[] results) {
       this.results = results;
     }
 
     @Override
-    public scala.runtime.BoxedUnit apply(Object index, PartResult r) {
+    public scala.runtime.BoxedUnit apply(Object index, T r) {
       results[(Integer) index] = r;
       return scala.runtime.BoxedUnit.UNIT;
     }

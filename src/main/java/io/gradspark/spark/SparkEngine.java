@@ -711,7 +711,7 @@ public final class SparkEngine implements GradientEngine {
     sc.setJobDescription("executor BLAS");
     String[] seen = new String[partitions];
     sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), InstalledBlas.INSTANCE, allPartitions,
-        new Gather(seen), scala.reflect.ClassTag$.MODULE$.apply(String.class));
+        new JobStep.Collect<>(seen), scala.reflect.ClassTag$.MODULE$.apply(String.class));
     return String.join("; ", new java.util.TreeSet<>(java.util.Arrays.asList(seen)));
   }
 
@@ -728,23 +728,6 @@ public final class SparkEngine implements GradientEngine {
     }
   }
 
-  /** Stores each task's string at its partition index (on the driver). */
-  private static final class Gather
-      extends scala.runtime.AbstractFunction2<Object, String, scala.runtime.BoxedUnit>
-      implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    private final transient String[] into;
-
-    Gather(String[] into) {
-      this.into = into;
-    }
-
-    @Override
-    public scala.runtime.BoxedUnit apply(Object index, String s) {
-      into[(Integer) index] = s;
-      return scala.runtime.BoxedUnit.UNIT;
-    }
-  }
 
   /**
    * E.g. "spark local[2], 2 partitions, steps in a session (tasks kept from step to step)"; with a
