@@ -22,7 +22,7 @@ class SignalIT {
   Path tmp;
 
   private static final String[] LONG_RUN = {"--config", "conf/experiments/moons.conf",
-      "--set", "training.epochs=200", "--set", "training.partitions=2",
+      "--set", "training.epochs=2000", "--set", "training.partitions=2",
       "--set", "training.checkpoint-every=\"40 steps\"", "--master", "local[2]"};
 
   private static String[] args(String command, String[] base, String... more) {
@@ -216,7 +216,7 @@ class SignalIT {
   void sigtermStopsRepeatWithNothingWritten() throws Exception {
     Path out = tmp.resolve("rep");
     Process p = Launcher.start(tmp.resolve("rep.log"), env(), "repeat", "--config",
-        "conf/experiments/moons.conf", "--trials", "2", "--set", "training.epochs=200",
+        "conf/experiments/moons.conf", "--trials", "2", "--set", "training.epochs=2000",
         "--master", "local[2]", "--out", out.toString());
     long deadline = System.currentTimeMillis() + 120_000;
     while (p.isAlive() && !Files.readString(tmp.resolve("rep.log")).contains("epoch 1/")
