@@ -48,13 +48,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Gradspark on a real Spark standalone cluster on this machine: submit/local-cluster starts a
- * Master and two Workers (separate JVMs, loopback only, authentication on with a generated
- * secret); submit/gradspark trains on it in client mode. The cluster's model must be bit for bit
- * the model of local[2] with the same partitions: with 4 partitions, more than the 2 task slots,
- * each step is a job; with 2, the steps run in a step session (tasks kept from step to step, in
- * local[2]'s JVM, over TCP to the cluster's driver). With sessions, also when an executor JVM is
- * killed in the middle of the run. The numbers (per-step time, recovery after the kill) are
- * printed at the end.
+ * Master and eight Workers of one core (separate JVMs, loopback only, authentication on with a
+ * generated secret); submit/gradspark trains on it in client mode. The cluster's models must be
+ * bit for bit those of local[N] with the same partitions, for P = 1, 2, 3, 5 and 8 and every
+ * step path (a star or a tree session, over TCP on the cluster and in the JVM on local[8], and a
+ * job per step), each set of trainings one sweep, so one application (executors start once);
+ * and with a session, also when an executor JVM is killed in the middle of the run. The numbers
+ * (per-step time, bytes through the driver, recovery after the kill) are printed at the end.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
@@ -62,16 +62,23 @@ class ClusterIT {
   private static final Path RUNS = DIR.resolve("runs");
   /** Two epochs show every property: the kill falls after the first, the second follows it. */
   private static final int EPOCHS = 2;
-  /** MNIST subsets: 7,000 training rows (55 steps of 128 per epoch), 1,000 val, 2,000 test. */
+  /** MNIST subsets: 7,000 training rows (28 steps of 256 per epoch), 1,000 val, 2,000 test. */
   private static final List<String> CONFIG = List.of("--config", "conf/mnist.conf",
       "--set", "data.train.limit=8000", "--set", "data.validation.holdout=1000",
       "--set", "data.test.limit=2000", "--set", "training.epochs=" + EPOCHS);
+  /** The matrix's P: even and odd trees, and one task. */
+  private static final List<Integer> PARTITIONS = List.of(1, 2, 3, 5, 8);
+  /**
+   * The matrix's trainings: 2,000 rows (8 steps of 256 an epoch) are enough for the order of the
+   * additions; two epochs, so that a session spans epochs and their evaluations.
+   */
+  private static final List<String> MATRIX = List.of("data.train.limit=3000",
+      "data.validation.holdout=1000", "data.test.limit=1000", "training.epochs=2",
+      "training.blas=java");
   /** What train's first line says of a step session over TCP, and of a job per step. */
   private static final String OVER_TCP =
       "steps in a session (tasks kept from step to step, over TCP)";
   private static final String IN_JVM = "steps in a session (tasks kept from step to step)";
-  private static final String JOBS = "a job per step";
-  private static final String STAR = ", exchange star";
   private static final String TREE = ", exchange tree";
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(240);
   /** How the driver (at WARN) reports a lost executor. */
@@ -86,8 +93,6 @@ class ClusterIT {
   private static final Thread hook = new Thread(ClusterIT::cleanUp, "ClusterIT cleanup");
   private static long suiteStart;
   private static boolean cleanedUp;
-  private static Path undisturbedModel;
-  private static JsonNode undisturbedHistory;
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -100,14 +105,14 @@ class ClusterIT {
     Files.createDirectories(RUNS);
 
     long t = System.nanoTime();
-    String out = cluster.start(2);
+    String out = cluster.start(8);
     System.out.println(out);
-    results.put("cluster start (1 Master + 2 Workers registered)", seconds(t) + " s");
+    results.put("cluster start (1 Master + 8 Workers registered)", seconds(t) + " s");
     String url = cluster.masterUrl();
     assertTrue(url.matches("spark://127\\.0\\.0\\.1:\\d+"), url);
     assertTrue(out.contains("submit/gradspark train --config conf/mnist.conf --master " + url),
         "start tells how to submit:\n" + out);
-    assertEquals(2, cluster.workers().size());
+    assertEquals(8, cluster.workers().size());
 
     Path secret = DIR.resolve("secret");
     assertEquals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
@@ -213,75 +218,138 @@ class ClusterIT {
     }
   }
 
+  /**
+   * Every path a step can take, for P = 1, 2, 3, 5 and 8 (even and odd trees, and one task): a
+   * star and a tree session and a job per step, in one application each on local[8] (sessions in
+   * the JVM) and on the cluster's eight executors (sessions over TCP). Within a P every model and
+   * history is bit for bit the same. Plain Java BLAS is forced on the driver: not what the
+   * executors would pick on their own (netlib's default is a native library or the vector API
+   * where either is there), so the cluster's models equal to local[8]'s show that the executors
+   * ran on the driver's choice.
+   */
   @Test
   @Order(2)
-  void theClusterTrainsBitForBitWhatLocalTrains() throws Exception {
-    // plain Java forced on the driver: not what the executors would pick on their own (netlib's
-    // default is a native library or the vector API where either is there), so a cluster model
-    // bit-identical to local[2]'s shows that the executors ran on the driver's choice
-    TrainRun local = run("local[2]", "local[2]", 4, JOBS, "training.blas=java");
-    TrainRun onCluster = run("cluster", cluster.masterUrl(), 4, JOBS, "training.blas=java");
-    assertIdentical(local.out, onCluster.out, "local[2] vs the cluster, a job per step");
-    assertEquals("java", onCluster.summary().path("executor_blas").asText(),
-        "the BLAS the executors installed");
-    results.put("cluster executors' BLAS with training.blas = java (summary executor_blas)",
-        onCluster.summary().path("executor_blas").asText());
-    TrainRun localSession = run("local[2] session", "local[2]", 2, IN_JVM);
-    TrainRun clusterSession = run("cluster session", cluster.masterUrl(), 2, OVER_TCP + STAR,
-        "training.exchange=star");
-    assertIdentical(localSession.out, clusterSession.out,
-        "local[2] vs the cluster, steps in a session (in the JVM vs over TCP, a star)");
-    assertEquals("star", clusterSession.summary().path("exchange").asText());
-    assertEquals(localSession.summary().path("executor_blas").asText(),
-        clusterSession.summary().path("executor_blas").asText(),
-        "the executors on the driver's auto choice, as local[2]'s");
-    // the session spans the training (its evaluations run inside it: StepSessionTest asserts
-    // one session a training); here a start that fails under load starts another, so the count
-    // is reported, not asserted
-    results.put("cluster session: step sessions started for " + EPOCHS + " epochs",
-        clusterSession.summary().path("step_sessions_started").asText());
-    double w = 8.0 * clusterSession.summary().path("parameters").asLong();
-    double driverBytes = clusterSession.summary().path("driver_bytes_per_step").asDouble();
-    assertTrue(driverBytes > 3 * w && driverBytes < 4.4 * w, "a star of 2: " + driverBytes);
-    results.put("cluster session, star of 2: bytes a step through the driver",
-        String.format(Locale.ROOT, "%.0f (%.2f W*8)", driverBytes, driverBytes / w));
-    undisturbedModel = clusterSession.out.resolve("model.npz");
-    undisturbedHistory = clusterSession.history();
-    results.put("cluster per step, step session over TCP (train_seconds / steps)",
-        perStep(clusterSession.summary()));
-    results.put("local[2] per step, step session in the JVM (train_seconds / steps)",
-        perStep(localSession.summary()));
-
-    JsonNode l = local.summary();
-    JsonNode c = onCluster.summary();
-    assertEquals(cluster.masterUrl(), c.path("master").asText());
-    assertEquals(4, c.path("partitions").asInt());
-    assertEquals(l.path("blas").asText(), c.path("blas").asText());
-    results.put("local[2] per step (train_seconds / steps)", perStep(l));
-    results.put("cluster per step (train_seconds / steps)", perStep(c));
-    if (c.has("seconds_to_first_step")) {
-      results.put("seconds to first step: local[2] / cluster", String.format(Locale.ROOT,
-          "%.1f s / %.1f s", l.path("seconds_to_first_step").asDouble(),
-          c.path("seconds_to_first_step").asDouble()));
+  void everyStepPathAndPartitioningOnTheClusterIsBitForBitLocals() throws Exception {
+    Map<String, Path> local = sweep("local[8] matrix", "local[8]");
+    Map<String, Path> onCluster = sweep("cluster matrix", cluster.masterUrl());
+    assertEquals(local.keySet(), onCluster.keySet());
+    for (int p : PARTITIONS) {
+      Path reference = local.get(point(p, "-", false));
+      for (String key : local.keySet()) {
+        if (key.startsWith(p + " ")) {
+          assertIdentical(reference, local.get(key), "local[8] " + key + " vs jobs");
+          assertIdentical(reference, onCluster.get(key), "cluster " + key + " vs local[8] jobs");
+        }
+      }
     }
-    results.put("cluster model vs local[2] model", "bit-identical (W and b of every layer)");
-    results.put("cluster executors (tasks run)", checkExecutors(c.path("blas").asText()));
+    results.put("P = " + PARTITIONS + " x star, tree session, job per step; local[8], cluster",
+        "bit-identical within each P (" + 2 * local.size() + " trainings)");
+    for (String key : onCluster.keySet()) {
+      JsonNode summary = summaryOf(onCluster.get(key));
+      int p = summary.path("partitions").asInt();
+      boolean session = key.endsWith("session");
+      String exchange = key.split(" ")[1];
+      assertEquals(p, Integer.parseInt(key.split(" ")[0]), key);
+      assertEquals("java", summary.path("executor_blas").asText(), key + ": executors' BLAS");
+      assertEquals(cluster.masterUrl(), summary.path("master").asText(), key);
+      double w = 8.0 * summary.path("parameters").asLong();
+      double driverBytes = summary.path("driver_bytes_per_step").asDouble();
+      if (!session) {
+        assertEquals(0, summary.path("step_sessions_started").asInt(), key);
+        continue;
+      }
+      assertTrue(summary.path("step_sessions_started").asInt() >= 1, key + ": no session ran");
+      assertEquals(exchange, summary.path("exchange").asText(), key);
+      if (exchange.equals("tree")) {
+        assertTrue(driverBytes <= 2.2 * w, key + ": a tree's driver bytes a step " + driverBytes
+            + " > 2.2 W*8");
+      } else {
+        assertTrue(driverBytes >= (2 * p - 1) * w && driverBytes <= 2.2 * p * w,
+            key + ": a star's driver bytes a step " + driverBytes + ", not ~2 P W*8");
+      }
+      results.put("cluster, " + key + ": driver bytes a step, per step",
+          String.format(Locale.ROOT, "%.2f W*8, %s", driverBytes / w, perStep(summary)));
+    }
+    results.put("cluster executors (tasks run)", checkExecutors("java"));
   }
 
+  /**
+   * A sweep over {@link #PARTITIONS} x (a star session, a tree session, a job per step) on
+   * master, in one application; returns each point's trial directory by "P star|tree session"
+   * and "P - jobs".
+   */
+  private static Map<String, Path> sweep(String name, String master) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--config", "conf/mnist.conf",
+        "--master", master, "--trials", "1"));
+    for (String set : MATRIX) {
+      args.addAll(List.of("--set", set));
+    }
+    args.addAll(List.of("--grid", "training.partitions=" + PARTITIONS.stream()
+        .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")),
+        // one axis of three step paths (HOCON objects merge into the config's training block)
+        "--grid", "training={exchange=star};{exchange=tree};{sessions.enabled=false}"));
+    Path out = RUNS.resolve(name.replaceAll("[^a-z0-9]", ""));
+    TrainRun run = TrainRun.start(name, "sweep", out, lightExecutors(), args);
+    synchronized (runs) {
+      runs.add(run);
+    }
+    try {
+      assertEquals(0, run.waitFor(RUN_TIMEOUT), name + " failed");
+    } finally {
+      run.close();
+    }
+    JsonNode sweep = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(out.resolve("sweep.json").toFile());
+    Map<String, Path> points = new java.util.TreeMap<>();
+    for (JsonNode point : sweep.path("points")) {
+      JsonNode v = point.path("values");
+      String path = v.path("training").asText();
+      String key = point(v.path("training.partitions").asInt(),
+          path.contains("star") ? "star" : path.contains("tree") ? "tree" : "-",
+          !path.contains("sessions.enabled=false"));
+      assertEquals("ok", point.path("status").asText(), name + " " + key);
+      points.put(key, out.resolve("point-" + point.path("point").asInt()).resolve("trial-0"));
+    }
+    assertEquals(PARTITIONS.size() * 3, points.size(), name + ": points " + points.keySet());
+    results.put(name + ": " + points.size() + " trainings in one application",
+        String.format(Locale.ROOT, "%.1f s", sweep.path("wall_seconds").asDouble()));
+    return points;
+  }
+
+  /**
+   * The cluster's environment, with executors on the C1 compiler only: they run short trainings,
+   * whose JIT work would cost the machine's two cores more than C1's slower code (the arithmetic is
+   * the same: Java's floating point does not depend on the compiler).
+   */
+  private static Map<String, String> lightExecutors() {
+    Map<String, String> env = new java.util.HashMap<>(cluster.env());
+    env.put("JAVA_OPTS", "-Dspark.executor.extraJavaOptions=-XX:TieredStopAtLevel=1");
+    return env;
+  }
+
+  private static String point(int partitions, String exchange, boolean session) {
+    return partitions + " " + exchange + " " + (session ? "session" : "jobs");
+  }
+
+  private static JsonNode summaryOf(Path dir) throws IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(dir.resolve("summary.json").toFile());
+  }
+
+  /**
+   * Two executors (spark.cores.max = 2 of the eight workers' cores), two partitions, the sums
+   * merged in a tree over TCP; one executor is killed after the first epoch. The model and
+   * history are bit for bit those of the same training on local[2] (a session in the JVM).
+   */
   @Test
   @Order(3)
   void aKilledExecutorDoesNotChangeTheModel() throws Exception {
-    if (undisturbedModel == null) {
-      // test 2 failed or was not run: make the reference here, so that this test fails (not skips)
-      // when the undisturbed run fails, and runs on its own
-      TrainRun reference = run("cluster reference", cluster.masterUrl(), 2, OVER_TCP);
-      undisturbedModel = reference.out.resolve("model.npz");
-      undisturbedHistory = reference.history();
-    }
+    TrainRun reference = run("local[2] reference", "local[2]", 2, IN_JVM);
+    JsonNode undisturbedHistory = reference.history();
     Path out = RUNS.resolve("cluster-kill");
-    // 2 partitions: the steps run in a session over TCP, whose task on the killed executor is
-    // lost; a tree (the undisturbed run was a star: the same model bit for bit)
-    TrainRun run = TrainRun.start("kill", out, cluster.env(), args(cluster.masterUrl(), 2,
+    Map<String, String> env = new java.util.HashMap<>(lightExecutors());
+    env.put("JAVA_OPTS", env.get("JAVA_OPTS") + " -Dspark.cores.max=2");
+    TrainRun run = TrainRun.start("kill", out, env, args(cluster.masterUrl(), 2,
         "training.exchange=tree"));
     synchronized (runs) {
       runs.add(run);
@@ -289,8 +357,12 @@ class ClusterIT {
     try {
       TrainRun.Line first = run.await(epochLine(1), 0, RUN_TIMEOUT);
       assertNotNull(first, "the run never printed its first epoch");
+      assertTrue(run.await(l -> l.contains("Training "), 0, Duration.ofSeconds(1)).text()
+          .contains("2 partitions, " + OVER_TCP + TREE), "a tree session over TCP");
       List<LocalCluster.Executor> executors = currentAppExecutors();
       assertEquals(2, executors.size(), "two executors, one per worker: " + executors);
+      assertEquals(2, executors.stream().map(LocalCluster.Executor::worker).distinct().count(),
+          "two executors, one per worker: " + executors);
       // (the driver is among them: its --out is in the cluster's directory)
       List<ProcessHandle> jvms = cluster.processes();
       assertTrue(jvms.stream().anyMatch(p -> p.pid() == run.pid()), "the driver: " + jvms);
@@ -316,7 +388,7 @@ class ClusterIT {
       watch.join(5_000);
       assertEquals(0, exit, "the run with a killed executor failed");
       assertNotNull(next, "no epoch after the kill");
-      assertIdentical(undisturbedModel.getParent(), out, "undisturbed vs killed-executor run");
+      assertIdentical(reference.out, out, "undisturbed local[2] vs killed-executor cluster run");
 
       results.put("killed executor: detected by the driver after", lost == null
           ? "(no loss line at WARN in the driver's output)"
@@ -325,7 +397,7 @@ class ClusterIT {
       results.put("killed executor: kill -> end of the run", ms(end - kill));
       double disturbed = run.history().get(1).path("seconds").asDouble();
       double calm = undisturbedHistory.get(1).path("seconds").asDouble();
-      results.put("killed executor: epoch 2 took (undisturbed run: epoch 2)",
+      results.put("killed executor: epoch 2 took (local[2] undisturbed: epoch 2)",
           String.format(Locale.ROOT, "%.2f s (%.2f s): +%.2f s", disturbed, calm,
               disturbed - calm));
       results.put("killed executor: replacement executor", watch.describe());
@@ -336,49 +408,6 @@ class ClusterIT {
     } finally {
       run.close();
     }
-  }
-
-  /**
-   * Eight executors on this (busy) machine, eight partitions, the sums merged along the tree on
-   * the tasks: the training completes (it died with "step sessions ended before their first step"
-   * under load before), bit for bit local[2]'s with a job per step.
-   */
-  @Test
-  @Order(4)
-  void eightExecutorsTrainInATree() throws Exception {
-    System.out.println(cluster.stop());
-    long t = System.nanoTime();
-    System.out.println(cluster.start(8));
-    results.put("cluster start (1 Master + 8 Workers registered)", seconds(t) + " s");
-    TrainRun local = run("local[2] 8", "local[2]", 8, JOBS, "training.epochs=1");
-    TrainRun tree = run("cluster tree 8", cluster.masterUrl(), 8, "steps in a session",
-        "training.epochs=1", "training.exchange=tree");
-    assertIdentical(local.out, tree.out, "local[2] jobs vs 8 executors in a tree");
-    JsonNode summary = tree.summary();
-    double w = 8.0 * summary.path("parameters").asLong();
-    double driverBytes = summary.path("driver_bytes_per_step").asDouble();
-    assertEquals("tree", summary.path("exchange").asText());
-    assertTrue(driverBytes < 2.2 * w, "a tree's driver bytes a step: " + driverBytes);
-    results.put("8 executors, tree: bytes a step through the driver",
-        String.format(Locale.ROOT, "%.0f (%.2f W*8; a star: 16 W*8)", driverBytes,
-            driverBytes / w));
-    results.put("8 executors, tree per step (train_seconds / steps)", perStep(summary));
-    results.put("8 executors, tree model vs local[2] model", "bit-identical");
-
-    // an odd tree (P = 5) on the cluster, star and tree over TCP, against local[2]'s job per
-    // step: a small training (1,000 rows, 8 steps) is enough for the order of the additions
-    String[] small = {"training.epochs=1", "data.train.limit=2000"};
-    TrainRun jobs5 = run("local[2] 5", "local[2]", 5, JOBS, small);
-    for (String exchange : List.of("star", "tree")) {
-      TrainRun five = run("cluster " + exchange + " 5", cluster.masterUrl(), 5,
-          OVER_TCP + ", exchange " + exchange, small[0], small[1],
-          "training.exchange=" + exchange);
-      assertIdentical(jobs5.out, five.out, "local[2] jobs vs 5 executors, " + exchange);
-      results.put("5 executors, " + exchange + ": step sessions started",
-          five.summary().path("step_sessions_started").asText());
-    }
-    results.put("5 executors, star and tree model and history vs local[2] jobs",
-        "bit-identical");
   }
 
   /** Polls for the executor the Master starts in place of the killed one. */

@@ -23,6 +23,13 @@ class MasterMistakesIT {
   private static final Path DIR = LocalCluster.HOME.resolve("target/master-mistakes-it");
   private static final LocalCluster cluster = new LocalCluster(DIR.resolve("cluster"));
   private static final Path ELSEWHERE = DIR.resolve("no-cluster-here");
+  /**
+   * "In seconds": well under the minute Spark's client spends on a master that does not answer
+   * (three registration attempts 20 s apart), which is how these mistakes ended before; not less,
+   * because on this 2-core machine a JVM's start alone takes up to ~20 s while ClusterIT starts
+   * its eight Workers in the other integration-test JVM.
+   */
+  private static final double IN_SECONDS = 45;
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -77,26 +84,26 @@ class MasterMistakesIT {
     Path out = DIR.resolve("wrong-secret");
     Run r = train(cluster.masterUrl(), Map.of("SPARK_AUTHENTICATE_SECRET", "not-the-secret"),
         out);
-    assertRefused(r, out, 30, "refused this driver: authentication failed",
+    assertRefused(r, out, IN_SECONDS, "refused this driver: authentication failed",
         "SPARK_AUTHENTICATE_SECRET");
     Run none = train(cluster.masterUrl(), Map.of(), out);
-    assertRefused(none, out, 30, "requires authentication and no secret was given");
+    assertRefused(none, out, IN_SECONDS, "requires authentication and no secret was given");
   }
 
   @Test
   void aPortWithNothingListeningIsNoMaster() throws Exception {
     Path out = DIR.resolve("no-master");
     Run r = train("spark://127.0.0.1:" + LocalCluster.freePort(), Map.of(), out);
-    assertRefused(r, out, 25, "No Spark master at spark://127.0.0.1:",
+    assertRefused(r, out, IN_SECONDS, "No Spark master at spark://127.0.0.1:",
         "nothing accepts connections there", "spark.gradspark.master.wait");
   }
 
   @Test
   void unknownMasterUrlsAreRefusedAsSuch() throws Exception {
     Path out = DIR.resolve("bad-url");
-    assertRefused(train("foo://bar", Map.of(), out), out, 20,
+    assertRefused(train("foo://bar", Map.of(), out), out, IN_SECONDS,
         "Unknown Spark master URL 'foo://bar'", "local[*]");
-    assertRefused(train("local[0]", Map.of(), out), out, 20,
+    assertRefused(train("local[0]", Map.of(), out), out, IN_SECONDS,
         "The Spark master local[0] has no threads", "local[N]");
   }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * One {@code submit/gradspark train} run, as a user starts it, in its own JVM (the driver). Every
+ * One {@code submit/gradspark train} (or {@code sweep}) run, as a user starts it, in its own JVM (the driver). Every
  * line it prints is kept with the time it arrived, so that a test can wait for a line and measure
  * between lines and its own actions; the output also goes to DIR.log and to this JVM's stdout.
  */
@@ -44,9 +44,15 @@ final class TrainRun implements AutoCloseable {
   /** Starts submit/gradspark train ARGS --out OUT (OUT must not exist). */
   static TrainRun start(String name, Path out, Map<String, String> env, List<String> args)
       throws IOException {
+    return start(name, "train", out, env, args);
+  }
+
+  /** Starts submit/gradspark COMMAND ARGS --out OUT (OUT must not exist). */
+  static TrainRun start(String name, String command, Path out, Map<String, String> env,
+      List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(LocalCluster.HOME.resolve("submit/gradspark").toString());
-    cmd.add("train");
+    cmd.add(command);
     cmd.addAll(args);
     cmd.add("--out");
     cmd.add(out.toString());
