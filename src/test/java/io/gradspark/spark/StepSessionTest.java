@@ -33,6 +33,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * failed task) so that nothing waits forever.
  */
 class StepSessionTest {
+  /**
+   * The idle time of the sessions of tests whose engines take turns on local[3]'s slots (each
+   * turn waits for the other's session to end idle): a fifth of the product's second.
+   */
+  private static final long SHORT_IDLE = StepSession.IDLE_NANOS / 5;
   private static final int ROWS = 50;
   private static final Network NET = new Network(new int[] {6, 40, 3},
       List.of(Activation.TANH), Head.SOFTMAX_CROSS_ENTROPY);
@@ -55,6 +60,15 @@ class StepSessionTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"in-jvm", "star", "tree"})
   void sessionStepsAreBitIdenticalToAJobPerStep(String how) {
+    long idle = StepSession.idleNanos(SHORT_IDLE); // the two engines take turns on the slots
+    try {
+      sessionStepsAreBitIdenticalToAJobPerStepWithIdle(how);
+    } finally {
+      StepSession.idleNanos(idle);
+    }
+  }
+
+  private void sessionStepsAreBitIdenticalToAJobPerStepWithIdle(String how) {
     boolean inJvm = how.equals("in-jvm");
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 5);
     // SharedSpark is local[3]: 7 partitions do not fit a barrier stage, so steps stay jobs (P = 1,
@@ -324,6 +338,15 @@ class StepSessionTest {
 
   @Test
   void anIdleSessionGivesItsSlotsBackToASecondEngine() throws Exception {
+    long idle = StepSession.idleNanos(SHORT_IDLE);
+    try {
+      anIdleSessionGivesItsSlotsBackWithIdle();
+    } finally {
+      StepSession.idleNanos(idle);
+    }
+  }
+
+  private void anIdleSessionGivesItsSlotsBackWithIdle() throws Exception {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 6);
     // each takes all 3 slots of local[3]: the second's session can start only once the first's
     // has ended on its own, idle
@@ -335,7 +358,7 @@ class StepSessionTest {
       double waited = (System.nanoTime() - start) / 1e9;
       assertArrayEquals(grad, b.grad());
       System.out.printf("second engine's first step after %.2f s%n", waited);
-      assertTrue(waited >= StepSession.IDLE_NANOS / 1e9 * 0.5, "waited " + waited + " s");
+      assertTrue(waited >= SHORT_IDLE / 1e9 * 0.5, "waited " + waited + " s");
       // and the first starts a new session when it steps again
       assertArrayEquals(grad, first.gradient(params, 0, 0).grad());
     }
@@ -553,6 +576,15 @@ class StepSessionTest {
    */
   @Test
   void aFixedPortIsHeldFromSessionToSession() throws Exception {
+    long idle = StepSession.idleNanos(SHORT_IDLE);
+    try {
+      aFixedPortIsHeldWithIdle();
+    } finally {
+      StepSession.idleNanos(idle);
+    }
+  }
+
+  private void aFixedPortIsHeldWithIdle() throws Exception {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 13);
     int port;
     try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
@@ -562,7 +594,7 @@ class StepSessionTest {
       engine.sameJvmHandoff(false);
       engine.sessionSettings(new RunSpec.Sessions(true, RunSpec.Exchange.TREE, port, 4));
       double[] first = engine.gradient(params, 0, 3).grad().clone();
-      Thread.sleep(StepSession.IDLE_NANOS / 1_000_000 * 3); // the session's tasks end, idle
+      Thread.sleep(SHORT_IDLE / 1_000_000 * 3); // the session's tasks end, idle
       assertThrows(java.net.BindException.class, () -> bind(port), "the port is still the run's");
       assertArrayEquals(first, engine.gradient(params, 0, 3).grad(), "a second session");
       assertEquals("tree", engine.exchange());

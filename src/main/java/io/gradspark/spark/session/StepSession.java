@@ -60,8 +60,23 @@ import org.apache.spark.rdd.RDD;
  * task gives.
  */
 public abstract class StepSession {
-  /** A session whose tasks get no step for this long ends and frees its slots. */
+  /** A session whose tasks get no step for this long ends and frees its slots (by default). */
   public static final long IDLE_NANOS = 1_000_000_000L;
+  private static volatile long idleNanosOfNewSessions = IDLE_NANOS;
+
+  /**
+   * Sets how long the sessions this JVM starts from now on wait idle before they end
+   * ({@link #IDLE_NANOS} unless set) and returns the previous value: for tests whose engines take
+   * turns on the same task slots, where each turn would wait for the other's idle session.
+   */
+  public static long idleNanos(long nanos) {
+    long previous = idleNanosOfNewSessions;
+    idleNanosOfNewSessions = nanos;
+    return previous;
+  }
+
+  /** How long this session's tasks wait for a step before the session ends. */
+  final long idleNanos = idleNanosOfNewSessions;
 
   /** Sessions of this JVM by id, for the in-JVM tasks to find theirs (and tests to count). */
   private static final ConcurrentHashMap<Long, StepSession> OPEN = new ConcurrentHashMap<>();
@@ -410,18 +425,18 @@ public abstract class StepSession {
 
     /**
      * A task's next step after the one numbered seen, or null when the session has ended (and
-     * ends it when no step came for IDLE_NANOS). Checks for the task being killed while it waits.
+     * ends it when no step came for idleNanos). Checks for the task being killed while it waits.
      */
     Posted next(long seen, TaskContext context) throws InterruptedException {
       lock.lock();
       try {
         while (seq == seen && !closed) {
           long idle = System.nanoTime() - idleSince;
-          if (pending == 0 && idle >= IDLE_NANOS) {
+          if (pending == 0 && idle >= idleNanos) {
             close();
             break;
           }
-          posted.await(Math.min(IDLE_NANOS - idle, 50_000_000L), TimeUnit.NANOSECONDS);
+          posted.await(Math.min(idleNanos - idle, 50_000_000L), TimeUnit.NANOSECONDS);
           if (context != null) {
             context.killTaskIfInterrupted();
           }
@@ -517,7 +532,7 @@ public abstract class StepSession {
     /** What the tasks get: where the driver is, the secret, the exchange, the work. */
     public ExchangeTask.Setup setup(String host, Network net, BatchSchedule schedule) {
       return new ExchangeTask.Setup(host, server.port(), secret, encrypt, tree.star(), net,
-          schedule, IDLE_NANOS, startMillis(partitions));
+          schedule, idleNanos, startMillis(partitions));
     }
 
     /** A connection whose hello is read: taken when it proves membership as a driver's peer. */
