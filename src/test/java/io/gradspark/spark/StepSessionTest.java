@@ -59,10 +59,20 @@ class StepSessionTest {
    */
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"in-jvm", "star", "tree"})
-  void sessionStepsAreBitIdenticalToAJobPerStep(String how) {
-    long idle = StepSession.idleNanos(SHORT_IDLE); // the two engines take turns on the slots
+  void sessionStepsAreBitIdenticalToAJobPerStep(String how) throws Exception {
+    withShortIdle(() -> sessionStepsAreBitIdenticalToAJobPerStepWithIdle(how));
+  }
+
+  /** Runs work with {@link #SHORT_IDLE} sessions, then restores the idle time. */
+  private static void withShortIdle(org.junit.jupiter.api.function.Executable work)
+      throws Exception {
+    long idle = StepSession.idleNanos(SHORT_IDLE);
     try {
-      sessionStepsAreBitIdenticalToAJobPerStepWithIdle(how);
+      work.execute();
+    } catch (Exception | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new AssertionError(t);
     } finally {
       StepSession.idleNanos(idle);
     }
@@ -338,12 +348,7 @@ class StepSessionTest {
 
   @Test
   void anIdleSessionGivesItsSlotsBackToASecondEngine() throws Exception {
-    long idle = StepSession.idleNanos(SHORT_IDLE);
-    try {
-      anIdleSessionGivesItsSlotsBackWithIdle();
-    } finally {
-      StepSession.idleNanos(idle);
-    }
+    withShortIdle(this::anIdleSessionGivesItsSlotsBackWithIdle);
   }
 
   private void anIdleSessionGivesItsSlotsBackWithIdle() throws Exception {
@@ -576,12 +581,7 @@ class StepSessionTest {
    */
   @Test
   void aFixedPortIsHeldFromSessionToSession() throws Exception {
-    long idle = StepSession.idleNanos(SHORT_IDLE);
-    try {
-      aFixedPortIsHeldWithIdle();
-    } finally {
-      StepSession.idleNanos(idle);
-    }
+    withShortIdle(this::aFixedPortIsHeldWithIdle);
   }
 
   private void aFixedPortIsHeldWithIdle() throws Exception {
