@@ -5,7 +5,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The machine's limit for a network's matrix products: {@code threads} threads at once, each
- * running the dgemm calls of {@link Dense#forward} and {@link Dense#backward} of every layer on
+ * running the dgemm calls (sgemm for a {@link Precision#FLOAT32} network, on float buffers, as
+ * its training computes) of {@link Dense#forward} and {@link Dense#backward} of every layer on
  * {@code rows} rows (z = x W^T + b, dW += dZ^T x, db += sums of dZ and, above the first layer,
  * dX = dZ W) and nothing else (no activations, loss or batch filling), on the BLAS in use. What a data-parallel step with one task per thread could reach if
  * everything but the matrix products were free.
@@ -75,13 +76,21 @@ public final class DgemmThroughput {
     return flops(net, rows) * total / ((last - start[0]) / 1e9) / 1e9;
   }
 
-  /** One thread's matrices: the input, parameters, gradient and per-layer z, dZ, dX. */
+  /**
+   * One thread's matrices: the input, parameters, gradient and per-layer z, dZ, dX, in double
+   * or (float32) in float.
+   */
   private static final class Buffers {
     final double[] x;
     final double[] params;
     final double[] grad;
     final double[][] z;
     final double[][] dX;
+    final float[] xf;
+    final float[] paramsF;
+    final float[] gradF;
+    final float[][] zf;
+    final float[][] dXf;
 
     Buffers(Network net, int rows, long seed) {
       int[] sizes = net.sizes();
@@ -95,11 +104,40 @@ public final class DgemmThroughput {
         z[l] = new double[rows * sizes[l + 1]];
         dX[l] = new double[rows * sizes[l]];
       }
+      boolean f32 = net.precision() == Precision.FLOAT32;
+      xf = f32 ? floats(x) : null;
+      paramsF = f32 ? floats(params) : null;
+      gradF = f32 ? new float[params.length] : null;
+      zf = f32 ? new float[net.layers()][] : null;
+      dXf = f32 ? new float[net.layers()][] : null;
+      for (int l = 0; f32 && l < net.layers(); l++) {
+        zf[l] = new float[rows * sizes[l + 1]];
+        dXf[l] = new float[rows * sizes[l]];
+      }
+    }
+
+    private static float[] floats(double[] values) {
+      float[] f = new float[values.length];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = (float) values[i];
+      }
+      return f;
     }
 
     /** Forward through every layer, then backward (z stands in for dZ: the values do not matter). */
     void pass(Network net, int rows) {
       int[] sizes = net.sizes();
+      if (xf != null) {
+        for (int l = 0; l < net.layers(); l++) {
+          Dense.forward(l == 0 ? xf : zf[l - 1], rows, sizes[l], sizes[l + 1], paramsF,
+              net.weightOffset(l), net.biasOffset(l), zf[l]);
+        }
+        for (int l = net.layers() - 1; l >= 0; l--) {
+          Dense.backward(l == 0 ? xf : zf[l - 1], zf[l], rows, sizes[l], sizes[l + 1], paramsF,
+              net.weightOffset(l), net.biasOffset(l), gradF, l == 0 ? null : dXf[l]);
+        }
+        return;
+      }
       for (int l = 0; l < net.layers(); l++) {
         Dense.forward(l == 0 ? x : z[l - 1], rows, sizes[l], sizes[l + 1], params,
             net.weightOffset(l), net.biasOffset(l), z[l]);

@@ -137,6 +137,8 @@ public final class BenchFigures {
     int rows = Batches.matrixRows((schedule.batchSize() + threads - 1) / threads);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("threads", threads);
+    // the product the training runs: sgemm for float32 (the limit of float arithmetic)
+    m.put("routine", net.precision() == io.gradspark.nn.Precision.FLOAT32 ? "sgemm" : "dgemm");
     m.put("rows_per_thread", rows);
     m.put("network", net.describe());
     m.put("blas", TrainingJob.blasName());
@@ -184,8 +186,9 @@ public final class BenchFigures {
     }
     if (dgemm != null) {
       double limit = (Double) dgemm.get("gflops");
-      b.append(String.format(Locale.ROOT, "dgemm limit: %d threads x %d rows of %s, the matrix "
-              + "products only, %s: %.1f GFLOP/s", (Integer) dgemm.get("threads"),
+      b.append(String.format(Locale.ROOT, "%s limit: %d threads x %d rows of %s, the matrix "
+              + "products only, %s: %.1f GFLOP/s", dgemm.get("routine"),
+          (Integer) dgemm.get("threads"),
           (Integer) dgemm.get("rows_per_thread"), dgemm.get("network"), dgemm.get("blas"),
           limit));
       if (dgemm.get("one_thread_gflops") instanceof Double one) {

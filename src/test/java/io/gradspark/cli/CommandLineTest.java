@@ -388,6 +388,24 @@ class CommandLineTest {
     assertTrue(r.out().contains("dgemm limit: 2 threads"), r.out());
   }
 
+  /**
+   * A float32 run's limit is sgemm's, on float buffers (float arithmetic runs about twice the
+   * rate of double's, so the dgemm limit would overstate a float32 engine's share), and says so.
+   */
+  @Test
+  void aFloat32BenchMeasuresTheSgemmLimit() throws IOException {
+    Path json = tmp.resolve("bench32.json");
+    CliRun r = CliRun.run("bench", "--config", "conf/experiments/moons.conf", "--epochs", "1",
+        "--engines", "local", "--set", "training.precision=float32", "--floor", "0",
+        "--dgemm-seconds", "0.3", "--warmup", "0", "--json", json.toString());
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    JsonNode limit = new ObjectMapper().readTree(json.toFile()).get("dgemm");
+    assertEquals("sgemm", limit.get("routine").asText(), limit.toString());
+    assertTrue(limit.get("gflops").asDouble() > 0, limit.toString());
+    assertTrue(r.out().contains("sgemm limit: "), r.out());
+    assertFalse(r.out().contains("dgemm limit: "), r.out());
+  }
+
   @Test
   void gradcheckPassesOnAShippedConfig() {
     CliRun r = CliRun.run("gradcheck", "--config", "conf/experiments/moons.conf",
