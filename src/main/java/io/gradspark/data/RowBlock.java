@@ -133,8 +133,9 @@ public final class RowBlock implements Serializable {
     }
     int base = r * cols;
     if (bytes != null) {
+      double[] value = ByteValues.of(scale).doubles;
       for (int j = 0; j < cols; j++) {
-        dst[off + j] = (bytes[base + j] & 0xff) * scale;
+        dst[off + j] = value[bytes[base + j] & 0xff];
       }
     } else {
       System.arraycopy(values, base, dst, off, cols);
@@ -153,13 +154,44 @@ public final class RowBlock implements Serializable {
     }
     int base = r * cols;
     if (bytes != null) {
+      float[] value = ByteValues.of(scale).floats;
       for (int j = 0; j < cols; j++) {
-        dst[off + j] = (float) ((bytes[base + j] & 0xff) * scale);
+        dst[off + j] = value[bytes[base + j] & 0xff];
       }
     } else {
       for (int j = 0; j < cols; j++) {
         dst[off + j] = (float) values[base + j];
       }
+    }
+  }
+
+  /**
+   * The 256 values a byte feature can take at one scale, (b & 0xff) * scale and that rounded to
+   * float, each computed as {@link #copyRow} would compute it (so the same bits): filling a batch
+   * looks a byte's value up instead of converting and multiplying it. The last scale's table is
+   * kept for the JVM (one scale per dataset, in practice one for all: 1/255).
+   */
+  private static final class ByteValues {
+    private static volatile ByteValues last;
+    final double scale;
+    final double[] doubles = new double[256];
+    final float[] floats = new float[256];
+
+    private ByteValues(double scale) {
+      this.scale = scale;
+      for (int b = 0; b < 256; b++) {
+        doubles[b] = b * scale;
+        floats[b] = (float) (b * scale);
+      }
+    }
+
+    static ByteValues of(double scale) {
+      ByteValues t = last;
+      if (t == null || Double.doubleToRawLongBits(t.scale) != Double.doubleToRawLongBits(scale)) {
+        t = new ByteValues(scale);
+        last = t;
+      }
+      return t;
     }
   }
 
