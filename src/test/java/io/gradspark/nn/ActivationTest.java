@@ -22,13 +22,13 @@ class ActivationTest {
    */
   @Test
   void float32LoopsOfTheCommonKindsRoundTheDoubleFormulaBitForBit() {
-    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
     int n = 4000;
+    double[][] zd = inputsAndDeltas(n, 3);
     float[] z = new float[n];
     float[] d0 = new float[n];
     for (int i = 0; i < n; i++) {
-      z[i] = i < SPECIAL.length ? SPECIAL[i] : (float) (rng.nextGaussian() * 3);
-      d0[i] = (float) rng.nextGaussian();
+      z[i] = (float) zd[0][i];
+      d0[i] = (float) zd[1][i];
     }
     int differ = 0;
     for (double slope : new double[] {0.01, 0.25}) {
@@ -61,6 +61,20 @@ class ActivationTest {
     assertEquals(0, differ);
   }
 
+  /**
+   * n inputs z (the special values first, then normal ones with standard deviation 3) and n
+   * upstream deltas d (every third -0.0, for the sign of zero).
+   */
+  private static double[][] inputsAndDeltas(int n, long seed) {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    double[][] zd = new double[2][n];
+    for (int i = 0; i < n; i++) {
+      zd[0][i] = i < SPECIAL.length ? SPECIAL[i] : rng.nextGaussian() * 3;
+      zd[1][i] = i % 3 == 0 ? -0.0 : rng.nextGaussian();
+    }
+    return zd;
+  }
+
   /** Signed zeros, the smallest subnormals, NaNs of both signs, infinities. */
   private static final float[] SPECIAL = {0.0f, -0.0f, Float.MIN_VALUE, -Float.MIN_VALUE,
       Float.NaN, Float.intBitsToFloat(0xffc00000), Float.POSITIVE_INFINITY,
@@ -72,14 +86,10 @@ class ActivationTest {
    */
   @Test
   void reluInFloat64IsTheFormulaBitForBit() {
-    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
     int n = 4000;
-    double[] z = new double[n];
-    double[] d = new double[n];
-    for (int i = 0; i < n; i++) {
-      z[i] = i < SPECIAL.length ? SPECIAL[i] : rng.nextGaussian() * 3;
-      d[i] = i % 3 == 0 ? -0.0 : rng.nextGaussian();
-    }
+    double[][] zd = inputsAndDeltas(n, 5);
+    double[] z = zd[0];
+    double[] d = zd[1];
     z[n - 1] = Double.longBitsToDouble(0xfff8000000000000L); // x86's default NaN: negative
     double[] a = new double[n];
     double[] dd = d.clone();
