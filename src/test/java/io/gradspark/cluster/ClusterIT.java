@@ -317,9 +317,9 @@ class ClusterIT {
   }
 
   /**
-   * The cluster's environment, with executors on the C1 compiler only: they run short trainings,
-   * whose JIT work would cost the machine's two cores more than C1's slower code (the arithmetic is
-   * the same: Java's floating point does not depend on the compiler).
+   * The cluster's environment, with executors on the C1 compiler only: they run short trainings
+   * on plain Java BLAS, whose JIT work would cost the machine's two cores more than C1's slower
+   * code (the arithmetic is the same: Java's floating point does not depend on the compiler).
    */
   private static Map<String, String> lightExecutors() {
     Map<String, String> env = new java.util.HashMap<>(cluster.env());
@@ -347,8 +347,10 @@ class ClusterIT {
     TrainRun reference = run("local[2] reference", "local[2]", 2, IN_JVM);
     JsonNode undisturbedHistory = reference.history();
     Path out = RUNS.resolve("cluster-kill");
-    Map<String, String> env = new java.util.HashMap<>(lightExecutors());
-    env.put("JAVA_OPTS", env.get("JAVA_OPTS") + " -Dspark.cores.max=2");
+    // the executors on the default compilers here: where the driver picks the vector API (no
+    // native BLAS, as on a fresh CI machine), C1 would run it without its intrinsics, slowly
+    Map<String, String> env = new java.util.HashMap<>(cluster.env());
+    env.put("JAVA_OPTS", "-Dspark.cores.max=2");
     TrainRun run = TrainRun.start("kill", out, env, args(cluster.masterUrl(), 2,
         "training.exchange=tree"));
     synchronized (runs) {
