@@ -708,6 +708,9 @@ public final class SparkEngine implements GradientEngine {
     if (!cached) {
       return "unknown (the training partitions are no longer all cached)";
     }
+    // the probe is a job over the training partitions: it needs the slots a session holds (else
+    // it waits for the session to end idle, a second at the end of every training)
+    path.pause();
     sc.setJobDescription("executor BLAS");
     String[] seen = new String[partitions];
     sc.sc().runJob(data.get(DataSplit.TRAIN).rdd(), InstalledBlas.INSTANCE, allPartitions,

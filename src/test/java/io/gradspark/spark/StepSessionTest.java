@@ -316,6 +316,9 @@ class StepSessionTest {
           assertEquals(spanning ? 1 : epochs * 3, jobs[0], how + ": Spark jobs of the training");
           assertEquals(spanning ? 1 : epochs,
               engine.dataFigures().get("step_sessions_started"), how);
+          // the summary's probe job (executor_blas) needs the session's slots: it ends the
+          // session first rather than wait for its idle end (60 s here; a second by default)
+          assertEquals(0, StepSession.open(), how + ": a session still open after the summary");
         }
       }
     }
