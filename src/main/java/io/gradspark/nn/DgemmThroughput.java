@@ -94,25 +94,29 @@ public final class DgemmThroughput {
 
     Buffers(Network net, int rows, long seed) {
       int[] sizes = net.sizes();
-      SplittableRandom rng = new SplittableRandom(seed);
-      x = rng.doubles((long) rows * sizes[0]).toArray();
-      params = net.initialParameters(Initializer.HE_NORMAL, seed);
-      grad = new double[params.length];
-      z = new double[net.layers()][];
-      dX = new double[net.layers()][];
-      for (int l = 0; l < net.layers(); l++) {
-        z[l] = new double[rows * sizes[l + 1]];
-        dX[l] = new double[rows * sizes[l]];
-      }
+      int layers = net.layers();
+      double[] x0 = new SplittableRandom(seed).doubles((long) rows * sizes[0]).toArray();
+      double[] p0 = net.initialParameters(Initializer.HE_NORMAL, seed);
+      // only the precision's own buffers: a float32 limit allocates and touches no double ones
       boolean f32 = net.precision() == Precision.FLOAT32;
-      xf = f32 ? floats(x) : null;
-      paramsF = f32 ? floats(params) : null;
-      gradF = f32 ? new float[params.length] : null;
-      zf = f32 ? new float[net.layers()][] : null;
-      dXf = f32 ? new float[net.layers()][] : null;
-      for (int l = 0; f32 && l < net.layers(); l++) {
-        zf[l] = new float[rows * sizes[l + 1]];
-        dXf[l] = new float[rows * sizes[l]];
+      x = f32 ? null : x0;
+      params = f32 ? null : p0;
+      grad = f32 ? null : new double[p0.length];
+      z = f32 ? null : new double[layers][];
+      dX = f32 ? null : new double[layers][];
+      xf = f32 ? floats(x0) : null;
+      paramsF = f32 ? floats(p0) : null;
+      gradF = f32 ? new float[p0.length] : null;
+      zf = f32 ? new float[layers][] : null;
+      dXf = f32 ? new float[layers][] : null;
+      for (int l = 0; l < layers; l++) {
+        if (f32) {
+          zf[l] = new float[rows * sizes[l + 1]];
+          dXf[l] = new float[rows * sizes[l]];
+        } else {
+          z[l] = new double[rows * sizes[l + 1]];
+          dX[l] = new double[rows * sizes[l]];
+        }
       }
     }
 

@@ -298,8 +298,7 @@ class ClusterIT {
     } finally {
       run.close();
     }
-    JsonNode sweep = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(out.resolve("sweep.json").toFile());
+    JsonNode sweep = json(out.resolve("sweep.json"));
     Map<String, Path> points = new java.util.TreeMap<>();
     for (JsonNode point : sweep.path("points")) {
       JsonNode v = point.path("values");
@@ -332,8 +331,11 @@ class ClusterIT {
   }
 
   private static JsonNode summaryOf(Path dir) throws IOException {
-    return new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(dir.resolve("summary.json").toFile());
+    return json(dir.resolve("summary.json"));
+  }
+
+  private static JsonNode json(Path file) throws IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
   }
 
   /**
@@ -514,10 +516,8 @@ class ClusterIT {
    * round-trip decimals: equal text is equal bits).
    */
   static void assertIdentical(Path runA, Path runB, String what) throws IOException {
-    JsonNode ha = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(runA.resolve("history.json").toFile());
-    JsonNode hb = new com.fasterxml.jackson.databind.ObjectMapper()
-        .readTree(runB.resolve("history.json").toFile());
+    JsonNode ha = json(runA.resolve("history.json"));
+    JsonNode hb = json(runB.resolve("history.json"));
     assertEquals(ha.size(), hb.size(), what + ": epochs in history.json");
     for (int e = 0; e < ha.size(); e++) {
       for (String k : List.of("train_loss", "val_loss", "val_accuracy", "test_loss",
