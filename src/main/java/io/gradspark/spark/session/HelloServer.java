@@ -198,11 +198,23 @@ public final class HelloServer implements AutoCloseable {
     }
   }
 
-  /** Stops listening and closes every connection whose hello is pending. */
+  /**
+   * Stops listening and closes every connection whose hello is pending; the port is free when this
+   * returns. (A channel registered with a selector keeps its socket until the selector lets it go,
+   * so this waits for the selector thread to end: a fixed port closed and at once bound again, as
+   * a run's next session does, must not find itself still held.)
+   */
   @Override
   public void close() {
     closed = true;
     closeQuietly(server);
     selector.wakeup();
+    if (Thread.currentThread() != thread) {
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }
