@@ -59,25 +59,35 @@ class SignalIT {
 
   /** Sends the signal once the run has a checkpoint; returns the exit code. */
   private int interrupt(Process p, Path checkpoints, String signal) throws Exception {
-    return interrupt(p, checkpoints, signal, false);
+    return interrupt(p, checkpoints, signal, null);
   }
 
   /** Connections that send garbage to each of the driver's ports. */
   private static final int GARBAGE = 300;
 
+  /** How Spark's servers report a connection that is not Spark's protocol (one line each). */
+  private static final String NETWORK_LINE =
+      ".* (WARN|ERROR) (TransportChannelHandler|TransportRequestHandler|ChunkFetchRequestHandler): .*";
+
   /**
-   * As above; with garbage, first sends {@link #GARBAGE} connections of bytes that are not Spark's
-   * protocol to the ports the run's JVM listens on (its RPC and block-transfer servers).
+   * As above; with a log, first sends {@link #GARBAGE} connections of bytes that are not Spark's
+   * protocol to the ports the run's JVM listens on (its RPC and block-transfer servers), and waits
+   * until the log shows the servers read them (under load their threads may take a while).
    */
-  private int interrupt(Process p, Path checkpoints, String signal, boolean garbage)
+  private int interrupt(Process p, Path checkpoints, String signal, Path garbageLog)
       throws Exception {
     long deadline = System.currentTimeMillis() + 120_000;
     while (p.isAlive() && !hasFileIn(checkpoints) && System.currentTimeMillis() < deadline) {
       Thread.sleep(20);
     }
     assertTrue(p.isAlive(), "the run ended before it could be interrupted");
-    if (garbage) {
+    if (garbageLog != null) {
       sendGarbage(p);
+      long until = System.currentTimeMillis() + 30_000;
+      while (p.isAlive() && networkLines(garbageLog).isEmpty()
+          && System.currentTimeMillis() < until) {
+        Thread.sleep(20);
+      }
     }
     Thread.sleep(300); // in the middle of the next steps
     if (signal.equals("TERM")) {
@@ -88,6 +98,10 @@ class SignalIT {
     }
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run stops on a signal");
     return p.exitValue();
+  }
+
+  private static List<String> networkLines(Path log) throws java.io.IOException {
+    return Files.readAllLines(log).stream().filter(l -> l.matches(NETWORK_LINE)).toList();
   }
 
   /** Sends GARBAGE connections of non-protocol bytes, spread over the JVM's listening ports. */
@@ -178,13 +192,11 @@ class SignalIT {
     Path a = tmp.resolve("a");
     Process p = Launcher.start(tmp.resolve("a.log"), env(),
         args("train", LONG_RUN, "--out", a.toString()));
-    int code = interrupt(p, a.resolve("checkpoints"), "INT", true);
+    int code = interrupt(p, a.resolve("checkpoints"), "INT", tmp.resolve("a.log"));
     assertInterrupted(tmp.resolve("a.log"), a, code, 130, "INT");
     // Spark's servers got garbage (issue 27, class 12): one line each, at most a burst of 10 and
     // then one a second, no stack trace (assertInterrupted), where each used to print 20-30 lines
-    List<String> network = Files.readAllLines(tmp.resolve("a.log")).stream()
-        .filter(l -> l.matches(".* (WARN|ERROR) (TransportChannelHandler|TransportRequestHandler"
-            + "|ChunkFetchRequestHandler): .*")).toList();
+    List<String> network = networkLines(tmp.resolve("a.log"));
     System.out.println(network.size() + " lines about " + GARBAGE + " garbage connections");
     assertFalse(network.isEmpty(), "the garbage reached Spark's servers");
     assertTrue(network.size() <= 40, network.size() + " lines:\n" + String.join("\n", network));
