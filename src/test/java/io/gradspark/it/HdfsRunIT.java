@@ -36,7 +36,7 @@ class HdfsRunIT {
         "--set", "data.train.format=csv", "--set", "data.train.path=" + trainPath,
         "--set", "data.train.label-column=0", "--set", "data.train.header=false",
         "--set", "data.validation.holdout=500", "--set", "data.test.limit=1000",
-        "--set", "training.epochs=12", "--set", "training.partitions=2",
+        "--set", "training.epochs=6", "--set", "training.partitions=2",
         "--set", "training.checkpoint-every=\"10 steps\"", "--master", "local[2]",
         "--out", out};
   }
@@ -81,7 +81,7 @@ class HdfsRunIT {
     while (killedAfter == null && p.isAlive() && System.currentTimeMillis() < deadline) {
       if (fs.exists(checkpoints)) {
         for (FileStatus s : fs.listStatus(checkpoints)) {
-          if (s.getPath().getName().startsWith("ckpt-e00004-s")) {
+          if (s.getPath().getName().startsWith("ckpt-e00002-s")) {
             killedAfter = s.getPath().getName();
           }
         }
