@@ -166,9 +166,10 @@ public final class RowBlock implements Serializable {
   }
 
   /**
-   * The 256 values a byte feature can take at one scale, (b & 0xff) * scale and that rounded to
-   * float, each computed as {@link #copyRow} would compute it (so the same bits): filling a batch
-   * looks a byte's value up instead of converting and multiplying it. The last scale's table is
+   * The 256 values a byte feature can take at one scale: (b & 0xff) * scale in double, and that
+   * rounded to float, computed once by the multiplication that defines a byte feature's value (so
+   * a lookup gives the same bits): filling a batch looks a byte's value up instead of converting
+   * and multiplying it. The last scale's table is
    * kept for the JVM (one scale per dataset, in practice one for all: 1/255).
    */
   private static final class ByteValues {

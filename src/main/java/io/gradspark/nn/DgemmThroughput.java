@@ -36,7 +36,7 @@ public final class DgemmThroughput {
     for (int t = 0; t < threads; t++) {
       int id = t;
       workers[t] = new Thread(() -> {
-        Buffers b = new Buffers(net, rows, id);
+        Buffers b = Buffers.of(net, rows, id);
         b.pass(net, rows); // untimed: JIT and first touch of the buffers
         ready.countDown();
         try {
@@ -77,46 +77,75 @@ public final class DgemmThroughput {
   }
 
   /**
-   * One thread's matrices: the input, parameters, gradient and per-layer z, dZ, dX, in double
-   * or (float32) in float.
+   * One thread's matrices, the input, parameters, gradient and per-layer z and dX, in the
+   * network's precision (a float32 limit allocates and touches no double ones), and a pass over
+   * them: forward through every layer, then backward (z stands in for dZ: the values do not
+   * matter).
    */
-  private static final class Buffers {
-    final double[] x;
-    final double[] params;
-    final double[] grad;
-    final double[][] z;
-    final double[][] dX;
-    final float[] xf;
-    final float[] paramsF;
-    final float[] gradF;
-    final float[][] zf;
-    final float[][] dXf;
+  private interface Buffers {
+    void pass(Network net, int rows);
 
-    Buffers(Network net, int rows, long seed) {
+    static Buffers of(Network net, int rows, long seed) {
+      double[] x = new SplittableRandom(seed).doubles((long) rows * net.sizes()[0]).toArray();
+      double[] params = net.initialParameters(Initializer.HE_NORMAL, seed);
+      return net.precision() == Precision.FLOAT32 ? new Floats(net, rows, x, params)
+          : new Doubles(net, rows, x, params);
+    }
+  }
+
+  /** dgemm's buffers. */
+  private static final class Doubles implements Buffers {
+    private final double[] x;
+    private final double[] params;
+    private final double[] grad;
+    private final double[][] z;
+    private final double[][] dX;
+
+    Doubles(Network net, int rows, double[] x, double[] params) {
       int[] sizes = net.sizes();
-      int layers = net.layers();
-      double[] x0 = new SplittableRandom(seed).doubles((long) rows * sizes[0]).toArray();
-      double[] p0 = net.initialParameters(Initializer.HE_NORMAL, seed);
-      // only the precision's own buffers: a float32 limit allocates and touches no double ones
-      boolean f32 = net.precision() == Precision.FLOAT32;
-      x = f32 ? null : x0;
-      params = f32 ? null : p0;
-      grad = f32 ? null : new double[p0.length];
-      z = f32 ? null : new double[layers][];
-      dX = f32 ? null : new double[layers][];
-      xf = f32 ? floats(x0) : null;
-      paramsF = f32 ? floats(p0) : null;
-      gradF = f32 ? new float[p0.length] : null;
-      zf = f32 ? new float[layers][] : null;
-      dXf = f32 ? new float[layers][] : null;
-      for (int l = 0; l < layers; l++) {
-        if (f32) {
-          zf[l] = new float[rows * sizes[l + 1]];
-          dXf[l] = new float[rows * sizes[l]];
-        } else {
-          z[l] = new double[rows * sizes[l + 1]];
-          dX[l] = new double[rows * sizes[l]];
-        }
+      this.x = x;
+      this.params = params;
+      grad = new double[params.length];
+      z = new double[net.layers()][];
+      dX = new double[net.layers()][];
+      for (int l = 0; l < net.layers(); l++) {
+        z[l] = new double[rows * sizes[l + 1]];
+        dX[l] = new double[rows * sizes[l]];
+      }
+    }
+
+    @Override
+    public void pass(Network net, int rows) {
+      int[] sizes = net.sizes();
+      for (int l = 0; l < net.layers(); l++) {
+        Dense.forward(l == 0 ? x : z[l - 1], rows, sizes[l], sizes[l + 1], params,
+            net.weightOffset(l), net.biasOffset(l), z[l]);
+      }
+      for (int l = net.layers() - 1; l >= 0; l--) {
+        Dense.backward(l == 0 ? x : z[l - 1], z[l], rows, sizes[l], sizes[l + 1], params,
+            net.weightOffset(l), net.biasOffset(l), grad, l == 0 ? null : dX[l]);
+      }
+    }
+  }
+
+  /** sgemm's buffers: the input and parameters rounded to float, as a float32 training has them. */
+  private static final class Floats implements Buffers {
+    private final float[] x;
+    private final float[] params;
+    private final float[] grad;
+    private final float[][] z;
+    private final float[][] dX;
+
+    Floats(Network net, int rows, double[] x, double[] params) {
+      int[] sizes = net.sizes();
+      this.x = floats(x);
+      this.params = floats(params);
+      grad = new float[params.length];
+      z = new float[net.layers()][];
+      dX = new float[net.layers()][];
+      for (int l = 0; l < net.layers(); l++) {
+        z[l] = new float[rows * sizes[l + 1]];
+        dX[l] = new float[rows * sizes[l]];
       }
     }
 
@@ -128,20 +157,9 @@ public final class DgemmThroughput {
       return f;
     }
 
-    /** Forward through every layer, then backward (z stands in for dZ: the values do not matter). */
-    void pass(Network net, int rows) {
+    @Override
+    public void pass(Network net, int rows) {
       int[] sizes = net.sizes();
-      if (xf != null) {
-        for (int l = 0; l < net.layers(); l++) {
-          Dense.forward(l == 0 ? xf : zf[l - 1], rows, sizes[l], sizes[l + 1], paramsF,
-              net.weightOffset(l), net.biasOffset(l), zf[l]);
-        }
-        for (int l = net.layers() - 1; l >= 0; l--) {
-          Dense.backward(l == 0 ? xf : zf[l - 1], zf[l], rows, sizes[l], sizes[l + 1], paramsF,
-              net.weightOffset(l), net.biasOffset(l), gradF, l == 0 ? null : dXf[l]);
-        }
-        return;
-      }
       for (int l = 0; l < net.layers(); l++) {
         Dense.forward(l == 0 ? x : z[l - 1], rows, sizes[l], sizes[l + 1], params,
             net.weightOffset(l), net.biasOffset(l), z[l]);
