@@ -218,8 +218,8 @@ public final class BenchFigures {
     return rows;
   }
 
-  /** The median, NaN of none. */
-  static double median(double[] v) {
+  /** The median (of an even count, the mean of the middle two), NaN of none. */
+  public static double median(double[] v) {
     if (v.length == 0) {
       return Double.NaN;
     }
