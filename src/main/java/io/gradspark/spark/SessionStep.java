@@ -38,6 +38,8 @@ final class SessionStep implements StepPath {
   private final boolean star;
   /** Where a TCP session's tasks connect (null: spark.driver.host); for tests. */
   private final String stepHost;
+  /** How long a session waits for a step before it ends and frees its slots. */
+  private final long idleNanos;
   private final JobStep jobs;
   private final StepFigures figures;
   /** The session under way, if any. */
@@ -55,7 +57,8 @@ final class SessionStep implements StepPath {
    */
   SessionStep(JavaSparkContext sc, Network net, BatchSchedule schedule, int partitions,
       Supplier<RDD<SessionWork>> work, Predicate<DataSplit> evaluates, RunSpec.Sessions settings,
-      boolean sameJvm, boolean star, String stepHost, JobStep jobs, StepFigures figures) {
+      boolean sameJvm, boolean star, String stepHost, long idleNanos, JobStep jobs,
+      StepFigures figures) {
     this.sc = sc;
     this.net = net;
     this.schedule = schedule;
@@ -66,6 +69,7 @@ final class SessionStep implements StepPath {
     this.sameJvm = sameJvm;
     this.star = star;
     this.stepHost = stepHost;
+    this.idleNanos = idleNanos;
     this.jobs = jobs;
     this.figures = figures;
   }
@@ -159,10 +163,10 @@ final class SessionStep implements StepPath {
           }
           sc.setJobDescription("steps from epoch " + (epoch + 1) + (step >= 0 ? " step "
               + (step + 1) + "/" + schedule.stepsPerEpoch() : " (evaluation)"));
-          session = sameJvm ? StepSession.inJvm(sc, work.get())
+          session = sameJvm ? StepSession.inJvm(sc, work.get(), idleNanos)
               : StepSession.overTcp(sc, work.get(), net, schedule,
                   sc.getConf().getBoolean("spark.network.crypto.enabled", false),
-                  star, server(), false, stepHost);
+                  star, server(), false, stepHost, idleNanos);
           started++;
         }
         before = session.traffic();

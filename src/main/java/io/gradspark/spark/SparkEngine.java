@@ -83,6 +83,8 @@ public final class SparkEngine implements GradientEngine {
   private boolean sessions;
   /** Where a TCP session's tasks connect (null: spark.driver.host); for tests. */
   private String stepHost;
+  /** How long a step session waits for a step before it ends and frees its slots. */
+  private long sessionIdleNanos = StepSession.IDLE_NANOS;
   /** The run's step-session settings (training.sessions, training.exchange). */
   private io.gradspark.api.RunSpec.Sessions sessionSettings =
       io.gradspark.api.RunSpec.Sessions.DEFAULT;
@@ -236,8 +238,8 @@ public final class SparkEngine implements GradientEngine {
       return jobs;
     }
     return new SessionStep(sc, net, schedule, partitions, this::sessionWork,
-        this::evaluatesInSession, sessionSettings, sameJvm, !treeExchange(), stepHost, jobs,
-        figures);
+        this::evaluatesInSession, sessionSettings, sameJvm, !treeExchange(), stepHost,
+        sessionIdleNanos, jobs, figures);
   }
 
   /** Takes a changed setting: the path under way is closed and the path chosen again. */
@@ -304,6 +306,16 @@ public final class SparkEngine implements GradientEngine {
   /** Tells a TCP session's tasks to connect to host (for tests of an unreachable driver). */
   void stepHost(String host) {
     stepHost = host;
+    reconfigure();
+  }
+
+  /**
+   * How long this engine's step sessions wait for a step before they end and free their slots
+   * ({@link StepSession#IDLE_NANOS} unless set): for tests whose engines take turns on the same
+   * task slots, where each turn waits for the other's session to end idle.
+   */
+  void sessionIdle(long nanos) {
+    sessionIdleNanos = nanos;
     reconfigure();
   }
 

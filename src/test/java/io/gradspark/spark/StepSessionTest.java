@@ -59,32 +59,7 @@ class StepSessionTest {
    */
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"in-jvm", "star", "tree"})
-  void sessionStepsAreBitIdenticalToAJobPerStep(String how) throws Exception {
-    withShortIdle(() -> sessionStepsAreBitIdenticalToAJobPerStepWithIdle(how));
-  }
-
-  /** Runs work with {@link #SHORT_IDLE} sessions, then restores the idle time. */
-  private static void withShortIdle(org.junit.jupiter.api.function.Executable work)
-      throws Exception {
-    withIdle(SHORT_IDLE, work);
-  }
-
-  /** Runs work with sessions that end after nanos idle, then restores the idle time. */
-  private static void withIdle(long nanos, org.junit.jupiter.api.function.Executable work)
-      throws Exception {
-    long idle = StepSession.idleNanos(nanos);
-    try {
-      work.execute();
-    } catch (Exception | Error e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new AssertionError(t);
-    } finally {
-      StepSession.idleNanos(idle);
-    }
-  }
-
-  private void sessionStepsAreBitIdenticalToAJobPerStepWithIdle(String how) {
+  void sessionStepsAreBitIdenticalToAJobPerStep(String how) {
     boolean inJvm = how.equals("in-jvm");
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 5);
     // SharedSpark is local[3]: 7 partitions do not fit a barrier stage, so steps stay jobs (P = 1,
@@ -92,6 +67,7 @@ class StepSessionTest {
     for (int partitions : new int[] {2, 3, 7}) {
       try (SparkEngine session = engine(partitions); SparkEngine jobs = engine(partitions)) {
         session.sameJvmHandoff(inJvm); // off: the tasks connect to the driver over TCP
+        session.sessionIdle(SHORT_IDLE); // the job engine waits for the session's slots
         session.sessionSettings(new RunSpec.Sessions(true, how.equals("tree")
             ? RunSpec.Exchange.TREE : RunSpec.Exchange.STAR, 0, 4));
         jobs.stepSessions(false);
@@ -285,13 +261,6 @@ class StepSessionTest {
   @ValueSource(strings = {"in-jvm", "star", "tree"})
   void aSessionSpanningTheTrainingGivesTheModelAndHistoryOfPerEpochSessions(String how)
       throws Exception {
-    // sessions end at an evaluation that runs as a job and at the engine's close, not idle: a
-    // loaded machine (the other test JVM) may pause the driver for a second between two steps,
-    // which would end a session and start another, and the counts below would not be the modes'
-    withIdle(60_000_000_000L, () -> spanningAgainstPerEpochSessions(how));
-  }
-
-  private void spanningAgainstPerEpochSessions(String how) throws Exception {
     int epochs = 2;
     int partitions = 3;
     double[] start = NET.initialParameters(Initializer.XAVIER_UNIFORM, 13);
@@ -302,6 +271,11 @@ class StepSessionTest {
         engine.sameJvmHandoff(how.equals("in-jvm"));
         engine.sessionSettings(new RunSpec.Sessions(true, how.equals("tree")
             ? RunSpec.Exchange.TREE : RunSpec.Exchange.STAR, 0, 4));
+        // sessions end at an evaluation that runs as a job and at the engine's close, not idle:
+        // a loaded machine (the other test JVM) may pause the driver for a second between two
+        // steps, which would end a session and start another, and the counts below would not be
+        // the modes'
+        engine.sessionIdle(60_000_000_000L);
         boolean spanning = evaluation.equals("in the session");
         engine.sessionEvaluation(spanning);
         if (evaluation.equals("a job per step")) {
@@ -364,14 +338,12 @@ class StepSessionTest {
 
   @Test
   void anIdleSessionGivesItsSlotsBackToASecondEngine() throws Exception {
-    withShortIdle(this::anIdleSessionGivesItsSlotsBackWithIdle);
-  }
-
-  private void anIdleSessionGivesItsSlotsBackWithIdle() throws Exception {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 6);
     // each takes all 3 slots of local[3]: the second's session can start only once the first's
     // has ended on its own, idle
     try (SparkEngine first = engine(3); SparkEngine second = engine(3)) {
+      first.sessionIdle(SHORT_IDLE);
+      second.sessionIdle(SHORT_IDLE); // the first takes the slots back after it, too
       GradientSum a = first.gradient(params, 0, 0);
       double[] grad = a.grad().clone();
       long start = System.nanoTime();
@@ -597,10 +569,6 @@ class StepSessionTest {
    */
   @Test
   void aFixedPortIsHeldFromSessionToSession() throws Exception {
-    withShortIdle(this::aFixedPortIsHeldWithIdle);
-  }
-
-  private void aFixedPortIsHeldWithIdle() throws Exception {
     double[] params = NET.initialParameters(Initializer.XAVIER_UNIFORM, 13);
     int port;
     try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
@@ -609,6 +577,7 @@ class StepSessionTest {
     try (SparkEngine engine = engine(2)) {
       engine.sameJvmHandoff(false);
       engine.sessionSettings(new RunSpec.Sessions(true, RunSpec.Exchange.TREE, port, 4));
+      engine.sessionIdle(SHORT_IDLE);
       double[] first = engine.gradient(params, 0, 3).grad().clone();
       Thread.sleep(SHORT_IDLE / 1_000_000 * 3); // the session's tasks end, idle
       assertThrows(java.net.BindException.class, () -> bind(port), "the port is still the run's");

@@ -27,7 +27,7 @@ final class ThreadedTasks {
   static StepSession.Tcp session(int partitions, Network net, BatchSchedule schedule,
       RowSource source, RowSource validation, RowSource test, boolean encrypt, boolean star) {
     StepSession.Tcp s = new StepSession.Tcp(partitions, new StepSession.Server("127.0.0.1", 0),
-        true, encrypt, star, net.numParams(), net.precision());
+        true, encrypt, star, net.numParams(), net.precision(), StepSession.IDLE_NANOS);
     ExchangeTask.Setup setup = s.setup("127.0.0.1", net, schedule);
     String[] gathered = new String[partitions];
     CyclicBarrier barrier = new CyclicBarrier(partitions);

@@ -62,21 +62,9 @@ import org.apache.spark.rdd.RDD;
 public abstract class StepSession {
   /** A session whose tasks get no step for this long ends and frees its slots (by default). */
   public static final long IDLE_NANOS = 1_000_000_000L;
-  private static volatile long idleNanosOfNewSessions = IDLE_NANOS;
-
-  /**
-   * Sets how long the sessions this JVM starts from now on wait idle before they end
-   * ({@link #IDLE_NANOS} unless set) and returns the previous value: for tests whose engines take
-   * turns on the same task slots, where each turn would wait for the other's idle session.
-   */
-  public static long idleNanos(long nanos) {
-    long previous = idleNanosOfNewSessions;
-    idleNanosOfNewSessions = nanos;
-    return previous;
-  }
 
   /** How long this session's tasks wait for a step before the session ends. */
-  final long idleNanos = idleNanosOfNewSessions;
+  final long idleNanos;
 
   /** Sessions of this JVM by id, for the in-JVM tasks to find theirs (and tests to count). */
   private static final ConcurrentHashMap<Long, StepSession> OPEN = new ConcurrentHashMap<>();
@@ -106,8 +94,9 @@ public abstract class StepSession {
   boolean closed;
   private Throwable failure;
 
-  StepSession(int partitions, int replies) {
+  StepSession(int partitions, int replies, long idleNanos) {
     this.partitions = partitions;
+    this.idleNanos = idleNanos;
     this.replies = replies;
     this.sums = new GradientSum[replies];
     this.nanos = new long[replies];
@@ -137,9 +126,12 @@ public abstract class StepSession {
     return sc.sc().maxNumConcurrentTasks(sc.sc().resourceProfileManager().defaultResourceProfile());
   }
 
-  /** A session whose tasks run in this JVM (a local master), the step handed over in memory. */
-  public static StepSession inJvm(JavaSparkContext sc, RDD<SessionWork> work) {
-    StepSession s = new InJvm(work.getNumPartitions());
+  /**
+   * A session whose tasks run in this JVM (a local master), the step handed over in memory; it
+   * ends after idleNanos without a step.
+   */
+  public static StepSession inJvm(JavaSparkContext sc, RDD<SessionWork> work, long idleNanos) {
+    StepSession s = new InJvm(work.getNumPartitions(), idleNanos);
     return s.submit(sc, work, new SessionTasks.InJvmTask(s.id));
   }
 
@@ -153,22 +145,22 @@ public abstract class StepSession {
     org.apache.spark.SparkConf conf = sc.getConf();
     String driverHost = conf.get("spark.driver.host", "127.0.0.1");
     Server server = new Server(conf.get("spark.driver.bindAddress", driverHost), 0);
-    return overTcp(sc, work, net, schedule, encrypt, star, server, true, null);
+    return overTcp(sc, work, net, schedule, encrypt, star, server, true, null, IDLE_NANOS);
   }
 
   /**
    * As above on the engine's server (owned: closed with the session), the tasks told to connect
    * to host (null: spark.driver.host; other for tests) and to install blas before their first
-   * step.
+   * step, the session ending after idleNanos without a step.
    */
   public static StepSession overTcp(JavaSparkContext sc, RDD<SessionWork> work, Network net,
       BatchSchedule schedule, boolean encrypt, boolean star, Server server, boolean owned,
-      String connectTo) {
+      String connectTo, long idleNanos) {
     org.apache.spark.SparkConf conf = sc.getConf();
     String host = connectTo != null ? connectTo : conf.get("spark.driver.host", "127.0.0.1");
     int partitions = work.getNumPartitions();
     Tcp s = new Tcp(partitions, server, owned, encrypt, star, net.numParams(),
-        net.precision());
+        net.precision(), idleNanos);
     try {
       return s.submit(sc, work, new SessionTasks.TcpTask(s.setup(host, net, schedule), partitions));
     } catch (RuntimeException e) {
@@ -414,8 +406,8 @@ public abstract class StepSession {
 
   /** The in-JVM transport: the tasks wait on the session itself. */
   static final class InJvm extends StepSession {
-    InJvm(int partitions) {
-      super(partitions, partitions);
+    InJvm(int partitions, long idleNanos) {
+      super(partitions, partitions, idleNanos);
     }
 
     @Override
@@ -515,8 +507,8 @@ public abstract class StepSession {
     private volatile boolean reached;
 
     public Tcp(int partitions, Server server, boolean ownServer, boolean encrypt, boolean star,
-        int width, io.gradspark.nn.Precision precision) {
-      super(partitions, partitions);
+        int width, io.gradspark.nn.Precision precision, long idleNanos) {
+      super(partitions, partitions, idleNanos);
       this.encrypt = encrypt;
       this.server = server;
       this.ownServer = ownServer;
