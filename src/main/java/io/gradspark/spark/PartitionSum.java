@@ -61,7 +61,7 @@ final class PartitionSum implements SessionWork {
   public GradientSum compute(double[] params, int epoch, int step) {
     Blas.use(blas); // the driver's BLAS, whatever this executor would pick on its own
     if (step >= 0) {
-      return of(net, schedule, params, train, epoch, step);
+      return of(net, schedule, params, train, epoch, step, true);
     }
     DataSplit split = DataSplit.values()[-1 - step];
     Part part = switch (split) {
@@ -113,42 +113,83 @@ final class PartitionSum implements SessionWork {
 
   /**
    * Per-thread scratch of a task: the batch matrix, labels, ids and layer buffers, reused from step
-   * to step (tasks run one per thread; the gradient array is not reused: it is the task's result).
+   * to step (tasks run one per thread), and two gradient arrays that a step session's task fills
+   * in turn. A session's step sum holds one of them, so it stays valid until that task's step
+   * after next: the driver has used it long before (it posts a step only once it has applied the
+   * previous one, and {@link io.gradspark.train.GradientEngine#gradient} promises no more), and a
+   * sum that leaves the JVM (a TCP frame) is written out before the next step. A job's tasks get
+   * a new array: a thread may run several of a job's tasks, and a local master's job hands their
+   * sums over in memory. A new 407 KB array a step (conf/mnist.conf) cost a session's task a
+   * fifth of its compute here: zeroed by the allocator, then written through a cold cache, where
+   * the reused array is still in it.
    */
   private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
 
-  private record Scratch(String key, int[] ids, double[] x, double[] y, double[] w,
-      Network.Workspace ws) {
+  private static final class Scratch {
+    final String key;
+    final int[] ids;
+    final double[] x;
+    final double[] y;
+    final double[] w;
+    final Network.Workspace ws;
+    private final double[][] grads = new double[2][];
+    private int turn;
+
+    private Scratch(String key, Network net, int rows) {
+      int m = Batches.matrixRows(rows);
+      this.key = key;
+      this.ids = new int[rows];
+      this.x = new double[m * net.inputSize()];
+      this.y = new double[m];
+      this.w = new double[m];
+      this.ws = net.workspace(m);
+    }
+
     /** For up to `rows` ids, computed in passes of at most Batches.CHUNK rows. */
     static Scratch of(Network net, int rows) {
       String key = net.describe() + "/" + rows;
       Scratch s = SCRATCH.get();
       if (s == null || !s.key.equals(key)) {
-        int m = Batches.matrixRows(rows);
-        s = new Scratch(key, new int[rows], new double[m * net.inputSize()], new double[m],
-            new double[m], net.workspace(m));
+        s = new Scratch(key, net, rows);
         SCRATCH.set(s);
       }
       return s;
+    }
+
+    /** The next of the two gradient arrays, zeroed (numParams values). */
+    double[] grad(int numParams) {
+      turn ^= 1;
+      double[] g = grads[turn];
+      if (g == null) {
+        return grads[turn] = new double[numParams];
+      }
+      java.util.Arrays.fill(g, 0.0);
+      return g;
     }
   }
 
   /** Loss and gradient sums of the rows of batch (epoch, step) that this part holds. */
   static GradientSum of(
       Network net, BatchSchedule schedule, double[] params, Part part, int epoch, int step) {
+    return of(net, schedule, params, part, epoch, step, false);
+  }
+
+  /** As above, in one of this thread's two gradient arrays when reuse (see SCRATCH). */
+  private static GradientSum of(Network net, BatchSchedule schedule, double[] params, Part part,
+      int epoch, int step, boolean reuse) {
     RowBlock block = part.block();
     int lo = part.firstId();
     // a partition holds at most its own rows of a batch, computed CHUNK rows at a time: a full
     // batch of 60,000 MNIST rows would otherwise be a 376 MB matrix per task
     Scratch s = Scratch.of(net, Math.max(1, Math.min(schedule.batchSize(), block.rows())));
-    int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids());
+    int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids);
     if (n == 0) {
       return new GradientSum();
     }
-    double[] grad = new double[net.numParams()];
-    double loss = Batches.gradient(net, params, block, lo, s.ids(), n, s.x(), s.y(), s.w(), grad,
-        s.ws(), schedule.seed(), epoch);
-    return new GradientSum(loss, n, Batches.weightSum(block, lo, s.ids(), n), grad,
+    double[] grad = reuse ? s.grad(net.numParams()) : new double[net.numParams()];
+    double loss = Batches.gradient(net, params, block, lo, s.ids, n, s.x, s.y, s.w, grad, s.ws,
+        schedule.seed(), epoch);
+    return new GradientSum(loss, n, Batches.weightSum(block, lo, s.ids, n), grad,
         net.precision());
   }
 }
