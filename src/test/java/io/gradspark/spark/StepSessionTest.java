@@ -358,6 +358,47 @@ class StepSessionTest {
     assertEquals(0, StepSession.open());
   }
 
+  /** Which thread computed each partition's steps (ThreadRecorder). */
+  private static final java.util.Map<Integer, java.util.Set<String>> COMPUTED_ON =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A partition's work that sums one row of value 1 and notes the thread it ran on. */
+  private record ThreadRecorder(int index) implements io.gradspark.spark.session.SessionWork,
+      java.io.Serializable {
+    @Override
+    public GradientSum compute(double[] params, int epoch, int step) {
+      COMPUTED_ON.computeIfAbsent(index, k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
+          .add(Thread.currentThread().getName());
+      return new GradientSum(index, 1, new double[] {1, index});
+    }
+  }
+
+  @Test
+  void anInJvmSessionComputesPartitionZeroOnTheDriversThreadAndTheOthersOnTheirTasks() {
+    COMPUTED_ON.clear();
+    JavaSparkContext sc = SharedSpark.get();
+    List<io.gradspark.spark.session.SessionWork> parts =
+        List.of(new ThreadRecorder(0), new ThreadRecorder(1), new ThreadRecorder(2));
+    StepSession s = StepSession.inJvm(sc, sc.parallelize(parts, 3).rdd(), 60_000_000_000L);
+    try {
+      for (int k = 0; k < 3; k++) {
+        GradientSum merged = s.step(new double[2], 0, k).merged();
+        assertEquals(3, merged.count());
+        assertArrayEquals(new double[] {3, 3}, merged.grad());
+      }
+    } finally {
+      s.end();
+    }
+    String driver = Thread.currentThread().getName();
+    System.out.println("partitions computed on: " + COMPUTED_ON + " (the driver: " + driver + ")");
+    assertEquals(java.util.Set.of(driver), COMPUTED_ON.get(0), "partition 0 on the driver");
+    for (int p = 1; p < 3; p++) {
+      assertEquals(1, COMPUTED_ON.get(p).size(), "partition " + p + " on one task's thread");
+      assertFalse(COMPUTED_ON.get(p).contains(driver), "partition " + p + " not on the driver");
+    }
+    assertEquals(0, StepSession.open());
+  }
+
   @ParameterizedTest(name = "in this JVM: {0}")
   @ValueSource(booleans = {true, false})
   void aFailingTaskFailsTheStepAndTheNextStepStartsAFreshSession(boolean inJvm) {

@@ -20,7 +20,13 @@ final class SessionTasks {
         return; // ended before this task started
       }
       try {
-        for (StepSession.Posted p = s.next(0, context); p != null; p = s.next(p.seq(), context)) {
+        if (work.index() == 0) {
+          s.lend(work, context); // the driver's thread computes partition 0 (InJvm#posted)
+          return;
+        }
+        int i = work.index();
+        for (StepSession.Posted p = s.next(i, 0, context); p != null;
+            p = s.next(i, p.seq(), context)) {
           long start = System.nanoTime();
           GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
           s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
