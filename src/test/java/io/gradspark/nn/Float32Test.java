@@ -1,6 +1,7 @@
 package io.gradspark.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -162,5 +163,35 @@ class Float32Test {
     }
     System.out.println("float32 addition: " + differ + " of 1000 sums rounded away from double's");
     assertTrue(differ > 0);
+  }
+
+  /**
+   * round gives each value cast to float, whatever the array's length against its 1,024-value
+   * blocks, the reused output array, and values a float cannot hold (huge, tiny, NaN, infinite).
+   */
+  @Test
+  void roundIsTheCastToFloatOfEveryValue() {
+    SplittableRandom rng = new SplittableRandom(3);
+    for (int length : new int[] {0, 1, 1023, 1024, 1025, 2500}) {
+      double[] values = new double[length];
+      for (int i = 0; i < length; i++) {
+        values[i] = rng.nextGaussian() * Math.pow(10, rng.nextInt(-50, 50));
+      }
+      double[] specials = {Double.NaN, Double.POSITIVE_INFINITY, -0.0, 1e300, 1e-320, 3.4e38};
+      for (int i = 0; i < Math.min(length, specials.length); i++) {
+        values[i * 7 % length] = specials[i];
+      }
+      double[] out = Precision.FLOAT32.round(values, new double[length]);
+      double maxDiff = 0;
+      for (int i = 0; i < length; i++) {
+        assertEquals((double) (float) values[i], out[i], 0.0, "value " + i + " of " + length);
+        if (Double.isFinite(values[i]) && Math.abs(values[i]) < 1e30) {
+          maxDiff = Math.max(maxDiff, Math.abs(out[i] - values[i]) / Math.max(1e-30, Math.abs(values[i])));
+        }
+      }
+      System.out.printf("round, %d values: max relative difference from double %.2e%n", length,
+          maxDiff);
+      assertSame(values, Precision.FLOAT64.round(values, null), "float64 keeps the array");
+    }
   }
 }
