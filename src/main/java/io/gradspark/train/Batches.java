@@ -51,11 +51,25 @@ public final class Batches {
       Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
       double[] x, double[] y, double[] w, double[] grad, Network.Workspace ws, long seed,
       int epoch) {
+    return gradient(net, params, block, firstId, ids, count, x, y, w, grad, ws, seed, epoch,
+        false);
+  }
+
+  /**
+   * As above; filled: the batch is one pass ({@link #onePass}) whose rows {@link #fill} has put
+   * in x (or the workspace's float rows), y and w already, for this ids[0..count).
+   */
+  public static double gradient(
+      Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
+      double[] x, double[] y, double[] w, double[] grad, Network.Workspace ws, long seed,
+      int epoch, boolean filled) {
     if (block.sparse() != null) {
       return SparseBatches.gradient(net, params, block, firstId, ids, count, y, w, grad, ws,
           seed, epoch);
     }
-    int nIn = block.cols();
+    if (filled && !onePass(block, count, ws)) {
+      throw new IllegalArgumentException("a batch of " + count + " rows is not one pass");
+    }
     boolean weighted = block.isWeighted();
     boolean drop = net.hasDropout();
     // float32: the rows go straight into the workspace's float matrix (x is then unused)
@@ -63,17 +77,8 @@ public final class Batches {
     double loss = 0;
     for (int start = 0; start < count; start += ws.maxRows()) {
       int n = Math.min(ws.maxRows(), count - start);
-      for (int r = 0; r < n; r++) {
-        int local = ids[start + r] - firstId;
-        if (x32 != null) {
-          block.copyRow(local, x32, r * nIn);
-        } else {
-          block.copyRow(local, x, r * nIn);
-        }
-        y[r] = block.label(local);
-        if (weighted) {
-          w[r] = block.weight(local);
-        }
+      if (!filled) {
+        fill(net, block, firstId, ids, start, n, x, y, w, ws);
       }
       Dropout.Keys keys = drop ? new Dropout.Keys(seed, epoch, ids, start) : null;
       loss += x32 != null
@@ -81,6 +86,35 @@ public final class Batches {
           : net.lossAndGradient(params, x, y, weighted ? w : null, keys, n, grad, ws);
     }
     return loss;
+  }
+
+  /** Whether a batch of count rows of block is one pass of ws (dense: its rows can be filled). */
+  public static boolean onePass(RowBlock block, int count, Network.Workspace ws) {
+    return block.sparse() == null && count <= ws.maxRows();
+  }
+
+  /**
+   * Copies rows ids[start .. start + n) of dense block (first id firstId) into a pass's batch
+   * matrix: x, or the workspace's float rows for a float32 network; their labels into y and,
+   * weighted, their weights into w. n: at most ws.maxRows().
+   */
+  public static void fill(Network net, RowBlock block, int firstId, int[] ids, int start, int n,
+      double[] x, double[] y, double[] w, Network.Workspace ws) {
+    int nIn = block.cols();
+    boolean weighted = block.isWeighted();
+    float[] x32 = net.precision() == Precision.FLOAT32 ? ws.rows32() : null;
+    for (int r = 0; r < n; r++) {
+      int local = ids[start + r] - firstId;
+      if (x32 != null) {
+        block.copyRow(local, x32, r * nIn);
+      } else {
+        block.copyRow(local, x, r * nIn);
+      }
+      y[r] = block.label(local);
+      if (weighted) {
+        w[r] = block.weight(local);
+      }
+    }
   }
 
   /**

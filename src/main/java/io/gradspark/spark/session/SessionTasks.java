@@ -30,6 +30,8 @@ final class SessionTasks {
           long start = System.nanoTime();
           GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
           s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
+          work.prepareNext(); // while the driver merges and updates
+          s.prepareLent();
         }
       } catch (Throwable t) {
         s.fail(t);

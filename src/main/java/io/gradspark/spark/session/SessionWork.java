@@ -13,4 +13,12 @@ public interface SessionWork {
 
   /** The answer to step (epoch, step) at params; params: not modified. */
   GradientSum compute(double[] params, int epoch, int step);
+
+  /**
+   * Gets ready for the training step after the last one computed, in time the task would
+   * otherwise wait (the driver's merge and update): what does not depend on the parameters, such
+   * as copying the batch's rows. Safe to call from another thread than compute's, and at any
+   * time; a no-op by default.
+   */
+  default void prepareNext() {}
 }

@@ -1,0 +1,72 @@
+package io.gradspark.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.gradspark.data.InMemorySource;
+import io.gradspark.nn.Activation;
+import io.gradspark.nn.Blas;
+import io.gradspark.nn.Head;
+import io.gradspark.nn.Initializer;
+import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
+import io.gradspark.train.BatchSchedule;
+import io.gradspark.train.DataSplit;
+import io.gradspark.train.GradientSum;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A session partition's steps with the next step's rows copied ahead ({@link
+ * PartitionSum#prepareNext}, what a task does while the driver merges and updates): the same
+ * sums, bit for bit, as a job's task computing each step from scratch, whichever steps were
+ * prepared and whichever were not (a step computed before its rows were ready, an evaluation in
+ * between, an epoch's last step whose next is the next epoch's first).
+ */
+class PartitionSumTest {
+  private static final int ROWS = 90;
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Precision.class)
+  void preparedStepsGiveTheSumsOfUnpreparedOnes(Precision precision) {
+    Network net = new Network(new int[] {5, 12, 3}, List.of(Activation.RELU),
+        Head.SOFTMAX_CROSS_ENTROPY).withPrecision(precision);
+    InMemorySource src = ArraySource.random(ROWS, 5, 3, 31, true);
+    // batches of 16 over 90 rows: 6 steps an epoch, the last one short
+    BatchSchedule schedule = new BatchSchedule(ROWS, 16, 7, true, false);
+    Part part = new Part(1, 10, src.load(10, 60)); // rows 10..59 of the 90: a partition's share
+    Part validation = new Part(1, 0, src.load(0, 30));
+    PartitionSum work = new PartitionSum(net, schedule, Blas.inUse(), part, validation, null);
+    double[] params = precision.round(net.initialParameters(Initializer.HE_NORMAL, 3), null);
+    int steps = schedule.stepsPerEpoch();
+    long expectPrepared = 0;
+    double maxDiff = 0;
+    for (int epoch = 0; epoch < 2; epoch++) {
+      for (int k = 0; k < steps; k++) {
+        // every step but the third of each epoch has its rows copied ahead
+        boolean prepare = k != 2;
+        if (prepare) {
+          work.prepareNext();
+          work.prepareNext(); // a second call finds them ready
+          expectPrepared += epoch > 0 || k > 0 ? 1 : 0; // nothing before the first step
+        }
+        if (k == 4) { // an evaluation between the copy and the step leaves the rows be
+          work.compute(params, 0, PartitionSum.evaluationStep(DataSplit.VALIDATION));
+        }
+        GradientSum session = work.compute(params, epoch, k);
+        GradientSum job = PartitionSum.of(net, schedule, params, part, epoch, k);
+        String at = precision + " epoch " + epoch + " step " + k;
+        assertEquals(job.count(), session.count(), at);
+        assertEquals(job.lossSum(), session.lossSum(), 0.0, at);
+        for (int i = 0; i < job.grad().length; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs(job.grad()[i] - session.grad()[i]));
+        }
+        assertArrayEquals(job.grad(), session.grad(), at);
+      }
+    }
+    System.out.printf("%s: %d of %d steps on prepared rows, max |difference| %.1e%n", precision,
+        work.preparedSteps(), 2 * steps, maxDiff);
+    assertEquals(expectPrepared, work.preparedSteps());
+  }
+}
