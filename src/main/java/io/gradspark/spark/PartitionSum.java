@@ -62,10 +62,11 @@ final class PartitionSum implements SessionWork {
 
   /**
    * Copies the rows of the training step after the last one computed into this partition's batch
-   * matrix (a batch of one pass, dense rows), for its compute to skip the copy: the task (or, for
-   * the partition a local master's driver computes, its waiting task) does it while the driver
-   * merges and updates, time the task would otherwise wait. About 130 us of a 0.5 ms float32 step
-   * of conf/mnist.conf on 128 random rows, bound by memory latency.
+   * matrix (a batch of one pass, dense rows), for its compute to skip the copy: a task does it
+   * while the driver merges and updates, time it would otherwise wait. About 130 us of a 0.5 ms
+   * float32 step of conf/mnist.conf on 128 random rows, bound by memory latency. The partition a
+   * local master's driver computes copies its own rows: another thread copying them while the
+   * driver updated made some runs' steps 40% slower, a third busy thread on two cores.
    */
   @Override
   public synchronized void prepareNext() {

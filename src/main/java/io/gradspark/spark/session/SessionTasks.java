@@ -31,7 +31,6 @@ final class SessionTasks {
           GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
           s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
           work.prepareNext(); // while the driver merges and updates
-          s.prepareLent();
         }
       } catch (Throwable t) {
         s.fail(t);

@@ -592,19 +592,6 @@ public abstract class StepSession {
       }
     }
 
-    /**
-     * After a task's own {@link SessionWork#prepareNext}: the driver's partition's, whose rows the
-     * driver's thread would otherwise copy itself on the step's critical path (the first task to
-     * get there copies them; the others find them ready). Not on the partition's own waiting task:
-     * a third thread on two cores would slow the driver's update.
-     */
-    void prepareLent() {
-      SessionWork work = lent;
-      if (work != null) {
-        work.prepareNext();
-      }
-    }
-
     /** Parks for up to nanos (a step or the session's end wakes it), then checks for a kill. */
     private void park(long nanos, TaskContext context) throws InterruptedException {
       java.util.concurrent.locks.LockSupport.parkNanos(this, nanos);
