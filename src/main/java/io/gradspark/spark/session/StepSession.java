@@ -464,10 +464,11 @@ public abstract class StepSession {
   static final long SPIN_NANOS = 300_000L;
 
   /**
-   * The in-JVM transport: the tasks read each step from the session itself, woken one by one by
-   * the driver's thread, which computes partition 0 itself (its task lends it its work) instead
-   * of waiting idle: one wake-up each way fewer a step, the other tasks woken at once rather than
-   * in turn through a lock, and that partition's sums already in the driver's cache for the merge.
+   * The in-JVM transport: the tasks read each step from the session itself, each woken directly
+   * by the driver's thread, which computes partition 0 itself (its task lends it its work and
+   * waits for the session's end) instead of waiting idle: one wake-up each way fewer a step, the
+   * other tasks woken at once rather than in turn through a lock, and that partition's sums
+   * already in the driver's cache for the merge.
    * The same work on the same rows: the same sums, bit for bit. Where the driver's thread and the
    * other tasks have a core each, a waiting thread spins a moment ({@link #SPIN_NANOS}) before it
    * parks: the sums come in about together, and a step comes right after the driver's update,
@@ -480,6 +481,8 @@ public abstract class StepSession {
     private final java.util.concurrent.atomic.AtomicReferenceArray<Thread> waiting;
     /** Partition 0's work, lent by its task for the driver's thread to compute. */
     private volatile SessionWork lent;
+    /** That task's thread, woken only when the session ends (not at every step). */
+    private volatile Thread lender;
     /** Signalled when partition 0's task lends its work. */
     private final Condition lentNow = lock.newCondition();
     /**
@@ -529,6 +532,10 @@ public abstract class StepSession {
     @Override
     void stop() {
       wakeTasks();
+      Thread t = lender;
+      if (t != null) {
+        java.util.concurrent.locks.LockSupport.unpark(t);
+      }
     }
 
     private void wakeTasks() {
@@ -575,7 +582,7 @@ public abstract class StepSession {
      * then on) and waits until the session ends, as a task that holds its slot.
      */
     void lend(SessionWork work, TaskContext context) throws InterruptedException {
-      waiting.set(work.index(), Thread.currentThread());
+      lender = Thread.currentThread();
       lock.lock();
       try {
         lent = work;
