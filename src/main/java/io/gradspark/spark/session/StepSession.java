@@ -272,15 +272,11 @@ public abstract class StepSession {
     try {
       while (pending > 0 && failure == null) {
         done.await(100, TimeUnit.MILLISECONDS);
-        if (pending > 0 && failure == null && job.isDone()) {
-          failure = jobFailure();
-          if (failure == null) {
-            close(); // every task ended (idle) as the step came: the caller starts another
-            return null;
-          }
+        if (pending > 0 && failure == null && jobEnded()) {
+          break; // failed, or every task ended (idle) as the step came: the caller starts another
         }
       }
-      if (failure != null) {
+      if (failure != null || pending > 0) {
         return endedOrFailed();
       }
       this.params = null;
