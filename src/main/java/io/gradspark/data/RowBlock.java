@@ -27,6 +27,14 @@ public final class RowBlock implements Serializable {
   private final double[] weights; // or null: every weight 1
   private final SparseRows sparse; // or null: the rows are in bytes or values
 
+  /**
+   * Eight bytes of a byte row read as one long (any offset): a batch fill writes eight zero
+   * features at once where all eight are 0, as most of an MNIST image is (81% of its pixels).
+   */
+  private static final java.lang.invoke.VarHandle EIGHT_BYTES =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
+          java.nio.ByteOrder.LITTLE_ENDIAN);
+
   private RowBlock(int rows, int cols, byte[] bytes, double[] values, double scale, double[] labels) {
     this(rows, cols, bytes, values, scale, labels, null, null);
   }
@@ -134,12 +142,74 @@ public final class RowBlock implements Serializable {
     int base = r * cols;
     if (bytes != null) {
       double[] value = ByteValues.of(scale).doubles;
-      for (int j = 0; j < cols; j++) {
+      int j = 0;
+      for (; j + 8 <= cols; j += 8) {
+        long eight = (long) EIGHT_BYTES.get(bytes, base + j);
+        if (eight == 0L) {
+          for (int k = 0; k < 8; k++) {
+            dst[off + j + k] = value[0];
+          }
+        } else {
+          for (int k = 0; k < 8; k++) {
+            dst[off + j + k] = value[(int) (eight >>> (8 * k)) & 0xff];
+          }
+        }
+      }
+      for (; j < cols; j++) {
         dst[off + j] = value[bytes[base + j] & 0xff];
       }
     } else {
       System.arraycopy(values, base, dst, off, cols);
     }
+  }
+
+  /**
+   * Rows ids[start .. start + n) - firstId into consecutive rows of dst (a batch matrix): as
+   * {@link #copyRow(int, double[], int)} row by row, after one read of each 64-byte line of every
+   * row. Those reads do not wait for each other, so the rows come from memory together instead of
+   * one after the other, and the copy then finds them in the cache: 128 random MNIST rows of
+   * 50,000 in about 0.65x the time (bench FillRows). dst: modified.
+   */
+  public void copyRows(int[] ids, int start, int n, int firstId, double[] dst) {
+    touch(ids, start, n, firstId);
+    for (int r = 0; r < n; r++) {
+      copyRow(ids[start + r] - firstId, dst, r * cols);
+    }
+  }
+
+  /** As {@link #copyRows(int[], int, int, int, double[])}, as floats. Dense rows only. */
+  public void copyRows(int[] ids, int start, int n, int firstId, float[] dst) {
+    touch(ids, start, n, firstId);
+    for (int r = 0; r < n; r++) {
+      copyRow(ids[start + r] - firstId, dst, r * cols);
+    }
+  }
+
+  /** What {@link #touch} read, kept where the JIT cannot drop the reads. */
+  @SuppressWarnings("unused")
+  private static long touched;
+
+  /** Reads one value in every 64 bytes of each of the rows (dense rows; sparse: nothing). */
+  private void touch(int[] ids, int start, int n, int firstId) {
+    long sum = 0;
+    if (bytes != null) {
+      for (int r = 0; r < n; r++) {
+        int base = (ids[start + r] - firstId) * cols;
+        for (int j = 0; j < cols; j += 64) {
+          sum += bytes[base + j];
+        }
+        sum += bytes[base + cols - 1];
+      }
+    } else if (values != null) {
+      for (int r = 0; r < n; r++) {
+        int base = (ids[start + r] - firstId) * cols;
+        for (int j = 0; j < cols; j += 8) {
+          sum += Double.doubleToRawLongBits(values[base + j]);
+        }
+        sum += Double.doubleToRawLongBits(values[base + cols - 1]);
+      }
+    }
+    touched = sum;
   }
 
   /**
@@ -155,7 +225,20 @@ public final class RowBlock implements Serializable {
     int base = r * cols;
     if (bytes != null) {
       float[] value = ByteValues.of(scale).floats;
-      for (int j = 0; j < cols; j++) {
+      int j = 0;
+      for (; j + 8 <= cols; j += 8) {
+        long eight = (long) EIGHT_BYTES.get(bytes, base + j);
+        if (eight == 0L) {
+          for (int k = 0; k < 8; k++) {
+            dst[off + j + k] = value[0];
+          }
+        } else {
+          for (int k = 0; k < 8; k++) {
+            dst[off + j + k] = value[(int) (eight >>> (8 * k)) & 0xff];
+          }
+        }
+      }
+      for (; j < cols; j++) {
         dst[off + j] = value[bytes[base + j] & 0xff];
       }
     } else {

@@ -100,16 +100,14 @@ public final class Batches {
    */
   public static void fill(Network net, RowBlock block, int firstId, int[] ids, int start, int n,
       double[] x, double[] y, double[] w, Network.Workspace ws) {
-    int nIn = block.cols();
     boolean weighted = block.isWeighted();
-    float[] x32 = net.precision() == Precision.FLOAT32 ? ws.rows32() : null;
+    if (net.precision() == Precision.FLOAT32) {
+      block.copyRows(ids, start, n, firstId, ws.rows32());
+    } else {
+      block.copyRows(ids, start, n, firstId, x);
+    }
     for (int r = 0; r < n; r++) {
       int local = ids[start + r] - firstId;
-      if (x32 != null) {
-        block.copyRow(local, x32, r * nIn);
-      } else {
-        block.copyRow(local, x, r * nIn);
-      }
       y[r] = block.label(local);
       if (weighted) {
         w[r] = block.weight(local);
