@@ -33,13 +33,14 @@ final class PartitionSum implements SessionWork {
   private final Part test;
   /** The driver's BLAS, installed before the task's arithmetic. */
   private final Blas.Choice blas;
-  // a session's steps (guarded by this): the partition's own scratch, the step last computed and
-  // the step whose rows prepareNext copied (epoch * stepsPerEpoch + step; -1: none)
-  private Scratch own;
-  private long computed = -1;
-  private long filled = -1;
-  private int filledRows;
-  private long preparedSteps;
+  // a session's steps: the partition's own scratch, two when another thread fills the next
+  // step's rows while this partition computes a step ({@link #helpedAhead}), step k's rows in
+  // own[k % own.length]; the step last computed (epoch * stepsPerEpoch + step; -1: none)
+  private volatile boolean helped;
+  private volatile Scratch[] own;
+  private volatile long computed = -1;
+  private final java.util.concurrent.atomic.AtomicLong preparedSteps =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * A task's work over its training part and the validation and test parts (null: none), on
@@ -63,41 +64,82 @@ final class PartitionSum implements SessionWork {
   /**
    * Copies the rows of the training step after the last one computed into this partition's batch
    * matrix (a batch of one pass, dense rows), for its compute to skip the copy: a task does it
-   * while the driver merges and updates, time it would otherwise wait. About 130 us of a 0.5 ms
-   * float32 step of conf/mnist.conf on 128 random rows, bound by memory latency. The partition a
-   * local master's driver computes copies its own rows: another thread copying them while the
-   * driver updated made some runs' steps 40% slower, a third busy thread on two cores.
+   * while the driver merges and updates, time it would otherwise wait.
    */
   @Override
-  public synchronized void prepareNext() {
-    long key = computed + 1;
-    if (computed < 0 || filled == key) {
+  public void prepareNext() {
+    long last = computed;
+    if (last >= 0) {
+      prepare(last + 1);
+    }
+  }
+
+  /**
+   * The partition a local master's driver computes: another task fills its next step's rows
+   * into a second batch matrix ({@link #prepareAfter}) while the driver still computes this one.
+   * Called before the partition's first step.
+   */
+  @Override
+  public void helpedAhead() {
+    helped = true;
+  }
+
+  @Override
+  public void prepareAfter(int epoch, int step) {
+    if (step >= 0) {
+      prepare((long) epoch * schedule.stepsPerEpoch() + step + 1);
+    }
+  }
+
+  /**
+   * Fills step key's rows into its scratch unless they are there, another thread is filling it,
+   * or it has moved on to a later step; never waits.
+   */
+  private void prepare(long key) {
+    Scratch s = session(key);
+    long state = s.state.get();
+    if (state >= 0 && ((state & 3) == FILLING || state >> 2 >= key)
+        || !s.state.compareAndSet(state, key << 2 | FILLING)) {
       return;
     }
-    int epoch = (int) (key / schedule.stepsPerEpoch());
-    int step = (int) (key % schedule.stepsPerEpoch());
-    Scratch s = session();
-    RowBlock block = train.block();
-    int lo = train.firstId();
-    int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids);
-    if (n > 0 && Batches.onePass(block, n, s.ws)) {
-      Batches.fill(net, block, lo, s.ids, 0, n, s.x, s.y, s.w, s.ws);
-      filled = key;
-      filledRows = n;
+    long now = NONE;
+    try {
+      int epoch = (int) (key / schedule.stepsPerEpoch());
+      int step = (int) (key % schedule.stepsPerEpoch());
+      RowBlock block = train.block();
+      int lo = train.firstId();
+      int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids);
+      if (n > 0 && Batches.onePass(block, n, s.ws)) {
+        Batches.fill(net, block, lo, s.ids, 0, n, s.x, s.y, s.w, s.ws);
+        s.filledRows = n;
+        now = key << 2 | FILLED;
+      }
+    } finally {
+      s.state.set(now);
     }
   }
 
   /** How many steps used rows that {@link #prepareNext} had copied (for tests). */
-  synchronized long preparedSteps() {
-    return preparedSteps;
+  long preparedSteps() {
+    return preparedSteps.get();
   }
 
-  /** This partition's scratch in a session (guarded by this). */
-  private Scratch session() {
-    if (own == null) {
-      own = new Scratch(null, net, rows(schedule, train));
+  /** The scratch of a session's step key (created on first use: {@link #helped} is set by then). */
+  private Scratch session(long key) {
+    Scratch[] scratches = own;
+    if (scratches == null) {
+      synchronized (this) {
+        scratches = own;
+        if (scratches == null) {
+          scratches = new Scratch[helped ? 2 : 1];
+          for (int i = 0; i < scratches.length; i++) {
+            scratches[i] = new Scratch(null, net, rows(schedule, train));
+          }
+          own = scratches;
+        }
+      }
     }
-    return own;
+    return scratches[(int) (key % scratches.length)];
   }
 
   /** The ids a partition's step can hold: its rows of a batch, at least 1. */
@@ -113,14 +155,12 @@ final class PartitionSum implements SessionWork {
   public GradientSum compute(double[] params, int epoch, int step) {
     Blas.use(blas); // the driver's BLAS, whatever this executor would pick on its own
     if (step >= 0) {
-      synchronized (this) {
-        long key = (long) epoch * schedule.stepsPerEpoch() + step;
-        int rows = filled == key ? filledRows : -1;
-        preparedSteps += rows >= 0 ? 1 : 0;
-        filled = -1;
-        computed = key;
-        return sums(net, schedule, params, train, epoch, step, session(), rows, true);
-      }
+      long key = (long) epoch * schedule.stepsPerEpoch() + step;
+      Scratch s = session(key);
+      int rows = s.take(key);
+      preparedSteps.addAndGet(rows >= 0 ? 1 : 0);
+      computed = key;
+      return sums(net, schedule, params, train, epoch, step, s, rows, true);
     }
     DataSplit split = DataSplit.values()[-1 - step];
     Part part = switch (split) {
@@ -184,6 +224,10 @@ final class PartitionSum implements SessionWork {
    * in it.
    */
   private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
+  private static final long NONE = -1;
+  private static final long FILLED = 1;
+  private static final long FILLING = 2;
+  private static final long USED = 3;
 
   private static final class Scratch {
     final String key;
@@ -194,6 +238,29 @@ final class PartitionSum implements SessionWork {
     final Network.Workspace ws;
     private final double[][] grads = new double[2][];
     private int turn;
+    /**
+     * A session scratch's rows: {@link #NONE}, or a step's key << 2 with FILLED (filledRows of
+     * them are in), FILLING (a thread is copying them) or USED (a step computes on it).
+     */
+    final java.util.concurrent.atomic.AtomicLong state =
+        new java.util.concurrent.atomic.AtomicLong(NONE);
+    int filledRows; // published by state's FILLED
+
+    /**
+     * Takes this scratch for step key's compute: the number of its rows already filled, or -1
+     * when the step copies them itself. Waits while another thread is filling it (a copy under
+     * way on its own core: at most about 0.1 ms for conf/mnist.conf).
+     */
+    int take(long key) {
+      for (;;) {
+        long st = state.get();
+        if (st >= 0 && (st & 3) == FILLING) {
+          Thread.onSpinWait();
+        } else if (state.compareAndSet(st, key << 2 | USED)) {
+          return st == (key << 2 | FILLED) ? filledRows : -1;
+        }
+      }
+    }
 
     private Scratch(String key, Network net, int rows) {
       int m = Batches.matrixRows(rows);

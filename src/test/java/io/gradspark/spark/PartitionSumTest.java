@@ -69,4 +69,46 @@ class PartitionSumTest {
         work.preparedSteps(), 2 * steps, maxDiff);
     assertEquals(expectPrepared, work.preparedSteps());
   }
+
+  /**
+   * The driver's partition on a local master: another thread fills each next step's rows into
+   * the second batch matrix while this step computes on the first (prepareAfter), and every step
+   * after the first computes on rows it filled, with the same sums as a job's task.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Precision.class)
+  void rowsFilledByAnotherThreadDuringTheStepGiveTheSameSums(Precision precision)
+      throws Exception {
+    Network net = new Network(new int[] {5, 12, 3}, List.of(Activation.RELU),
+        Head.SOFTMAX_CROSS_ENTROPY).withPrecision(precision);
+    InMemorySource src = ArraySource.random(ROWS, 5, 3, 31, true);
+    BatchSchedule schedule = new BatchSchedule(ROWS, 16, 7, true, false);
+    Part part = new Part(0, 0, src.load(0, 50));
+    PartitionSum work = new PartitionSum(net, schedule, Blas.inUse(), part, null, null);
+    work.helpedAhead();
+    double[] params = precision.round(net.initialParameters(Initializer.HE_NORMAL, 3), null);
+    int steps = schedule.stepsPerEpoch();
+    double maxDiff = 0;
+    for (int epoch = 0; epoch < 2; epoch++) {
+      for (int k = 0; k < steps; k++) {
+        int e = epoch;
+        int step = k;
+        // the helper starts on the next step's rows as this step starts computing
+        Thread helper = new Thread(() -> work.prepareAfter(e, step));
+        helper.start();
+        GradientSum session = work.compute(params, epoch, k);
+        helper.join();
+        GradientSum job = PartitionSum.of(net, schedule, params, part, epoch, k);
+        String at = precision + " epoch " + epoch + " step " + k;
+        assertEquals(job.lossSum(), session.lossSum(), 0.0, at);
+        for (int i = 0; i < job.grad().length; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs(job.grad()[i] - session.grad()[i]));
+        }
+        assertArrayEquals(job.grad(), session.grad(), at);
+      }
+    }
+    System.out.printf("%s, rows filled by another thread: %d of %d steps on prepared rows, "
+        + "max |difference| %.1e%n", precision, work.preparedSteps(), 2 * steps, maxDiff);
+    assertEquals(2 * steps - 1, work.preparedSteps());
+  }
 }

@@ -371,11 +371,29 @@ class StepSessionTest {
           .add(Thread.currentThread().getName());
       return new GradientSum(index, 1, new double[] {1, index});
     }
+
+    @Override
+    public void helpedAhead() {
+      HELPED.add(index);
+    }
+
+    @Override
+    public void prepareAfter(int epoch, int step) {
+      PREPARED_AFTER.add(index + " after step " + step + " on " + Thread.currentThread().getName());
+    }
   }
+
+  /** The partitions told another thread fills their rows, and what that thread did (in order). */
+  private static final java.util.Set<Integer> HELPED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final java.util.List<String> PREPARED_AFTER =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
   @Test
   void anInJvmSessionComputesPartitionZeroOnTheDriversThreadAndTheOthersOnTheirTasks() {
     COMPUTED_ON.clear();
+    HELPED.clear();
+    PREPARED_AFTER.clear();
     JavaSparkContext sc = SharedSpark.get();
     List<io.gradspark.spark.session.SessionWork> parts =
         List.of(new ThreadRecorder(0), new ThreadRecorder(1), new ThreadRecorder(2));
@@ -396,6 +414,12 @@ class StepSessionTest {
       assertEquals(1, COMPUTED_ON.get(p).size(), "partition " + p + " on one task's thread");
       assertFalse(COMPUTED_ON.get(p).contains(driver), "partition " + p + " not on the driver");
     }
+    // partition 1's task gets partition 0's next rows ready after each step, on its own thread
+    System.out.println("ahead of the driver's partition: " + PREPARED_AFTER);
+    assertEquals(java.util.Set.of(0), HELPED);
+    String task1 = COMPUTED_ON.get(1).iterator().next();
+    assertEquals(List.of("0 after step 0 on " + task1, "0 after step 1 on " + task1,
+        "0 after step 2 on " + task1), PREPARED_AFTER);
     assertEquals(0, StepSession.open());
   }
 

@@ -30,6 +30,9 @@ final class SessionTasks {
           long start = System.nanoTime();
           GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
           s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
+          if (i == 1) {
+            s.prepareLent(p); // the driver's partition's next rows first: it needs them sooner
+          }
           work.prepareNext(); // while the driver merges and updates
         }
       } catch (Throwable t) {

@@ -17,8 +17,22 @@ public interface SessionWork {
   /**
    * Gets ready for the training step after the last one computed, in time the task would
    * otherwise wait (the driver's merge and update): what does not depend on the parameters, such
-   * as copying the batch's rows. Safe to call from another thread than compute's, and at any
-   * time; a no-op by default.
+   * as copying the batch's rows. Called by the thread that computes the partition; at any time
+   * (a no-op when there is nothing to do, and by default).
    */
   default void prepareNext() {}
+
+  /**
+   * Says, before the first step, that another thread will call {@link #prepareAfter} while the
+   * partition computes: a local master's driver computes partition 0 and another task gets its
+   * rows ready. A no-op by default.
+   */
+  default void helpedAhead() {}
+
+  /**
+   * From another thread than the one that computes the partition, which may still be computing
+   * step (epoch, step): gets ready for the training step after it, without making that thread
+   * wait longer than the copy under way. A no-op for an evaluation (step < 0) and by default.
+   */
+  default void prepareAfter(int epoch, int step) {}
 }

@@ -464,7 +464,10 @@ public abstract class StepSession {
    * by the driver's thread, which computes partition 0 itself (its task lends it its work and
    * waits for the session's end) instead of waiting idle: one wake-up each way fewer a step, the
    * other tasks woken at once rather than in turn through a lock, and that partition's sums
-   * already in the driver's cache for the merge.
+   * already in the driver's cache for the merge. Partition 1's task, once it has sent its sums,
+   * copies the driver's partition's next rows into a second batch matrix ({@link #prepareLent})
+   * before its own: the driver's step then only computes, and that task's core would otherwise
+   * wait out the driver's update.
    * The same work on the same rows: the same sums, bit for bit. Where the driver's thread and the
    * other tasks have a core each, a waiting thread spins a moment ({@link #SPIN_NANOS}) before it
    * parks: the sums come in about together, and a step comes right after the driver's update,
@@ -579,6 +582,9 @@ public abstract class StepSession {
      */
     void lend(SessionWork work, TaskContext context) throws InterruptedException {
       lender = Thread.currentThread();
+      if (partitions > 1) {
+        work.helpedAhead(); // partition 1's task fills its next rows: prepareLent
+      }
       lock.lock();
       try {
         lent = work;
@@ -592,6 +598,18 @@ public abstract class StepSession {
           return;
         }
         park(wait, context);
+      }
+    }
+
+    /**
+     * Partition 1's task, after its own step p: gets the driver's partition ready for the step
+     * after p (its rows into a second batch matrix, while the driver may still compute p), which
+     * the driver's thread would otherwise copy on the step's critical path, a core idle meanwhile.
+     */
+    void prepareLent(Posted p) {
+      SessionWork work = lent;
+      if (work != null) {
+        work.prepareAfter(p.epoch(), p.step());
       }
     }
 
