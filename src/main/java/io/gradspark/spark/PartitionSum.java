@@ -98,8 +98,8 @@ final class PartitionSum implements SessionWork {
   private void prepare(long key) {
     Scratch s = session(key);
     long state = s.state.get();
-    if (state >= 0 && ((state & 3) == FILLING || state >> 2 >= key)
-        || !s.state.compareAndSet(state, key << 2 | FILLING)) {
+    if (state >= 0 && ((state & 7) == FILLING || (state & 7) == USED || state >> 3 >= key)
+        || !s.state.compareAndSet(state, key << 3 | FILLING)) {
       return;
     }
     long now = NONE;
@@ -112,7 +112,7 @@ final class PartitionSum implements SessionWork {
       if (n > 0 && Batches.onePass(block, n, s.ws)) {
         Batches.fill(net, block, lo, s.ids, 0, n, s.x, s.y, s.w, s.ws);
         s.filledRows = n;
-        now = key << 2 | FILLED;
+        now = key << 3 | FILLED;
       }
     } finally {
       s.state.set(now);
@@ -158,9 +158,13 @@ final class PartitionSum implements SessionWork {
       long key = (long) epoch * schedule.stepsPerEpoch() + step;
       Scratch s = session(key);
       int rows = s.take(key);
-      preparedSteps.addAndGet(rows >= 0 ? 1 : 0);
-      computed = key;
-      return sums(net, schedule, params, train, epoch, step, s, rows, true);
+      try {
+        preparedSteps.addAndGet(rows >= 0 ? 1 : 0);
+        computed = key;
+        return sums(net, schedule, params, train, epoch, step, s, rows, true);
+      } finally {
+        s.state.set(key << 3 | DONE);
+      }
     }
     DataSplit split = DataSplit.values()[-1 - step];
     Part part = switch (split) {
@@ -228,6 +232,7 @@ final class PartitionSum implements SessionWork {
   private static final long FILLED = 1;
   private static final long FILLING = 2;
   private static final long USED = 3;
+  private static final long DONE = 4;
 
   private static final class Scratch {
     final String key;
@@ -239,8 +244,9 @@ final class PartitionSum implements SessionWork {
     private final double[][] grads = new double[2][];
     private int turn;
     /**
-     * A session scratch's rows: {@link #NONE}, or a step's key << 2 with FILLED (filledRows of
-     * them are in), FILLING (a thread is copying them) or USED (a step computes on it).
+     * A session scratch's rows: {@link #NONE}, or a step's key << 3 with FILLED (filledRows of
+     * them are in), FILLING (a thread is copying them), USED (the step computes on them) or DONE
+     * (it has). Rows are filled only into a scratch no step uses and no other thread fills.
      */
     final java.util.concurrent.atomic.AtomicLong state =
         new java.util.concurrent.atomic.AtomicLong(NONE);
@@ -254,10 +260,10 @@ final class PartitionSum implements SessionWork {
     int take(long key) {
       for (;;) {
         long st = state.get();
-        if (st >= 0 && (st & 3) == FILLING) {
+        if (st >= 0 && (st & 7) == FILLING) {
           Thread.onSpinWait();
-        } else if (state.compareAndSet(st, key << 2 | USED)) {
-          return st == (key << 2 | FILLED) ? filledRows : -1;
+        } else if (state.compareAndSet(st, key << 3 | USED)) {
+          return st == (key << 3 | FILLED) ? filledRows : -1;
         }
       }
     }

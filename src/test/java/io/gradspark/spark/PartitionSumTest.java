@@ -2,6 +2,7 @@ package io.gradspark.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradspark.data.InMemorySource;
 import io.gradspark.nn.Activation;
@@ -110,5 +111,63 @@ class PartitionSumTest {
     System.out.printf("%s, rows filled by another thread: %d of %d steps on prepared rows, "
         + "max |difference| %.1e%n", precision, work.preparedSteps(), 2 * steps, maxDiff);
     assertEquals(2 * steps - 1, work.preparedSteps());
+  }
+
+  /**
+   * A task's partition whose steps the driver's thread sometimes takes (its task was late): the
+   * task copies the next rows after each step it saw, also while the driver's thread still
+   * computes the step on the same batch matrix. The copy waits for none and spoils none: the same
+   * sums, bit for bit.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Precision.class)
+  void stepsTakenByAnotherThreadWhileTheTaskCopiesGiveTheSameSums(Precision precision)
+      throws Exception {
+    Network net = new Network(new int[] {5, 12, 3}, List.of(Activation.RELU),
+        Head.SOFTMAX_CROSS_ENTROPY).withPrecision(precision);
+    InMemorySource src = ArraySource.random(ROWS, 5, 3, 31, true);
+    BatchSchedule schedule = new BatchSchedule(ROWS, 16, 7, true, false);
+    Part part = new Part(1, 10, src.load(10, 60));
+    PartitionSum work = new PartitionSum(net, schedule, Blas.inUse(), part, null, null);
+    double[] params = precision.round(net.initialParameters(Initializer.HE_NORMAL, 3), null);
+    int steps = schedule.stepsPerEpoch();
+    double maxDiff = 0;
+    java.util.concurrent.ExecutorService task = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      for (int epoch = 0; epoch < 2; epoch++) {
+        for (int k = 0; k < steps; k++) {
+          int e = epoch;
+          int step = k;
+          GradientSum session;
+          if (k % 3 == 1) { // taken by this thread while the task copies the next rows
+            java.util.concurrent.Future<?> copying = task.submit(() -> {
+              for (int i = 0; i < 50; i++) {
+                work.prepareNext();
+              }
+            });
+            session = work.compute(params, epoch, k);
+            copying.get();
+          } else { // the task's own step, then its copy of the next step's rows
+            session = task.submit(() -> {
+              GradientSum sum = work.compute(params, e, step);
+              work.prepareNext();
+              return sum;
+            }).get();
+          }
+          GradientSum job = PartitionSum.of(net, schedule, params, part, epoch, k);
+          String at = precision + " epoch " + epoch + " step " + k;
+          assertEquals(job.lossSum(), session.lossSum(), 0.0, at);
+          for (int i = 0; i < job.grad().length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(job.grad()[i] - session.grad()[i]));
+          }
+          assertArrayEquals(job.grad(), session.grad(), at);
+        }
+      }
+    } finally {
+      task.shutdownNow();
+    }
+    System.out.printf("%s, steps taken while the task copies: %d of %d steps on prepared rows, "
+        + "max |difference| %.1e%n", precision, work.preparedSteps(), 2 * steps, maxDiff);
+    assertTrue(work.preparedSteps() > 0);
   }
 }

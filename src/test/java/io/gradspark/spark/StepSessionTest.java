@@ -358,17 +358,19 @@ class StepSessionTest {
     assertEquals(0, StepSession.open());
   }
 
-  /** Which thread computed each partition's steps (ThreadRecorder). */
-  private static final java.util.Map<Integer, java.util.Set<String>> COMPUTED_ON =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  /** Which thread computed each partition's steps (ThreadRecorder): "partition step thread". */
+  private static final java.util.List<String> COMPUTED =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+  /** Where partition 1's task waits once, after its first step (null: it does not). */
+  private static final java.util.concurrent.atomic.AtomicReference<
+      java.util.concurrent.CountDownLatch> HOLD = new java.util.concurrent.atomic.AtomicReference<>();
 
   /** A partition's work that sums one row of value 1 and notes the thread it ran on. */
   private record ThreadRecorder(int index) implements io.gradspark.spark.session.SessionWork,
       java.io.Serializable {
     @Override
     public GradientSum compute(double[] params, int epoch, int step) {
-      COMPUTED_ON.computeIfAbsent(index, k -> java.util.concurrent.ConcurrentHashMap.newKeySet())
-          .add(Thread.currentThread().getName());
+      COMPUTED.add(index + " " + step + " " + Thread.currentThread().getName());
       return new GradientSum(index, 1, new double[] {1, index});
     }
 
@@ -381,6 +383,18 @@ class StepSessionTest {
     public void prepareAfter(int epoch, int step) {
       PREPARED_AFTER.add(index + " after step " + step + " on " + Thread.currentThread().getName());
     }
+
+    @Override
+    public void prepareNext() {
+      java.util.concurrent.CountDownLatch hold = index == 1 ? HOLD.getAndSet(null) : null;
+      if (hold != null) {
+        try {
+          hold.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
   }
 
   /** The partitions told another thread fills their rows, and what that thread did (in order). */
@@ -389,37 +403,69 @@ class StepSessionTest {
   private static final java.util.List<String> PREPARED_AFTER =
       java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
+  /**
+   * A local master's session: the driver's thread computes partition 0, and then any partition
+   * whose task has not started the step (here partition 1's step 1, its task held up after step
+   * 0); every other step of a partition on that partition's task's thread or the driver's, each
+   * exactly once; partition 1's task gets partition 0's next rows ready on its own thread.
+   */
   @Test
-  void anInJvmSessionComputesPartitionZeroOnTheDriversThreadAndTheOthersOnTheirTasks() {
-    COMPUTED_ON.clear();
+  void anInJvmSessionComputesPartitionZeroAndLateTasksStepsOnTheDriversThread() {
+    COMPUTED.clear();
     HELPED.clear();
     PREPARED_AFTER.clear();
+    java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+    HOLD.set(hold);
     JavaSparkContext sc = SharedSpark.get();
     List<io.gradspark.spark.session.SessionWork> parts =
         List.of(new ThreadRecorder(0), new ThreadRecorder(1), new ThreadRecorder(2));
     StepSession s = StepSession.inJvm(sc, sc.parallelize(parts, 3).rdd(), 60_000_000_000L);
+    String driver = Thread.currentThread().getName();
+    int steps = 4;
     try {
-      for (int k = 0; k < 3; k++) {
+      for (int k = 0; k < steps; k++) {
         GradientSum merged = s.step(new double[2], 0, k).merged();
         assertEquals(3, merged.count());
         assertArrayEquals(new double[] {3, 3}, merged.grad());
+        if (k == 1) {
+          assertTrue(COMPUTED.contains("1 1 " + driver),
+              "partition 1's step 1, its task held up, on the driver's thread: " + COMPUTED);
+          hold.countDown();
+        }
       }
     } finally {
+      hold.countDown();
       s.end();
     }
-    String driver = Thread.currentThread().getName();
-    System.out.println("partitions computed on: " + COMPUTED_ON + " (the driver: " + driver + ")");
-    assertEquals(java.util.Set.of(driver), COMPUTED_ON.get(0), "partition 0 on the driver");
-    for (int p = 1; p < 3; p++) {
-      assertEquals(1, COMPUTED_ON.get(p).size(), "partition " + p + " on one task's thread");
-      assertFalse(COMPUTED_ON.get(p).contains(driver), "partition " + p + " not on the driver");
+    System.out.println("computed (partition step thread): " + COMPUTED);
+    java.util.Map<Integer, java.util.Set<String>> threads = new java.util.HashMap<>();
+    for (int p = 0; p < 3; p++) {
+      for (int k = 0; k < steps; k++) {
+        String prefix = p + " " + k + " ";
+        List<String> of = COMPUTED.stream().filter(c -> c.startsWith(prefix)).toList();
+        assertEquals(1, of.size(), "partition " + p + " step " + k + " computed once: " + of);
+        String thread = of.get(0).substring(prefix.length());
+        if (p == 0) {
+          assertEquals(driver, thread, "partition 0 on the driver's thread");
+        } else if (!thread.equals(driver)) {
+          threads.computeIfAbsent(p, x -> new java.util.HashSet<>()).add(thread);
+        }
+      }
     }
-    // partition 1's task gets partition 0's next rows ready after each step, on its own thread
+    for (java.util.Set<String> t : threads.values()) {
+      assertEquals(1, t.size(), "a partition's other steps on its own task's thread: " + threads);
+    }
+    assertFalse(threads.containsKey(1) && threads.containsKey(2)
+        && threads.get(1).equals(threads.get(2)), "two partitions on one task's thread");
+    // partition 1's task gets partition 0's next rows ready after the steps it saw
     System.out.println("ahead of the driver's partition: " + PREPARED_AFTER);
     assertEquals(java.util.Set.of(0), HELPED);
-    String task1 = COMPUTED_ON.get(1).iterator().next();
-    assertEquals(List.of("0 after step 0 on " + task1, "0 after step 1 on " + task1,
-        "0 after step 2 on " + task1), PREPARED_AFTER);
+    assertFalse(PREPARED_AFTER.isEmpty());
+    String task1 = PREPARED_AFTER.get(0).substring(PREPARED_AFTER.get(0).indexOf(" on ") + 4);
+    assertFalse(task1.equals(driver));
+    for (String e : PREPARED_AFTER) {
+      assertTrue(e.startsWith("0 after step ") && e.endsWith(" on " + task1), e);
+    }
     assertEquals(0, StepSession.open());
   }
 

@@ -25,11 +25,14 @@ final class SessionTasks {
           return;
         }
         int i = work.index();
+        s.register(work);
         for (StepSession.Posted p = s.next(i, 0, context); p != null;
             p = s.next(i, p.seq(), context)) {
-          long start = System.nanoTime();
-          GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
-          s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
+          if (s.claim(i, p.seq())) { // else the driver's thread took it: this task was late
+            long start = System.nanoTime();
+            GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
+            s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
+          }
           if (i == 1) {
             s.prepareLent(p); // the driver's partition's next rows first: it needs them sooner
           }

@@ -11,13 +11,18 @@ public interface SessionWork {
   /** The partition's index. */
   int index();
 
-  /** The answer to step (epoch, step) at params; params: not modified. */
+  /**
+   * The answer to step (epoch, step) at params; params: not modified. In a local master's
+   * session the driver's thread computes a step of a partition whose task is late: calls come
+   * from more than one thread, one at a time.
+   */
   GradientSum compute(double[] params, int epoch, int step);
 
   /**
    * Gets ready for the training step after the last one computed, in time the task would
    * otherwise wait (the driver's merge and update): what does not depend on the parameters, such
-   * as copying the batch's rows. Called by the thread that computes the partition; at any time
+   * as copying the batch's rows. Called by the partition's task after each message, also while
+   * the driver's thread may be computing the partition's step (see {@link #compute}); at any time
    * (a no-op when there is nothing to do, and by default).
    */
   default void prepareNext() {}

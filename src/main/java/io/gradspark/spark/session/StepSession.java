@@ -478,6 +478,13 @@ public abstract class StepSession {
     private volatile Posted current;
     /** The waiting tasks' threads by partition, unparked when a step is posted. */
     private final java.util.concurrent.atomic.AtomicReferenceArray<Thread> waiting;
+    /** Each partition's work, as its task registered it, for {@link #posted} to claim. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<SessionWork> works;
+    /**
+     * The step number each partition was last claimed for, by its task or by the driver's
+     * thread ({@link #claim}): whoever claims a step's partition computes it, once.
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray claimed;
     /** Partition 0's work, lent by its task for the driver's thread to compute. */
     private volatile SessionWork lent;
     /** That task's thread, woken only when the session ends (not at every step). */
@@ -493,6 +500,8 @@ public abstract class StepSession {
     InJvm(int partitions, long idleNanos) {
       super(partitions, partitions, idleNanos);
       waiting = new java.util.concurrent.atomic.AtomicReferenceArray<>(partitions);
+      works = new java.util.concurrent.atomic.AtomicReferenceArray<>(partitions);
+      claimed = new java.util.concurrent.atomic.AtomicLongArray(partitions);
       spinNanos = partitions <= Runtime.getRuntime().availableProcessors() ? SPIN_NANOS : 0;
     }
 
@@ -509,7 +518,13 @@ public abstract class StepSession {
       current = new Posted(seq, params, epoch, step);
     }
 
-    /** Wakes the tasks, then computes partition 0 on the driver's thread (see the class). */
+    /**
+     * Wakes the tasks, then computes partition 0 on the driver's thread (see the class), and
+     * then every partition whose task has not started the step yet: a task that starts later
+     * would also end later than the driver's thread would, which is free now. On two cores where
+     * a third thread (the JIT compiler, the garbage collector) takes one for a moment, a task
+     * woken by the step may wait that long for a core; the step need not.
+     */
     @Override
     void posted(long at, double[] params, int epoch, int step) {
       wakeTasks();
@@ -519,6 +534,15 @@ public abstract class StepSession {
         GradientSum sum = work.compute(params, epoch, step);
         long end = System.nanoTime();
         reply(at, work.index(), sum, end - start, 0);
+        for (int p = 1; p < partitions; p++) {
+          SessionWork late = works.get(p);
+          if (late != null && claim(p, at)) {
+            long from = System.nanoTime();
+            GradientSum lateSum = late.compute(params, epoch, step);
+            end = System.nanoTime();
+            reply(at, p, lateSum, end - from, 0);
+          }
+        }
         // the other sums come in about when this one did: wait for them awake a moment
         for (long until = end + spinNanos; pending > 0 && System.nanoTime() < until; ) {
           Thread.onSpinWait();
@@ -542,6 +566,27 @@ public abstract class StepSession {
         Thread t = waiting.get(p);
         if (t != null) {
           java.util.concurrent.locks.LockSupport.unpark(t);
+        }
+      }
+    }
+
+    /** A task's work, registered as it starts: the driver's thread may claim its steps. */
+    void register(SessionWork work) {
+      works.set(work.index(), work);
+    }
+
+    /**
+     * Whether the caller computes step number at of the partition: true for the first to claim
+     * it (its task, or the driver's thread once partition 0 is done), false for the other.
+     */
+    boolean claim(int partition, long at) {
+      for (;;) {
+        long last = claimed.get(partition);
+        if (last >= at) {
+          return false;
+        }
+        if (claimed.compareAndSet(partition, last, at)) {
+          return true;
         }
       }
     }
