@@ -410,7 +410,8 @@ class StepSessionTest {
    * exactly once; partition 1's task gets partition 0's next rows ready on its own thread.
    */
   @Test
-  void anInJvmSessionComputesPartitionZeroAndLateTasksStepsOnTheDriversThread() {
+  void anInJvmSessionComputesPartitionZeroAndLateTasksStepsOnTheDriversThread()
+      throws InterruptedException {
     COMPUTED.clear();
     HELPED.clear();
     PREPARED_AFTER.clear();
@@ -427,6 +428,15 @@ class StepSessionTest {
         GradientSum merged = s.step(new double[2], 0, k).merged();
         assertEquals(3, merged.count());
         assertArrayEquals(new double[] {3, 3}, merged.grad());
+        if (k == 0) { // partition 1's task has seen step 0 and is held up in prepareNext
+          long until = System.nanoTime() + 30_000_000_000L;
+          while (HOLD.get() != null && System.nanoTime() < until) {
+            Thread.sleep(1);
+          }
+          assertEquals(null, HOLD.get(), "partition 1's task reached prepareNext");
+          assertEquals(1, PREPARED_AFTER.size(), "after step 0: " + PREPARED_AFTER);
+          assertTrue(PREPARED_AFTER.get(0).startsWith("0 after step 0 on "), PREPARED_AFTER.get(0));
+        }
         if (k == 1) {
           assertTrue(COMPUTED.contains("1 1 " + driver),
               "partition 1's step 1, its task held up, on the driver's thread: " + COMPUTED);
@@ -460,7 +470,6 @@ class StepSessionTest {
     // partition 1's task gets partition 0's next rows ready after the steps it saw
     System.out.println("ahead of the driver's partition: " + PREPARED_AFTER);
     assertEquals(java.util.Set.of(0), HELPED);
-    assertFalse(PREPARED_AFTER.isEmpty());
     String task1 = PREPARED_AFTER.get(0).substring(PREPARED_AFTER.get(0).indexOf(" on ") + 4);
     assertFalse(task1.equals(driver));
     for (String e : PREPARED_AFTER) {
