@@ -42,19 +42,20 @@ class PartitionSumTest {
           new Part(index, first, src.load(first, first + 50)),
           precision.round(net.initialParameters(Initializer.HE_NORMAL, 3), null));
     }
+
+    /** The partition's session work, with these validation rows (or none). */
+    PartitionSum work(Part validation) {
+      return new PartitionSum(net, schedule, Blas.inUse(), part, validation, null);
+    }
   }
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(Precision.class)
   void preparedStepsGiveTheSumsOfUnpreparedOnes(Precision precision) {
     Setup t = Setup.of(precision, 1, 10);
-    Network net = t.net();
-    BatchSchedule schedule = t.schedule();
-    Part part = t.part();
-    double[] params = t.params();
     Part validation = new Part(1, 0, t.src().load(0, 30));
-    PartitionSum work = new PartitionSum(net, schedule, Blas.inUse(), part, validation, null);
-    int steps = schedule.stepsPerEpoch();
+    PartitionSum work = t.work(validation);
+    int steps = t.schedule().stepsPerEpoch();
     long expectPrepared = 0;
     double maxDiff = 0;
     for (int epoch = 0; epoch < 2; epoch++) {
@@ -67,11 +68,10 @@ class PartitionSumTest {
           expectPrepared += epoch > 0 || k > 0 ? 1 : 0; // nothing before the first step
         }
         if (k == 4) { // an evaluation between the copy and the step leaves the rows be
-          work.compute(params, 0, PartitionSum.evaluationStep(DataSplit.VALIDATION));
+          work.compute(t.params(), 0, PartitionSum.evaluationStep(DataSplit.VALIDATION));
         }
-        GradientSum session = work.compute(params, epoch, k);
-        maxDiff = Math.max(maxDiff, sameAsAJobsTask(session, net, schedule, params, part, epoch,
-            k, precision));
+        GradientSum session = work.compute(t.params(), epoch, k);
+        maxDiff = Math.max(maxDiff, sameAsAJobsTask(session, t, epoch, k));
       }
     }
     System.out.printf("%s: %d of %d steps on prepared rows, max |difference| %.1e%n", precision,
@@ -89,13 +89,9 @@ class PartitionSumTest {
   void rowsFilledByAnotherThreadDuringTheStepGiveTheSameSums(Precision precision)
       throws Exception {
     Setup t = Setup.of(precision, 0, 0);
-    Network net = t.net();
-    BatchSchedule schedule = t.schedule();
-    Part part = t.part();
-    double[] params = t.params();
-    PartitionSum work = new PartitionSum(net, schedule, Blas.inUse(), part, null, null);
+    PartitionSum work = t.work(null);
     work.helpedAhead();
-    int steps = schedule.stepsPerEpoch();
+    int steps = t.schedule().stepsPerEpoch();
     double maxDiff = 0;
     for (int epoch = 0; epoch < 2; epoch++) {
       for (int k = 0; k < steps; k++) {
@@ -104,10 +100,9 @@ class PartitionSumTest {
         // the helper starts on the next step's rows as this step starts computing
         Thread helper = new Thread(() -> work.prepareAfter(e, step));
         helper.start();
-        GradientSum session = work.compute(params, epoch, k);
+        GradientSum session = work.compute(t.params(), epoch, k);
         helper.join();
-        maxDiff = Math.max(maxDiff, sameAsAJobsTask(session, net, schedule, params, part, epoch,
-            k, precision));
+        maxDiff = Math.max(maxDiff, sameAsAJobsTask(session, t, epoch, k));
       }
     }
     System.out.printf("%s, rows filled by another thread: %d of %d steps on prepared rows, "
@@ -126,12 +121,8 @@ class PartitionSumTest {
   void stepsTakenByAnotherThreadWhileTheTaskCopiesGiveTheSameSums(Precision precision)
       throws Exception {
     Setup t = Setup.of(precision, 1, 10);
-    Network net = t.net();
-    BatchSchedule schedule = t.schedule();
-    Part part = t.part();
-    double[] params = t.params();
-    PartitionSum work = new PartitionSum(net, schedule, Blas.inUse(), part, null, null);
-    int steps = schedule.stepsPerEpoch();
+    PartitionSum work = t.work(null);
+    int steps = t.schedule().stepsPerEpoch();
     double maxDiff = 0;
     java.util.concurrent.ExecutorService task = java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
@@ -146,17 +137,16 @@ class PartitionSumTest {
                 work.prepareNext();
               }
             });
-            session = work.compute(params, epoch, k);
+            session = work.compute(t.params(), epoch, k);
             copying.get();
           } else { // the task's own step, then its copy of the next step's rows
             session = task.submit(() -> {
-              GradientSum sum = work.compute(params, e, step);
+              GradientSum sum = work.compute(t.params(), e, step);
               work.prepareNext();
               return sum;
             }).get();
           }
-          maxDiff = Math.max(maxDiff, sameAsAJobsTask(session, net, schedule, params, part,
-              epoch, k, precision));
+          maxDiff = Math.max(maxDiff, sameAsAJobsTask(session, t, epoch, k));
         }
       }
     } finally {
@@ -171,10 +161,9 @@ class PartitionSumTest {
    * Asserts that a session step's sum has the bits of a job's task's sum of the same step (row
    * count, loss sum, gradient); returns their largest gradient difference (0 when they do).
    */
-  private static double sameAsAJobsTask(GradientSum session, Network net, BatchSchedule schedule,
-      double[] params, Part part, int epoch, int k, Precision precision) {
-    GradientSum job = PartitionSum.of(net, schedule, params, part, epoch, k);
-    String at = precision + " epoch " + epoch + " step " + k;
+  private static double sameAsAJobsTask(GradientSum session, Setup t, int epoch, int k) {
+    GradientSum job = PartitionSum.of(t.net(), t.schedule(), t.params(), t.part(), epoch, k);
+    String at = t.net().precision() + " epoch " + epoch + " step " + k;
     assertEquals(job.count(), session.count(), at);
     assertEquals(job.lossSum(), session.lossSum(), 0.0, at);
     double maxDiff = 0;
