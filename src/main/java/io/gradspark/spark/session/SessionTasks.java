@@ -1,6 +1,5 @@
 package io.gradspark.spark.session;
 
-import io.gradspark.train.GradientSum;
 import org.apache.spark.TaskContext;
 
 /**
@@ -29,9 +28,7 @@ final class SessionTasks {
         for (StepSession.Posted p = s.next(i, 0, context); p != null;
             p = s.next(i, p.seq(), context)) {
           if (s.claim(i, p.seq())) { // else the driver's thread took it: this task was late
-            long start = System.nanoTime();
-            GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
-            s.reply(p.seq(), work.index(), sum, System.nanoTime() - start, 0);
+            s.compute(work, p);
           }
           if (i == 1) {
             s.prepareLent(p); // the driver's partition's next rows first: it needs them sooner

@@ -528,28 +528,31 @@ public abstract class StepSession {
     @Override
     void posted(long at, double[] params, int epoch, int step) {
       wakeTasks();
-      SessionWork work = lent;
-      long start = System.nanoTime();
+      Posted posted = current;
       try {
-        GradientSum sum = work.compute(params, epoch, step);
-        long end = System.nanoTime();
-        reply(at, work.index(), sum, end - start, 0);
-        for (int p = 1; p < partitions; p++) {
-          SessionWork late = works.get(p);
-          if (late != null && claim(p, at)) {
-            long from = System.nanoTime();
-            GradientSum lateSum = late.compute(params, epoch, step);
-            end = System.nanoTime();
-            reply(at, p, lateSum, end - from, 0);
+        long end = 0;
+        for (int p = 0; p < partitions; p++) { // partition 0 is lent: no task claims it
+          SessionWork work = p == 0 ? lent : works.get(p);
+          if (work != null && claim(p, at)) {
+            end = compute(work, posted);
           }
         }
-        // the other sums come in about when this one did: wait for them awake a moment
+        // the other sums come in about when these did: wait for them awake a moment
         for (long until = end + spinNanos; pending > 0 && System.nanoTime() < until; ) {
           Thread.onSpinWait();
         }
       } catch (Throwable t) {
         fail(t);
       }
+    }
+
+    /** Computes work's share of step p, which the caller claimed, and replies; returns when. */
+    long compute(SessionWork work, Posted p) {
+      long start = System.nanoTime();
+      GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
+      long end = System.nanoTime();
+      reply(p.seq(), work.index(), sum, end - start, 0);
+      return end;
     }
 
     @Override
@@ -580,15 +583,7 @@ public abstract class StepSession {
      * it (its task, or the driver's thread once partition 0 is done), false for the other.
      */
     boolean claim(int partition, long at) {
-      for (;;) {
-        long last = claimed.get(partition);
-        if (last >= at) {
-          return false;
-        }
-        if (claimed.compareAndSet(partition, last, at)) {
-          return true;
-        }
-      }
+      return claimed.getAndAccumulate(partition, at, Math::max) < at;
     }
 
     /**
@@ -597,14 +592,8 @@ public abstract class StepSession {
      */
     Posted next(int partition, long seen, TaskContext context) throws InterruptedException {
       waiting.set(partition, Thread.currentThread());
-      // the next step comes after the driver's update: wait for it awake a moment
-      for (long until = System.nanoTime() + spinNanos; System.nanoTime() < until; ) {
-        Posted p = current;
-        if (closed || p != null && p.seq() != seen) {
-          break;
-        }
-        Thread.onSpinWait();
-      }
+      // the next step comes after the driver's update: wait for it awake a moment, then parked
+      long spinUntil = System.nanoTime() + spinNanos;
       for (;;) {
         Posted p = current;
         if (closed) {
@@ -612,6 +601,10 @@ public abstract class StepSession {
         }
         if (p != null && p.seq() != seen) {
           return p;
+        }
+        if (System.nanoTime() < spinUntil) {
+          Thread.onSpinWait();
+          continue;
         }
         long wait = idleWait();
         if (wait <= 0) {
