@@ -35,10 +35,9 @@ final class PartitionSum implements SessionWork {
   private final Blas.Choice blas;
   // a session's steps: the partition's own scratch, two when another thread fills the next
   // step's rows while this partition computes a step ({@link #helpedAhead}), step k's rows in
-  // own[k % own.length]; the step last computed (epoch * stepsPerEpoch + step; -1: none)
+  // own[k % own.length], k = epoch * stepsPerEpoch + step
   private volatile boolean helped;
   private volatile Scratch[] own;
-  private volatile long computed = -1;
   private final java.util.concurrent.atomic.AtomicLong preparedSteps =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -62,19 +61,6 @@ final class PartitionSum implements SessionWork {
   }
 
   /**
-   * Copies the rows of the training step after the last one computed into this partition's batch
-   * matrix (a batch of one pass, dense rows), for its compute to skip the copy: a task does it
-   * while the driver merges and updates, time it would otherwise wait.
-   */
-  @Override
-  public void prepareNext() {
-    long last = computed;
-    if (last >= 0) {
-      prepare(last + 1);
-    }
-  }
-
-  /**
    * The partition a local master's driver computes: another task fills its next step's rows
    * into a second batch matrix ({@link #prepareAfter}) while the driver still computes this one.
    * Called before the partition's first step.
@@ -84,6 +70,11 @@ final class PartitionSum implements SessionWork {
     helped = true;
   }
 
+  /**
+   * Copies the rows of the training step after (epoch, step) into this partition's batch matrix
+   * (a batch of one pass, dense rows), for its compute to skip the copy: a task does it while the
+   * driver merges and updates, time it would otherwise wait.
+   */
   @Override
   public void prepareAfter(int epoch, int step) {
     if (step >= 0) {
@@ -119,7 +110,7 @@ final class PartitionSum implements SessionWork {
     }
   }
 
-  /** How many steps used rows that {@link #prepareNext} had copied (for tests). */
+  /** How many steps used rows that {@link #prepareAfter} had copied (for tests). */
   long preparedSteps() {
     return preparedSteps.get();
   }
@@ -160,7 +151,6 @@ final class PartitionSum implements SessionWork {
       int rows = s.take(key);
       try {
         preparedSteps.addAndGet(rows >= 0 ? 1 : 0);
-        computed = key;
         return sums(net, schedule, params, train, epoch, step, s, rows, true);
       } finally {
         s.state.set(key << 3 | DONE);
@@ -228,6 +218,8 @@ final class PartitionSum implements SessionWork {
    * in it.
    */
   private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
+
+  // a session scratch's states (Scratch.state)
   private static final long NONE = -1;
   private static final long FILLED = 1;
   private static final long FILLING = 2;
@@ -317,7 +309,7 @@ final class PartitionSum implements SessionWork {
 
   /**
    * As above in scratch s: filledRows >= 0 when s holds the batch's ids and rows already
-   * (prepareNext), and the sum in one of s's two gradient arrays when reuse.
+   * (prepareAfter), and the sum in one of s's two gradient arrays when reuse.
    */
   private static GradientSum sums(Network net, BatchSchedule schedule, double[] params, Part part,
       int epoch, int step, Scratch s, int filledRows, boolean reuse) {

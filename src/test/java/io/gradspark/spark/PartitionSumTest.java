@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A session partition's steps with the next step's rows copied ahead ({@link
- * PartitionSum#prepareNext}, what a task does while the driver merges and updates): the same
+ * PartitionSum#prepareAfter}, what a task does while the driver merges and updates): the same
  * sums, bit for bit, as a job's task computing each step from scratch, whichever steps were
  * prepared and whichever were not (a step computed before its rows were ready, an evaluation in
  * between, an epoch's last step whose next is the next epoch's first).
@@ -62,10 +62,11 @@ class PartitionSumTest {
       for (int k = 0; k < steps; k++) {
         // every step but the third of each epoch has its rows copied ahead
         boolean prepare = k != 2;
-        if (prepare) {
-          work.prepareNext();
-          work.prepareNext(); // a second call finds them ready
-          expectPrepared += epoch > 0 || k > 0 ? 1 : 0; // nothing before the first step
+        if (prepare && (epoch > 0 || k > 0)) { // after the step before (none before the first)
+          int before = k > 0 ? k - 1 : steps - 1;
+          work.prepareAfter(k > 0 ? epoch : epoch - 1, before);
+          work.prepareAfter(k > 0 ? epoch : epoch - 1, before); // a second call finds them ready
+          expectPrepared++;
         }
         if (k == 4) { // an evaluation between the copy and the step leaves the rows be
           work.compute(t.params(), 0, PartitionSum.evaluationStep(DataSplit.VALIDATION));
@@ -134,7 +135,7 @@ class PartitionSumTest {
           if (k % 3 == 1) { // taken by this thread while the task copies the next rows
             java.util.concurrent.Future<?> copying = task.submit(() -> {
               for (int i = 0; i < 50; i++) {
-                work.prepareNext();
+                work.prepareAfter(e, step);
               }
             });
             session = work.compute(t.params(), epoch, k);
@@ -142,7 +143,7 @@ class PartitionSumTest {
           } else { // the task's own step, then its copy of the next step's rows
             session = task.submit(() -> {
               GradientSum sum = work.compute(t.params(), e, step);
-              work.prepareNext();
+              work.prepareAfter(e, step);
               return sum;
             }).get();
           }

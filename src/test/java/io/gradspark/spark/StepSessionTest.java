@@ -361,7 +361,10 @@ class StepSessionTest {
   /** Which thread computed each partition's steps (ThreadRecorder): "partition step thread". */
   private static final java.util.List<String> COMPUTED =
       java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-  /** Where partition 1's task waits once, after its first step (null: it does not). */
+  /**
+   * Where partition 1's task waits once, getting its own next rows after its first step (null:
+   * it does not).
+   */
   private static final java.util.concurrent.atomic.AtomicReference<
       java.util.concurrent.CountDownLatch> HOLD = new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -379,13 +382,12 @@ class StepSessionTest {
       HELPED.add(index);
     }
 
+    /** Notes what partition 0's is asked to get ready; partition 1's task is held once here. */
     @Override
     public void prepareAfter(int epoch, int step) {
-      PREPARED_AFTER.add(index + " after step " + step + " on " + Thread.currentThread().getName());
-    }
-
-    @Override
-    public void prepareNext() {
+      if (index == 0) {
+        PREPARED_AFTER.add("0 after step " + step + " on " + Thread.currentThread().getName());
+      }
       java.util.concurrent.CountDownLatch hold = index == 1 ? HOLD.getAndSet(null) : null;
       if (hold != null) {
         try {
@@ -428,12 +430,12 @@ class StepSessionTest {
         GradientSum merged = s.step(new double[2], 0, k).merged();
         assertEquals(3, merged.count());
         assertArrayEquals(new double[] {3, 3}, merged.grad());
-        if (k == 0) { // partition 1's task has seen step 0 and is held up in prepareNext
+        if (k == 0) { // partition 1's task has seen step 0 and is held up getting its next rows
           long until = System.nanoTime() + 30_000_000_000L;
           while (HOLD.get() != null && System.nanoTime() < until) {
             Thread.sleep(1);
           }
-          assertEquals(null, HOLD.get(), "partition 1's task reached prepareNext");
+          assertEquals(null, HOLD.get(), "partition 1's task reached its own prepareAfter");
           assertEquals(1, PREPARED_AFTER.size(), "after step 0: " + PREPARED_AFTER);
           assertTrue(PREPARED_AFTER.get(0).startsWith("0 after step 0 on "), PREPARED_AFTER.get(0));
         }

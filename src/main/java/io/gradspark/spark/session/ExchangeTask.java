@@ -298,7 +298,7 @@ public final class ExchangeTask {
             driver.sendDoubles(m.grad(), 0, n);
           }
         }
-        work.prepareNext(); // while the driver merges and updates
+        work.prepareAfter(epoch, step); // while the driver merges and updates
       } catch (IOException e) {
         // a link ended: another task ended idle as the driver posted this step, or its executor
         // was lost (whose own failure fails the session's job); this task ends without one, and

@@ -33,7 +33,7 @@ final class SessionTasks {
           if (i == 1) {
             s.prepareLent(p); // the driver's partition's next rows first: it needs them sooner
           }
-          work.prepareNext(); // while the driver merges and updates
+          work.prepareAfter(p.epoch(), p.step()); // while the driver merges and updates
         }
       } catch (Throwable t) {
         s.fail(t);

@@ -19,13 +19,14 @@ public interface SessionWork {
   GradientSum compute(double[] params, int epoch, int step);
 
   /**
-   * Gets ready for the training step after the last one computed, in time the task would
-   * otherwise wait (the driver's merge and update): what does not depend on the parameters, such
-   * as copying the batch's rows. Called by the partition's task after each message, also while
-   * the driver's thread may be computing the partition's step (see {@link #compute}); at any time
-   * (a no-op when there is nothing to do, and by default).
+   * Gets ready for the training step after (epoch, step), in time the task would otherwise wait
+   * (the driver's merge and update): what does not depend on the parameters, such as copying the
+   * batch's rows. Called by the partition's task after each message, and on a local master by
+   * partition 1's task for partition 0; another thread may still be computing (epoch, step) (see
+   * {@link #compute}), and it waits at most for a copy under way. A no-op where there is nothing
+   * to do, for an evaluation (step < 0) and by default.
    */
-  default void prepareNext() {}
+  default void prepareAfter(int epoch, int step) {}
 
   /**
    * Says, before the first step, that another thread will call {@link #prepareAfter} while the
@@ -33,11 +34,4 @@ public interface SessionWork {
    * rows ready. A no-op by default.
    */
   default void helpedAhead() {}
-
-  /**
-   * From another thread than the one that computes the partition, which may still be computing
-   * step (epoch, step): gets ready for the training step after it, without making that thread
-   * wait longer than the copy under way. A no-op for an evaluation (step < 0) and by default.
-   */
-  default void prepareAfter(int epoch, int step) {}
 }
