@@ -20,6 +20,12 @@ abstract sealed class BaseOptimizer implements Optimizer
   final double weightDecay;
   final double clipNorm;
   final boolean[] decayed; // per parameter: is it a weight (decayed) or a bias
+  /**
+   * Where decayed changes: [0, i1, i2, ..., n), each run [runs[k], runs[k + 1]) all weights or all
+   * biases, so that an update loop over a run has no per-parameter branch (and HotSpot
+   * vectorizes it).
+   */
+  final int[] runs;
   final double[][] buffers; // in the order of method.buffers()
   private final ReduceOnPlateau plateau; // null when the schedule has none
   long steps;
@@ -39,6 +45,7 @@ abstract sealed class BaseOptimizer implements Optimizer
     this.weightDecay = weightDecay;
     this.clipNorm = clipNorm;
     this.decayed = decayed.clone();
+    this.runs = runs(decayed);
     this.buffers = new double[method.buffers().size()][decayed.length];
     this.plateau = schedule.plateau() == null ? null : new ReduceOnPlateau(schedule.plateau());
   }
@@ -74,6 +81,28 @@ abstract sealed class BaseOptimizer implements Optimizer
   @Override
   public final double rate(LearningRateSchedule.Position at) {
     return plateau == null ? schedule.at(at) : schedule.at(at, plateau.reductions());
+  }
+
+  private static int[] runs(boolean[] decayed) {
+    int[] starts = new int[decayed.length + 1];
+    int k = 0;
+    for (int i = 0; i < decayed.length; i++) {
+      if (i == 0 || decayed[i] != decayed[i - 1]) {
+        starts[k++] = i;
+      }
+    }
+    starts[k++] = decayed.length;
+    return java.util.Arrays.copyOf(starts, k);
+  }
+
+  /** Whether every value of a is finite (a loop of its own: inside the update it stops HotSpot vectorizing). */
+  static boolean allFinite(double[] a) {
+    for (double x : a) {
+      if (!Double.isFinite(x)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   void checkLengths(double[] from, double[] to, double[] gradSum) {

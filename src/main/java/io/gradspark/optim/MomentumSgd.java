@@ -82,34 +82,64 @@ public final class MomentumSgd extends BaseOptimizer {
     return Method.SGD;
   }
 
+  /**
+   * One loop per run of weights or of biases and per form, with no per-parameter branch, so that
+   * HotSpot vectorizes it (about twice as fast as one loop over all with the branches inside);
+   * then the check that every new parameter is finite.
+   */
   @Override
   boolean update(double[] from, double[] to, double[] gradSum, double scale, double clip,
       double lr) {
-    double mu = momentum;
-    double wd = weightDecay;
-    boolean finite = true;
-    for (int i = 0; i < v.length; i++) {
-      double w = from[i];
-      double g = decayed[i] ? gradSum[i] * scale * clip + wd * w
-          : gradSum[i] * scale * clip;
-      double next = switch (form) {
-        case HEAVY_BALL -> {
-          v[i] = mu * v[i] + g;
-          yield w - lr * v[i];
-        }
-        case EMA -> {
-          v[i] = mu * v[i] + (1 - mu) * g;
-          yield w - lr * v[i];
-        }
-        case NESTEROV -> {
-          v[i] = mu * v[i] + g;
-          yield w - lr * (g + mu * v[i]);
-        }
-      };
-      to[i] = next;
-      finite &= Double.isFinite(next);
+    for (int r = 0; r + 1 < runs.length; r++) {
+      int lo = runs[r];
+      int hi = runs[r + 1];
+      boolean decay = decayed[lo];
+      switch (form) {
+        case HEAVY_BALL -> heavyBall(from, to, gradSum, scale, clip, lr, decay, lo, hi);
+        case EMA -> ema(from, to, gradSum, scale, clip, lr, decay, lo, hi);
+        case NESTEROV -> nesterov(from, to, gradSum, scale, clip, lr, decay, lo, hi);
+      }
     }
-    return finite;
+    return allFinite(to);
+  }
+
+  /** The mean gradient, plus weight decay for a weight (decay): see the class comment. */
+  private double g(double[] gradSum, int i, double scale, double clip, boolean decay, double w) {
+    return decay ? gradSum[i] * scale * clip + weightDecay * w : gradSum[i] * scale * clip;
+  }
+
+  private void heavyBall(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr, boolean decay, int lo, int hi) {
+    double mu = momentum;
+    for (int i = lo; i < hi; i++) {
+      double w = from[i];
+      double vi = mu * v[i] + g(gradSum, i, scale, clip, decay, w);
+      v[i] = vi;
+      to[i] = w - lr * vi;
+    }
+  }
+
+  private void ema(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr, boolean decay, int lo, int hi) {
+    double mu = momentum;
+    for (int i = lo; i < hi; i++) {
+      double w = from[i];
+      double vi = mu * v[i] + (1 - mu) * g(gradSum, i, scale, clip, decay, w);
+      v[i] = vi;
+      to[i] = w - lr * vi;
+    }
+  }
+
+  private void nesterov(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr, boolean decay, int lo, int hi) {
+    double mu = momentum;
+    for (int i = lo; i < hi; i++) {
+      double w = from[i];
+      double g = g(gradSum, i, scale, clip, decay, w);
+      double vi = mu * v[i] + g;
+      v[i] = vi;
+      to[i] = w - lr * (g + mu * vi);
+    }
   }
 
   /** A copy of the velocity, for checkpoints. */

@@ -90,6 +90,70 @@ class MomentumSgdTest {
   }
 
   @Test
+  void eachFormGivesThePerParameterFormulasBitsOverRunsOfWeightsAndBiases() {
+    // the update runs one loop per run of weights or of biases; the formulas as one loop over
+    // every parameter with the branch inside (the code it replaced) must give the same bits
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+    int[] runLengths = {37, 5, 100, 1, 1, 64, 3};
+    int n = java.util.Arrays.stream(runLengths).sum();
+    boolean[] decayed = new boolean[n];
+    for (int r = 0, at = 0; r < runLengths.length; at += runLengths[r], r++) {
+      java.util.Arrays.fill(decayed, at, at + runLengths[r], r % 2 == 0);
+    }
+    for (Form form : Form.values()) {
+      double mu = 0.9;
+      double wd = 1e-3;
+      MomentumSgd opt = new MomentumSgd(form, mu, wd, new Constant(0.05), decayed);
+      double[] w = new double[n];
+      for (int i = 0; i < n; i++) {
+        w[i] = rng.nextGaussian();
+      }
+      double[] refW = w.clone();
+      double[] refV = new double[n];
+      double max = 0;
+      for (int t = 0; t < 5; t++) {
+        double[] grad = new double[n];
+        for (int i = 0; i < n; i++) {
+          grad[i] = t == 2 && i % 17 == 0 ? -0.0 : rng.nextGaussian() * 7;
+        }
+        double scale = 1 / 7.0;
+        double[] next = new double[n];
+        org.junit.jupiter.api.Assertions.assertTrue(
+            opt.step(w, next, grad, scale, new Position(t, 5, 5)), "finite");
+        for (int i = 0; i < n; i++) {
+          double g = decayed[i] ? grad[i] * scale * 1.0 + wd * refW[i] : grad[i] * scale * 1.0;
+          double x = switch (form) {
+            case HEAVY_BALL -> {
+              refV[i] = mu * refV[i] + g;
+              yield refW[i] - 0.05 * refV[i];
+            }
+            case EMA -> {
+              refV[i] = mu * refV[i] + (1 - mu) * g;
+              yield refW[i] - 0.05 * refV[i];
+            }
+            case NESTEROV -> {
+              refV[i] = mu * refV[i] + g;
+              yield refW[i] - 0.05 * (g + mu * refV[i]);
+            }
+          };
+          max = Math.max(max, Math.abs(x - next[i]));
+          assertEquals(Double.doubleToRawLongBits(x), Double.doubleToRawLongBits(next[i]),
+              form + ", step " + t + ", parameter " + i + (decayed[i] ? " (weight)" : " (bias)"));
+        }
+        refW = next.clone();
+        w = next;
+      }
+      System.out.printf("%s over %d runs of weights and biases: max difference from the "
+          + "per-parameter formulas %.1e%n", form, runLengths.length, max);
+      double[] grad = new double[n];
+      grad[n - 2] = Double.NaN;
+      org.junit.jupiter.api.Assertions.assertFalse(
+          opt.step(w, new double[n], grad, 1, new Position(5, 6, 6)),
+          "a NaN gradient in the last run makes a parameter not finite");
+    }
+  }
+
+  @Test
   void velocityRestoresExactly() {
     MomentumSgd a = new MomentumSgd(Form.NESTEROV, 0.9, 0.0,
         new LearningRateSchedule.Constant(0.1), new boolean[] {true});
