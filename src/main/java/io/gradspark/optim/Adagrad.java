@@ -30,22 +30,14 @@ public final class Adagrad extends BaseOptimizer {
   }
 
   @Override
-  boolean update(double[] from, double[] to, double[] gradSum, double scale, double clip,
-      double lr) {
-    double wd = weightDecay;
-    boolean finite = true;
-    for (int i = 0; i < sum.length; i++) {
+  void update(double[] from, double[] to, double[] gradSum, double scale, double clip, double lr,
+      boolean decay, int lo, int hi) {
+    for (int i = lo; i < hi; i++) {
       double w = from[i];
-      double g = gradSum[i] * scale * clip;
-      if (decayed[i]) {
-        g = g + wd * w;
-      }
+      double g = decayedGradient(gradSum, i, scale, clip, decay, w);
       sum[i] = sum[i] + g * g;
-      double next = w - lr * (g / (Math.sqrt(sum[i]) + eps));
-      to[i] = next;
-      finite &= Double.isFinite(next);
+      to[i] = w - lr * (g / (Math.sqrt(sum[i]) + eps));
     }
-    return finite;
   }
 
   @Override

@@ -63,31 +63,21 @@ public final class Adam extends BaseOptimizer {
   }
 
   @Override
-  boolean update(double[] from, double[] to, double[] gradSum, double scale, double clip,
-      double lr) {
+  void update(double[] from, double[] to, double[] gradSum, double scale, double clip, double lr,
+      boolean decay, int lo, int hi) {
     long t = steps;
     double stepSize = lr / (1 - Math.pow(beta1, t));
     double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-    double wd = weightDecay;
-    double shrink = 1 - lr * wd;
-    boolean finite = true;
-    for (int i = 0; i < m.length; i++) {
-      double w = from[i];
-      double g = gradSum[i] * scale * clip;
-      if (decayed[i]) {
-        if (decoupled) {
-          w = w * shrink;
-        } else {
-          g = g + wd * w;
-        }
-      }
+    // AdamW's decay multiplies the weight (w * 1 is w, exactly); Adam's adds to the gradient
+    double shrink = decay && decoupled ? 1 - lr * weightDecay : 1.0;
+    boolean coupled = decay && !decoupled;
+    for (int i = lo; i < hi; i++) {
+      double w = from[i] * shrink;
+      double g = decayedGradient(gradSum, i, scale, clip, coupled, from[i]);
       m[i] = beta1 * m[i] + (1 - beta1) * g;
       v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      double next = w - stepSize * (m[i] / (Math.sqrt(v[i]) / correction2Sqrt + eps));
-      to[i] = next;
-      finite &= Double.isFinite(next);
+      to[i] = w - stepSize * (m[i] / (Math.sqrt(v[i]) / correction2Sqrt + eps));
     }
-    return finite;
   }
 
   @Override

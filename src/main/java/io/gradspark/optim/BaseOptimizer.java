@@ -66,17 +66,27 @@ abstract sealed class BaseOptimizer implements Optimizer
     double lr = rate(at);
     double clip = clipFactor(gradSum, scale); // exactly 1 when off: g * 1 is g
     steps++;
-    return update(from, to, gradSum, scale, clip, lr);
+    for (int r = 0; r + 1 < runs.length; r++) {
+      update(from, to, gradSum, scale, clip, lr, decayed[runs[r]], runs[r], runs[r + 1]);
+    }
+    return allFinite(to);
   }
 
   /**
-   * The method's own update of every parameter, the step count already counting this step: g =
-   * gradSum[i] * scale * clip (in that order, for bit-identical results), then decay and the
-   * formula of the subclass, writing the new parameters to {@code to}. Returns whether every new
-   * parameter is finite.
+   * The method's own update of the parameters [lo, hi), all weights (decay) or all biases, the
+   * step count already counting this step: g = gradSum[i] * scale * clip (in that order, for
+   * bit-identical results), then decay and the formula of the subclass, writing the new
+   * parameters to {@code to}. One loop over a run, with no branch per parameter, so that HotSpot
+   * vectorizes it (about twice as fast as one loop over all parameters with the branches inside).
    */
-  abstract boolean update(double[] from, double[] to, double[] gradSum, double scale,
-      double clip, double lr);
+  abstract void update(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr, boolean decay, int lo, int hi);
+
+  /** The mean gradient g = gradSum[i] * scale * clip, plus wd * w for a weight (L2 decay). */
+  final double decayedGradient(double[] gradSum, int i, double scale, double clip, boolean decay,
+      double w) {
+    return decay ? gradSum[i] * scale * clip + weightDecay * w : gradSum[i] * scale * clip;
+  }
 
   @Override
   public final double rate(LearningRateSchedule.Position at) {
@@ -95,7 +105,7 @@ abstract sealed class BaseOptimizer implements Optimizer
     return java.util.Arrays.copyOf(starts, k);
   }
 
-  /** Whether every value of a is finite (a loop of its own: inside the update it stops HotSpot vectorizing). */
+  /** Whether every value of a is finite (a loop of its own: in the update it would stop HotSpot vectorizing it). */
   static boolean allFinite(double[] a) {
     for (double x : a) {
       if (!Double.isFinite(x)) {

@@ -38,22 +38,14 @@ public final class RmsProp extends BaseOptimizer {
   }
 
   @Override
-  boolean update(double[] from, double[] to, double[] gradSum, double scale, double clip,
-      double lr) {
-    double wd = weightDecay;
-    boolean finite = true;
-    for (int i = 0; i < s.length; i++) {
+  void update(double[] from, double[] to, double[] gradSum, double scale, double clip, double lr,
+      boolean decay, int lo, int hi) {
+    for (int i = lo; i < hi; i++) {
       double w = from[i];
-      double g = gradSum[i] * scale * clip;
-      if (decayed[i]) {
-        g = g + wd * w;
-      }
+      double g = decayedGradient(gradSum, i, scale, clip, decay, w);
       s[i] = alpha * s[i] + (1 - alpha) * g * g;
-      double next = w - lr * (g / (Math.sqrt(s[i]) + eps));
-      to[i] = next;
-      finite &= Double.isFinite(next);
+      to[i] = w - lr * (g / (Math.sqrt(s[i]) + eps));
     }
-    return finite;
   }
 
   @Override
