@@ -5,7 +5,6 @@ import io.gradspark.eval.EpochStats;
 import io.gradspark.io.CheckpointFile;
 import io.gradspark.io.ModelFile;
 import io.gradspark.nn.Blas;
-import io.gradspark.nn.Conversions;
 import io.gradspark.nn.Network;
 import io.gradspark.optim.Optimizer;
 import io.gradspark.train.BatchSchedule;
@@ -146,7 +145,6 @@ public final class TrainingJob implements AutoCloseable {
     m.put("blas", blasName());
     m.put("blas_library", blasLibrary());
     m.put("blas_gflops", Blas.measured().map(Blas.Measured::chosenGflops).orElse(Double.NaN));
-    m.put("conversions", Conversions.implementation());
     m.put("finished_at", Instant.now().toString());
     // the settings fill in only what was not measured: "epochs" is the epochs run (fewer than
     // the spec's epochs when training stopped early)

@@ -348,7 +348,9 @@ public final class Network implements Serializable {
     ws.check(n);
     Workspace.Float32 f = ws.float32();
     float[] p = f.params;
-    Conversions.toFloats(params, 0, p, 0, numParams);
+    for (int i = 0; i < numParams; i++) {
+      p[i] = (float) params[i];
+    }
     boolean drop = keys != null && hasDropout();
     int layers = layers();
     for (int l = 0; l < layers; l++) {
@@ -413,7 +415,9 @@ public final class Network implements Serializable {
         hidden[l - 1].backward(f.z[l - 1], f.a[l - 1], dIn, cells);
       }
     }
-    Conversions.addAsFloat(dParams, g, numParams);
+    for (int i = 0; i < numParams; i++) {
+      dParams[i] = (float) (dParams[i] + g[i]);
+    }
     return lossSum;
   }
 

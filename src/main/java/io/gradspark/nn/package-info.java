@@ -6,9 +6,8 @@
  * io.gradspark.nn.SparseInput}), ten activations (with {@link io.gradspark.nn.Erf} for the exact GELU), three fused
  * output heads (label smoothing for softmax), weighted rows, dropout with hashed masks ({@link
  * io.gradspark.nn.Dropout}), the float32 training pass ({@link io.gradspark.nn.Precision}:
- * sgemm on float buffers, master weights in double), the array conversions a step runs ({@link
- * io.gradspark.nn.Conversions}: on the Vector API where the JVM has it), initialisers, and a
- * finite difference gradient check. No Spark, no
+ * sgemm on float buffers, master weights in double), initialisers, and a finite difference
+ * gradient check. No Spark, no
  * files, no settings.
  *
  * <p>Imports: only the root package. Imported by: every package above it.

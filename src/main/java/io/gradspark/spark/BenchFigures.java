@@ -4,7 +4,6 @@ import io.gradspark.api.RunSpec;
 import io.gradspark.api.TrainingJob;
 import io.gradspark.eval.EpochStats;
 import io.gradspark.nn.Blas;
-import io.gradspark.nn.Conversions;
 import io.gradspark.nn.DgemmThroughput;
 import io.gradspark.nn.Network;
 import io.gradspark.train.BatchSchedule;
@@ -250,7 +249,6 @@ public final class BenchFigures {
         .map(Blas.Measured::chosenGflops).orElse(Double.NaN));
     report.put("blas_measured", Blas.measured()
         .map(Blas.Measured::rates).orElse(""));
-    report.put("conversions", Conversions.implementation());
     report.put("cores", Runtime.getRuntime().availableProcessors());
     report.put("engines", rows);
     report.put("total_seconds", totalSeconds);
@@ -262,10 +260,10 @@ public final class BenchFigures {
       List<Map<String, Object>> rows) {
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "%n%s, %,d parameters, %,d rows, batch %d (%d steps per "
-            + "epoch), %s, BLAS %s, conversions %s, %d cores%n%n", spec.network().describe(),
+            + "epoch), %s, BLAS %s, %d cores%n%n", spec.network().describe(),
         spec.network().numParams(), schedule.rows(), schedule.batchSize(),
         schedule.stepsPerEpoch(), spec.precision().configName(), TrainingJob.blasName(),
-        Conversions.implementation(), Runtime.getRuntime().availableProcessors()));
+        Runtime.getRuntime().availableProcessors()));
     String[] cols = {"engine", "s/epoch", "samples/s", "GFLOP/s", "step ms", "broadcast",
         "job", "compute", "merge", "destroy", "update", "overhead", "floor", "to target s",
         "steps", "test acc"};
