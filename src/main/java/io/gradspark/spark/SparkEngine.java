@@ -60,6 +60,8 @@ import org.apache.spark.storage.StorageLevel;
 public final class SparkEngine implements GradientEngine {
   private final JavaSparkContext sc;
   private final Network net;
+  /** A float32 step's parameters rounded to float, for executors in other JVMs. */
+  private double[] rounded;
   private final BatchSchedule schedule;
   /**
    * The driver's BLAS when the engine was built, which every task installs before its
@@ -442,7 +444,13 @@ public final class SparkEngine implements GradientEngine {
 
   @Override
   public GradientSum gradient(double[] params, int epoch, int step) {
-    return path.step(params, epoch, step);
+    if (sameJvm) {
+      return path.step(params, epoch, step); // the tasks round as they convert (float32)
+    }
+    // to other JVMs: rounded to float here in float32, so that they travel as 4 bytes a value
+    // (DoubleArrays and the session's frames send floats where every value is one)
+    rounded = net.precision().round(params, rounded);
+    return path.step(rounded, epoch, step);
   }
 
   /**

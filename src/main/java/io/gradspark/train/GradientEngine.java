@@ -21,8 +21,10 @@ public interface GradientEngine extends AutoCloseable {
   GradientSum gradient(double[] params, int epoch, int step);
 
   /**
-   * The precision of the engine's gradient passes: for FLOAT32 the {@link Trainer} hands
-   * {@link #gradient} its parameters rounded to float (the master weights stay double).
+   * The precision of the engine's gradient passes: for FLOAT32 {@link #gradient} computes at its
+   * parameters rounded to float (the {@link Trainer}'s master weights, which stay double): each
+   * pass rounds them as it converts them to its float buffer, and what sends them to another JVM
+   * sends them rounded, 4 bytes a value.
    */
   default io.gradspark.nn.Precision precision() {
     return io.gradspark.nn.Precision.FLOAT64;

@@ -143,8 +143,6 @@ public final class Trainer {
     // parameters survive a step that turns out non-finite without a copy per step
     double[] current;
     private double[] next;
-    /** What a float32 step computes with: current rounded to float (see Precision). */
-    private double[] rounded;
     private final List<EpochStats> history;
     private double trainSeconds;
     private long done;
@@ -184,12 +182,11 @@ public final class Trainer {
     }
 
     /**
-     * The engine's sums for batch k of the epoch at the current parameters: in float32 (master
-     * weights), at the double parameters rounded to float, which is all a step sends.
+     * The engine's sums for batch k of the epoch at the current parameters (in float32, the engine
+     * computes at them rounded to float: the master weights stay double).
      */
     GradientSum gradient(int k) {
-      rounded = engine.precision().round(current, rounded);
-      GradientSum g = engine.gradient(rounded, epoch, k);
+      GradientSum g = engine.gradient(current, epoch, k);
       if (g.count() != schedule.batchRows(k)) {
         throw new IllegalStateException("Engine " + engine.describe() + " returned " + g.count()
             + " rows for batch " + k + " of " + schedule.batchRows(k));
