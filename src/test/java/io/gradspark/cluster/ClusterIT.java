@@ -231,8 +231,9 @@ class ClusterIT {
   @Test
   @Order(2)
   void everyStepPathAndPartitioningOnTheClusterIsBitForBitLocals() throws Exception {
-    Map<String, Path> local = sweep("local[8] matrix", "local[8]");
-    Map<String, Path> onCluster = sweep("cluster matrix", cluster.masterUrl());
+    Map<String, Path> local = sweep("local[8] matrix", "local[8]", List.of(), PARTITIONS);
+    Map<String, Path> onCluster = sweep("cluster matrix", cluster.masterUrl(), List.of(),
+        PARTITIONS);
     assertEquals(local.keySet(), onCluster.keySet());
     for (int p : PARTITIONS) {
       Path reference = local.get(point(p, "-", false));
@@ -275,17 +276,51 @@ class ClusterIT {
   }
 
   /**
-   * A sweep over {@link #PARTITIONS} x (a star session, a tree session, a job per step) on
-   * master, in one application; returns each point's trial directory by "P star|tree session"
-   * and "P - jobs".
+   * float32 on the cluster, P = 3: a star session and a job per step over TCP are bit for bit
+   * local[8]'s (sessions in the JVM, which take the parameters as the driver holds them and round
+   * them in their passes; the driver rounds them for other JVMs), and a star session's
+   * parameters and sums travel as 4 bytes a value: about 2 P W*4 bytes through the driver a
+   * step, half of float64's.
    */
-  private static Map<String, Path> sweep(String name, String master) throws Exception {
+  @Test
+  @Order(3)
+  void float32OnTheClusterIsBitForBitLocalsAtHalfTheBytes() throws Exception {
+    List<String> float32 = List.of("training.precision=float32");
+    Map<String, Path> local = sweep("local[8] float32", "local[8]", float32, List.of(3));
+    Map<String, Path> onCluster = sweep("cluster float32", cluster.masterUrl(), float32,
+        List.of(3));
+    Path reference = local.get(point(3, "-", false));
+    for (String key : local.keySet()) {
+      assertIdentical(reference, local.get(key), "float32 local[8] " + key + " vs jobs");
+      assertIdentical(reference, onCluster.get(key), "float32 cluster " + key + " vs local[8] jobs");
+    }
+    JsonNode star = summaryOf(onCluster.get(point(3, "star", true)));
+    assertEquals("float32", star.path("precision").asText());
+    double w = 4.0 * star.path("parameters").asLong();
+    double driverBytes = star.path("driver_bytes_per_step").asDouble();
+    assertTrue(driverBytes >= 5 * w && driverBytes <= 2.2 * 3 * w,
+        "a float32 star's driver bytes a step " + driverBytes + ", not ~2 P W*4");
+    results.put("cluster, float32 P = 3 star session, job per step: vs local[8]",
+        String.format(Locale.ROOT, "bit-identical; star %.2f W*4 driver bytes a step",
+            driverBytes / w));
+  }
+
+  /**
+   * A sweep over partitions x (a star session, a tree session, a job per step) on master, in one
+   * application, with the settings of {@link #MATRIX} and then sets; returns each point's trial
+   * directory by "P star|tree session" and "P - jobs".
+   */
+  private static Map<String, Path> sweep(String name, String master, List<String> sets,
+      List<Integer> partitions) throws Exception {
     List<String> args = new ArrayList<>(List.of("--config", "conf/mnist.conf",
         "--master", master, "--trials", "1"));
     for (String set : MATRIX) {
       args.addAll(List.of("--set", set));
     }
-    args.addAll(List.of("--grid", "training.partitions=" + PARTITIONS.stream()
+    for (String set : sets) {
+      args.addAll(List.of("--set", set));
+    }
+    args.addAll(List.of("--grid", "training.partitions=" + partitions.stream()
         .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")),
         // one axis of three step paths (HOCON objects merge into the config's training block)
         "--grid", "training={exchange=star};{exchange=tree};{sessions.enabled=false}"));
@@ -310,7 +345,7 @@ class ClusterIT {
       assertEquals("ok", point.path("status").asText(), name + " " + key);
       points.put(key, out.resolve("point-" + point.path("point").asInt()).resolve("trial-0"));
     }
-    assertEquals(PARTITIONS.size() * 3, points.size(), name + ": points " + points.keySet());
+    assertEquals(partitions.size() * 3, points.size(), name + ": points " + points.keySet());
     results.put(name + ": " + points.size() + " trainings in one application",
         String.format(Locale.ROOT, "%.1f s", sweep.path("wall_seconds").asDouble()));
     return points;
@@ -345,7 +380,7 @@ class ClusterIT {
    * history are bit for bit those of the same training on local[2] (a session in the JVM).
    */
   @Test
-  @Order(3)
+  @Order(4)
   void aKilledExecutorDoesNotChangeTheModel() throws Exception {
     TrainRun reference = run("local[2] reference", "local[2]", 2, IN_JVM);
     JsonNode undisturbedHistory = reference.history();
