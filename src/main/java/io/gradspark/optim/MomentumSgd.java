@@ -86,29 +86,20 @@ public final class MomentumSgd extends BaseOptimizer {
   void update(double[] from, double[] to, double[] gradSum, double scale, double clip, double lr,
       boolean decay, int lo, int hi) {
     switch (form) {
-      case HEAVY_BALL -> heavyBall(from, to, gradSum, scale, clip, lr, decay, lo, hi);
-      case EMA -> ema(from, to, gradSum, scale, clip, lr, decay, lo, hi);
+      // the EMA form scales g by 1 - mu; heavy-ball's factor 1 leaves g as it is, bit for bit
+      case HEAVY_BALL -> momentum(from, to, gradSum, scale, clip, lr, 1.0, decay, lo, hi);
+      case EMA -> momentum(from, to, gradSum, scale, clip, lr, 1 - momentum, decay, lo, hi);
       case NESTEROV -> nesterov(from, to, gradSum, scale, clip, lr, decay, lo, hi);
     }
   }
 
-  private void heavyBall(double[] from, double[] to, double[] gradSum, double scale, double clip,
-      double lr, boolean decay, int lo, int hi) {
+  /** v = mu v + factor g; w -= lr v. */
+  private void momentum(double[] from, double[] to, double[] gradSum, double scale, double clip,
+      double lr, double factor, boolean decay, int lo, int hi) {
     double mu = momentum;
     for (int i = lo; i < hi; i++) {
       double w = from[i];
-      double vi = mu * v[i] + decayedGradient(gradSum, i, scale, clip, decay, w);
-      v[i] = vi;
-      to[i] = w - lr * vi;
-    }
-  }
-
-  private void ema(double[] from, double[] to, double[] gradSum, double scale, double clip,
-      double lr, boolean decay, int lo, int hi) {
-    double mu = momentum;
-    for (int i = lo; i < hi; i++) {
-      double w = from[i];
-      double vi = mu * v[i] + (1 - mu) * decayedGradient(gradSum, i, scale, clip, decay, w);
+      double vi = mu * v[i] + factor * decayedGradient(gradSum, i, scale, clip, decay, w);
       v[i] = vi;
       to[i] = w - lr * vi;
     }
