@@ -105,7 +105,10 @@ abstract sealed class BaseOptimizer implements Optimizer
     return java.util.Arrays.copyOf(starts, k);
   }
 
-  /** Whether every value of a is finite (a loop of its own: in the update it would stop HotSpot vectorizing it). */
+  /**
+   * Whether every value of a is finite: a loop of its own, as in the update loop it would keep
+   * HotSpot from vectorizing that.
+   */
   static boolean allFinite(double[] a) {
     for (double x : a) {
       if (!Double.isFinite(x)) {
