@@ -50,6 +50,7 @@ public final class TrainingJob implements AutoCloseable {
     Network net = spec.network();
     checkMemory(spec, Runtime.getRuntime().maxMemory(), source.sparse());
     chooseBlas(net, spec.batchSize(), spec.blas());
+    Blas.warmUpCalls(); // compiled while the data loads, not beside the first epoch's steps
     // the linear scaling rule scales by the batch as used: one larger than the data is capped
     this.schedule = spec.schedule(source.rows(DataSplit.TRAIN));
     this.optimizer = spec.optimizer().forBatch(spec.batchSize(), schedule.batchSize()).build(net);
