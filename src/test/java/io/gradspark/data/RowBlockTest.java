@@ -17,13 +17,18 @@ class RowBlockTest {
       bytes[i] = (byte) i;
     }
     int mismatches = 0;
-    // the scales of the shipped configs, one that is not a power of two's inverse, and the same
-    // block read at two scales in turn (the table of values follows the scale)
-    for (double scale : new double[] {1 / 255.0, 0.00392156862745098, 0.1, 3.7, 1 / 255.0}) {
+    // the scales of the shipped configs, one that is not a power of two's inverse, a negative one
+    // (a 0 byte is then -0.0), and the same block read at two scales in turn (the table of values
+    // follows the scale)
+    for (double scale : new double[] {1 / 255.0, 0.00392156862745098, 0.1, 3.7, -0.5,
+        1 / 255.0}) {
       RowBlock block = RowBlock.ofBytes(bytes, 2, 256, scale, new double[2]);
       double[] d = new double[256];
       float[] f = new float[256];
       for (int r = 0; r < 2; r++) {
+        // the arrays hold what the last row left there, as a reused batch matrix does
+        java.util.Arrays.fill(d, Double.NaN);
+        java.util.Arrays.fill(f, Float.NaN);
         block.copyRow(r, d, 0);
         block.copyRow(r, f, 0);
         for (int j = 0; j < 256; j++) {
@@ -35,7 +40,7 @@ class RowBlockTest {
         }
       }
     }
-    System.out.println("byte features as doubles and floats, 5 scales: " + mismatches
+    System.out.println("byte features as doubles and floats, 6 scales: " + mismatches
         + " values differ from (b & 0xff) * scale (max difference 0 when none)");
     assertEquals(0, mismatches);
   }
@@ -62,8 +67,11 @@ class RowBlockTest {
     int mismatches = 0;
     for (RowBlock block : new RowBlock[] {RowBlock.ofBytes(bytes, rows, cols, scale,
         new double[rows]), RowBlock.ofDoubles(values, rows, cols, new double[rows])}) {
+      // a batch matrix is reused from step to step: every value must be written, zeros too
       double[] d = new double[25 * cols];
       float[] f = new float[25 * cols];
+      java.util.Arrays.fill(d, Double.NaN);
+      java.util.Arrays.fill(f, Float.NaN);
       block.copyRows(ids, 2, 25, firstId, d);
       block.copyRows(ids, 2, 25, firstId, f);
       for (int r = 0; r < 25; r++) {
