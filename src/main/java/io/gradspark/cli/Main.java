@@ -86,6 +86,37 @@ public final class Main implements Runnable {
       }
       return g instanceof DivergedException ? DIVERGED : BAD_INPUT;
     });
+    cli.setExecutionStrategy(parsed -> {
+      if (CommandLine.printHelpIfRequested(parsed)) {
+        return CommandLine.ExitCode.OK;
+      }
+      String problem = javaProblem(Runtime.version().feature(),
+          System.getProperty("java.security.manager"));
+      if (problem != null) {
+        PrintWriter err = cli.getErr();
+        err.println("error: " + problem + " (this JVM: " + System.getProperty("java.home") + ")");
+        err.println("hint: run on Java 17 or 21: put its bin directory first on PATH "
+            + "(submit/gradspark) or set JAVA_HOME (spark-submit)");
+        return BAD_INPUT;
+      }
+      return new CommandLine.RunLast().execute(parsed);
+    });
     return cli.execute(args);
+  }
+
+  /**
+   * Why a command cannot run on Java {@code feature}, or null when it can. Spark 4.1's Hadoop
+   * client asks for the caller's {@code Subject} ({@code Subject.getSubject}) to open any file
+   * and to start Spark: Java 23 refuses that unless the JVM runs with
+   * {@code -Djava.security.manager=allow}, and Java 24 and later always do, so every command would
+   * fail on its first file with a message that does not say why.
+   */
+  static String javaProblem(int feature, String securityManager) {
+    if (feature < 23 || feature == 23 && "allow".equals(securityManager)) {
+      return null;
+    }
+    return "Java " + feature + " cannot run Spark 4.1's Hadoop client, which every command "
+        + "uses to open files and start Spark: it calls Subject.getSubject, which Java 23 refuses "
+        + "unless -Djava.security.manager=allow and Java 24 and later always refuse";
   }
 }
