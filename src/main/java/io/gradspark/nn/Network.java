@@ -334,7 +334,17 @@ public final class Network implements Serializable {
    */
   public double lossAndGradient(double[] params, float[] x, double[] y, double[] w,
       Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
-    return float32Pass(params, x, null, y, w, keys, n, dParams, ws);
+    return float32Pass(params, x, null, y, w, keys, n, dParams, ws, false);
+  }
+
+  /**
+   * As {@link #lossAndGradient(double[], float[], double[], double[], Dropout.Keys, int,
+   * double[], Workspace)}, but the batch's gradient is WRITTEN over dParams: the bits adding it
+   * to zeros would give, without zeroing dParams first or reading it (a batch's first pass).
+   */
+  public double lossAndGradientOver(double[] params, float[] x, double[] y, double[] w,
+      Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
+    return float32Pass(params, x, null, y, w, keys, n, dParams, ws, true);
   }
 
   /**
@@ -344,7 +354,7 @@ public final class Network implements Serializable {
    * float as dense rows are).
    */
   double float32Pass(double[] params, float[] x, SparseInput.Rows csr, double[] y, double[] w,
-      Dropout.Keys keys, int n, double[] dParams, Workspace ws) {
+      Dropout.Keys keys, int n, double[] dParams, Workspace ws, boolean over) {
     ws.check(n);
     Workspace.Float32 f = ws.float32();
     float[] p = f.params;
@@ -415,8 +425,15 @@ public final class Network implements Serializable {
         hidden[l - 1].backward(f.z[l - 1], f.a[l - 1], dIn, cells);
       }
     }
-    for (int i = 0; i < numParams; i++) {
-      dParams[i] = (float) (dParams[i] + g[i]);
+    if (over) {
+      // (float) (0.0 + g) is g, but for -0f, which 0.0 + g turns into +0.0 as well
+      for (int i = 0; i < numParams; i++) {
+        dParams[i] = g[i] + 0.0;
+      }
+    } else {
+      for (int i = 0; i < numParams; i++) {
+        dParams[i] = (float) (dParams[i] + g[i]);
+      }
     }
     return lossSum;
   }

@@ -134,7 +134,8 @@ public final class SparseInput {
       double[] value, double[] y, double[] w, Dropout.Keys keys, int n, double[] dParams,
       Network.Workspace ws) {
     return net.precision() == Precision.FLOAT32
-        ? net.float32Pass(params, null, new Rows(start, index, value), y, w, keys, n, dParams, ws)
+        ? net.float32Pass(params, null, new Rows(start, index, value), y, w, keys, n, dParams, ws,
+            false)
         : net.lossAndGradient(params, rows(start, index, value), y, w, keys, n, dParams, ws);
   }
 

@@ -286,14 +286,16 @@ final class PartitionSum implements SessionWork {
       return s;
     }
 
-    /** The next of the two gradient arrays, zeroed (numParams values). */
+    /**
+     * The next of the two gradient arrays (numParams values), holding what it held two steps ago:
+     * {@link Batches#gradient} writes a batch's sum over it.
+     */
     double[] grad(int numParams) {
       turn ^= 1;
       double[] g = grads[turn];
       if (g == null) {
         return grads[turn] = new double[numParams];
       }
-      java.util.Arrays.fill(g, 0.0);
       return g;
     }
   }

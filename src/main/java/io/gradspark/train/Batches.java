@@ -29,8 +29,9 @@ public final class Batches {
   private Batches() {}
 
   /**
-   * Loss and gradient sums of rows ids[0..count) of block (whose first row has id firstId), added to
-   * grad, in passes of at most ws.maxRows() rows. x (ws.maxRows(), nIn) and y are scratch buffers,
+   * Loss and gradient sums of rows ids[0..count) of block (whose first row has id firstId), the
+   * gradient sum written over grad (its values before do not matter), in passes of at most
+   * ws.maxRows() rows. x (ws.maxRows(), nIn) and y are scratch buffers,
    * modified. Returns the loss sum. Unweighted and without dropout.
    */
   public static double gradient(
@@ -44,8 +45,9 @@ public final class Batches {
    * weighted as the block's weights say (w: a scratch buffer of ws.maxRows(), modified; unused
    * when the block is unweighted, may then be null), and the network's dropout with the masks of
    * {@link Dropout} for these rows' ids. Returns sum_i w_i loss_i. A network of {@link
-   * Precision#FLOAT32} computes in float32 on rows rounded to float, and grad receives float32
-   * additions (it stays a vector of floats when it starts as zeros).
+   * Precision#FLOAT32} computes in float32 on rows rounded to float, and grad is the float32 sum
+   * of its passes: the first pass's gradient written over it, the others' added as float32
+   * additions (the bits of adding them all to zeros, without a pass that zeroes grad).
    */
   public static double gradient(
       Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
@@ -64,6 +66,7 @@ public final class Batches {
       double[] x, double[] y, double[] w, double[] grad, Network.Workspace ws, long seed,
       int epoch, boolean filled) {
     if (block.sparse() != null) {
+      java.util.Arrays.fill(grad, 0.0);
       return SparseBatches.gradient(net, params, block, firstId, ids, count, y, w, grad, ws,
           seed, epoch);
     }
@@ -74,6 +77,9 @@ public final class Batches {
     boolean drop = net.hasDropout();
     // float32: the rows go straight into the workspace's float matrix (x is then unused)
     float[] x32 = net.precision() == Precision.FLOAT32 ? ws.rows32() : null;
+    if (x32 == null) {
+      java.util.Arrays.fill(grad, 0.0); // float64 passes add their products to grad
+    }
     double loss = 0;
     for (int start = 0; start < count; start += ws.maxRows()) {
       int n = Math.min(ws.maxRows(), count - start);
@@ -81,9 +87,13 @@ public final class Batches {
         fill(net, block, firstId, ids, start, n, x, y, w, ws);
       }
       Dropout.Keys keys = drop ? new Dropout.Keys(seed, epoch, ids, start) : null;
-      loss += x32 != null
-          ? net.lossAndGradient(params, x32, y, weighted ? w : null, keys, n, grad, ws)
-          : net.lossAndGradient(params, x, y, weighted ? w : null, keys, n, grad, ws);
+      if (x32 == null) {
+        loss += net.lossAndGradient(params, x, y, weighted ? w : null, keys, n, grad, ws);
+      } else if (start == 0) {
+        loss += net.lossAndGradientOver(params, x32, y, weighted ? w : null, keys, n, grad, ws);
+      } else {
+        loss += net.lossAndGradient(params, x32, y, weighted ? w : null, keys, n, grad, ws);
+      }
     }
     return loss;
   }

@@ -3,7 +3,6 @@ package io.gradspark.train;
 import io.gradspark.data.RowBlock;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.nn.Network;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -58,7 +57,6 @@ public final class LocalEngine implements GradientEngine {
   @Override
   public GradientSum gradient(double[] params, int epoch, int step) {
     int n = schedule.batch(epoch, step, 0, schedule.rows(), ids);
-    Arrays.fill(grad, 0.0);
     RowBlock train = data.get(DataSplit.TRAIN);
     double loss = Batches.gradient(net, params, train, 0, ids, n, x, y, w, grad, ws,
         schedule.seed(), epoch);

@@ -87,7 +87,6 @@ public final class PassThreads {
             barrier.await(); // the threads start each step together, as a session's tasks do
             long start = System.nanoTime();
             int n = schedule.batch(epoch, step, lo, hi, ids);
-            Arrays.fill(grad, 0.0);
             Batches.gradient(net, params, rows, 0, ids, n, x, y, grad, ws);
             if (timer) {
               ms[s] = (System.nanoTime() - start) / 1e6;
