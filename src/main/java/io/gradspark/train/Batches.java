@@ -77,7 +77,7 @@ public final class Batches {
     boolean drop = net.hasDropout();
     // float32: the rows go straight into the workspace's float matrix (x is then unused)
     float[] x32 = net.precision() == Precision.FLOAT32 ? ws.rows32() : null;
-    if (x32 == null) {
+    if (x32 == null || count == 0) {
       java.util.Arrays.fill(grad, 0.0); // float64 passes add their products to grad
     }
     double loss = 0;

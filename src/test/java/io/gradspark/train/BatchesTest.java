@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link Batches#gradient} writes a batch's gradient sum over whatever its array held: the bits
- * of adding every pass's gradient to zeros, in both precisions, for a batch of one pass and of
- * several.
+ * of adding every pass's gradient to zeros, in both precisions, for a batch of one pass, of
+ * several, and of no rows.
  */
 class BatchesTest {
 
@@ -86,9 +86,21 @@ class BatchesTest {
             ? 0 : 1;
       }
     }
+    // no rows: zeros, in both precisions
+    for (Precision precision : Precision.values()) {
+      Network net = new Network(new int[] {cols, 9, 4}, List.of(Activation.RELU),
+          Head.SOFTMAX_CROSS_ENTROPY).withPrecision(precision);
+      double[] grad = new double[net.numParams()];
+      Arrays.fill(grad, Double.NaN);
+      Batches.gradient(net, net.initialParameters(Initializer.HE_NORMAL, 5), block, 0, ids, 0,
+          new double[64 * cols], new double[64], grad, net.workspace(64));
+      for (double g : grad) {
+        mismatches += Double.doubleToRawLongBits(g) == 0L ? 0 : 1;
+      }
+    }
     System.out.println("Batches.gradient over an array of NaN, float64 and float32, passes of "
-        + "256 and 64 rows: " + mismatches + " values differ from zeros plus every pass "
-        + "(max difference 0 when none)");
+        + "256 and 64 rows, and of no rows: " + mismatches + " values differ from zeros plus "
+        + "every pass (max difference 0 when none)");
     assertEquals(0, mismatches);
   }
 }
