@@ -65,8 +65,12 @@ public final class Batches {
       Network net, double[] params, RowBlock block, int firstId, int[] ids, int count,
       double[] x, double[] y, double[] w, double[] grad, Network.Workspace ws, long seed,
       int epoch, boolean filled) {
-    if (block.sparse() != null) {
+    // dense float32 rows: the first pass writes its gradient over grad; every other pass adds
+    boolean float32 = block.sparse() == null && net.precision() == Precision.FLOAT32;
+    if (!float32 || count == 0) {
       java.util.Arrays.fill(grad, 0.0);
+    }
+    if (block.sparse() != null) {
       return SparseBatches.gradient(net, params, block, firstId, ids, count, y, w, grad, ws,
           seed, epoch);
     }
@@ -76,10 +80,7 @@ public final class Batches {
     boolean weighted = block.isWeighted();
     boolean drop = net.hasDropout();
     // float32: the rows go straight into the workspace's float matrix (x is then unused)
-    float[] x32 = net.precision() == Precision.FLOAT32 ? ws.rows32() : null;
-    if (x32 == null || count == 0) {
-      java.util.Arrays.fill(grad, 0.0); // float64 passes add their products to grad
-    }
+    float[] x32 = float32 ? ws.rows32() : null;
     double loss = 0;
     for (int start = 0; start < count; start += ws.maxRows()) {
       int n = Math.min(ws.maxRows(), count - start);
