@@ -15,7 +15,6 @@ import io.gradspark.spark.SparkEngines;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.GradientEngine;
 import io.gradspark.train.Trainer;
-import io.gradspark.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -227,11 +226,13 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
         se.resetStepTimes();
       }
       long timedFrom = System.currentTimeMillis();
-      Trainer.Result r = job.fit(TrainingListener.NONE, Trainer.Checkpoints.NONE).result();
+      BenchFigures.StepClock clock = new BenchFigures.StepClock();
+      Trainer.Result r = job.fit(clock, Trainer.Checkpoints.NONE).result();
       long timedTo = System.currentTimeMillis();
       Map<String, Object> m = BenchFigures.figures(name, e, r,
           BenchFigures.flopsPerEpoch(spec.network(), schedule), schedule, setupSeconds,
           targetAccuracy);
+      m.putAll(clock.figures());
       m.put("config", file.toString());
       m.put("network", spec.network().describe());
       m.put("batch_size", schedule.batchSize());

@@ -229,6 +229,50 @@ public final class BenchFigures {
     return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 
+  /**
+   * The wall time of every timed step (the engine's sums and the driver's update, from one step's
+   * end to the next one's within an epoch; an epoch's first step, which follows its evaluation
+   * or the engine's start, is left out): its median, 90th and 99th percentile and mean tell a
+   * step that is slow now and then from one that is slow throughout. Driver thread only.
+   */
+  public static final class StepClock implements io.gradspark.train.TrainingListener {
+    private double[] ms = new double[1024];
+    private int n;
+    private long last;
+    private int lastEpoch = -1;
+
+    @Override
+    public void onStep(int epoch, int step, int steps, double batchLoss, long rows) {
+      long now = System.nanoTime();
+      if (epoch == lastEpoch) {
+        if (n == ms.length) {
+          ms = Arrays.copyOf(ms, 2 * n);
+        }
+        ms[n++] = (now - last) / 1e6;
+      }
+      lastEpoch = epoch;
+      last = now;
+    }
+
+    /** The q-quantile of sorted s, the nearest rank's; NaN for none. */
+    private static double percentile(double[] s, double q) {
+      return s.length == 0 ? Double.NaN
+          : s[(int) Math.min(s.length - 1, Math.round(q * s.length))];
+    }
+
+    /** wall_step_ms_p50, _p90, _p99 and _mean of the steps timed (NaN without any). */
+    public Map<String, Object> figures() {
+      double[] s = Arrays.copyOf(ms, n);
+      Arrays.sort(s);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("wall_step_ms_p50", median(s));
+      m.put("wall_step_ms_p90", percentile(s, 0.9));
+      m.put("wall_step_ms_p99", percentile(s, 0.99));
+      m.put("wall_step_ms_mean", n == 0 ? Double.NaN : Arrays.stream(s).sum() / n);
+      return m;
+    }
+  }
+
   /** bench.json: the run's settings, then every engine's {@link #figures}. */
   public static Map<String, Object> json(String config, RunSpec spec, BatchSchedule schedule,
       List<Map<String, Object>> rows, double totalSeconds) {
@@ -295,6 +339,14 @@ public final class BenchFigures {
       b.append('\n');
     }
     b.append("(ms columns: median per step; overhead = step minus the partitions' compute)\n");
+    for (Map<String, Object> r : rows) {
+      if (r.get("wall_step_ms_p50") instanceof Double p50 && !p50.isNaN()) {
+        b.append(String.format(Locale.ROOT, "%s: each step (sums and update) p50 %.3f ms, p90 "
+            + "%.3f, p99 %.3f, mean %.3f%n", r.get("engine"), p50,
+            (Double) r.get("wall_step_ms_p90"), (Double) r.get("wall_step_ms_p99"),
+            (Double) r.get("wall_step_ms_mean")));
+      }
+    }
     for (Map<String, Object> r : rows) {
       if (r.get("exchange") instanceof String x) {
         b.append(String.format(Locale.ROOT, "%s: exchange %s, driver_bytes_per_step %.0f, "

@@ -342,7 +342,16 @@ class CommandLineTest {
       assertEquals(2 * b.get("steps_per_epoch").asLong(), e.get("timed_steps").asLong());
       assertTrue(e.get("timed_to_unix_ms").asLong() >= e.get("timed_from_unix_ms").asLong());
       assertEquals(!e.get("engine").asText().equals("local"), e.has("step_ms_p50"), e.toString());
+      // every timed step's wall time but each epoch's first: 2 x 14 of them
+      double p50 = e.get("wall_step_ms_p50").asDouble();
+      double p90 = e.get("wall_step_ms_p90").asDouble();
+      double p99 = e.get("wall_step_ms_p99").asDouble();
+      assertTrue(p50 > 0 && p50 <= p90 && p90 <= p99, e.toString());
+      double mean = e.get("wall_step_ms_mean").asDouble();
+      assertTrue(mean > 0 && 28 * mean <= 1000 * e.get("epoch_seconds").get(0).asDouble()
+          + 1000 * e.get("epoch_seconds").get(1).asDouble(), "28 steps within the epochs: " + e);
     }
+    assertTrue(r.out().contains("local: each step (sums and update) p50 "), r.out());
     assertTrue(accuracy > 0.5 && accuracy <= 1, "final accuracy " + accuracy);
     for (JsonNode spark : List.of(engines.get(1), engines.get(2))) {
       assertEquals(2, spark.get("partitions").asInt(), spark.toString());
