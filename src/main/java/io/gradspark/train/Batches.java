@@ -111,13 +111,24 @@ public final class Batches {
    */
   public static void fill(Network net, RowBlock block, int firstId, int[] ids, int start, int n,
       double[] x, double[] y, double[] w, Network.Workspace ws) {
+    fillPart(net, block, firstId, ids, start, 0, n, x, y, w, ws);
+  }
+
+  /**
+   * Rows [from, to) of the pass that starts at ids[start], each into its own row of the pass's
+   * batch matrix, label and weight, as {@link #fill} writes them: threads that fill disjoint
+   * ranges of one pass give the matrix one thread's fill gives.
+   */
+  public static void fillPart(Network net, RowBlock block, int firstId, int[] ids, int start,
+      int from, int to, double[] x, double[] y, double[] w, Network.Workspace ws) {
     boolean weighted = block.isWeighted();
+    int n = to - from;
     if (net.precision() == Precision.FLOAT32) {
-      block.copyRows(ids, start, n, firstId, ws.rows32());
+      block.copyRows(ids, start + from, n, firstId, ws.rows32(), from);
     } else {
-      block.copyRows(ids, start, n, firstId, x);
+      block.copyRows(ids, start + from, n, firstId, x, from);
     }
-    for (int r = 0; r < n; r++) {
+    for (int r = from; r < to; r++) {
       int local = ids[start + r] - firstId;
       y[r] = block.label(local);
       if (weighted) {

@@ -35,10 +35,15 @@ class PartitionSumTest {
   private record Setup(Network net, InMemorySource src, BatchSchedule schedule, Part part,
       double[] params) {
     static Setup of(Precision precision, int index, int first) {
+      return of(precision, index, first, 16);
+    }
+
+    /** As above, in batches of batch rows. */
+    static Setup of(Precision precision, int index, int first, int batch) {
       Network net = new Network(new int[] {5, 12, 3}, List.of(Activation.RELU),
           Head.SOFTMAX_CROSS_ENTROPY).withPrecision(precision);
       InMemorySource src = ArraySource.random(ROWS, 5, 3, 31, true);
-      return new Setup(net, src, new BatchSchedule(ROWS, 16, 7, true, false),
+      return new Setup(net, src, new BatchSchedule(ROWS, batch, 7, true, false),
           new Part(index, first, src.load(first, first + 50)),
           precision.round(net.initialParameters(Initializer.HE_NORMAL, 3), null));
     }
@@ -156,6 +161,65 @@ class PartitionSumTest {
     System.out.printf("%s, steps taken while the task copies: %d of %d steps on prepared rows, "
         + "max |difference| %.1e%n", precision, work.preparedSteps(), 2 * steps, maxDiff);
     assertTrue(work.preparedSteps() > 0);
+  }
+
+  /**
+   * The driver's partition on a local master, its next rows filled claim by claim of 16 rows
+   * ({@link PartitionSum#prepareSomeAfter}, what the driver's thread does while it waits for
+   * the other sums) and the rest by partition 1's task ({@link PartitionSum#prepareAfter}), or
+   * by the step itself: batches of 64 (about 36 of this partition's rows, three claims), filled
+   * by one claim and the task, by claims alone, by one claim and the step, and by claims and the
+   * task on two threads at once. Every step computes on rows filled ahead, with a job's sums.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Precision.class)
+  void rowsFilledClaimByClaimByTwoThreadsGiveTheSameSums(Precision precision) throws Exception {
+    Setup t = Setup.of(precision, 0, 0, 64);
+    PartitionSum work = t.work(null);
+    work.helpedAhead();
+    int steps = t.schedule().stepsPerEpoch();
+    double maxDiff = 0;
+    int claims = 0;
+    for (int epoch = 0; epoch < 4; epoch++) {
+      for (int k = 0; k < steps; k++) {
+        int e = epoch;
+        int step = k;
+        Thread helper = null;
+        switch ((epoch * steps + k) % 4) {
+          case 0 -> { // one claim, then the task fills the rest
+            claims += work.prepareSomeAfter(e, step) ? 1 : 0;
+            work.prepareAfter(e, step);
+          }
+          case 1 -> { // claims only, until none are left
+            while (work.prepareSomeAfter(e, step)) {
+              claims++;
+            }
+          }
+          case 2 -> { // one claim; the step after fills the rest itself
+            claims += work.prepareSomeAfter(e, step) ? 1 : 0;
+          }
+          default -> { // the task and this thread's claims at once
+            helper = new Thread(() -> work.prepareAfter(e, step));
+            helper.start();
+            while (work.prepareSomeAfter(e, step)) {
+              claims++;
+            }
+          }
+        }
+        if (helper != null) {
+          helper.join();
+        }
+        int nextEpoch = k + 1 < steps ? epoch : epoch + 1;
+        int next = (k + 1) % steps;
+        GradientSum session = work.compute(t.params(), nextEpoch, next);
+        maxDiff = Math.max(maxDiff, sameAsAJobsTask(session, t, nextEpoch, next));
+      }
+    }
+    System.out.printf("%s, rows filled claim by claim: %d of %d steps on prepared rows, %d "
+        + "claims with more left, max |difference| %.1e%n", precision, work.preparedSteps(),
+        4 * steps, claims, maxDiff);
+    assertEquals(4 * steps, work.preparedSteps());
+    assertTrue(claims >= 4 * steps / 2, "claims that left rows: " + claims);
   }
 
   /**

@@ -29,6 +29,15 @@ public interface SessionWork {
   default void prepareAfter(int epoch, int step) {}
 
   /**
+   * Does a small part of {@link #prepareAfter} (a claim of the next step's rows, about 10 us
+   * here), as a local master's driver does while it waits for the other partitions' sums; a
+   * later prepareAfter does the rest. Returns whether there is more to do; false by default.
+   */
+  default boolean prepareSomeAfter(int epoch, int step) {
+    return false;
+  }
+
+  /**
    * Says, before the first step, that another thread will call {@link #prepareAfter} while the
    * partition computes: a local master's driver computes partition 0 and another task gets its
    * rows ready. A no-op by default.

@@ -464,10 +464,11 @@ public abstract class StepSession {
    * by the driver's thread, which computes partition 0 itself (its task lends it its work and
    * waits for the session's end) instead of waiting idle: one wake-up each way fewer a step, the
    * other tasks woken at once rather than in turn through a lock, and that partition's sums
-   * already in the driver's cache for the merge. Partition 1's task, once it has sent its sums,
-   * copies the driver's partition's next rows into a second batch matrix ({@link #prepareLent})
-   * before its own: the driver's step then only computes, and that task's core would otherwise
-   * wait out the driver's update.
+   * already in the driver's cache for the merge. The driver's partition's next rows go into a
+   * second batch matrix, copied in claims of a few rows by the driver's thread while it waits for
+   * the other sums ({@link SessionWork#prepareSomeAfter}) and by partition 1's task once it has
+   * sent its sums, before its own ({@link #prepareLent}): the driver's step then only computes,
+   * and neither thread waits idle while the other has rows to copy.
    * The same work on the same rows: the same sums, bit for bit. Where the driver's thread and the
    * other tasks have a core each, a waiting thread spins a moment ({@link #SPIN_NANOS}) before it
    * parks: the sums come in about together, and a step comes right after the driver's update,
@@ -536,6 +537,11 @@ public abstract class StepSession {
           if (work != null && claim(p, at)) {
             end = compute(work, posted);
           }
+        }
+        // while the other sums come in: the driver's partition's next rows, claim by claim
+        SessionWork own = lent;
+        while (own != null && pending > 0 && own.prepareSomeAfter(epoch, step)) {
+          end = System.nanoTime();
         }
         // the other sums come in about when these did: wait for them awake a moment
         for (long until = end + spinNanos; pending > 0 && System.nanoTime() < until; ) {
