@@ -288,7 +288,7 @@ public abstract class StepSession {
       for (long b : busiestBelow) {
         busiest = Math.max(busiest, b);
       }
-      return new Sums(merged(sums), slowest, busiest);
+      return new Sums(mergedOf(at), slowest, busiest);
     } catch (InterruptedException e) {
       return interrupted(e);
     } finally {
@@ -338,6 +338,14 @@ public abstract class StepSession {
       failure = jobFailure();
     }
     return true;
+  }
+
+  /**
+   * Under the lock, once step at's replies are all in: their merged sum ({@link #merged}),
+   * merged here by default.
+   */
+  GradientSum mergedOf(long at) {
+    return merged(sums);
   }
 
   /** The step's merged sum from the P replies: the canonical merge of the partitions' sums. */
@@ -468,7 +476,9 @@ public abstract class StepSession {
    * second batch matrix, copied in claims of a few rows by the driver's thread while it waits for
    * the other sums ({@link SessionWork#prepareSomeAfter}) and by partition 1's task once it has
    * sent its sums, before its own ({@link #prepareLent}): the driver's step then only computes,
-   * and neither thread waits idle while the other has rows to copy.
+   * and neither thread waits idle while the other has rows to copy. The thread whose sum comes
+   * in last merges the step's sums (the canonical merge, as the driver's thread would), while
+   * the driver's thread copies rows instead of merging after its wait.
    * The same work on the same rows: the same sums, bit for bit. Where the driver's thread and the
    * other tasks have a core each, a waiting thread spins a moment ({@link #SPIN_NANOS}) before it
    * parks: the sums come in about together, and a step comes right after the driver's update,
@@ -486,6 +496,13 @@ public abstract class StepSession {
      * thread ({@link #claim}): whoever claims a step's partition computes it, once.
      */
     private final java.util.concurrent.atomic.AtomicLongArray claimed;
+    /** The last step whose sums a thread claimed to merge ({@link #claimMerge}). */
+    private final java.util.concurrent.atomic.AtomicLong merging =
+        new java.util.concurrent.atomic.AtomicLong();
+    /** The step whose sums a task merged into {@link #premerged}. */
+    private volatile long mergedAt;
+    private GradientSum premerged; // published by mergedAt
+    private Throwable mergeError; // what that merge threw, published by mergedAt
     /** Partition 0's work, lent by its task for the driver's thread to compute. */
     private volatile SessionWork lent;
     /** That task's thread, woken only when the session ends (not at every step). */
@@ -540,7 +557,8 @@ public abstract class StepSession {
         }
         // while the other sums come in: the driver's partition's next rows, claim by claim
         SessionWork own = lent;
-        while (own != null && pending > 0 && own.prepareSomeAfter(epoch, step)) {
+        while (own != null && (pending > 0 || merging.get() == at && mergedAt != at)
+            && own.prepareSomeAfter(epoch, step)) {
           end = System.nanoTime();
         }
         // the other sums come in about when these did: wait for them awake a moment
@@ -558,7 +576,45 @@ public abstract class StepSession {
       GradientSum sum = work.compute(p.params(), p.epoch(), p.step());
       long end = System.nanoTime();
       reply(p.seq(), work.index(), sum, end - start, 0);
+      if (pending == 0 && claimMerge(p.seq())) {
+        // the step's last sum: merged on this thread, while the driver's copies rows
+        try {
+          premerged = merged(sums);
+        } catch (RuntimeException | Error e) {
+          mergeError = e;
+        } finally {
+          mergedAt = p.seq();
+        }
+      }
       return end;
+    }
+
+    /**
+     * Whether the caller merges step at's sums: true for the first thread to ask once they are
+     * all in (the last task to reply, or the driver's thread in {@link #mergedOf}).
+     */
+    private boolean claimMerge(long at) {
+      long c = merging.get();
+      return c < at && merging.compareAndSet(c, at);
+    }
+
+    /** The merged sum, by this thread or by the task that replied last (waits for its merge). */
+    @Override
+    GradientSum mergedOf(long at) {
+      if (claimMerge(at)) {
+        return merged(sums);
+      }
+      while (mergedAt != at) {
+        Thread.onSpinWait(); // a merge under way on the other core: tens of microseconds
+      }
+      GradientSum m = premerged;
+      Throwable e = mergeError;
+      premerged = null;
+      mergeError = null;
+      if (e != null) {
+        throw StepSession.<RuntimeException>rethrow(e);
+      }
+      return m;
     }
 
     @Override
