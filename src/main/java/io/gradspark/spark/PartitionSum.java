@@ -199,8 +199,12 @@ final class PartitionSum implements SessionWork {
     if (step >= 0) {
       long key = (long) epoch * schedule.stepsPerEpoch() + step;
       Scratch s = session(key);
-      if (s.state.get() == (key << 3 | FILLING)) {
-        claim(s, key, Integer.MAX_VALUE); // copies the rest of a fill under way, not waits
+      long state = s.state.get();
+      if (state >= 0 && (state & 7) == FILLING) {
+        // a fill under way, this step's or one a thread left half-claimed for a step that did
+        // not come (the last of a fit, a session's warm-up): its rest is copied here, not
+        // waited for
+        claim(s, state >> 3, Integer.MAX_VALUE);
       }
       int rows = s.take(key);
       try {

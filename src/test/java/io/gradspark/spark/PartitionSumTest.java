@@ -2,6 +2,7 @@ package io.gradspark.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gradspark.data.InMemorySource;
@@ -220,6 +221,35 @@ class PartitionSumTest {
         4 * steps, claims, maxDiff);
     assertEquals(4 * steps, work.preparedSteps());
     assertTrue(claims >= 4 * steps / 2, "claims that left rows: " + claims);
+  }
+
+  /**
+   * A fill the driver's thread began for a step that does not come next (the last step of a fit,
+   * or a warm-up's, followed by another step number on the same batch matrix) and no task
+   * finished: the step that comes finishes it rather than wait for it, and computes its own rows.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Precision.class)
+  void aFillLeftHalfClaimedHoldsUpNoLaterStep(Precision precision) {
+    Setup t = Setup.of(precision, 0, 0, 64);
+    PartitionSum work = t.work(null);
+    work.helpedAhead();
+    int steps = t.schedule().stepsPerEpoch();
+    double maxDiff = assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+      double max = 0;
+      // epoch 0's step 1's rows, one claim of three; then epoch 1's step 1 (the same matrix)
+      assertTrue(work.prepareSomeAfter(0, 0), "rows left after one claim");
+      GradientSum later = work.compute(t.params(), 1, 1);
+      max = Math.max(max, sameAsAJobsTask(later, t, 1, 1));
+      // epoch 2's step 0's rows, one claim; then back to epoch 0's step 0 (the same matrix: a
+      // warm-up's steps, then the fit's)
+      assertTrue(work.prepareSomeAfter(1, 1), "rows left after one claim");
+      GradientSum earlier = work.compute(t.params(), 0, 0);
+      return Math.max(max, sameAsAJobsTask(earlier, t, 0, 0));
+    });
+    System.out.printf("%s, fills left half-claimed: %d steps of %d per epoch on prepared rows, "
+        + "max |difference| %.1e%n", precision, work.preparedSteps(), steps, maxDiff);
+    assertEquals(0, work.preparedSteps(), "neither step had its own rows filled ahead");
   }
 
   /**
