@@ -4,6 +4,7 @@ import io.gradspark.data.RowBlock;
 import io.gradspark.eval.Evaluation;
 import io.gradspark.nn.Blas;
 import io.gradspark.nn.Network;
+import io.gradspark.nn.Precision;
 import io.gradspark.spark.session.SessionWork;
 import io.gradspark.train.BatchSchedule;
 import io.gradspark.train.Batches;
@@ -116,6 +117,9 @@ final class PartitionSum implements SessionWork {
         int lo = train.firstId();
         int n = schedule.batch(epoch, step, lo, lo + block.rows(), s.ids);
         if (n > 0 && Batches.onePass(block, n, s.ws)) {
+          if (net.precision() == Precision.FLOAT32) {
+            s.ws.rows32(); // made here, before a second thread may copy claims into it
+          }
           s.fillRows = n;
           s.done.set(0);
           s.cursor.set(key << 16);

@@ -117,7 +117,8 @@ public final class Batches {
   /**
    * Rows [from, to) of the pass that starts at ids[start], each into its own row of the pass's
    * batch matrix, label and weight, as {@link #fill} writes them: threads that fill disjoint
-   * ranges of one pass give the matrix one thread's fill gives.
+   * ranges of one pass give the matrix one thread's fill gives, once the float rows of a float32
+   * workspace exist ({@link Network.Workspace#rows32} makes them on its first call).
    */
   public static void fillPart(Network net, RowBlock block, int firstId, int[] ids, int start,
       int from, int to, double[] x, double[] y, double[] w, Network.Workspace ws) {

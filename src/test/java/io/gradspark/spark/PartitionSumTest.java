@@ -224,6 +224,44 @@ class PartitionSumTest {
   }
 
   /**
+   * The first fill of a partition's batch matrix, by two threads at once from the start (the
+   * driver's claims and partition 1's task): the float32 rows exist before either copies into
+   * them, so that no claim goes to a matrix the step does not read. Fresh partitions, many times.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Precision.class)
+  void aFirstFillByTwoThreadsAtOnceFillsOneMatrix(Precision precision) throws Exception {
+    Setup t = Setup.of(precision, 0, 0, 64);
+    double maxDiff = 0;
+    int prepared = 0;
+    for (int i = 0; i < 200; i++) {
+      PartitionSum work = t.work(null);
+      work.helpedAhead();
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      Thread helper = new Thread(() -> {
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        work.prepareAfter(0, 0);
+      });
+      helper.start();
+      go.countDown();
+      while (work.prepareSomeAfter(0, 0)) {
+        Thread.onSpinWait();
+      }
+      helper.join();
+      GradientSum sum = work.compute(t.params(), 0, 1);
+      prepared += (int) work.preparedSteps();
+      maxDiff = Math.max(maxDiff, sameAsAJobsTask(sum, t, 0, 1));
+    }
+    System.out.printf("%s, first fills by two threads: %d of 200 steps on prepared rows, max "
+        + "|difference| %.1e%n", precision, prepared, maxDiff);
+    assertEquals(200, prepared);
+  }
+
+  /**
    * A fill the driver's thread began for a step that does not come next (the last step of a fit,
    * or a warm-up's, followed by another step number on the same batch matrix) and no task
    * finished: the step that comes finishes it rather than wait for it, and computes its own rows.
