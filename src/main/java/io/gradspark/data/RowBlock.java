@@ -154,17 +154,13 @@ public final class RowBlock implements Serializable {
   }
 
   /**
-   * Rows ids[start .. start + n) - firstId into consecutive rows of dst (a batch matrix): as
-   * {@link #copyRow(int, double[], int)} row by row, after one read of each 64-byte line of every
-   * row. Those reads do not wait for each other, so the rows come from memory together instead of
-   * one after the other, and the copy then finds them in the cache: 128 random MNIST rows of
-   * 50,000 as floats in 0.50-0.54x the time of a byte at a time (bench FillRows). dst: modified.
+   * Rows ids[start .. start + n) - firstId into consecutive rows of dst (a batch matrix) from row
+   * dstRow on: as {@link #copyRow(int, double[], int)} row by row, after one read of each 64-byte
+   * line of every row. Those reads do not wait for each other, so the rows come from memory
+   * together instead of one after the other, and the copy then finds them in the cache: 128
+   * random MNIST rows of 50,000 as floats in 0.50-0.54x the time of a byte at a time (bench
+   * FillRows). dst: modified.
    */
-  public void copyRows(int[] ids, int start, int n, int firstId, double[] dst) {
-    copyRows(ids, start, n, firstId, dst, 0);
-  }
-
-  /** As above, into dst's rows from dstRow on. */
   public void copyRows(int[] ids, int start, int n, int firstId, double[] dst, int dstRow) {
     touch(ids, start, n, firstId);
     for (int r = 0; r < n; r++) {
@@ -172,12 +168,7 @@ public final class RowBlock implements Serializable {
     }
   }
 
-  /** As {@link #copyRows(int[], int, int, int, double[])}, as floats. Dense rows only. */
-  public void copyRows(int[] ids, int start, int n, int firstId, float[] dst) {
-    copyRows(ids, start, n, firstId, dst, 0);
-  }
-
-  /** As above, into dst's rows from dstRow on. */
+  /** As {@link #copyRows(int[], int, int, int, double[], int)}, as floats. Dense rows only. */
   public void copyRows(int[] ids, int start, int n, int firstId, float[] dst, int dstRow) {
     touch(ids, start, n, firstId);
     for (int r = 0; r < n; r++) {

@@ -143,7 +143,7 @@ final class PartitionSum implements SessionWork {
     int n = s.fillRows;
     RowBlock block = train.block();
     int lo = train.firstId();
-    for (int c = 0; c < maxClaims; c++) {
+    for (int claims = 0; claims < maxClaims; ) {
       long at = s.cursor.get();
       int from = (int) (at & 0xffff);
       if (at >>> 16 != key || from >= n) {
@@ -151,9 +151,9 @@ final class PartitionSum implements SessionWork {
       }
       int to = Math.min(n, from + CLAIM);
       if (!s.cursor.compareAndSet(at, key << 16 | to)) {
-        c--;
-        continue;
+        continue; // another thread claimed these rows first: the next ones
       }
+      claims++;
       Batches.fillPart(net, block, lo, s.ids, 0, from, to, s.x, s.y, s.w, s.ws);
       if (s.done.addAndGet(to - from) == n) {
         s.filledRows = n;

@@ -10,7 +10,8 @@ import java.util.Random;
 
 /**
  * What filling a batch matrix costs: ROWS random MNIST training rows (of 50,000) copied as floats
- * into a float32 batch matrix, by {@link RowBlock#copyRows(int[], int, int, int, float[])} and,
+ * into a float32 batch matrix, by
+ * {@link RowBlock#copyRows(int[], int, int, int, float[], int)} and,
  * side by side in the same run, by the loop it replaced (a row at a time, a byte at a time through
  * the table of the 256 values). It checks that both give the same bits and prints the median microseconds of a fill of
  * each and their ratio.
@@ -24,7 +25,7 @@ public final class FillRows {
   private FillRows() {}
 
   private static void copyRows(RowBlock block, int[] ids, float[] x) {
-    block.copyRows(ids, 0, ids.length, 0, x);
+    block.copyRows(ids, 0, ids.length, 0, x, 0);
   }
 
   private static void byteAtATime(byte[] bytes, float[] table, int cols, int[] ids, float[] x) {

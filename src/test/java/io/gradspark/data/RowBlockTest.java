@@ -72,8 +72,8 @@ class RowBlockTest {
       float[] f = new float[25 * cols];
       java.util.Arrays.fill(d, Double.NaN);
       java.util.Arrays.fill(f, Float.NaN);
-      block.copyRows(ids, 2, 25, firstId, d);
-      block.copyRows(ids, 2, 25, firstId, f);
+      block.copyRows(ids, 2, 25, firstId, d, 0);
+      block.copyRows(ids, 2, 25, firstId, f, 0);
       for (int r = 0; r < 25; r++) {
         for (int j = 0; j < cols; j++) {
           double expected = block.feature(ids[2 + r] - firstId, j);
