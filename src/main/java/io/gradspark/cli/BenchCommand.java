@@ -10,6 +10,7 @@ import io.gradspark.fs.HadoopFiles;
 import io.gradspark.fs.Outputs;
 import io.gradspark.io.RunFiles;
 import io.gradspark.spark.BenchFigures;
+import io.gradspark.spark.CoreHandoff;
 import io.gradspark.spark.SparkEngine;
 import io.gradspark.spark.SparkEngines;
 import io.gradspark.train.BatchSchedule;
@@ -97,8 +98,9 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
   @Option(names = "--dgemm-seconds", paramLabel = "S", defaultValue = "3",
       description = "Measure the machine's limit for the network's matrix products for S "
           + "seconds: one thread per Spark partition (else per core), each running a step's "
-          + "dgemm calls on its share of the batch, nothing else (default: ${DEFAULT-VALUE}; "
-          + "0 = none).")
+          + "dgemm calls on its share of the batch, nothing else; with two cores or more, also "
+          + "what handing the parameters from one core to another costs, before the runs and "
+          + "after them (default: ${DEFAULT-VALUE}; 0 = none).")
   double dgemmSeconds;
 
   @Override
@@ -129,6 +131,13 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
     BatchSchedule schedule = spec.schedule(data.train().rows());
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> dgemm = null;
+    // what handing the parameters between two cores costs, before the runs and after them: a
+    // virtual machine's host may move its vCPUs meanwhile (CoreHandoff)
+    boolean handoff = dgemmSeconds > 0 && Runtime.getRuntime().availableProcessors() >= 2;
+    int values = spec.network().numParams();
+    double handoffSeconds = Math.min(0.5, dgemmSeconds / 4);
+    Map<String, Object> handoffBefore =
+        handoff ? CoreHandoff.measure(values, handoffSeconds) : null;
     try (SparkHolder spark = new SparkHolder(master, spec.name() + " bench")) {
       SparkEngines sparkEngines = new SparkEngines(spark::sc, true);
       if (base != null) {
@@ -166,6 +175,12 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
       report.put("baseline", baseline.toString());
     }
     report.put("dgemm", dgemm);
+    if (handoff) {
+      Map<String, Object> h = new java.util.LinkedHashMap<>();
+      h.put("before", handoffBefore);
+      h.put("after", CoreHandoff.measure(values, handoffSeconds));
+      report.put("handoff", h);
+    }
     String ratios = BenchFigures.ratios(rows, dgemm, targetAccuracy); // adds dgemm_fraction
     RunFiles.writeJson(json, report);
     System.out.print(BenchFigures.table(spec, schedule, rows));
@@ -174,6 +189,9 @@ final class BenchCommand extends SharedOptions.OnSpark implements Callable<Integ
           base.spec().network().describe(), base.spec().batchSize(), baseline);
     }
     System.out.print(ratios);
+    if (report.get("handoff") instanceof Map<?, ?> h) {
+      System.out.print(BenchFigures.handoffLine(h));
+    }
     System.out.println("Figures written to " + json);
     return 0;
   }

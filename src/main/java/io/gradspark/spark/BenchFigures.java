@@ -209,6 +209,23 @@ public final class BenchFigures {
     return b.toString();
   }
 
+  /**
+   * The line bench prints of its {@link CoreHandoff} figures, measured before the runs and after
+   * them (h: "before" and "after", each a {@link CoreHandoff#measure} map).
+   */
+  public static String handoffLine(Map<?, ?> h) {
+    Map<?, ?> before = (Map<?, ?>) h.get("before");
+    Map<?, ?> after = (Map<?, ?>) h.get("after");
+    return String.format(Locale.ROOT, "hand-off between cores: %,d doubles (%,d KB) written by one "
+            + "thread and read by another take %.0f us before the runs and %.0f us after (%.1fx "
+            + "and %.1fx the %.0f and %.0f us of one thread writing and reading them; far above 2x, "
+            + "the cores do not share a cache and a step's hand-offs cost that much more)%n",
+        (Integer) before.get("values"), (Long) before.get("bytes") / 1024,
+        (Double) before.get("cross_us"), (Double) after.get("cross_us"),
+        (Double) before.get("ratio"), (Double) after.get("ratio"),
+        (Double) before.get("same_us"), (Double) after.get("same_us"));
+  }
+
   /** Rows one epoch trains on: the sum of its batches. */
   private static long rowsPerEpoch(BatchSchedule schedule) {
     long rows = 0;

@@ -363,6 +363,17 @@ class CommandLineTest {
     }
     assertEquals(2, b.get("dgemm").get("threads").asInt(), "a thread per partition");
     assertTrue(r.out().contains("overhead"), r.out());
+    // the cores' hand-off of the network's parameters, before the runs and after them
+    for (String when : List.of("before", "after")) {
+      JsonNode h = b.get("handoff").get(when);
+      assertEquals(b.get("parameters").asInt(), h.get("values").asInt(), h.toString());
+      assertEquals(8L * h.get("values").asLong(), h.get("bytes").asLong(), h.toString());
+      assertTrue(h.get("cross_us").asDouble() > 0 && h.get("same_us").asDouble() > 0,
+          h.toString());
+      assertEquals(h.get("cross_us").asDouble() / h.get("same_us").asDouble(),
+          h.get("ratio").asDouble(), 1e-12, h.toString());
+    }
+    assertTrue(r.out().contains("hand-off between cores: "), r.out());
   }
 
   @Test
