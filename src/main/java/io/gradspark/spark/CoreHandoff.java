@@ -89,12 +89,7 @@ public final class CoreHandoff {
   }
 
   private static double medianMicros(long[] nanos, int n) {
-    if (n == 0) {
-      return Double.NaN;
-    }
-    long[] s = Arrays.copyOf(nanos, n);
-    Arrays.sort(s);
-    return (n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0) / 1e3;
+    return BenchFigures.median(Arrays.stream(nanos, 0, n).mapToDouble(t -> t / 1e3).toArray());
   }
 
   /** The second thread: reads the whole array each time it is asked, then says so. */
